@@ -1,0 +1,28 @@
+# events-has-embedding — the two commands that matter: `make demo` and `make test`.
+MVN ?= mvn -B -ntp
+JAR := target/events-has-embedding.jar
+
+.PHONY: help build test rollback-test demo bench image image-check clean
+
+help:
+	@echo "make demo           run the whole rollout on an embedded PostgreSQL (no Docker needed)"
+	@echo "make test           every test on a real PostgreSQL (PG_TEST_URL, else Testcontainers, else embedded)"
+	@echo "make rollback-test  apply, roll back every changeSet, apply again; compare catalogs and rows"
+	@echo "make build          the runnable jar at $(JAR)"
+	@echo "make bench          production-scale benchmarks, writes BENCHMARKS.md"
+	@echo "make image          container image (docker if an engine answers, else buildah)"
+	@echo "make image-check    build the image from a local Debian base and run it against a loopback PostgreSQL"
+
+build: $(JAR)
+
+$(JAR): pom.xml $(shell find src/main changelog -type f 2>/dev/null)
+	$(MVN) -q package -DskipTests
+
+test:
+	$(MVN) verify
+
+rollback-test:
+	$(MVN) test -Dtest='RollbackRoundTripTest' -Dsurefire.failIfNoSpecifiedTests=false
+
+clean:
+	$(MVN) -q clean

@@ -1,0 +1,13 @@
+--liquibase formatted sql
+
+--changeset ehe:010-has-embedding-column logicalFilePath:changelog/changes/010-has-embedding-column.sql
+--comment: events.has_embedding, added without a table rewrite. Existing rows stay NULL ("unknown until backfilled"); rows inserted from now on start false.
+-- Both statements are catalog-only but need ACCESS EXCLUSIVE for an instant: the short lock_timeout
+-- makes them give up (and the runner retry) instead of queueing every reader of events behind a
+-- long transaction. Two statements on purpose: `ADD COLUMN ... DEFAULT false` would stamp false on
+-- every existing row, claiming "no embedding" for rows that have one.
+SET LOCAL lock_timeout = '${ehe.lockTimeout}';
+ALTER TABLE public.events ADD COLUMN has_embedding boolean;
+ALTER TABLE public.events ALTER COLUMN has_embedding SET DEFAULT false;
+--rollback SET LOCAL lock_timeout = '${ehe.lockTimeout}';
+--rollback ALTER TABLE public.events DROP COLUMN IF EXISTS has_embedding;

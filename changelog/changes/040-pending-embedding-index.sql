@@ -1,0 +1,18 @@
+--liquibase formatted sql
+
+--changeset ehe:040-pending-embedding-index runInTransaction:false logicalFilePath:changelog/changes/040-pending-embedding-index.sql
+--preconditions onFail:CONTINUE onError:HALT
+--precondition-sql-check expectedResult:0 SELECT count(*) FROM (SELECT 1 FROM public.events WHERE has_embedding IS NULL LIMIT 1) AS any_null
+--comment: The scheduler's partial index. Deferred: while any row is still NULL the precondition skips this changeSet without marking it ran, so the next update (or backfill --then-migrate) tries again.
+-- Built after the backfill on purpose: an index on has_embedding makes every backfill UPDATE non-HOT.
+-- CONCURRENTLY cannot run in a transaction (runInTransaction:false) and holds only SHARE UPDATE
+-- EXCLUSIVE, which never blocks reads or writes. A build that fails half way leaves an INVALID index
+-- and no DATABASECHANGELOG row; since this changeSet has not been recorded, any index of this name is
+-- such a leftover, so it is dropped and built again from scratch.
+SET lock_timeout = '${ehe.indexLockTimeout}';
+DROP INDEX CONCURRENTLY IF EXISTS public.idx_events_pending_embedding;
+CREATE INDEX CONCURRENTLY idx_events_pending_embedding ON public.events (organization_id, id) WHERE NOT has_embedding AND payload_text IS NOT NULL AND payload_text <> '';
+RESET lock_timeout;
+--rollback SET lock_timeout = '${ehe.indexLockTimeout}';
+--rollback DROP INDEX CONCURRENTLY IF EXISTS public.idx_events_pending_embedding;
+--rollback RESET lock_timeout;

@@ -1,0 +1,22 @@
+--liquibase formatted sql
+
+--changeset ehe:050-has-embedding-not-null runInTransaction:false logicalFilePath:changelog/changes/050-has-embedding-not-null.sql
+--preconditions onFail:CONTINUE onError:HALT
+--precondition-sql-check expectedResult:0 SELECT count(*) FROM (SELECT 1 FROM public.events WHERE has_embedding IS NULL LIMIT 1) AS any_null
+--comment: has_embedding NOT NULL, deferred like the index. Each statement commits on its own so no step holds ACCESS EXCLUSIVE while scanning.
+-- 1. ADD CHECK ... NOT VALID: ACCESS EXCLUSIVE for an instant, no scan.
+-- 2. VALIDATE: scans the table under SHARE UPDATE EXCLUSIVE, which lets reads and writes go on.
+-- 3. SET NOT NULL: ACCESS EXCLUSIVE for an instant; PostgreSQL 12+ sees the valid check and skips its scan.
+-- 4. the check is then redundant and goes.
+-- Every statement is safe to run again, so a run that stopped half way is finished by the next one.
+SET lock_timeout = '${ehe.lockTimeout}';
+ALTER TABLE public.events DROP CONSTRAINT IF EXISTS events_has_embedding_not_null;
+ALTER TABLE public.events ADD CONSTRAINT events_has_embedding_not_null CHECK (has_embedding IS NOT NULL) NOT VALID;
+ALTER TABLE public.events VALIDATE CONSTRAINT events_has_embedding_not_null;
+ALTER TABLE public.events ALTER COLUMN has_embedding SET NOT NULL;
+ALTER TABLE public.events DROP CONSTRAINT IF EXISTS events_has_embedding_not_null;
+RESET lock_timeout;
+--rollback SET lock_timeout = '${ehe.lockTimeout}';
+--rollback ALTER TABLE public.events DROP CONSTRAINT IF EXISTS events_has_embedding_not_null;
+--rollback ALTER TABLE public.events ALTER COLUMN has_embedding DROP NOT NULL;
+--rollback RESET lock_timeout;

@@ -1,0 +1,224 @@
+package io.ehe.migration;
+
+import liquibase.database.Database;
+import liquibase.database.core.PostgresDatabase;
+import liquibase.database.jvm.JdbcConnection;
+import liquibase.exception.DatabaseException;
+import liquibase.exception.LockException;
+import liquibase.lockservice.DatabaseChangeLogLock;
+import liquibase.lockservice.LockService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+
+/**
+ * Liquibase's changelog lock as a session-level PostgreSQL advisory lock instead of a row in
+ * DATABASECHANGELOGLOCK.
+ *
+ * 1. The lock belongs to the database session: a runner killed with SIGKILL loses its connection and
+ *    the server releases the lock with it. The table lock of stock Liquibase outlives the pod and the
+ *    next run waits, then fails (liquibase#1311).
+ * 2. Waiting is try-and-poll ({@code pg_try_advisory_lock}), each try committed at once. A blocking
+ *    {@code pg_advisory_lock} would sit in an open transaction, and CREATE INDEX CONCURRENTLY run by
+ *    the lock holder waits for every open transaction to end: holder and waiter would deadlock.
+ * 3. Nothing is created in the database, so a dry run changes nothing.
+ */
+public class AdvisoryLockService implements LockService {
+
+    /** "ehe-migr" as a bigint: the same key for every runner of this changelog. */
+    public static final long LOCK_KEY = 0x6568652d6d696772L;
+
+    private static final Logger LOG = LoggerFactory.getLogger(AdvisoryLockService.class);
+
+    private Database database;
+    private boolean hasLock;
+    private long waitMillis = 5 * 60_000L;
+    private long recheckMillis = 1_000L;
+
+    @Override
+    public int getPriority() {
+        return PRIORITY_DATABASE + 10;
+    }
+
+    @Override
+    public boolean supports(Database database) {
+        return database instanceof PostgresDatabase;
+    }
+
+    @Override
+    public void setDatabase(Database database) {
+        this.database = database;
+    }
+
+    @Override
+    public void setChangeLogLockWaitTime(long minutes) {
+        this.waitMillis = minutes * 60_000L;
+    }
+
+    @Override
+    public void setChangeLogLockRecheckTime(long seconds) {
+        this.recheckMillis = Math.max(200L, seconds * 1000L);
+    }
+
+    /** Tests and the CLI shorten the wait without going through Liquibase's global configuration. */
+    public static long configuredWaitMillis() {
+        String v = System.getProperty("ehe.migrationLockWaitMillis");
+        return v == null ? -1 : Long.parseLong(v);
+    }
+
+    @Override
+    public boolean hasChangeLogLock() {
+        return hasLock;
+    }
+
+    @Override
+    public void waitForLock() throws LockException {
+        long limit = configuredWaitMillis() >= 0 ? configuredWaitMillis() : waitMillis;
+        long deadline = System.currentTimeMillis() + limit;
+        boolean logged = false;
+        while (!acquireLock()) {
+            if (System.currentTimeMillis() >= deadline) {
+                throw new LockException("could not acquire the migration lock (advisory lock " + LOCK_KEY
+                        + ") within " + (limit / 1000) + " s: held by " + describeHolders());
+            }
+            if (!logged) {
+                LOG.info("waiting for the migration lock, held by {}", describeHolders());
+                logged = true;
+            }
+            try {
+                Thread.sleep(recheckMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new LockException("interrupted while waiting for the migration lock");
+            }
+        }
+    }
+
+    @Override
+    public boolean acquireLock() throws LockException {
+        if (hasLock) {
+            return true;
+        }
+        try {
+            Connection c = jdbc();
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
+                ps.setLong(1, LOCK_KEY);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    hasLock = rs.getBoolean(1);
+                }
+            }
+            endTransaction(c);
+            return hasLock;
+        } catch (SQLException | DatabaseException e) {
+            throw new LockException(e);
+        }
+    }
+
+    @Override
+    public void releaseLock() throws LockException {
+        if (!hasLock) {
+            return;
+        }
+        try {
+            Connection c = jdbc();
+            if (!c.isClosed()) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+                    ps.setLong(1, LOCK_KEY);
+                    ps.execute();
+                }
+                endTransaction(c);
+            }
+        } catch (SQLException | DatabaseException e) {
+            throw new LockException(e);
+        } finally {
+            hasLock = false;
+        }
+    }
+
+    @Override
+    public DatabaseChangeLogLock[] listLocks() throws LockException {
+        try {
+            List<DatabaseChangeLogLock> locks = new ArrayList<>();
+            for (String holder : holders()) {
+                locks.add(new DatabaseChangeLogLock(locks.size() + 1, new Date(), holder));
+            }
+            return locks.toArray(new DatabaseChangeLogLock[0]);
+        } catch (SQLException | DatabaseException e) {
+            throw new LockException(e);
+        }
+    }
+
+    @Override
+    public void forceReleaseLock() throws LockException {
+        // Another session's advisory lock cannot be released from here, and need not be: it ends with
+        // that session. Only our own is released.
+        releaseLock();
+    }
+
+    @Override
+    public void reset() {
+        hasLock = false;
+    }
+
+    @Override
+    public void init() {
+        // Nothing to create: that is the point.
+    }
+
+    @Override
+    public void destroy() {
+        // Nothing was created.
+    }
+
+    private String describeHolders() {
+        try {
+            List<String> h = holders();
+            return h.isEmpty() ? "a session that just ended" : String.join("; ", h);
+        } catch (SQLException | DatabaseException e) {
+            return "another session (" + e.getMessage() + ")";
+        }
+    }
+
+    private List<String> holders() throws SQLException, DatabaseException {
+        Connection c = jdbc();
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local'), a.backend_start"
+                        + " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                        + " WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                        + " AND l.classid = ?::bigint::oid AND l.objid = ?::bigint::oid AND l.objsubid = 1")) {
+            ps.setLong(1, LOCK_KEY >>> 32);
+            ps.setLong(2, LOCK_KEY & 0xffffffffL);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add("pid " + rs.getInt(1) + " (" + rs.getString(2) + " from " + rs.getString(3)
+                            + ", connected since " + rs.getTimestamp(4) + ")");
+                }
+            }
+        }
+        endTransaction(c);
+        return out;
+    }
+
+    private Connection jdbc() throws DatabaseException {
+        if (!(database.getConnection() instanceof JdbcConnection jdbc)) {
+            throw new DatabaseException("the advisory lock needs a live JDBC connection");
+        }
+        return jdbc.getUnderlyingConnection();
+    }
+
+    /** Never leave a transaction open on the runner's session (see 2. above). */
+    private static void endTransaction(Connection c) throws SQLException {
+        if (!c.getAutoCommit()) {
+            c.commit();
+        }
+    }
+}

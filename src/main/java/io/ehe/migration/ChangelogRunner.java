@@ -1,0 +1,199 @@
+package io.ehe.migration;
+
+import io.ehe.db.ConnectionFactory;
+import liquibase.Contexts;
+import liquibase.LabelExpression;
+import liquibase.Liquibase;
+import liquibase.Scope;
+import liquibase.changelog.ChangeSet;
+import liquibase.changelog.RanChangeSet;
+import liquibase.database.Database;
+import liquibase.database.DatabaseFactory;
+import liquibase.database.jvm.JdbcConnection;
+import liquibase.resource.ClassLoaderResourceAccessor;
+import liquibase.ui.LoggerUIService;
+
+import java.io.StringWriter;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs this module's changelog through Liquibase on one fresh connection per call. The changelog is
+ * read from the classpath under the same relative path the Liquibase CLI uses from the repository
+ * root, so both record the same DATABASECHANGELOG rows.
+ */
+public final class ChangelogRunner {
+
+    public static final String CHANGELOG = "changelog/db.changelog-master.yaml";
+
+    static {
+        // Liquibase 4.30+ may phone home with usage data; a migration runner in production must not.
+        System.setProperty("liquibase.analytics.enabled", "false");
+        System.setProperty("liquibase.showBanner", "false");
+        System.setProperty("liquibase.showSummaryOutput", "log");
+        LogBridge.install();
+    }
+
+    private final ConnectionFactory connections;
+    private final MigrationSettings settings;
+
+    public ChangelogRunner(ConnectionFactory connections, MigrationSettings settings) {
+        this.connections = connections;
+        this.settings = settings;
+    }
+
+    public MigrationSettings settings() {
+        return settings;
+    }
+
+    /** Applies every pending changeSet (or the next {@code count}), tagging the result when asked. */
+    public void update(String tag, Integer count) throws Exception {
+        run(lb -> {
+            if (count != null) {
+                lb.update(count, new Contexts(), new LabelExpression());
+            } else {
+                lb.update(new Contexts(), new LabelExpression());
+            }
+            if (tag != null) {
+                lb.tag(tag);
+            }
+            return null;
+        });
+    }
+
+    /** The SQL an update would run, executing nothing but the read-only precondition queries. */
+    public String updateSql(Integer count) throws Exception {
+        return run(lb -> {
+            StringWriter out = new StringWriter();
+            if (count != null) {
+                lb.update(count, new Contexts(), new LabelExpression(), out);
+            } else {
+                lb.update(new Contexts(), new LabelExpression(), out);
+            }
+            return out.toString();
+        });
+    }
+
+    public void rollbackCount(int count) throws Exception {
+        run(lb -> {
+            lb.rollback(count, null, new Contexts(), new LabelExpression());
+            return null;
+        });
+    }
+
+    public String rollbackCountSql(int count) throws Exception {
+        return run(lb -> {
+            StringWriter out = new StringWriter();
+            lb.rollback(count, null, new Contexts(), new LabelExpression(), out);
+            return out.toString();
+        });
+    }
+
+    public void rollbackToTag(String tag) throws Exception {
+        run(lb -> {
+            requireTag(lb, tag);
+            lb.rollback(tag, null, new Contexts(), new LabelExpression());
+            return null;
+        });
+    }
+
+    public String rollbackToTagSql(String tag) throws Exception {
+        return run(lb -> {
+            requireTag(lb, tag);
+            StringWriter out = new StringWriter();
+            lb.rollback(tag, null, new Contexts(), new LabelExpression(), out);
+            return out.toString();
+        });
+    }
+
+    /**
+     * How many applied changeSets come after {@code changeSetId} (which itself stays applied): the
+     * count that rolls the database back to just after it.
+     */
+    public int countAppliedAfter(String changeSetId) throws Exception {
+        return run(lb -> {
+            List<RanChangeSet> ran = lb.getDatabase().getRanChangeSetList();
+            int position = -1;
+            for (int i = 0; i < ran.size(); i++) {
+                if (ran.get(i).getId().equals(changeSetId)) {
+                    position = i;
+                }
+            }
+            if (position < 0) {
+                throw new UnknownTargetException("changeSet '" + changeSetId + "' is not applied on this database");
+            }
+            return ran.size() - 1 - position;
+        });
+    }
+
+    /** Every changeSet of the changelog in order, with whether it ran here. */
+    public List<ChangeSetState> changeSets() throws Exception {
+        return run(lb -> {
+            List<RanChangeSet> ran = lb.getDatabase().getRanChangeSetList();
+            Map<String, RanChangeSet> byKey = new HashMap<>();
+            for (RanChangeSet r : ran) {
+                byKey.put(r.getId() + "::" + r.getAuthor() + "::" + r.getChangeLog(), r);
+            }
+            List<ChangeSetState> out = new ArrayList<>();
+            for (ChangeSet cs : lb.getDatabaseChangeLog().getChangeSets()) {
+                RanChangeSet r = byKey.get(cs.getId() + "::" + cs.getAuthor() + "::" + cs.getFilePath());
+                out.add(new ChangeSetState(cs.getId(), cs.getAuthor(), cs.getFilePath(),
+                        cs.getComments() == null ? "" : cs.getComments(), r != null, r == null ? null : r.getTag()));
+            }
+            return out;
+        });
+    }
+
+    private static void requireTag(Liquibase lb, String tag) throws Exception {
+        if (!lb.tagExists(tag)) {
+            throw new UnknownTargetException("tag '" + tag + "' does not exist on this database");
+        }
+    }
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T apply(Liquibase liquibase) throws Exception;
+    }
+
+    private <T> T run(Work<T> work) throws Exception {
+        try (Connection connection = connections.open()) {
+            Database database = DatabaseFactory.getInstance()
+                    .findCorrectDatabaseImplementation(new JdbcConnection(connection));
+            Map<String, Object> scope = new HashMap<>();
+            scope.put(Scope.Attr.ui.name(), new LoggerUIService());
+            scope.put(Scope.Attr.resourceAccessor.name(), new ClassLoaderResourceAccessor(ChangelogRunner.class.getClassLoader()));
+            return Scope.child(scope, () -> {
+                Liquibase liquibase = new Liquibase(CHANGELOG, Scope.getCurrentScope().getResourceAccessor(), database);
+                liquibase.setChangeLogParameter("ehe.lockTimeout", settings.lockTimeout());
+                liquibase.setChangeLogParameter("ehe.indexLockTimeout", settings.indexLockTimeout());
+                liquibase.setChangeLogParameter("ehe.baseline", Boolean.toString(settings.withBaseline()));
+                try {
+                    return work.apply(liquibase);
+                } finally {
+                    // Releases the advisory lock if a command left it held; the session ends right after.
+                    try {
+                        liquibase.close();
+                    } catch (Exception ignored) {
+                        // closing a connection that already failed
+                    }
+                }
+            });
+        }
+    }
+
+    /** Both upstream tables exist (the runner's own check before Liquibase touches anything). */
+    public static boolean upstreamTablesExist(Connection connection) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(
+                "SELECT to_regclass('public.events') IS NOT NULL AND to_regclass('public.event_embeddings') IS NOT NULL");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package io.ehe.testing;
+
+import io.ehe.db.ConnectionFactory;
+import io.ehe.db.DatabaseUrl;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/** One database of the test server, owned by one test class. */
+public record TestDatabase(String name, String jdbcUrl, String user, String password) {
+
+    public DatabaseUrl url() {
+        return DatabaseUrl.parse(jdbcUrl).withCredentials(user, password);
+    }
+
+    /** The URL with credentials as query parameters, for a child process or the CLI's --url. */
+    public String urlWithCredentials() {
+        return jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?") + "user=" + user
+                + (password == null ? "" : "&password=" + password);
+    }
+
+    public ConnectionFactory connections() {
+        return new ConnectionFactory(url(), "ehe-test");
+    }
+
+    public Connection open() throws SQLException {
+        return connections().open();
+    }
+
+    public void execute(String... sql) {
+        try (Connection c = open(); Statement st = c.createStatement()) {
+            for (String s : sql) {
+                st.execute(s);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public long queryLong(String sql) {
+        try (Connection c = open(); Statement st = c.createStatement(); var rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public String queryString(String sql) {
+        try (Connection c = open(); Statement st = c.createStatement(); var rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public <T> List<T> queryList(String sql, Function<java.sql.ResultSet, T> row) {
+        try (Connection c = open(); Statement st = c.createStatement(); var rs = st.executeQuery(sql)) {
+            List<T> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(row.apply(rs));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
