@@ -1,12 +1,94 @@
 package io.ehe.cli;
 
-/** Placeholder entry point until the CLI lands (issue 3). */
-public final class Main {
-    private Main() {
+import io.ehe.db.Secrets;
+import io.ehe.db.SqlErrors;
+import io.ehe.migration.LockNotGrantedException;
+import io.ehe.migration.UnknownTargetException;
+import io.ehe.migration.WrongDatabaseException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/** The command line: thin picocli commands over the migration, backfill and status packages. */
+@Command(name = "events-has-embedding",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Adds and maintains events.has_embedding safely on a live PostgreSQL.",
+        subcommands = {
+                MigrateCommand.class,
+                RollbackCommand.class,
+                StatusCommand.class,
+                BackfillCommand.class,
+                VerifyCommand.class,
+                CommandLine.HelpCommand.class
+        },
+        footer = {"", ExitCodes.HELP_TEXT})
+public final class Main implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (migrate, rollback, status, backfill, verify)");
     }
 
     public static void main(String[] args) {
-        System.err.println("events-has-embedding: CLI not built yet");
-        System.exit(1);
+        System.exit(run(args));
+    }
+
+    /** Runs one command and returns its exit code (tests call this in-process). */
+    public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setParameterExceptionHandler(Main::usageError);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> failure(e, commandLine.getErr()));
+        return cli;
+    }
+
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        PrintWriter err = e.getCommandLine().getErr();
+        err.println("error: " + Secrets.mask(e.getMessage()) + " (try --help)");
+        err.flush();
+        return ExitCodes.USAGE;
+    }
+
+    /** One line on stderr, a distinct exit code, no secret. */
+    static int failure(Exception e, PrintWriter err) {
+        int code;
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (e instanceof IllegalArgumentException || e instanceof UnknownTargetException) {
+            code = ExitCodes.USAGE;
+        } else if (e instanceof WrongDatabaseException) {
+            code = ExitCodes.WRONG_DATABASE;
+        } else if (e instanceof LockNotGrantedException) {
+            code = ExitCodes.LOCK_NOT_GRANTED;
+        } else if (SqlErrors.isConnectionFailure(e)) {
+            code = ExitCodes.CONNECT;
+            message = "could not connect: " + SqlErrors.sqlCause(e).map(Throwable::getMessage).orElse(message);
+        } else if (SqlErrors.isLockNotGranted(e)) {
+            code = ExitCodes.LOCK_NOT_GRANTED;
+        } else {
+            code = ExitCodes.FAILURE;
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            if (root != e && root.getMessage() != null) {
+                message = message + " (" + root.getMessage() + ")";
+            }
+        }
+        LOG.debug("command failed", e);
+        err.println("error: " + Secrets.mask(message.replaceAll("\\s*\\R\\s*", " ").trim()));
+        err.flush();
+        return code;
     }
 }

@@ -1,0 +1,46 @@
+package io.ehe.cli;
+
+import io.ehe.db.ConnectionFactory;
+import io.ehe.db.DatabaseUrl;
+import io.ehe.db.Secrets;
+import picocli.CommandLine.Option;
+
+/**
+ * Where the database is, shared by every command: --url (JDBC URL or libpq URI), else DATABASE_URL;
+ * --username/--password, else PGUSER/PGPASSWORD, override what the URL carries.
+ */
+public final class ConnectionOptions {
+
+    @Option(names = "--url", paramLabel = "URL",
+            description = "jdbc:postgresql://host:5432/db or postgres://user@host:5432/db?sslmode=require (default: $DATABASE_URL)")
+    String url;
+
+    @Option(names = {"--username", "-U"}, paramLabel = "USER", description = "overrides the URL's user (default: $PGUSER)")
+    String username;
+
+    @Option(names = "--password", paramLabel = "PASSWORD", arity = "0..1", interactive = false,
+            description = "overrides the URL's password (default: $PGPASSWORD); prefer the environment", showDefaultValue = picocli.CommandLine.Help.Visibility.NEVER)
+    String password;
+
+    /** Resolves flags and environment; throws IllegalArgumentException (a usage error) when nothing says where to go. */
+    public DatabaseUrl resolve() {
+        if (password != null) {
+            Secrets.register(password);
+        }
+        String envPassword = System.getenv("PGPASSWORD");
+        Secrets.register(envPassword);
+        String raw = url != null ? url : System.getenv("DATABASE_URL");
+        if (raw == null || raw.isBlank()) {
+            throw new IllegalArgumentException("no database given: use --url or set DATABASE_URL");
+        }
+        DatabaseUrl parsed = DatabaseUrl.parse(raw);
+        parsed.password().ifPresent(Secrets::register);
+        String user = username != null ? username : System.getenv("PGUSER");
+        String pass = password != null ? password : envPassword;
+        return parsed.withCredentials(user, pass);
+    }
+
+    public ConnectionFactory connections() {
+        return new ConnectionFactory(resolve(), "events-has-embedding");
+    }
+}

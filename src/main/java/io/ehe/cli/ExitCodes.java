@@ -1,0 +1,38 @@
+package io.ehe.cli;
+
+/** Every exit code the CLI uses; documented in the README and in --help. */
+public final class ExitCodes {
+
+    public static final int OK = 0;
+    /** Something failed that is none of the below (SQL error, bug); see the error line. */
+    public static final int FAILURE = 1;
+    /** Bad flag or value; nothing was done, no connection was made. */
+    public static final int USAGE = 2;
+    /** Could not connect or log in (host, port, database name, user, password, TLS). */
+    public static final int CONNECT = 3;
+    /** A lock was not granted within lock_timeout after every retry; the refused step was rolled back. */
+    public static final int LOCK_NOT_GRANTED = 4;
+    /** status: the pending-embedding index is not ready for the scheduler yet. */
+    public static final int NOT_READY = 5;
+    /** The database has no events/event_embeddings tables: wrong database; nothing was changed. */
+    public static final int WRONG_DATABASE = 6;
+    /** backfill: stopped by SIGTERM/SIGINT or a limit (--max-rows, --max-duration); safe to resume. */
+    public static final int INTERRUPTED = 7;
+    /** verify: has_embedding disagrees with event_embeddings, or NULL rows remain. */
+    public static final int DRIFT = 8;
+
+    public static final String HELP_TEXT = """
+            Exit codes:
+              0  success (status: ready)
+              1  failure (see the error line)
+              2  usage error: bad flag or value, nothing done
+              3  could not connect or log in
+              4  lock not granted within lock_timeout after all retries (nothing half-applied)
+              5  status: pending-embedding index not ready
+              6  wrong database: events/event_embeddings missing, nothing changed
+              7  backfill interrupted (SIGTERM or a limit): safe to resume
+              8  verify: drift or NULL rows found""";
+
+    private ExitCodes() {
+    }
+}
