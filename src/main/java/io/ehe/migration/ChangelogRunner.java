@@ -36,7 +36,7 @@ public final class ChangelogRunner {
         // Liquibase 4.30+ may phone home with usage data; a migration runner in production must not.
         System.setProperty("liquibase.analytics.enabled", "false");
         System.setProperty("liquibase.showBanner", "false");
-        System.setProperty("liquibase.showSummaryOutput", "log");
+        System.setProperty("liquibase.command.showSummaryOutput", "log");
         LogBridge.install();
     }
 
