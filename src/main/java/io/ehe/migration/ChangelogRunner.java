@@ -6,12 +6,15 @@ import liquibase.Contexts;
 import liquibase.LabelExpression;
 import liquibase.Liquibase;
 import liquibase.Scope;
+import liquibase.changelog.ChangeLogHistoryServiceFactory;
 import liquibase.changelog.ChangeSet;
+import liquibase.changelog.FastCheckService;
 import liquibase.changelog.RanChangeSet;
 import liquibase.precondition.core.PreconditionContainer;
 import liquibase.database.Database;
 import liquibase.database.DatabaseFactory;
 import liquibase.database.jvm.JdbcConnection;
+import liquibase.lockservice.LockServiceFactory;
 import liquibase.resource.ClassLoaderResourceAccessor;
 import liquibase.ui.LoggerUIService;
 
@@ -44,7 +47,7 @@ public final class ChangelogRunner {
         // Liquibase 4.30+ may phone home with usage data; a migration runner in production must not.
         System.setProperty("liquibase.analytics.enabled", "false");
         System.setProperty("liquibase.showBanner", "false");
-        System.setProperty("liquibase.showSummaryOutput", "log");
+        System.setProperty("liquibase.command.showSummaryOutput", "log");
         LogBridge.install();
     }
 
@@ -218,6 +221,7 @@ public final class ChangelogRunner {
                     } catch (Exception ignored) {
                         // closing a connection that already failed
                     }
+                    forgetCachedState();
                 }
             });
         }
@@ -245,6 +249,19 @@ public final class ChangelogRunner {
             rs.next();
             return rs.getBoolean(1);
         }
+    }
+
+    /**
+     * Liquibase caches the ran-changeSet list and the lock service per Database, and Database
+     * equality is by URL: the next run on a new connection to the same database would otherwise see
+     * the previous run's history (a rolled-back changeSet still "ran") and a lock service bound to a
+     * closed connection.
+     */
+    private static void forgetCachedState() {
+        // Also the "database is up to date" fast check: after a rollback it would skip the update.
+        Scope.getCurrentScope().getSingleton(FastCheckService.class).clearCache();
+        ChangeLogHistoryServiceFactory.getInstance().resetAll();
+        LockServiceFactory.getInstance().resetAll();
     }
 
     /** Both upstream tables exist (the runner's own check before Liquibase touches anything). */
