@@ -130,8 +130,13 @@ public final class Main implements Runnable {
             while (root.getCause() != null && root.getCause() != root) {
                 root = root.getCause();
             }
-            if (root != e && root.getMessage() != null) {
+            if (root != e && root.getMessage() != null && !message.contains(root.getMessage())) {
                 message = message + " (" + root.getMessage() + ")";
+            }
+            if (message.contains("check sum")) {
+                // Liquibase checksums formatted SQL after substituting the changelog parameters, and
+                // the changeSets embed the lock timeouts: a different value looks like an edited changeSet.
+                message = message + " -- if only --lock-timeout/--index-lock-timeout differ from the run that applied them, use that run's values";
             }
         }
         LOG.debug("command failed", e);
