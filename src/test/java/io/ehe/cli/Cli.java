@@ -55,7 +55,10 @@ final class Cli {
         List<String> cmd = new ArrayList<>();
         cmd.add(System.getProperty("java.home") + "/bin/java");
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        // Surefire's class path ends with an empty entry, which a child JVM reads as "the current
+        // directory": the repository root, whose changelog/ would then be found twice.
+        cmd.add(String.join(java.io.File.pathSeparator, Arrays.stream(System.getProperty("java.class.path")
+                .split(java.io.File.pathSeparator)).filter(e -> !e.isBlank()).toList()));
         cmd.add("-Dliquibase.analytics.enabled=false");
         cmd.add("io.ehe.cli.Main");
         cmd.addAll(args);
