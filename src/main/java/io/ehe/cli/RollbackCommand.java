@@ -63,8 +63,9 @@ public final class RollbackCommand implements Callable<Integer> {
         Rollbacker rollbacker = new Rollbacker(connection.connections(), locks.settings(false));
         PrintWriter out = spec.commandLine().getOut();
         if (dryRun) {
+            String sql = rollbacker.dryRun(to);
             out.println("-- rollback --dry-run to " + to.describe() + ": nothing was changed (read-only session)");
-            out.print(rollbacker.dryRun(to));
+            out.print(sql);
         } else {
             List<String> undone = rollbacker.rollback(to);
             if (undone.isEmpty()) {

@@ -52,6 +52,10 @@ final class Cli {
 
     /** A separate JVM running io.ehe.cli.Main with this test's classpath. */
     static Process start(List<String> args, java.io.File out, java.io.File err) throws IOException {
+        return start(args, java.util.Map.of(), out, err);
+    }
+
+    static Process start(List<String> args, java.util.Map<String, String> env, java.io.File out, java.io.File err) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(System.getProperty("java.home") + "/bin/java");
         cmd.add("-cp");
@@ -65,6 +69,7 @@ final class Cli {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out).redirectError(err);
         pb.environment().remove("DATABASE_URL");
         pb.environment().remove("PGPASSWORD");
+        pb.environment().putAll(env);
         return pb.start();
     }
 }
