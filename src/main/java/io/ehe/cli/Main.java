@@ -60,7 +60,7 @@ public final class Main implements Runnable {
             if (a == null) {
                 continue;
             }
-            if (a.equals("--password") && i + 1 < args.length) {
+            if (a.equals("--password") && i + 1 < args.length && !args[i + 1].startsWith("-")) {
                 Secrets.register(args[i + 1]);
             } else if (a.startsWith("--password=")) {
                 Secrets.register(a.substring("--password=".length()));
