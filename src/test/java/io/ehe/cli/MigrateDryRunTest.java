@@ -38,6 +38,12 @@ class MigrateDryRunTest {
                 .contains("then tag the database: v1")
                 // the baseline's precondition was judged: its CREATE TABLE is not in the SQL
                 .doesNotContain("CREATE TABLE public.events (");
+
+        // status before the first migrate is read-only too, and says what is pending
+        Cli.Result status = Cli.run("status", "--url", db.urlWithCredentials());
+        assertThat(status.exit()).as(status.toString()).isEqualTo(ExitCodes.NOT_READY);
+        assertThat(status.out()).contains("pending     010-has-embedding-column").contains("column events.has_embedding: absent");
+        assertThat(Catalog.snapshot(db)).isEqualTo(before);
     }
 
     @Test
