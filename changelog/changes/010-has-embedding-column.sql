@@ -6,8 +6,8 @@
 -- makes them give up (and the runner retry) instead of queueing every reader of events behind a
 -- long transaction. Two statements on purpose: `ADD COLUMN ... DEFAULT false` would stamp false on
 -- every existing row, claiming "no embedding" for rows that have one.
-SET LOCAL lock_timeout = '${ehe.lockTimeout}';
+SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 ALTER TABLE public.events ADD COLUMN has_embedding boolean;
 ALTER TABLE public.events ALTER COLUMN has_embedding SET DEFAULT false;
---rollback SET LOCAL lock_timeout = '${ehe.lockTimeout}';
+--rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 --rollback ALTER TABLE public.events DROP COLUMN IF EXISTS has_embedding;

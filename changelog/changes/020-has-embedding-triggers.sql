@@ -23,7 +23,7 @@
 -- 5. IS DISTINCT FROM skips rows already right: no new row version, no index churn, no WAL.
 -- 6. The backfill only writes rows that are still NULL and takes the same row lock (SKIP LOCKED), so
 --    a value written here is never replaced by a stale one (see the backfill's own comment).
-SET LOCAL lock_timeout = '${ehe.lockTimeout}';
+SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 
 CREATE OR REPLACE FUNCTION public.ehe_has_embedding_after_insert() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
@@ -115,7 +115,7 @@ CREATE TRIGGER trg_event_embeddings_has_embedding_upd
 CREATE TRIGGER trg_event_embeddings_has_embedding_trunc
     AFTER TRUNCATE ON public.event_embeddings
     FOR EACH STATEMENT EXECUTE FUNCTION public.ehe_has_embedding_after_truncate();
---rollback SET LOCAL lock_timeout = '${ehe.lockTimeout}';
+--rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 --rollback DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_ins ON public.event_embeddings;
 --rollback DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_del ON public.event_embeddings;
 --rollback DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_upd ON public.event_embeddings;

@@ -9,10 +9,10 @@
 -- EXCLUSIVE, which never blocks reads or writes. A build that fails half way leaves an INVALID index
 -- and no DATABASECHANGELOG row; since this changeSet has not been recorded, any index of this name is
 -- such a leftover, so it is dropped and built again from scratch.
-SET lock_timeout = '${ehe.indexLockTimeout}';
+SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.index_lock_timeout', true), ''), '10min'), false);
 DROP INDEX CONCURRENTLY IF EXISTS public.idx_events_pending_embedding;
 CREATE INDEX CONCURRENTLY idx_events_pending_embedding ON public.events (organization_id, id) WHERE NOT has_embedding AND payload_text IS NOT NULL AND payload_text <> '';
 RESET lock_timeout;
---rollback SET lock_timeout = '${ehe.indexLockTimeout}';
+--rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.index_lock_timeout', true), ''), '10min'), false);
 --rollback DROP INDEX CONCURRENTLY IF EXISTS public.idx_events_pending_embedding;
 --rollback RESET lock_timeout;

@@ -9,14 +9,14 @@
 -- 3. SET NOT NULL: ACCESS EXCLUSIVE for an instant; PostgreSQL 12+ sees the valid check and skips its scan.
 -- 4. the check is then redundant and goes.
 -- Every statement is safe to run again, so a run that stopped half way is finished by the next one.
-SET lock_timeout = '${ehe.lockTimeout}';
+SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), false);
 ALTER TABLE public.events DROP CONSTRAINT IF EXISTS events_has_embedding_not_null;
 ALTER TABLE public.events ADD CONSTRAINT events_has_embedding_not_null CHECK (has_embedding IS NOT NULL) NOT VALID;
 ALTER TABLE public.events VALIDATE CONSTRAINT events_has_embedding_not_null;
 ALTER TABLE public.events ALTER COLUMN has_embedding SET NOT NULL;
 ALTER TABLE public.events DROP CONSTRAINT IF EXISTS events_has_embedding_not_null;
 RESET lock_timeout;
---rollback SET lock_timeout = '${ehe.lockTimeout}';
+--rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), false);
 --rollback ALTER TABLE public.events DROP CONSTRAINT IF EXISTS events_has_embedding_not_null;
 --rollback ALTER TABLE public.events ALTER COLUMN has_embedding DROP NOT NULL;
 --rollback RESET lock_timeout;

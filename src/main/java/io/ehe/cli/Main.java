@@ -134,9 +134,7 @@ public final class Main implements Runnable {
                 message = message + " (" + root.getMessage() + ")";
             }
             if (message.contains("check sum")) {
-                // Liquibase checksums formatted SQL after substituting the changelog parameters, and
-                // the changeSets embed the lock timeouts: a different value looks like an edited changeSet.
-                message = message + " -- if only --lock-timeout/--index-lock-timeout differ from the run that applied them, use that run's values";
+                message = message + " -- a changeSet applied here differs from this version's changelog: was it edited after it ran?";
             }
         }
         LOG.debug("command failed", e);

@@ -60,7 +60,7 @@ public final class ChangelogRunner {
     public ChangelogRunner(ConnectionFactory connections, MigrationSettings settings) {
         this.connections = connections;
         this.settings = settings;
-        DatabaseUrl withTimeout = SessionOptions.withLockTimeout(connections.url(), settings.lockTimeout());
+        DatabaseUrl withTimeout = SessionOptions.withLockTimeouts(connections.url(), settings.lockTimeout(), settings.indexLockTimeout());
         this.writeConnections = new ConnectionFactory(withTimeout, "events-has-embedding");
     }
 
@@ -209,8 +209,6 @@ public final class ChangelogRunner {
             scope.put(Scope.Attr.resourceAccessor.name(), new ClassLoaderResourceAccessor(ChangelogRunner.class.getClassLoader()));
             return Scope.child(scope, () -> {
                 Liquibase liquibase = new Liquibase(CHANGELOG, Scope.getCurrentScope().getResourceAccessor(), database);
-                liquibase.setChangeLogParameter("ehe.lockTimeout", settings.lockTimeout());
-                liquibase.setChangeLogParameter("ehe.indexLockTimeout", settings.indexLockTimeout());
                 liquibase.setChangeLogParameter("ehe.baseline", Boolean.toString(settings.withBaseline()));
                 try {
                     return work.apply(liquibase);

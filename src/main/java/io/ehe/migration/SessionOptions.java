@@ -26,6 +26,17 @@ public final class SessionOptions {
         return withSetting(url, "lock_timeout", PgDuration.parse(lockTimeout).toString());
     }
 
+    /**
+     * lock_timeout for Liquibase's own statements, plus the two custom settings the changeSets read
+     * ({@code ehe.lock_timeout}, {@code ehe.index_lock_timeout}) to set their own timeouts.
+     */
+    public static DatabaseUrl withLockTimeouts(DatabaseUrl url, String lockTimeout, String indexLockTimeout) {
+        String ddl = PgDuration.parse(lockTimeout).toString();
+        DatabaseUrl out = withSetting(url, "lock_timeout", ddl);
+        out = withSetting(out, "ehe.lock_timeout", ddl);
+        return withSetting(out, "ehe.index_lock_timeout", PgDuration.parse(indexLockTimeout).toString());
+    }
+
     static DatabaseUrl withSetting(DatabaseUrl url, String name, String value) {
         String jdbc = url.jdbcUrl();
         int q = jdbc.indexOf('?');
