@@ -40,7 +40,10 @@ final class BackfillProcess {
         command.addAll(List.of(args));
         Path out = Files.createTempFile("backfill-out", ".txt");
         Path err = Files.createTempFile("backfill-err", ".txt");
-        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        // Run where a Job's container runs: not in the repository (Liquibase would also find changelog/
+        // in the working directory beside the class path copy and refuse the duplicate).
+        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
+                .directory(out.getParent().toFile());
         pb.environment().remove("DATABASE_URL");
         pb.environment().remove(Shard.INDEX_ENV);
         pb.environment().putAll(env);
