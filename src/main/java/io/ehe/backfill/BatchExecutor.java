@@ -65,6 +65,11 @@ final class BatchExecutor {
 
     private final BackfillSettings settings;
 
+    /** For tests that look at the plan. */
+    static String fillRangeSql() {
+        return FILL_RANGE;
+    }
+
     BatchExecutor(BackfillSettings settings) {
         this.settings = settings;
     }
@@ -99,14 +104,15 @@ final class BatchExecutor {
             long started = System.nanoTime();
             long[] tf;
             try (PreparedStatement ps = c.prepareStatement(FILL_RANGE)) {
-                ps.setLong(1, cursor);
-                ps.setLong(2, upper);
-                ps.setLong(3, cursor);
-                ps.setLong(4, upper);
-                ps.setLong(5, upper);
-                ps.setLong(6, count);
-                ps.setInt(7, shard.count());
-                ps.setInt(8, shard.index());
+                int i = 1;
+                for (int twice = 0; twice < 2; twice++) {
+                    ps.setLong(i++, cursor);
+                    ps.setLong(i++, upper);
+                }
+                ps.setLong(i++, upper);
+                ps.setLong(i++, count);
+                ps.setInt(i++, shard.count());
+                ps.setInt(i, shard.index());
                 tf = counts(ps);
             }
             c.commit();
