@@ -86,7 +86,7 @@ public final class Backfill {
         Shard shard = settings.shard();
         BatchSizer sizer = new BatchSizer(settings);
         Counters counters = new Counters();
-        try (Session session = new Session(connections)) {
+        try (Session session = new Session(connections, settings.lockTimeout())) {
             // The first connection is not retried: an unreachable or wrong database fails at once.
             requireSchema(session.get());
             Retrier retrier = new Retrier(session, settings.maxRetries(), stop, sizer::onTimeout);

@@ -51,7 +51,7 @@ public final class Repairer {
             throws SQLException {
         long repaired = 0;
         StopSignal never = new StopSignal();
-        try (Session session = new Session(connections)) {
+        try (Session session = new Session(connections, lockTimeout)) {
             Retrier retrier = new Retrier(session, maxRetries, never, () -> { });
             while (true) {
                 List<Long> wrong = retrier.run("finding drift", Repairer::findWrong);
