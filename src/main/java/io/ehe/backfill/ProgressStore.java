@@ -82,15 +82,16 @@ final class ProgressStore {
                     max = rs.getLong(2);
                 }
                 try (PreparedStatement ins = c.prepareStatement("INSERT INTO " + TABLE
-                        + " (shard_count, shard_index, range_start, range_end, last_id) VALUES (?, ?, ?, ?, ?)")) {
+                        + " (shard, shard_count, shard_index, range_start, range_end, last_id) VALUES (?, ?, ?, ?, ?, ?)")) {
                     for (int k = 0; k < shard.count(); k++) {
                         long start = k == 0 ? Long.MIN_VALUE : boundary(min, max, shard.count(), k);
                         Long end = k == shard.count() - 1 ? null : boundary(min, max, shard.count(), k + 1);
-                        ins.setInt(1, shard.count());
-                        ins.setInt(2, k);
-                        ins.setLong(3, start);
-                        ins.setObject(4, end);
-                        ins.setLong(5, start);
+                        ins.setString(1, new Shard(k, shard.count()).toString());
+                        ins.setInt(2, shard.count());
+                        ins.setInt(3, k);
+                        ins.setLong(4, start);
+                        ins.setObject(5, end, java.sql.Types.BIGINT);
+                        ins.setLong(6, start);
                         ins.addBatch();
                     }
                     ins.executeBatch();
