@@ -1,18 +1,38 @@
 --liquibase formatted sql
 
 --changeset ehe:030-backfill-progress logicalFilePath:changelog/changes/030-backfill-progress.sql
---comment: The backfill's keyset cursor, one row per shard, committed in the same transaction as each batch so a restart resumes exactly where the last committed batch ended.
+--comment: The backfill's keyset cursor, one row per shard of a plan, committed in the same transaction as each batch so a restart resumes exactly where the last committed batch ended.
+-- shard is 'I/N' (shard I of N, I from 0): the key, and what `status` shows. shard_index and
+-- shard_count are the same split into numbers (the backfill always fills them; they may be NULL in
+-- rows written by hand). A plan is identified by its shard count: the first process of a plan
+-- writes the rows of all its shards at once (under a table lock), so every shard of an N-way run
+-- agrees on the ranges whenever and in whatever order the N processes start or restart.
+-- Shard k covers the ids in (range_start, range_end]; shard 0 starts at the smallest bigint
+-- (unbounded below); range_end NULL means unbounded above (the last shard also walks the ids the
+-- application allocates while the backfill runs).
+-- last_id only moves forward and only inside the transaction that wrote the batch, so it is never
+-- ahead of the data. walked: the keyset walk reached the end of the range (a restart goes straight
+-- to the final sweep). done: the final sweep found no NULL left in the range.
 CREATE TABLE public.events_has_embedding_backfill (
     shard        text        PRIMARY KEY,
+    shard_index  integer,
+    shard_count  integer     CHECK (shard_count > 0),
     range_start  bigint      NOT NULL,
     range_end    bigint,
     last_id      bigint      NOT NULL,
+    walked       boolean     NOT NULL DEFAULT false,
     done         boolean     NOT NULL DEFAULT false,
+    rows_scanned bigint      NOT NULL DEFAULT 0,
     rows_true    bigint      NOT NULL DEFAULT 0,
     rows_false   bigint      NOT NULL DEFAULT 0,
     batches      bigint      NOT NULL DEFAULT 0,
     started_at   timestamptz NOT NULL DEFAULT now(),
-    updated_at   timestamptz NOT NULL DEFAULT now()
+    updated_at   timestamptz NOT NULL DEFAULT now(),
+    finished_at  timestamptz,
+    UNIQUE (shard_count, shard_index),
+    CHECK (shard_index >= 0 AND shard_index < shard_count),
+    CHECK (range_end IS NULL OR range_end >= range_start),
+    CHECK (last_id >= range_start)
 );
 COMMENT ON TABLE public.events_has_embedding_backfill IS 'events-has-embedding: backfill progress per shard; range is (range_start, range_end], range_end NULL = unbounded';
 --rollback DROP TABLE IF EXISTS public.events_has_embedding_backfill;

@@ -1,19 +1,83 @@
 package io.ehe.cli;
 
+import io.ehe.backfill.Backfill;
+import io.ehe.backfill.BackfillFlags;
+import io.ehe.backfill.BackfillSettings;
+import io.ehe.backfill.BackfillSummary;
+import io.ehe.backfill.GracefulShutdown;
+import io.ehe.backfill.Shard;
+import io.ehe.db.ConnectionFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
+import java.time.Duration;
 import java.util.concurrent.Callable;
 
-/** Placeholder: replaced by the issue that builds 'backfill'. */
-@Command(name = "backfill", description = "not built yet")
+/** backfill: thin over {@link Backfill}; every value is checked before any connection is made. */
+@Command(name = "backfill", mixinStandardHelpOptions = true,
+        description = {"Fills events.has_embedding for rows still NULL, in short batches, race-free with the triggers.",
+                "Resumable: progress is kept per shard in the database. Also runnable as io.ehe.backfill.BackfillMain."},
+        footer = {"", "Durations: an integer and a unit, ms|s|min|h (e.g. 500ms, 5s, 2min).", "",
+                "Exit codes: 0 no NULL left; 2 bad value; 3 cannot connect; 7 interrupted (SIGTERM, --max-rows,",
+                "--max-duration, rows kept locked): safe to run again; 1 other failure (safe to run again)."})
 public final class BackfillCommand implements Callable<Integer> {
 
     @Mixin
     ConnectionOptions connection;
 
+    @Option(names = "--batch-size", paramLabel = "N",
+            description = "rows per batch; alone: fixed size; with adaptive sizing: the first batch (default 10000)")
+    Integer batchSize;
+
+    @Option(names = "--target-batch-ms", paramLabel = "MS",
+            description = "adapt the batch size so a batch holds its row locks about this long (default 200; on unless --batch-size is given alone)")
+    Integer targetBatchMs;
+
+    @Option(names = "--sleep", paramLabel = "DURATION", description = "pause after each batch (default 0ms)")
+    String sleep;
+
+    @Option(names = "--max-rows", paramLabel = "N", description = "stop after walking N rows in this run (exit 7)")
+    Long maxRows;
+
+    @Option(names = "--max-duration", paramLabel = "DURATION", description = "stop after this long (exit 7)")
+    String maxDuration;
+
+    @Option(names = "--lock-timeout", paramLabel = "DURATION", description = "lock_timeout per batch (default 2s)")
+    String lockTimeout;
+
+    @Option(names = "--statement-timeout", paramLabel = "DURATION", description = "statement_timeout per batch (default 30s)")
+    String statementTimeout;
+
+    @Option(names = "--max-retries", paramLabel = "N", description = "retries of one batch after a transient error (default 10)")
+    Integer maxRetries;
+
+    @Option(names = "--shard", paramLabel = "I/N", description = "walk shard I (0-based) of N")
+    String shard;
+
+    @Option(names = "--shards", paramLabel = "N", description = "N shards, this one from $JOB_COMPLETION_INDEX (Kubernetes Indexed Job)")
+    Integer shards;
+
+    @Option(names = "--then-migrate", description = "when no NULL is left, apply the deferred changeSets (index, NOT NULL)")
+    boolean thenMigrate;
+
+    @Option(names = "--progress-interval", paramLabel = "DURATION", description = "progress line interval (default 5s)")
+    String progressInterval;
+
     @Override
-    public Integer call() {
-        throw new UnsupportedOperationException("backfill is not built yet");
+    public Integer call() throws Exception {
+        BackfillSettings settings = new BackfillFlags(batchSize, targetBatchMs, sleep, maxRows, maxDuration, lockTimeout,
+                statementTimeout, maxRetries, shard, shards, System.getenv(Shard.INDEX_ENV), thenMigrate,
+                progressInterval).toSettings();
+        ConnectionFactory connections = connection.connections();
+        Duration grace = settings.statementTimeout().plus(settings.lockTimeout()).plusSeconds(5);
+        try (GracefulShutdown shutdown = new GracefulShutdown(grace, ExitCodes.INTERRUPTED)) {
+            BackfillSummary summary = Backfill.run(connections, settings, null, shutdown.stopSignal());
+            int code = summary.complete() ? ExitCodes.OK : ExitCodes.INTERRUPTED;
+            System.out.println(summary.line());
+            System.out.flush();
+            shutdown.finished(code);
+            return code;
+        }
     }
 }

@@ -1,19 +1,51 @@
 package io.ehe.cli;
 
+import io.ehe.backfill.Repairer;
+import io.ehe.backfill.VerifyResult;
+import io.ehe.backfill.Verifier;
+import io.ehe.db.ConnectionFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
+import java.time.Duration;
 import java.util.concurrent.Callable;
 
-/** Placeholder: replaced by the issue that builds 'verify'. */
-@Command(name = "verify", description = "not built yet")
+/** verify: thin over {@link Verifier} and {@link Repairer}. */
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        description = "Counts events whose has_embedding disagrees with event_embeddings, and NULL rows.",
+        footer = {"", "Exit codes: 0 clean (or repaired clean); 8 drift or NULL rows; 2 bad value; 3 cannot connect."})
 public final class VerifyCommand implements Callable<Integer> {
 
     @Mixin
     ConnectionOptions connection;
 
+    @Option(names = "--sample", paramLabel = "N", description = "check about N events from a block sample instead of all")
+    Long sample;
+
+    @Option(names = "--repair", description = "fix every wrong row (whole table), in batches, race-free; then check again")
+    boolean repair;
+
+    @Option(names = "--batch-size", paramLabel = "N", description = "rows per repair transaction (default 1000)")
+    Integer batchSize;
+
     @Override
-    public Integer call() {
-        throw new UnsupportedOperationException("verify is not built yet");
+    public Integer call() throws Exception {
+        if (sample != null && (sample < 1 || sample > 100_000_000L)) {
+            throw new IllegalArgumentException("--sample must be between 1 and 100000000 (got " + sample + ")");
+        }
+        if (batchSize != null && (batchSize < 1 || batchSize > 100_000)) {
+            throw new IllegalArgumentException("--batch-size must be between 1 and 100000 (got " + batchSize + ")");
+        }
+        long n = sample == null ? 0 : sample;
+        ConnectionFactory connections = connection.connections();
+        VerifyResult result = Verifier.check(connections, n);
+        if (repair && !result.clean()) {
+            System.out.println(result.line());
+            long repaired = Repairer.repairAll(connections, batchSize == null ? 1000 : batchSize, Duration.ofSeconds(2), 10);
+            result = Verifier.check(connections, n).withRepaired(repaired);
+        }
+        System.out.println(result.line());
+        return result.clean() ? ExitCodes.OK : ExitCodes.DRIFT;
     }
 }

@@ -1,0 +1,240 @@
+package io.ehe.backfill;
+
+import io.ehe.db.ConnectionFactory;
+import io.ehe.migration.MigrationSettings;
+import io.ehe.migration.Migrator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Fills events.has_embedding for the rows that are still NULL, in small transactions, while the
+ * application and the has_embedding triggers keep writing.
+ *
+ * <p>How it works:
+ * <ol>
+ * <li>Plan: the shard's row in the progress table holds its id range (fixed by the first process
+ *     of the plan) and its cursor {@code last_id}.</li>
+ * <li>Walk: the next window is the next {@code n} ids after the cursor in primary-key order
+ *     ({@code ORDER BY id LIMIT n}, never OFFSET); its last id is the batch's upper bound. One
+ *     transaction per batch, under SET LOCAL lock_timeout and statement_timeout, runs one statement
+ *     that locks the window's NULL rows {@code FOR NO KEY UPDATE SKIP LOCKED}, sets each still-NULL
+ *     row to {@code EXISTS(embedding row)}, and moves the cursor to the upper bound.</li>
+ * <li>Sweep: when the walk reaches the end of the range, every row still NULL in it (skipped
+ *     because it was locked) is found and filled the same way, by id, retrying while locked.</li>
+ * <li>Done: the shard is marked done; the last shard to finish may apply the deferred changeSets.</li>
+ * </ol>
+ *
+ * <p>Why it never replaces a trigger's value with a stale one (READ COMMITTED; triggers in
+ * changelog/changes/020):
+ * <ol>
+ * <li>Every trigger that touches an event locks its row FOR NO KEY UPDATE before deciding, and, when
+ *     the row is NULL, writes true or false (NULL IS DISTINCT FROM both); it holds the lock until its
+ *     transaction ends. Nothing ever writes NULL.</li>
+ * <li>Our statement only writes rows it has locked itself, and only if {@code has_embedding IS NULL}
+ *     holds on the locked (latest) version: on a concurrently updated row PostgreSQL re-checks the
+ *     condition on the newest version before locking and again before updating.</li>
+ * <li>A row a trigger (or any writer) holds locked is skipped, not waited for: we never queue behind
+ *     the application, and whatever that transaction does is left to it or to the sweep.</li>
+ * <li>A trigger that committed before we lock made the row non-NULL: the re-check fails, we leave it.</li>
+ * <li>A trigger that comes after our lock waits for our commit, then decides in a new statement that
+ *     sees our value and its own embedding change, and writes the right value over ours.</li>
+ * <li>So our EXISTS, judged on our statement's snapshot, can only be written while no embedding
+ *     change for that event is in flight: any change committed before our snapshot is in it, any
+ *     later one is case 3, 4 or 5.</li>
+ * <li>Data and cursor commit in the same transaction, so after SIGKILL the cursor is never ahead of
+ *     the data; a killed batch rolls back whole and the restart walks it again (bounded re-reads).</li>
+ * </ol>
+ */
+public final class Backfill {
+
+    private static final Logger LOG = LoggerFactory.getLogger("backfill");
+
+    private final ConnectionFactory connections;
+    private final BackfillSettings settings;
+    private final BackfillListener listener;
+    private final StopSignal stop;
+
+    private Backfill(ConnectionFactory connections, BackfillSettings settings, BackfillListener listener, StopSignal stop) {
+        this.connections = connections;
+        this.settings = settings;
+        this.listener = listener;
+        this.stop = stop;
+    }
+
+    /** Runs to completion, a limit, or a stop request on {@code stop}. */
+    public static BackfillSummary run(ConnectionFactory connections, BackfillSettings settings, BackfillListener listener,
+                                      StopSignal stop) throws Exception {
+        return new Backfill(connections, settings, listener == null ? BackfillListener.NONE : listener,
+                stop == null ? new StopSignal() : stop).run();
+    }
+
+    public static BackfillSummary run(ConnectionFactory connections, BackfillSettings settings, BackfillListener listener)
+            throws Exception {
+        return run(connections, settings, listener, new StopSignal());
+    }
+
+    private BackfillSummary run() throws Exception {
+        long started = System.nanoTime();
+        Shard shard = settings.shard();
+        BatchSizer sizer = new BatchSizer(settings);
+        Counters counters = new Counters();
+        try (Session session = new Session(connections, settings.lockTimeout())) {
+            // The first connection is not retried: an unreachable or wrong database fails at once.
+            requireSchema(session.get());
+            Retrier retrier = new Retrier(session, settings.maxRetries(), stop, sizer::onTimeout);
+            String lockTimeout = PgDuration.toSetting(settings.lockTimeout());
+            ShardProgress progress = retrier.run("planning", c -> ProgressStore.readOrPlan(c, shard, lockTimeout));
+            if (progress == null) {
+                return summary(BackfillSummary.Status.STOPPED, started, counters, retrier, 0, 0, sizer, false, false);
+            }
+            if (progress.done()) {
+                LOG.info("backfill {}: already complete (rows set true {}, false {} over {} batches); nothing to do",
+                        shard, progress.rowsTrue(), progress.rowsFalse(), progress.batches());
+                boolean all = retrier.run("reading the plan", c -> allDone(c, shard));
+                boolean migrated = all && migrateIfAsked();
+                return summary(BackfillSummary.Status.ALREADY_COMPLETE, started, counters, retrier, 0, 0, sizer, all, migrated);
+            }
+            LOG.info("backfill {}: ids ({}, {}], resuming after id {}{}", shard, bound(progress.rangeStart()),
+                    bound(progress.rangeEnd()), bound(progress.lastId()), progress.walked() ? " (walk finished; sweeping)" : "");
+            TableEstimate estimate = retrier.run("estimating", TableEstimate::read);
+            ProgressReporter reporter = new ProgressReporter(progress, estimate, settings.progressInterval(), listener);
+            BatchExecutor executor = new BatchExecutor(settings);
+
+            if (!progress.walked()) {
+                Optional<BackfillSummary.Status> stopped = walk(progress, executor, retrier, sizer, counters, reporter, started);
+                if (stopped.isPresent()) {
+                    return summary(stopped.get(), started, counters, retrier, 0, 0, sizer, false, false);
+                }
+            }
+
+            FinalSweep.Result sweep = new FinalSweep(settings, executor, retrier, stop, listener).run(progress, counters, sizer);
+            switch (sweep.outcome()) {
+                case STOPPED:
+                    return summary(BackfillSummary.Status.STOPPED, started, counters, retrier, sweep.filled(),
+                            sweep.stillLocked(), sizer, false, false);
+                case ROWS_LOCKED:
+                    LOG.warn("backfill {}: {} row(s) stayed locked by other transactions through {} retries; run the backfill again",
+                            shard, sweep.stillLocked(), settings.maxRetries());
+                    return summary(BackfillSummary.Status.ROWS_LOCKED, started, counters, retrier, sweep.filled(),
+                            sweep.stillLocked(), sizer, false, false);
+                default:
+                    break;
+            }
+            Boolean all = retrier.run("marking done", c -> ProgressStore.markDone(c, shard, lockTimeout));
+            boolean allDone = all != null && all;
+            if (settings.thenMigrate() && !allDone) {
+                LOG.info("backfill {}: other shards are still running; the last one to finish applies the deferred changeSets", shard);
+            }
+            boolean migrated = allDone && migrateIfAsked();
+            return summary(BackfillSummary.Status.COMPLETE, started, counters, retrier, sweep.filled(), 0, sizer, allDone, migrated);
+        }
+    }
+
+    /** The keyset walk; a status when it stopped early (limit, signal), empty when it reached the end. */
+    private Optional<BackfillSummary.Status> walk(ShardProgress progress, BatchExecutor executor, Retrier retrier,
+                                                  BatchSizer sizer, Counters counters, ProgressReporter reporter,
+                                                  long started) throws SQLException {
+        Shard shard = progress.shard();
+        long walked = progress.rowsScanned();
+        long setTrue = progress.rowsTrue();
+        long setFalse = progress.rowsFalse();
+        long cursor = progress.lastId();
+        while (true) {
+            if (stop.requested()) {
+                LOG.info("backfill {}: stopping ({}) after the last committed batch; safe to resume", shard, stop.reason());
+                return Optional.of(BackfillSummary.Status.STOPPED);
+            }
+            if (settings.maxDuration() != null && System.nanoTime() - started >= settings.maxDuration().toNanos()) {
+                LOG.info("backfill {}: --max-duration {} reached; safe to resume", shard, PgDuration.human(settings.maxDuration()));
+                return Optional.of(BackfillSummary.Status.MAX_DURATION);
+            }
+            int limit = sizer.next();
+            if (settings.maxRows() > 0) {
+                long room = settings.maxRows() - counters.rowsScanned;
+                if (room <= 0) {
+                    LOG.info("backfill {}: --max-rows {} reached; safe to resume", shard, settings.maxRows());
+                    return Optional.of(BackfillSummary.Status.MAX_ROWS);
+                }
+                limit = (int) Math.min(limit, room);
+            }
+            int size = limit;
+            Optional<BatchResult> next = retrier.run("batch after id " + cursor, c -> executor.walkNext(c, shard, size));
+            if (next == null) {
+                return Optional.of(BackfillSummary.Status.STOPPED);
+            }
+            if (next.isEmpty()) {
+                retrier.run("marking walked", c -> {
+                    ProgressStore.markWalked(c, shard);
+                    return Boolean.TRUE;
+                });
+                reporter.report(cursor, walked, setTrue, setFalse, counters.rowsScanned, sizer.next());
+                return Optional.empty();
+            }
+            BatchResult batch = next.get();
+            counters.add(batch);
+            cursor = batch.toInclusive();
+            walked += batch.scanned();
+            setTrue += batch.setTrue();
+            setFalse += batch.setFalse();
+            sizer.observe(batch.scanned(), batch.lockHeld());
+            listener.onBatch(batch);
+            reporter.maybeReport(cursor, walked, setTrue, setFalse, counters.rowsScanned, sizer.next());
+            stop.sleep(settings.sleep());
+        }
+    }
+
+    private boolean migrateIfAsked() throws Exception {
+        if (!settings.thenMigrate()) {
+            return false;
+        }
+        LOG.info("backfill complete: applying the deferred changeSets (pending-embedding index, then NOT NULL)");
+        new Migrator(connections, MigrationSettings.defaults()).migrate(null, null);
+        return true;
+    }
+
+    private static boolean allDone(Connection c, Shard shard) throws SQLException {
+        List<ShardProgress> plan = ProgressStore.readPlan(c, shard.count());
+        c.commit();
+        return plan.size() == shard.count() && plan.stream().allMatch(ShardProgress::done);
+    }
+
+    /** The module's migration must have run: has_embedding and the progress table exist. */
+    private static void requireSchema(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("""
+                     SELECT EXISTS (SELECT 1 FROM pg_attribute
+                                     WHERE attrelid = to_regclass('public.events') AND attname = 'has_embedding'
+                                       AND NOT attisdropped),
+                            to_regclass('public.events_has_embedding_backfill') IS NOT NULL""")) {
+            rs.next();
+            boolean column = rs.getBoolean(1);
+            boolean table = rs.getBoolean(2);
+            c.commit();
+            if (!column || !table) {
+                throw new IllegalStateException("events.has_embedding or the backfill progress table is missing in "
+                        + "this database: run 'migrate' first (nothing was changed)");
+            }
+        }
+    }
+
+    private BackfillSummary summary(BackfillSummary.Status status, long started, Counters counters, Retrier retrier,
+                                    long sweepFilled, long leftLocked, BatchSizer sizer, boolean allDone, boolean migrated) {
+        BackfillSummary s = new BackfillSummary(status, settings.shard(), counters.rowsTrue, counters.rowsFalse,
+                counters.batches, retrier.retries(), counters.rowsScanned, sweepFilled, leftLocked,
+                Duration.ofNanos(System.nanoTime() - started), List.copyOf(counters.lockHolds), sizer.next(), allDone, migrated);
+        LOG.info(s.line());
+        return s;
+    }
+
+    private static String bound(long id) {
+        return id == Long.MIN_VALUE ? "-inf" : id == Long.MAX_VALUE ? "+inf" : Long.toString(id);
+    }
+}

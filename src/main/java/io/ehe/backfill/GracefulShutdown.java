@@ -1,0 +1,69 @@
+package io.ehe.backfill;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Turns SIGTERM/SIGINT into "stop after the batch in flight". The JVM runs shutdown hooks on those
+ * signals; this hook asks the backfill to stop, waits for the command to finish (the batch commits
+ * or rolls back, the summary is printed) and then ends the process with the command's exit code.
+ * {@link Runtime#halt} is the only way to choose the exit code from inside a hook: without it a
+ * signalled JVM exits 143. After a normal finish the hook is removed, so an in-process caller (a
+ * test) does not keep it.
+ */
+public final class GracefulShutdown implements AutoCloseable {
+
+    private final StopSignal stop = new StopSignal();
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private final Duration grace;
+    private final int interruptedCode;
+    private volatile int exitCode;
+    private final Thread hook;
+
+    /**
+     * @param grace           how long the hook waits for the batch in flight before giving up on it
+     *                        (the server rolls it back when the connection drops: still safe)
+     * @param interruptedCode the exit code when the wait runs out
+     */
+    public GracefulShutdown(Duration grace, int interruptedCode) {
+        this.grace = grace;
+        this.interruptedCode = interruptedCode;
+        this.exitCode = interruptedCode;
+        this.hook = new Thread(this::onSignal, "backfill-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    public StopSignal stopSignal() {
+        return stop;
+    }
+
+    /** The command is done and will exit with {@code code}. */
+    public void finished(int code) {
+        exitCode = code;
+        finished.countDown();
+    }
+
+    @Override
+    public void close() {
+        finished.countDown();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // a signal arrived: the hook is running and will end the process with exitCode
+        }
+    }
+
+    private void onSignal() {
+        stop.request("signal");
+        int code;
+        try {
+            code = finished.await(grace.toMillis(), TimeUnit.MILLISECONDS) ? exitCode : interruptedCode;
+        } catch (InterruptedException e) {
+            code = interruptedCode;
+        }
+        System.out.flush();
+        System.err.flush();
+        Runtime.getRuntime().halt(code);
+    }
+}

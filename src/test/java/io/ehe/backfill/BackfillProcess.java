@@ -1,0 +1,112 @@
+package io.ehe.backfill;
+
+import io.ehe.testing.TestDatabase;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** A real backfill JVM: io.ehe.backfill.BackfillMain on the test class path, output in files. */
+final class BackfillProcess {
+
+    private final Process process;
+    private final Path out;
+    private final Path err;
+
+    private BackfillProcess(Process process, Path out, Path err) {
+        this.process = process;
+        this.out = out;
+        this.err = err;
+    }
+
+    static BackfillProcess start(TestDatabase db, Map<String, String> env, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx128m");
+        command.add("-XX:TieredStopAtLevel=1");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(BackfillMain.class.getName());
+        command.add("--url");
+        command.add(db.urlWithCredentials());
+        command.addAll(List.of(args));
+        Path out = Files.createTempFile("backfill-out", ".txt");
+        Path err = Files.createTempFile("backfill-err", ".txt");
+        // Run where a Job's container runs: not in the repository (Liquibase would also find changelog/
+        // in the working directory beside the class path copy and refuse the duplicate).
+        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
+                .directory(out.getParent().toFile());
+        pb.environment().remove("DATABASE_URL");
+        pb.environment().remove(Shard.INDEX_ENV);
+        pb.environment().putAll(env);
+        return new BackfillProcess(pb.start(), out, err);
+    }
+
+    static BackfillProcess start(TestDatabase db, String... args) throws IOException {
+        return start(db, Map.of(), args);
+    }
+
+    Process process() {
+        return process;
+    }
+
+    int waitFor(long seconds) throws Exception {
+        if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+            throw new AssertionError("backfill did not finish in " + seconds + " s; stderr:\n" + stderr());
+        }
+        return process.exitValue();
+    }
+
+    /** Waits (polling) until {@code condition} holds or the process ends. */
+    void awaitCondition(BooleanSupplier condition, long seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!condition.getAsBoolean()) {
+            if (!process.isAlive()) {
+                throw new AssertionError("backfill ended before the moment to interrupt it; stderr:\n" + stderr());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not reached in " + seconds + " s");
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    String stdout() throws IOException {
+        return Files.readString(out);
+    }
+
+    String stderr() throws IOException {
+        return Files.readString(err);
+    }
+
+    /** A value of the summary line (key=value). */
+    long summary(String key) throws IOException {
+        Matcher m = Pattern.compile("backfill summary: .*\\b" + key + "=(\\d+)").matcher(stdout());
+        if (!m.find()) {
+            throw new AssertionError("no " + key + " in the summary; stdout:\n" + stdout() + "\nstderr:\n" + stderr());
+        }
+        return Long.parseLong(m.group(1));
+    }
+
+    String summaryText(String key) throws IOException {
+        Matcher m = Pattern.compile("backfill summary: .*\\b" + key + "=(\\S+)").matcher(stdout());
+        if (!m.find()) {
+            throw new AssertionError("no " + key + " in the summary; stdout:\n" + stdout() + "\nstderr:\n" + stderr());
+        }
+        return m.group(1);
+    }
+
+    void cleanup() {
+        new File(out.toString()).delete();
+        new File(err.toString()).delete();
+    }
+}
