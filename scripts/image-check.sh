@@ -65,7 +65,7 @@ else
          "$WORK/rootfs/usr/share/doc" "$WORK/rootfs/usr/share/man"
   log "base: importing rootfs as $BASE_IMAGE"
   tar -C "$WORK/rootfs" -c . | podman "${STORE[@]}" import \
-      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' - "$BASE_IMAGE" >/dev/null \
+      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' - "$BASE_IMAGE" >"$WORK/import.log" 2>&1 \
     || die "podman import"
   rm -rf "$WORK/rootfs"
 fi
@@ -186,7 +186,7 @@ b_index=$(psql_db "$DB_B" -c "SELECT indisvalid FROM pg_index WHERE indexrelid =
 written=$(find "$MNT" -xdev -newer "$WORK/marker" \
             -not -path "$MNT/tmp" -not -path "$MNT/tmp/*" -not -path "$MNT/dev*" -not -path "$MNT/proc*" \
             -not -path "$MNT/sys*" -not -path "$MNT/run*" -not -path "$MNT/etc/hosts" -not -path "$MNT/etc/hostname" \
-            -not -path "$MNT/etc/resolv.conf" -not -path "$MNT" 2>/dev/null | sed "s#^$MNT##" | head -20)
+            -not -path "$MNT/etc/resolv.conf" -not -path "$MNT" -not -type d 2>/dev/null | sed "s#^$MNT##" | head -20)
 [ -z "$written" ] && r=ok || r=no
 check "nothing written outside /tmp (read-only root filesystem)${written:+: $(echo $written)}" $r
 bh umount "$CTR" >/dev/null 2>&1
