@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 #
 # events-has-embedding: the CLI (migrate, rollback, status, backfill, verify) in a JRE-only image.
 #
@@ -14,12 +13,11 @@ ARG RUNTIME_IMAGE=eclipse-temurin:17-jre
 FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 COPY pom.xml ./
-# Dependencies and plugins in their own layer, so a source change does not download them again
-# (best effort: the package step below is the one whose failure counts).
-RUN mvn -B -ntp -q dependency:go-offline -Dmaven.test.skip=true || true
 COPY src/main ./src/main
 COPY changelog ./changelog
-RUN mvn -B -ntp -q package -Dmaven.test.skip=true \
+# The Maven repository is a build cache (BuildKit, buildah), not a layer: the image never holds it.
+RUN --mount=type=cache,target=/root/.m2 \
+    mvn -B -ntp -q package -Dmaven.test.skip=true \
  && cp target/events-has-embedding.jar /events-has-embedding.jar
 
 # ---------------------------------------------------------------------------------------------

@@ -13,6 +13,8 @@
 #                                       (plain migrate), status (not ready), backfill --then-migrate,
 #                                       status (ready), verify
 #            and finally checks that nothing was written outside /tmp (read-only root filesystem).
+#  4. IMAGE_CHECK_FULL=1 also builds the default target (the Maven build stage) on a second local base
+#            (debootstrap + openjdk-17-jdk-headless + maven; Maven Central must answer) and runs its jar.
 #
 # Needs root and Debian's packages (installs debootstrap, buildah, podman, postgresql when missing).
 # Containers storage is its own (vfs under $WORK), so it touches no other image store.
@@ -190,6 +192,35 @@ written=$(find "$MNT" -xdev -newer "$WORK/marker" \
 [ -z "$written" ] && r=ok || r=no
 check "nothing written outside /tmp (read-only root filesystem)${written:+: $(echo $written)}" $r
 bh umount "$CTR" >/dev/null 2>&1
+
+# --- 4. optional: the default target, jar built by the Dockerfile's Maven stage ---------------------
+if [ "${IMAGE_CHECK_FULL:-0}" = 1 ]; then
+  BUILD_BASE="localhost/ehe-build-base:bookworm-jdk17-maven"
+  if ! bh inspect --type image "$BUILD_BASE" >/dev/null 2>&1; then
+    log "full: debootstrap bookworm minbase + openjdk-17-jdk-headless + maven"
+    rm -rf "$WORK/rootfs-build"
+    debootstrap --variant=minbase --include=openjdk-17-jdk-headless,maven bookworm "$WORK/rootfs-build" "$MIRROR" \
+      >"$WORK/debootstrap-build.log" 2>&1 || die "debootstrap of the build base (see $WORK/debootstrap-build.log)"
+    tar -C "$WORK/rootfs-build" -c . | podman "${STORE[@]}" import \
+        --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' - "$BUILD_BASE" >"$WORK/import.log" 2>&1 \
+      || die "podman import of the build base"
+    rm -rf "$WORK/rootfs-build"
+  fi
+  log "full: buildah bud (default target: Maven build stage, then runtime)"
+  if bh bud --isolation chroot --pull=never --network host \
+       --build-arg BUILD_IMAGE="$BUILD_BASE" --build-arg RUNTIME_IMAGE="$BASE_IMAGE" \
+       -t "$IMAGE-full" . >"$WORK/bud-full.log" 2>&1; then
+    FULL_CTR=$(bh from --pull-never "$IMAGE-full")
+    mapfile -t FULL_EP < <(bh inspect --type image --format '{{range .OCIv1.Config.Entrypoint}}{{println .}}{{end}}' "$IMAGE-full")
+    out=$(bh run --isolation chroot -v "$TMPVOL:/tmp" "$FULL_CTR" -- "${FULL_EP[@]}" --version 2>&1); rc=$?
+    bh rm "$FULL_CTR" >/dev/null 2>&1
+    log "      | $out"
+    [ $rc = 0 ] && r=ok || r=no; check "full: image built by the Dockerfile's Maven stage runs --version" $r
+  else
+    tail -20 "$WORK/bud-full.log"
+    check "full: buildah bud of the default target" no
+  fi
+fi
 
 END=$(date +%s)
 log "time: base $((BASE_DONE - START)) s, image $((IMAGE_DONE - BASE_DONE)) s, runs $((END - IMAGE_DONE)) s, total $((END - START)) s"
