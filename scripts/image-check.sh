@@ -201,11 +201,12 @@ if [ "${IMAGE_CHECK_FULL:-0}" = 1 ]; then
     rm -rf "$WORK/rootfs-build"
     debootstrap --variant=minbase --include=openjdk-17-jdk-headless,maven bookworm "$WORK/rootfs-build" "$MIRROR" \
       >"$WORK/debootstrap-build.log" 2>&1 || die "debootstrap of the build base (see $WORK/debootstrap-build.log)"
-    # Maven inside the build reaches Central the way this machine does: trust the extra CAs it trusts
-    # (an egress proxy's, a company's). Only this build base gets them, never the runtime image.
-    if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
-      cp /usr/local/share/ca-certificates/*.crt "$WORK/rootfs-build/usr/local/share/ca-certificates/"
-      chroot "$WORK/rootfs-build" update-ca-certificates >>"$WORK/debootstrap-build.log" 2>&1 || die "update-ca-certificates in the build base"
+    # Maven inside the build reaches Central the way this machine does: when the machine trusts extra
+    # CAs (an egress proxy's, a company's), the build base gets this machine's Java trust store. Only
+    # the build base: the runtime image keeps Debian's.
+    if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null && [ -f /etc/ssl/certs/java/cacerts ]; then
+      mkdir -p "$WORK/rootfs-build/etc/ssl/certs/java"
+      cp /etc/ssl/certs/java/cacerts "$WORK/rootfs-build/etc/ssl/certs/java/cacerts"
     fi
     tar -C "$WORK/rootfs-build" -c . | podman "${STORE[@]}" import \
         --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' - "$BUILD_BASE" >"$WORK/import.log" 2>&1 \
