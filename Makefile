@@ -21,6 +21,12 @@ $(JAR): pom.xml $(shell find src/main changelog -type f 2>/dev/null)
 test:
 	$(MVN) verify
 
+# The demo class lives with the tests (it uses the test data generator and the embedded PostgreSQL);
+# it runs the commands through the shipped jar. DEMO_EVENTS=N changes the size (default 200000).
+demo: $(JAR)
+	$(MVN) -q test-compile exec:java -Dexec.mainClass=io.ehe.demo.Demo -Dexec.classpathScope=test \
+	  -Dexec.cleanupDaemonThreads=false $(if $(DEMO_EVENTS),-Ddemo.events=$(DEMO_EVENTS))
+
 rollback-test:
 	$(MVN) test -Dtest='RollbackRoundTripTest' -Dsurefire.failIfNoSpecifiedTests=false
 

@@ -1,6 +1,6 @@
 --liquibase formatted sql
 
---changeset ehe:000-baseline-tables splitStatements:false logicalFilePath:changelog/changes/000-baseline-tables.sql
+--changeset ehe:000-baseline-tables splitStatements:false rollbackSplitStatements:false logicalFilePath:changelog/changes/000-baseline-tables.sql
 --preconditions onFail:MARK_RAN onError:HALT
 --precondition-sql-check expectedResult:1 SELECT CASE WHEN '${ehe.baseline}' = 'true' AND to_regclass('public.events') IS NULL AND to_regclass('public.event_embeddings') IS NULL THEN 1 ELSE 0 END
 --comment: Development, test and demo only. Creates the two upstream tables when asked for (ehe.baseline=true) and only where neither exists; everywhere else the precondition marks it ran without touching anything.

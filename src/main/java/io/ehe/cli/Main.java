@@ -44,7 +44,43 @@ public final class Main implements Runnable {
 
     /** Runs one command and returns its exit code (tests call this in-process). */
     public static int run(String... args) {
+        registerSecrets(args);
         return commandLine().execute(args);
+    }
+
+    /**
+     * Learns every password on the command line and in the environment before parsing, so that even a
+     * parse error that echoes an argument, or a failure before ConnectionOptions ran, is masked.
+     */
+    static void registerSecrets(String... args) {
+        Secrets.register(System.getenv("PGPASSWORD"));
+        registerUrlPassword(System.getenv("DATABASE_URL"));
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a == null) {
+                continue;
+            }
+            if (a.equals("--password") && i + 1 < args.length && !args[i + 1].startsWith("-")) {
+                Secrets.register(args[i + 1]);
+            } else if (a.startsWith("--password=")) {
+                Secrets.register(a.substring("--password=".length()));
+            } else if (a.equals("--url") && i + 1 < args.length) {
+                registerUrlPassword(args[i + 1]);
+            } else if (a.startsWith("--url=")) {
+                registerUrlPassword(a.substring("--url=".length()));
+            }
+        }
+    }
+
+    private static void registerUrlPassword(String url) {
+        if (url == null || url.isBlank()) {
+            return;
+        }
+        try {
+            io.ehe.db.DatabaseUrl.parse(url).password().ifPresent(Secrets::register);
+        } catch (IllegalArgumentException malformed) {
+            // reported as a usage error later; its message is masked by pattern
+        }
     }
 
     public static CommandLine commandLine() {
@@ -61,6 +97,15 @@ public final class Main implements Runnable {
         return ExitCodes.USAGE;
     }
 
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** One line on stderr, a distinct exit code, no secret. */
     static int failure(Exception e, PrintWriter err) {
         int code;
@@ -70,6 +115,9 @@ public final class Main implements Runnable {
         } else if (e instanceof WrongDatabaseException) {
             code = ExitCodes.WRONG_DATABASE;
         } else if (e instanceof LockNotGrantedException) {
+            code = ExitCodes.LOCK_NOT_GRANTED;
+        } else if (causedBy(e, liquibase.exception.LockException.class)) {
+            // The migration (advisory) lock stayed with another runner for the whole wait.
             code = ExitCodes.LOCK_NOT_GRANTED;
         } else if (SqlErrors.isConnectionFailure(e)) {
             code = ExitCodes.CONNECT;
@@ -82,8 +130,13 @@ public final class Main implements Runnable {
             while (root.getCause() != null && root.getCause() != root) {
                 root = root.getCause();
             }
-            if (root != e && root.getMessage() != null) {
+            if (root != e && root.getMessage() != null && !message.contains(root.getMessage())) {
                 message = message + " (" + root.getMessage() + ")";
+            }
+            if (message.contains("check sum")) {
+                // Liquibase checksums formatted SQL after substituting the changelog parameters, and
+                // the changeSets embed the lock timeouts: a different value looks like an edited changeSet.
+                message = message + " -- if only --lock-timeout/--index-lock-timeout differ from the run that applied them, use that run's values";
             }
         }
         LOG.debug("command failed", e);

@@ -1,19 +1,55 @@
 package io.ehe.cli;
 
+import io.ehe.migration.Migrator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.util.concurrent.Callable;
 
-/** Placeholder: replaced by the issue that builds 'migrate'. */
-@Command(name = "migrate", description = "not built yet")
+/** migrate: apply the changelog, never queueing production traffic behind a DDL lock. */
+@Command(name = "migrate", mixinStandardHelpOptions = true,
+        description = {
+                "Applies the changelog (Liquibase update). Every DDL statement runs under a short lock_timeout; "
+                        + "a refused lock is retried with doubling backoff, logging the blocking session, then the command exits 4.",
+                "The index and NOT NULL changeSets are deferred (skipped, not recorded) until the backfill is complete: run migrate again after it.",
+                "The migration lock is a session-level advisory lock: it ends with the process, even after SIGKILL."},
+        footer = {"", ExitCodes.HELP_TEXT})
 public final class MigrateCommand implements Callable<Integer> {
 
     @Mixin
     ConnectionOptions connection;
 
+    @Mixin
+    LockOptions locks;
+
+    @Option(names = "--tag", paramLabel = "TAG", description = "tag the database after the update (a target for rollback --to-tag)")
+    String tag;
+
+    @Option(names = "--count", paramLabel = "N", converter = PositiveIntConverter.class,
+            description = "apply only the next N pending changeSets")
+    Integer count;
+
+    @Option(names = "--dry-run", description = "print what would run and its SQL; changes nothing (read-only session)")
+    boolean dryRun;
+
+    @Option(names = "--with-baseline", description = "development, tests and demo only: create events and event_embeddings when neither exists (ehe.baseline=true)")
+    boolean withBaseline;
+
+    @Spec
+    CommandSpec spec;
+
     @Override
-    public Integer call() {
-        throw new UnsupportedOperationException("migrate is not built yet");
+    public Integer call() throws Exception {
+        Migrator migrator = new Migrator(connection.connections(), locks.settings(withBaseline));
+        MigrateReport report = new MigrateReport(spec.commandLine().getOut());
+        if (dryRun) {
+            report.dryRun(migrator.dryRun(count), tag);
+        } else {
+            report.applied(migrator.migrate(tag, count), tag);
+        }
+        return ExitCodes.OK;
     }
 }

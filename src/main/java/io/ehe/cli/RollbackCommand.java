@@ -1,19 +1,81 @@
 package io.ehe.cli;
 
+import io.ehe.migration.RollbackTarget;
+import io.ehe.migration.Rollbacker;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
+import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 
-/** Placeholder: replaced by the issue that builds 'rollback'. */
-@Command(name = "rollback", description = "not built yet")
+/** rollback: undo applied changeSets, to exactly one target, with migrate's lock safety. */
+@Command(name = "rollback", mixinStandardHelpOptions = true,
+        description = "Rolls back applied changeSets: the last N, everything after a tag, or everything after a changeSet.",
+        footer = {"", ExitCodes.HELP_TEXT})
 public final class RollbackCommand implements Callable<Integer> {
 
     @Mixin
     ConnectionOptions connection;
 
+    @Mixin
+    LockOptions locks;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Target target;
+
+    static final class Target {
+        @Option(names = "--count", paramLabel = "N", converter = PositiveIntConverter.class, required = true,
+                description = "roll back the last N applied changeSets")
+        Integer count;
+
+        @Option(names = "--to-tag", paramLabel = "TAG", required = true, description = "roll back everything applied after TAG (see migrate --tag)")
+        String tag;
+
+        @Option(names = "--to-changeset", paramLabel = "ID", required = true,
+                description = "roll back everything applied after changeSet ID; ID stays applied")
+        String changeSet;
+
+        RollbackTarget toTarget() {
+            if (count != null) {
+                return new RollbackTarget.Count(count);
+            }
+            if (tag != null) {
+                return new RollbackTarget.Tag(tag);
+            }
+            return new RollbackTarget.AfterChangeSet(changeSet);
+        }
+    }
+
+    @Option(names = "--dry-run", description = "print the rollback SQL; changes nothing (read-only session)")
+    boolean dryRun;
+
+    @Spec
+    CommandSpec spec;
+
     @Override
-    public Integer call() {
-        throw new UnsupportedOperationException("rollback is not built yet");
+    public Integer call() throws Exception {
+        RollbackTarget to = target.toTarget();
+        Rollbacker rollbacker = new Rollbacker(connection.connections(), locks.settings(false));
+        PrintWriter out = spec.commandLine().getOut();
+        if (dryRun) {
+            String sql = rollbacker.dryRun(to);
+            out.println("-- rollback --dry-run to " + to.describe() + ": nothing was changed (read-only session)");
+            out.print(sql);
+        } else {
+            List<String> undone = rollbacker.rollback(to);
+            if (undone.isEmpty()) {
+                out.println("rollback: nothing to roll back (" + to.describe() + ")");
+            } else {
+                out.println("rollback to " + to.describe() + ": rolled back " + undone.size() + " changeSet" + (undone.size() == 1 ? "" : "s") + ":");
+                undone.forEach(id -> out.println("  rolled back  " + id));
+            }
+        }
+        out.flush();
+        return ExitCodes.OK;
     }
 }

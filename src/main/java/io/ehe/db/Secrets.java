@@ -14,7 +14,7 @@ public final class Secrets {
     public static final String MASK = "****";
 
     private static final Set<String> KNOWN = new CopyOnWriteArraySet<>();
-    private static final Pattern URL_USERINFO = Pattern.compile("(?i)(postgres(?:ql)?://[^:/@\\s]*):[^@\\s]*@");
+    private static final Pattern URL_USERINFO = Pattern.compile("(?i)([a-z][a-z0-9+.-]*://[^:/@\\s]*):[^@\\s]*@");
     private static final Pattern PASSWORD_PARAM = Pattern.compile("(?i)(password\\s*[=:]\\s*)(\"[^\"]*\"|'[^']*'|[^\\s&;,\"')]+)");
 
     private Secrets() {

@@ -1,15 +1,20 @@
 package io.ehe.migration;
 
 import io.ehe.db.ConnectionFactory;
+import io.ehe.db.DatabaseUrl;
 import liquibase.Contexts;
 import liquibase.LabelExpression;
 import liquibase.Liquibase;
 import liquibase.Scope;
+import liquibase.changelog.ChangeLogHistoryServiceFactory;
 import liquibase.changelog.ChangeSet;
+import liquibase.changelog.FastCheckService;
 import liquibase.changelog.RanChangeSet;
+import liquibase.precondition.core.PreconditionContainer;
 import liquibase.database.Database;
 import liquibase.database.DatabaseFactory;
 import liquibase.database.jvm.JdbcConnection;
+import liquibase.lockservice.LockServiceFactory;
 import liquibase.resource.ClassLoaderResourceAccessor;
 import liquibase.ui.LoggerUIService;
 
@@ -18,6 +23,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -27,6 +33,11 @@ import java.util.Map;
  * Runs this module's changelog through Liquibase on one fresh connection per call. The changelog is
  * read from the classpath under the same relative path the Liquibase CLI uses from the repository
  * root, so both record the same DATABASECHANGELOG rows.
+ *
+ * Sessions come in two kinds. Writing sessions carry {@code lock_timeout} as a startup option (see
+ * {@link SessionOptions}), so Liquibase's own statements never queue behind a long transaction
+ * either. Read-only sessions (dry runs, status) set {@code default_transaction_read_only}: whatever
+ * Liquibase might try to write, the server refuses it, so a dry run cannot change anything.
  */
 public final class ChangelogRunner {
 
@@ -36,16 +47,21 @@ public final class ChangelogRunner {
         // Liquibase 4.30+ may phone home with usage data; a migration runner in production must not.
         System.setProperty("liquibase.analytics.enabled", "false");
         System.setProperty("liquibase.showBanner", "false");
-        System.setProperty("liquibase.showSummaryOutput", "log");
+        System.setProperty("liquibase.command.showSummaryOutput", "log");
         LogBridge.install();
     }
 
+    private enum Mode { WRITE, READ_ONLY }
+
     private final ConnectionFactory connections;
+    private final ConnectionFactory writeConnections;
     private final MigrationSettings settings;
 
     public ChangelogRunner(ConnectionFactory connections, MigrationSettings settings) {
         this.connections = connections;
         this.settings = settings;
+        DatabaseUrl withTimeout = SessionOptions.withLockTimeout(connections.url(), settings.lockTimeout());
+        this.writeConnections = new ConnectionFactory(withTimeout, "events-has-embedding");
     }
 
     public MigrationSettings settings() {
@@ -54,7 +70,7 @@ public final class ChangelogRunner {
 
     /** Applies every pending changeSet (or the next {@code count}), tagging the result when asked. */
     public void update(String tag, Integer count) throws Exception {
-        run(lb -> {
+        run(Mode.WRITE, lb -> {
             if (count != null) {
                 lb.update(count, new Contexts(), new LabelExpression());
             } else {
@@ -69,26 +85,35 @@ public final class ChangelogRunner {
 
     /** The SQL an update would run, executing nothing but the read-only precondition queries. */
     public String updateSql(Integer count) throws Exception {
-        return run(lb -> {
+        return dryRunUpdate(count).sql();
+    }
+
+    /**
+     * What an update would do, on a read-only session: the plan per pending changeSet (preconditions
+     * judged against the live database) and the SQL, without what the preconditions would skip.
+     */
+    public DryRunResult dryRunUpdate(Integer count) throws Exception {
+        return run(Mode.READ_ONLY, lb -> {
+            List<PlannedChangeSet> plan = DryRunPlanner.plan(lb, count);
             StringWriter out = new StringWriter();
             if (count != null) {
                 lb.update(count, new Contexts(), new LabelExpression(), out);
             } else {
                 lb.update(new Contexts(), new LabelExpression(), out);
             }
-            return out.toString();
+            return new DryRunResult(plan, out.toString());
         });
     }
 
     public void rollbackCount(int count) throws Exception {
-        run(lb -> {
+        run(Mode.WRITE, lb -> {
             lb.rollback(count, null, new Contexts(), new LabelExpression());
             return null;
         });
     }
 
     public String rollbackCountSql(int count) throws Exception {
-        return run(lb -> {
+        return run(Mode.READ_ONLY, lb -> {
             StringWriter out = new StringWriter();
             lb.rollback(count, null, new Contexts(), new LabelExpression(), out);
             return out.toString();
@@ -96,7 +121,7 @@ public final class ChangelogRunner {
     }
 
     public void rollbackToTag(String tag) throws Exception {
-        run(lb -> {
+        run(Mode.WRITE, lb -> {
             requireTag(lb, tag);
             lb.rollback(tag, null, new Contexts(), new LabelExpression());
             return null;
@@ -104,7 +129,7 @@ public final class ChangelogRunner {
     }
 
     public String rollbackToTagSql(String tag) throws Exception {
-        return run(lb -> {
+        return run(Mode.READ_ONLY, lb -> {
             requireTag(lb, tag);
             StringWriter out = new StringWriter();
             lb.rollback(tag, null, new Contexts(), new LabelExpression(), out);
@@ -117,7 +142,7 @@ public final class ChangelogRunner {
      * count that rolls the database back to just after it.
      */
     public int countAppliedAfter(String changeSetId) throws Exception {
-        return run(lb -> {
+        return run(Mode.READ_ONLY, lb -> {
             List<RanChangeSet> ran = lb.getDatabase().getRanChangeSetList();
             int position = -1;
             for (int i = 0; i < ran.size(); i++) {
@@ -132,9 +157,20 @@ public final class ChangelogRunner {
         });
     }
 
-    /** Every changeSet of the changelog in order, with whether it ran here. */
+    /** Ids of the applied changeSets, oldest first (DATABASECHANGELOG order). */
+    public List<String> appliedIds() throws Exception {
+        return run(Mode.READ_ONLY, lb -> {
+            List<String> ids = new ArrayList<>();
+            for (RanChangeSet r : lb.getDatabase().getRanChangeSetList()) {
+                ids.add(r.getId());
+            }
+            return ids;
+        });
+    }
+
+    /** Every changeSet of the changelog in order, with whether it ran here (read-only). */
     public List<ChangeSetState> changeSets() throws Exception {
-        return run(lb -> {
+        return run(Mode.READ_ONLY, lb -> {
             List<RanChangeSet> ran = lb.getDatabase().getRanChangeSetList();
             Map<String, RanChangeSet> byKey = new HashMap<>();
             for (RanChangeSet r : ran) {
@@ -143,8 +179,11 @@ public final class ChangelogRunner {
             List<ChangeSetState> out = new ArrayList<>();
             for (ChangeSet cs : lb.getDatabaseChangeLog().getChangeSets()) {
                 RanChangeSet r = byKey.get(cs.getId() + "::" + cs.getAuthor() + "::" + cs.getFilePath());
+                PreconditionContainer pc = cs.getPreconditions();
+                boolean deferrable = pc != null && !pc.getNestedPreconditions().isEmpty()
+                        && pc.getOnFail() == PreconditionContainer.FailOption.CONTINUE;
                 out.add(new ChangeSetState(cs.getId(), cs.getAuthor(), cs.getFilePath(),
-                        cs.getComments() == null ? "" : cs.getComments(), r != null, r == null ? null : r.getTag()));
+                        cs.getComments() == null ? "" : cs.getComments(), r != null, r == null ? null : r.getTag(), deferrable));
             }
             return out;
         });
@@ -161,8 +200,8 @@ public final class ChangelogRunner {
         T apply(Liquibase liquibase) throws Exception;
     }
 
-    private <T> T run(Work<T> work) throws Exception {
-        try (Connection connection = connections.open()) {
+    private <T> T run(Mode mode, Work<T> work) throws Exception {
+        try (Connection connection = open(mode)) {
             Database database = DatabaseFactory.getInstance()
                     .findCorrectDatabaseImplementation(new JdbcConnection(connection));
             Map<String, Object> scope = new HashMap<>();
@@ -182,9 +221,47 @@ public final class ChangelogRunner {
                     } catch (Exception ignored) {
                         // closing a connection that already failed
                     }
+                    forgetCachedState();
                 }
             });
         }
+    }
+
+    private Connection open(Mode mode) throws SQLException {
+        if (mode == Mode.WRITE) {
+            return writeConnections.open();
+        }
+        Connection c = connections.open();
+        try (Statement st = c.createStatement()) {
+            st.execute("SET default_transaction_read_only = on");
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    /** Liquibase's history table exists: this module (or Liquibase) has run on this database before. */
+    public static boolean changelogTableExists(Connection connection) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(
+                "SELECT to_regclass('public.databasechangelog') IS NOT NULL");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
+    }
+
+    /**
+     * Liquibase caches the ran-changeSet list and the lock service per Database, and Database
+     * equality is by URL: the next run on a new connection to the same database would otherwise see
+     * the previous run's history (a rolled-back changeSet still "ran") and a lock service bound to a
+     * closed connection.
+     */
+    private static void forgetCachedState() {
+        // Also the "database is up to date" fast check: after a rollback it would skip the update.
+        Scope.getCurrentScope().getSingleton(FastCheckService.class).clearCache();
+        ChangeLogHistoryServiceFactory.getInstance().resetAll();
+        LockServiceFactory.getInstance().resetAll();
     }
 
     /** Both upstream tables exist (the runner's own check before Liquibase touches anything). */

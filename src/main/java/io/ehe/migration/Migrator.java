@@ -1,33 +1,37 @@
 package io.ehe.migration;
 
 import io.ehe.db.ConnectionFactory;
-import io.ehe.db.SqlErrors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * migrate: a Liquibase update that never queues production traffic behind itself.
  *
- * 1. Refuse a database without the upstream tables before anything is written (wrong database).
- * 2. Every DDL statement runs under a short lock_timeout set inside its changeSet. A refused lock
- *    fails the changeSet; its transaction rolls back whole, so nothing of it is applied.
+ * 1. Refuse a database without the upstream tables before anything is written (wrong database):
+ *    Liquibase itself would create DATABASECHANGELOG first, so this check must come before it.
+ * 2. Every DDL statement runs under a short lock_timeout: set inside the changeSets, and as a
+ *    startup option of the session for Liquibase's own statements. A refused lock fails the
+ *    changeSet; its transaction rolls back whole, so nothing of it is applied.
  * 3. Wait (doubling backoff), log who held the lock, run the update again: changeSets already
  *    recorded are skipped, so the retry starts at the refused one. After the last attempt give up
- *    with {@link LockNotGrantedException}.
+ *    with {@link LockNotGrantedException} (see {@link LockRetry}).
  */
 public final class Migrator {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Migrator.class);
-
     private final ConnectionFactory connections;
     private final ChangelogRunner runner;
+    private final LockRetry retry;
 
     public Migrator(ConnectionFactory connections, MigrationSettings settings) {
         this.connections = connections;
         this.runner = new ChangelogRunner(connections, settings);
+        this.retry = new LockRetry(connections, settings);
     }
 
     public ChangelogRunner runner() {
@@ -46,41 +50,61 @@ public final class Migrator {
         }
     }
 
-    public void migrate(String tag, Integer count) throws Exception {
+    /** Applies what is pending (or the next {@code count}); returns what ran and what waits. */
+    public MigrationResult migrate(String tag, Integer count) throws Exception {
         requireUpstreamTables();
-        MigrationSettings s = runner.settings();
-        for (int attempt = 1; ; attempt++) {
-            try {
-                runner.update(tag, count);
-                return;
-            } catch (Exception e) {
-                if (!SqlErrors.isLockNotGranted(e)) {
-                    throw e;
-                }
-                String blockers = blockers();
-                if (attempt >= s.maxAttempts()) {
-                    throw new LockNotGrantedException("lock not granted within lock_timeout " + s.lockTimeout()
-                            + " after " + attempt + " attempts; blocked by " + blockers
-                            + ". The refused changeSet was rolled back; run migrate again once the blocker is gone.", e);
-                }
-                long pause = s.backoff(attempt).toMillis();
-                LOG.warn("lock not granted within lock_timeout {} (attempt {}/{}), blocked by {}; retrying in {} ms",
-                        s.lockTimeout(), attempt, s.maxAttempts(), blockers, pause);
-                Thread.sleep(pause);
-            }
-        }
+        List<ChangeSetState> before = runner.changeSets();
+        retry.run("migrate", () -> runner.update(tag, count));
+        return result(before, runner.changeSets());
+    }
+
+    /** The plan and SQL of a migrate, changing nothing (read-only session). */
+    public DryRunResult dryRun(Integer count) throws Exception {
+        requireUpstreamTables();
+        return runner.dryRunUpdate(count);
     }
 
     public List<ChangeSetState> changeSets() throws Exception {
         return runner.changeSets();
     }
 
-    private String blockers() {
+    private MigrationResult result(List<ChangeSetState> before, List<ChangeSetState> after) throws Exception {
+        Set<String> ranBefore = before.stream().filter(ChangeSetState::ran).map(ChangeSetState::id).collect(Collectors.toSet());
+        List<ChangeSetState> now = new ArrayList<>();
+        List<ChangeSetState> already = new ArrayList<>();
+        List<ChangeSetState> deferred = new ArrayList<>();
+        List<ChangeSetState> notRequested = new ArrayList<>();
+        boolean nullRows = nullRowsRemain();
+        for (ChangeSetState cs : after) {
+            if (cs.ran()) {
+                (ranBefore.contains(cs.id()) ? already : now).add(cs);
+            } else if (cs.deferrable() && nullRows && notRequested.isEmpty()) {
+                deferred.add(cs);
+            } else {
+                notRequested.add(cs);
+            }
+        }
+        return new MigrationResult(now, already, deferred, notRequested, nullRows);
+    }
+
+    /** Cheap while NULL rows exist (the first one found ends the scan); only asked after an update. */
+    private boolean nullRowsRemain() throws Exception {
         try (Connection c = connections.open()) {
-            List<String> list = LockBlockers.describe(c);
-            return list.isEmpty() ? "a transaction that has since ended" : String.join("; ", list);
-        } catch (Exception e) {
-            return "an unknown session (" + e.getMessage() + ")";
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT count(*) FROM pg_attribute
+                     WHERE attrelid = to_regclass('public.events') AND attname = 'has_embedding' AND NOT attisdropped""");
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getInt(1) == 0) {
+                    return false;
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT EXISTS (SELECT 1 FROM public.events WHERE has_embedding IS NULL)");
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
         }
     }
 }

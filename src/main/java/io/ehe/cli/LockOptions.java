@@ -1,0 +1,38 @@
+package io.ehe.cli;
+
+import io.ehe.migration.MigrationSettings;
+import io.ehe.migration.PgDuration;
+import picocli.CommandLine.Option;
+
+/** How patient migrate and rollback are with locks: shared by both commands. */
+public final class LockOptions {
+
+    @Option(names = "--lock-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "${env:EHE_LOCK_TIMEOUT:-5s}",
+            description = "lock_timeout of every DDL statement and of the runner's own statements; "
+                    + "units ms, s, min, h (default: ${DEFAULT-VALUE}, env EHE_LOCK_TIMEOUT)")
+    PgDuration lockTimeout;
+
+    @Option(names = "--index-lock-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "${env:EHE_INDEX_LOCK_TIMEOUT:-10min}",
+            description = "lock_timeout of CREATE/DROP INDEX CONCURRENTLY, which waits for older transactions but never blocks reads or writes (default: ${DEFAULT-VALUE})")
+    PgDuration indexLockTimeout;
+
+    @Option(names = "--max-attempts", paramLabel = "N", converter = PositiveIntConverter.class,
+            defaultValue = "${env:EHE_MAX_ATTEMPTS:-5}",
+            description = "attempts per run when a lock is not granted (default: ${DEFAULT-VALUE}, env EHE_MAX_ATTEMPTS)")
+    int maxAttempts;
+
+    @Option(names = "--retry-backoff", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "${env:EHE_RETRY_BACKOFF:-2s}",
+            description = "pause after the first refused lock, doubled after each further one, at most 60s (default: ${DEFAULT-VALUE})")
+    PgDuration retryBackoff;
+
+    MigrationSettings settings(boolean withBaseline) {
+        return MigrationSettings.defaults()
+                .withLockTimeout(lockTimeout.toString())
+                .withIndexLockTimeout(indexLockTimeout.toString())
+                .withRetries(maxAttempts, retryBackoff.toDuration())
+                .withBaseline(withBaseline);
+    }
+}

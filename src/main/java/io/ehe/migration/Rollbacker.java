@@ -1,0 +1,84 @@
+package io.ehe.migration;
+
+import io.ehe.db.ConnectionFactory;
+
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * rollback with the same safety as migrate: short lock_timeout, retry with backoff on a refused
+ * lock, a distinct failure after the last attempt.
+ *
+ * A count is turned into "keep changeSet X" before the first attempt. Otherwise a retry after a
+ * partial rollback (two of three changeSets undone, the third refused its lock) would undo three
+ * more instead of the one that is left.
+ */
+public final class Rollbacker {
+
+    private final ConnectionFactory connections;
+    private final ChangelogRunner runner;
+    private final LockRetry retry;
+
+    public Rollbacker(ConnectionFactory connections, MigrationSettings settings) {
+        this.connections = connections;
+        this.runner = new ChangelogRunner(connections, settings);
+        this.retry = new LockRetry(connections, settings);
+    }
+
+    /** Rolls back to the target; returns the ids rolled back, newest first. */
+    public List<String> rollback(RollbackTarget target) throws Exception {
+        List<String> before = appliedOrRefuse();
+        if (target instanceof RollbackTarget.Tag t) {
+            retry.run("rollback", () -> runner.rollbackToTag(t.tag()));
+        } else {
+            String keep = keptChangeSet(target, before);
+            retry.run("rollback", () -> {
+                int n = keep == null ? runner.appliedIds().size() : runner.countAppliedAfter(keep);
+                if (n > 0) {
+                    runner.rollbackCount(n);
+                }
+            });
+        }
+        List<String> after = runner.appliedIds();
+        List<String> undone = new ArrayList<>();
+        for (int i = before.size() - 1; i >= 0; i--) {
+            if (!after.contains(before.get(i))) {
+                undone.add(before.get(i));
+            }
+        }
+        return undone;
+    }
+
+    /** The rollback SQL, on a read-only session: changes nothing. */
+    public String dryRun(RollbackTarget target) throws Exception {
+        List<String> applied = appliedOrRefuse();
+        if (target instanceof RollbackTarget.Tag t) {
+            return runner.rollbackToTagSql(t.tag());
+        }
+        String keep = keptChangeSet(target, applied);
+        int n = keep == null ? applied.size() : runner.countAppliedAfter(keep);
+        return n == 0 ? "-- nothing to roll back: no changeSet is applied after " + keep + "\n" : runner.rollbackCountSql(n);
+    }
+
+    /** The changeSet that stays the newest applied one; null = roll back everything. */
+    private String keptChangeSet(RollbackTarget target, List<String> applied) throws Exception {
+        if (target instanceof RollbackTarget.AfterChangeSet a) {
+            runner.countAppliedAfter(a.id()); // throws UnknownTargetException when it is not applied
+            return a.id();
+        }
+        int count = ((RollbackTarget.Count) target).count();
+        return count >= applied.size() ? null : applied.get(applied.size() - 1 - count);
+    }
+
+    /** Liquibase would create its history table on a database that has none: check first. */
+    private List<String> appliedOrRefuse() throws Exception {
+        try (Connection c = connections.open()) {
+            if (!ChangelogRunner.changelogTableExists(c)) {
+                throw new WrongDatabaseException("no changeSet of this module is recorded in " + connections.url().jdbcUrl()
+                        + " (no databasechangelog table): wrong database? Nothing was changed.");
+            }
+        }
+        return runner.appliedIds();
+    }
+}

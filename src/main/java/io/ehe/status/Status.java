@@ -1,0 +1,45 @@
+package io.ehe.status;
+
+import java.util.List;
+
+/**
+ * Everything an operator (or the app's deploy pipeline) needs during the rollout, read in one go.
+ * Serialized as is by {@code status --json}: the field names are the JSON contract.
+ */
+public record Status(
+        String database,
+        List<ChangeSetLine> changeSets,
+        Column column,
+        List<TriggerLine> triggers,
+        Backfill backfill,
+        Index index,
+        boolean ready,
+        List<String> notReadyBecause) {
+
+    /** state: applied | marked_ran | pending | deferred. */
+    public record ChangeSetLine(String id, String state, boolean devOnly, String note) {
+    }
+
+    public record Column(boolean present, boolean nullable, String defaultValue) {
+    }
+
+    /** enabled: fires for ordinary sessions (pg_trigger.tgenabled O or A); tgenabled is the raw letter. */
+    public record TriggerLine(String name, boolean present, boolean enabled, String tgenabled) {
+    }
+
+    /**
+     * nullRows: rows of events still NULL, or null when unknown. method: exact | estimate |
+     * not_null_constraint | check_constraint | unknown | column_absent.
+     */
+    public record Backfill(Long nullRows, String method, String note, boolean progressTablePresent,
+                           List<ShardProgress> progress) {
+    }
+
+    public record ShardProgress(String shard, long rangeStart, Long rangeEnd, long lastId, boolean done,
+                                long batches, String updatedAt) {
+    }
+
+    /** state: absent | building | invalid | valid. */
+    public record Index(String name, String state, String detail) {
+    }
+}

@@ -1,0 +1,275 @@
+package io.ehe.status;
+
+import io.ehe.db.ConnectionFactory;
+import io.ehe.migration.ChangeSetState;
+import io.ehe.migration.ChangelogRunner;
+import io.ehe.migration.MigrationSettings;
+import io.ehe.migration.WrongDatabaseException;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the rollout's state from the catalog, read-only and cheap enough to run every few seconds
+ * during a rollout: the one expensive number, how many rows are still NULL, is counted exactly only
+ * when the table is small or the operator asks (--exact); otherwise it is estimated from the planner
+ * statistics and labelled as such.
+ */
+public final class StatusReader {
+
+    public static final String INDEX = "idx_events_pending_embedding";
+    public static final List<String> TRIGGERS = List.of(
+            "trg_event_embeddings_has_embedding_ins",
+            "trg_event_embeddings_has_embedding_del",
+            "trg_event_embeddings_has_embedding_upd",
+            "trg_event_embeddings_has_embedding_trunc");
+    /** Up to this heap size a count(*) of the NULL rows takes well under a second. */
+    public static final long DEFAULT_EXACT_MAX_BYTES = 64L * 1024 * 1024;
+
+    private final ConnectionFactory connections;
+    private final long exactMaxBytes;
+
+    public StatusReader(ConnectionFactory connections) {
+        this(connections, DEFAULT_EXACT_MAX_BYTES);
+    }
+
+    public StatusReader(ConnectionFactory connections, long exactMaxBytes) {
+        this.connections = connections;
+        this.exactMaxBytes = exactMaxBytes;
+    }
+
+    public Status read(boolean exact) throws Exception {
+        try (Connection c = connections.open()) {
+            try (Statement st = c.createStatement()) {
+                st.execute("SET default_transaction_read_only = on");
+            }
+            if (!ChangelogRunner.upstreamTablesExist(c)) {
+                throw new WrongDatabaseException("tables public.events and public.event_embeddings not found in "
+                        + connections.url().jdbcUrl() + ": wrong database?");
+            }
+            Status.Column column = column(c);
+            Status.Backfill backfill = backfill(c, column, exact);
+            List<Status.ChangeSetLine> changeSets = changeSets(c, backfill);
+            List<Status.TriggerLine> triggers = triggers(c);
+            Status.Index index = index(c);
+            List<String> why = notReadyBecause(column, triggers, backfill, index);
+            return new Status(connections.url().jdbcUrl(), changeSets, column, triggers, backfill, index, why.isEmpty(), why);
+        }
+    }
+
+    private List<Status.ChangeSetLine> changeSets(Connection c, Status.Backfill backfill) throws Exception {
+        Map<String, String> execType = new HashMap<>();
+        if (ChangelogRunner.changelogTableExists(c)) {
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT id, exectype FROM public.databasechangelog")) {
+                while (rs.next()) {
+                    execType.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        }
+        boolean backfillIncomplete = backfill.nullRows() == null || backfill.nullRows() > 0;
+        List<ChangeSetState> states = new ChangelogRunner(connections, MigrationSettings.defaults()).changeSets();
+        List<Status.ChangeSetLine> out = new ArrayList<>();
+        for (ChangeSetState cs : states) {
+            boolean devOnly = cs.id().contains("baseline");
+            String state;
+            String note = "";
+            if (cs.ran()) {
+                state = "MARK_RAN".equals(execType.get(cs.id())) ? "marked_ran" : "applied";
+                if (devOnly) {
+                    note = "marked_ran".equals(state)
+                            ? "dev/test/demo only; recorded as ran, created nothing here"
+                            : "dev/test/demo only; created the tables here (ehe.baseline=true)";
+                }
+            } else if (cs.deferrable() && backfillIncomplete) {
+                state = "deferred";
+                note = "deferred until the backfill is complete; the next migrate after it applies it";
+            } else {
+                state = "pending";
+                note = devOnly ? "dev/test/demo only" : "run migrate";
+            }
+            out.add(new Status.ChangeSetLine(cs.id(), state, devOnly, note));
+        }
+        return out;
+    }
+
+    private static Status.Column column(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT a.attnotnull, pg_get_expr(d.adbin, d.adrelid)
+                  FROM pg_attribute a
+                  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+                 WHERE a.attrelid = 'public.events'::regclass AND a.attname = 'has_embedding' AND NOT a.attisdropped""");
+             ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                return new Status.Column(false, true, null);
+            }
+            return new Status.Column(true, !rs.getBoolean(1), rs.getString(2));
+        }
+    }
+
+    private Status.Backfill backfill(Connection c, Status.Column column, boolean exact) throws SQLException {
+        boolean progressTable = exists(c, "public.events_has_embedding_backfill");
+        List<Status.ShardProgress> progress = progressTable ? progress(c) : List.of();
+        if (!column.present()) {
+            return new Status.Backfill(null, "column_absent", "events.has_embedding does not exist yet: run migrate", progressTable, progress);
+        }
+        if (!column.nullable()) {
+            return new Status.Backfill(0L, "not_null_constraint", "has_embedding is NOT NULL: no NULL row can exist", progressTable, progress);
+        }
+        if (validatedCheckConstraint(c)) {
+            return new Status.Backfill(0L, "check_constraint", "a validated CHECK (has_embedding IS NOT NULL) proves no NULL row", progressTable, progress);
+        }
+        if (exact || heapBytes(c) <= exactMaxBytes) {
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT count(*) FROM public.events WHERE has_embedding IS NULL")) {
+                rs.next();
+                return new Status.Backfill(rs.getLong(1), "exact", "counted now", progressTable, progress);
+            }
+        }
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("""
+                     SELECT c.reltuples, s.null_frac, greatest(u.last_analyze, u.last_autoanalyze)
+                       FROM pg_class c
+                       LEFT JOIN pg_stats s ON s.schemaname = 'public' AND s.tablename = 'events' AND s.attname = 'has_embedding'
+                       LEFT JOIN pg_stat_user_tables u ON u.relid = c.oid
+                      WHERE c.oid = 'public.events'::regclass""")) {
+            rs.next();
+            double reltuples = rs.getDouble(1);
+            double nullFrac = rs.getDouble(2);
+            boolean haveStats = !rs.wasNull() && reltuples >= 0;
+            if (!haveStats) {
+                return new Status.Backfill(null, "unknown",
+                        "no planner statistics for has_embedding yet: run ANALYZE public.events, or status --exact", progressTable, progress);
+            }
+            String asOf = rs.getString(3);
+            return new Status.Backfill(Math.round(reltuples * nullFrac), "estimate",
+                    "estimate: pg_class.reltuples x pg_stats.null_frac as of the last ANALYZE (" + asOf + "); status --exact counts",
+                    progressTable, progress);
+        }
+    }
+
+    private static List<Status.ShardProgress> progress(Connection c) throws SQLException {
+        List<Status.ShardProgress> out = new ArrayList<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("""
+                     SELECT shard, range_start, range_end, last_id, done, batches, updated_at
+                       FROM public.events_has_embedding_backfill ORDER BY range_start, shard""")) {
+            while (rs.next()) {
+                long rangeEnd = rs.getLong(3);
+                Long end = rs.wasNull() ? null : rangeEnd;
+                out.add(new Status.ShardProgress(rs.getString(1), rs.getLong(2), end, rs.getLong(4), rs.getBoolean(5),
+                        rs.getLong(6), String.valueOf(rs.getObject(7, OffsetDateTime.class))));
+            }
+        }
+        return out;
+    }
+
+    private static List<Status.TriggerLine> triggers(Connection c) throws SQLException {
+        Map<String, String> found = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT t.tgname, t.tgenabled::text FROM pg_trigger t
+                 WHERE t.tgrelid = 'public.event_embeddings'::regclass AND NOT t.tgisinternal""");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                found.put(rs.getString(1), rs.getString(2));
+            }
+        }
+        List<Status.TriggerLine> out = new ArrayList<>();
+        for (String name : TRIGGERS) {
+            String enabled = found.get(name);
+            // O: fires in ordinary sessions; A: always; R: only in replica sessions; D: disabled.
+            out.add(new Status.TriggerLine(name, enabled != null, "O".equals(enabled) || "A".equals(enabled), enabled));
+        }
+        return out;
+    }
+
+    private static Status.Index index(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT i.indisvalid, i.indisready,
+                       p.phase, p.blocks_done, p.blocks_total, p.tuples_done, p.tuples_total, p.pid
+                  FROM pg_index i
+                  LEFT JOIN pg_stat_progress_create_index p ON p.index_relid = i.indexrelid
+                 WHERE i.indexrelid = to_regclass('public.idx_events_pending_embedding')""");
+             ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                return new Status.Index(INDEX, "absent", "not built yet: migrate builds it once no row is NULL");
+            }
+            String phase = rs.getString(3);
+            if (phase != null) {
+                return new Status.Index(INDEX, "building", "CREATE INDEX CONCURRENTLY by pid " + rs.getInt(8) + ": " + phase
+                        + ", blocks " + rs.getLong(4) + "/" + rs.getLong(5) + ", tuples " + rs.getLong(6) + "/" + rs.getLong(7));
+            }
+            if (!rs.getBoolean(1)) {
+                return new Status.Index(INDEX, "invalid", "INVALID (a build that failed or was interrupted): the next migrate drops and rebuilds it");
+            }
+            return new Status.Index(INDEX, "valid", "valid and ready for queries");
+        }
+    }
+
+    private static List<String> notReadyBecause(Status.Column column, List<Status.TriggerLine> triggers,
+                                                Status.Backfill backfill, Status.Index index) {
+        List<String> why = new ArrayList<>();
+        if (!column.present()) {
+            why.add("column events.has_embedding is missing: run migrate");
+        }
+        for (Status.TriggerLine t : triggers) {
+            if (!t.present()) {
+                why.add("trigger " + t.name() + " is missing: run migrate");
+            } else if (!t.enabled()) {
+                why.add("trigger " + t.name() + " is not enabled (tgenabled=" + t.tgenabled() + ")");
+            }
+        }
+        if (column.present()) {
+            Long n = backfill.nullRows();
+            boolean proven = n != null && n == 0 && !"estimate".equals(backfill.method());
+            if (!proven) {
+                if (n != null && n > 0) {
+                    why.add((backfill.method().equals("estimate") ? "about " : "") + n + " rows still NULL: run backfill");
+                } else {
+                    why.add("zero NULL rows not proven (" + backfill.method() + "): finish migrate (NOT NULL) or run status --exact");
+                }
+            }
+        }
+        if (!"valid".equals(index.state())) {
+            why.add("index " + index.name() + " is " + index.state() + ("absent".equals(index.state())
+                    ? ": run migrate after the backfill" : ""));
+        }
+        return why;
+    }
+
+    private static boolean validatedCheckConstraint(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT count(*) FROM pg_constraint
+                 WHERE conrelid = 'public.events'::regclass AND contype = 'c' AND convalidated
+                   AND conname = 'events_has_embedding_not_null'""");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getInt(1) > 0;
+        }
+    }
+
+    private static long heapBytes(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_relation_size('public.events')")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static boolean exists(Connection c, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+}

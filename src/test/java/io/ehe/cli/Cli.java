@@ -1,0 +1,75 @@
+package io.ehe.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** Runs the real command line, in this JVM (stdout/stderr captured) or as a separate java process. */
+final class Cli {
+
+    record Result(int exit, String out, String err) {
+        String all() {
+            return out + err;
+        }
+
+        List<String> errLines() {
+            return Arrays.stream(err.split("\\R")).filter(l -> !l.isBlank()).toList();
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + exit + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    private Cli() {
+    }
+
+    /** In-process: Main.run with System.out/err swapped, so logback's console output is captured too. */
+    static synchronized Result run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            System.setOut(o);
+            System.setErr(e);
+            exit = Main.run(args);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        Result r = new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        oldErr.println("[cli] " + String.join(" ", args).replaceAll("password=[^& ]*", "password=****") + " -> " + exit);
+        return r;
+    }
+
+    /** A separate JVM running io.ehe.cli.Main with this test's classpath. */
+    static Process start(List<String> args, java.io.File out, java.io.File err) throws IOException {
+        return start(args, java.util.Map.of(), out, err);
+    }
+
+    static Process start(List<String> args, java.util.Map<String, String> env, java.io.File out, java.io.File err) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(System.getProperty("java.home") + "/bin/java");
+        cmd.add("-cp");
+        // Surefire's class path ends with an empty entry, which a child JVM reads as "the current
+        // directory": the repository root, whose changelog/ would then be found twice.
+        cmd.add(String.join(java.io.File.pathSeparator, Arrays.stream(System.getProperty("java.class.path")
+                .split(java.io.File.pathSeparator)).filter(e -> !e.isBlank()).toList()));
+        cmd.add("-Dliquibase.analytics.enabled=false");
+        cmd.add("io.ehe.cli.Main");
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out).redirectError(err);
+        pb.environment().remove("DATABASE_URL");
+        pb.environment().remove("PGPASSWORD");
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+}

@@ -1,0 +1,55 @@
+package io.ehe.db;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Pure parsing: no database needed (what happens with the parsed URL on a real server is tested in the CLI tests). */
+class DatabaseUrlTest {
+
+    @Test
+    void libpqUriBecomesAJdbcUrlWithoutCredentials() {
+        DatabaseUrl url = DatabaseUrl.parse("postgres://app:s3cr%40t@db.internal:6543/events?sslmode=require&connect_timeout=5");
+        assertThat(url.jdbcUrl()).isEqualTo("jdbc:postgresql://db.internal:6543/events?sslmode=require&connect_timeout=5");
+        assertThat(url.user()).contains("app");
+        assertThat(url.password()).contains("s3cr@t");
+        assertThat(url.toString()).doesNotContain("s3cr");
+    }
+
+    @Test
+    void postgresqlSchemeAndNoPortAndNoUser() {
+        DatabaseUrl url = DatabaseUrl.parse("postgresql://db/app");
+        assertThat(url.jdbcUrl()).isEqualTo("jdbc:postgresql://db/app");
+        assertThat(url.user()).isEmpty();
+        assertThat(url.password()).isEmpty();
+    }
+
+    @Test
+    void jdbcUrlCredentialsAreLiftedOutOfTheQuery() {
+        DatabaseUrl url = DatabaseUrl.parse("jdbc:postgresql://h:5432/d?user=u&password=pw&ApplicationName=x");
+        assertThat(url.jdbcUrl()).isEqualTo("jdbc:postgresql://h:5432/d?ApplicationName=x");
+        assertThat(url.user()).contains("u");
+        assertThat(url.password()).contains("pw");
+    }
+
+    @Test
+    void flagsAndEnvironmentOverrideTheUrl() {
+        DatabaseUrl url = DatabaseUrl.parse("postgres://a:b@h/d").withCredentials("other", "pw2");
+        assertThat(url.user()).contains("other");
+        assertThat(url.password()).contains("pw2");
+        assertThat(DatabaseUrl.parse("postgres://a:b@h/d").withCredentials(null, "").password()).contains("b");
+    }
+
+    @Test
+    void malformedUrlsAreRefusedWithoutEchoingThePassword() {
+        assertThatThrownBy(() -> DatabaseUrl.parse("mysql://u:hunter2@h/d"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not a PostgreSQL URL")
+                .hasMessageNotContaining("hunter2");
+        assertThatThrownBy(() -> DatabaseUrl.parse("postgres://u:hunter2@h:99999/d"))
+                .hasMessageContaining("invalid port").hasMessageNotContaining("hunter2");
+        assertThatThrownBy(() -> DatabaseUrl.parse("postgres://u:hunter2@/d")).hasMessageContaining("no host");
+        assertThatThrownBy(() -> DatabaseUrl.parse("  ")).hasMessageContaining("empty");
+    }
+}

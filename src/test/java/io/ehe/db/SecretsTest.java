@@ -1,0 +1,17 @@
+package io.ehe.db;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SecretsTest {
+
+    @Test
+    void masksRegisteredValuesUrlUserInfoAndPasswordParameters() {
+        Secrets.register("Zq9-registered");
+        String line = "connect postgres://app:inline-pw@h/d failed; password=param-pw; also Zq9-registered and PASSWORD: 'quoted pw'";
+        String masked = Secrets.mask(line);
+        assertThat(masked).doesNotContain("inline-pw", "param-pw", "Zq9-registered", "quoted pw");
+        assertThat(masked).contains("postgres://app:****@h/d", "password=****");
+    }
+}

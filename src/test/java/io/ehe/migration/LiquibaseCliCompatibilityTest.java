@@ -1,0 +1,85 @@
+package io.ehe.migration;
+
+import io.ehe.testing.Migrations;
+import io.ehe.testing.PostgresExtension;
+import io.ehe.testing.PostgresServer;
+import io.ehe.testing.TestDatabase;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The changelog as Liquibase's own command line sees it: run from the repository root with
+ * --changelog-file=changelog/db.changelog-master.yaml and no project code on the classpath. A
+ * changeSet applied one way must count as applied the other way.
+ */
+@ExtendWith(PostgresExtension.class)
+class LiquibaseCliCompatibilityTest {
+
+    /** liquibase-core and its dependencies, without this project's classes (and so without its changelog copy). */
+    private static String liquibaseOnlyClasspath() {
+        return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(p -> !p.endsWith("target" + File.separator + "classes") && !p.endsWith("target" + File.separator + "test-classes"))
+                .collect(Collectors.joining(File.pathSeparator));
+    }
+
+    private static String liquibaseCli(TestDatabase db, String command) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(
+                System.getProperty("java.home") + "/bin/java", "-cp", liquibaseOnlyClasspath(),
+                "liquibase.integration.commandline.LiquibaseCommandLine",
+                "--changelog-file=changelog/db.changelog-master.yaml",
+                "--url=" + db.jdbcUrl(), "--username=" + db.user(),
+                "--show-banner=false", "--log-level=WARNING", command));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(new File(System.getProperty("user.dir"))).redirectErrorStream(true);
+        pb.environment().put("LIQUIBASE_ANALYTICS_ENABLED", "false");
+        if (db.password() != null) {
+            pb.environment().put("LIQUIBASE_COMMAND_PASSWORD", db.password());
+        }
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(3, TimeUnit.MINUTES)).isTrue();
+        assertThat(p.exitValue()).as("liquibase %s:%n%s", command, out).isZero();
+        return out;
+    }
+
+    private static List<String> history(TestDatabase db) {
+        return db.queryList("SELECT id || ' ' || filename FROM databasechangelog ORDER BY orderexecuted", rs -> {
+            try {
+                return rs.getString(1);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    @Test
+    void appliedByTheLiquibaseCliIsRecognisedByTheRunner(TestDatabase db) throws Exception {
+        Migrations.createUpstreamTables(db);
+        liquibaseCli(db, "update");
+        List<String> afterCli = history(db);
+        assertThat(afterCli).contains("010-has-embedding-column changelog/changes/010-has-embedding-column.sql",
+                "020-has-embedding-triggers changelog/changes/020-has-embedding-triggers.sql");
+
+        Migrations.migrate(db, false);
+        assertThat(history(db)).as("the runner found nothing new to apply").isEqualTo(afterCli);
+    }
+
+    @Test
+    void appliedByTheRunnerIsRecognisedByTheLiquibaseCli() throws Exception {
+        TestDatabase db = PostgresServer.get().createDatabase("lbcli_reverse");
+        Migrations.createUpstreamTables(db);
+        Migrations.migrate(db, false);
+        List<String> afterRunner = history(db);
+        liquibaseCli(db, "update");
+        assertThat(history(db)).isEqualTo(afterRunner);
+    }
+}
