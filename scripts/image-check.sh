@@ -78,6 +78,7 @@ log "image: buildah bud --target runtime-prebuilt --build-arg RUNTIME_IMAGE=$BAS
 bh bud --isolation chroot --pull=never --target runtime-prebuilt \
    --build-arg RUNTIME_IMAGE="$BASE_IMAGE" --build-arg BUILD_IMAGE="$BASE_IMAGE" \
    -t "$IMAGE" . >"$WORK/bud.log" 2>&1 || { cat "$WORK/bud.log"; die "buildah bud"; }
+bh rmi --prune >/dev/null 2>&1 || true   # the previous run's image, now untagged (vfs copies are large)
 IMAGE_DONE=$(date +%s)
 
 mapfile -t ENTRYPOINT < <(bh inspect --type image --format '{{range .OCIv1.Config.Entrypoint}}{{println .}}{{end}}' "$IMAGE")
