@@ -30,5 +30,11 @@ demo: $(JAR)
 rollback-test:
 	$(MVN) test -Dtest='RollbackRoundTripTest' -Dsurefire.failIfNoSpecifiedTests=false
 
+image:
+	scripts/build-image.sh
+
+image-check: build
+	scripts/image-check.sh
+
 clean:
 	$(MVN) -q clean

@@ -1,0 +1,169 @@
+{{/*
+Names. fullname is the release name (or fullnameOverride), cut so that "<fullname>-backfill" stays within
+the 52 characters a CronJob name may have and "<fullname>-migrate-<hash>" within 63.
+*/}}
+{{- define "ehe.fullname" -}}
+{{- default .Release.Name .Values.fullnameOverride | trunc 40 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "ehe.name" -}}
+{{- .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "ehe.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "ehe.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "ehe.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "ehe.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{- define "ehe.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The Secret the pods read the connection from: an existing one, or the one this chart creates. */}}
+{{- define "ehe.secretName" -}}
+{{- if .Values.database.existingSecret -}}
+{{- .Values.database.existingSecret -}}
+{{- else -}}
+{{- printf "%s-db" (include "ehe.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "ehe.createSecret" -}}
+{{- if not .Values.database.existingSecret -}}
+{{- if not .Values.database.url -}}
+{{- fail "database: set existingSecret (a Secret with the connection URL) or url (the chart then creates the Secret)" -}}
+{{- end -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{/* Connection and logging environment: credentials only through secretKeyRef. */}}
+{{- define "ehe.env" -}}
+{{- $db := .Values.database -}}
+{{- $secret := include "ehe.secretName" . -}}
+{{- $created := include "ehe.createSecret" . -}}
+{{- $urlKey := ternary "uri" $db.urlKey (eq $created "true") -}}
+{{- $userKey := ternary (ternary "username" "" (ne (toString $db.username) "")) $db.usernameKey (eq $created "true") -}}
+{{- $passKey := ternary (ternary "password" "" (ne (toString $db.password) "")) $db.passwordKey (eq $created "true") -}}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ $urlKey }}
+{{- if $userKey }}
+- name: PGUSER
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ $userKey }}
+{{- end }}
+{{- if $passKey }}
+- name: PGPASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ $passKey }}
+{{- end }}
+- name: LOG_FORMAT
+  value: {{ .Values.logFormat | quote }}
+{{- with .Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/*
+The pod spec every Job shares. Call with (dict "root" $ "component" "migrate" "args" (list ...) "resources" {...}).
+*/}}
+{{- define "ehe.podSpec" -}}
+{{- $root := .root -}}
+{{- $v := $root.Values -}}
+restartPolicy: Never
+terminationGracePeriodSeconds: 60
+{{- with $v.serviceAccountName }}
+serviceAccountName: {{ . }}
+{{- end }}
+automountServiceAccountToken: {{ $v.automountServiceAccountToken }}
+{{- with $v.imagePullSecrets }}
+imagePullSecrets:
+{{ toYaml . }}
+{{- end }}
+{{- with $v.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
+securityContext:
+{{ toYaml $v.podSecurityContext | indent 2 }}
+containers:
+  - name: {{ .component }}
+    image: {{ include "ehe.image" $root | quote }}
+    imagePullPolicy: {{ $v.image.pullPolicy }}
+    args:
+{{- range .args }}
+      - {{ . | toString | quote }}
+{{- end }}
+    env:
+{{ include "ehe.env" $root | indent 6 }}
+    resources:
+{{ toYaml .resources | indent 6 }}
+    securityContext:
+{{ toYaml $v.securityContext | indent 6 }}
+    volumeMounts:
+      - name: tmp
+        mountPath: /tmp
+volumes:
+  - name: tmp
+    emptyDir:
+      sizeLimit: {{ $v.tmpVolume.sizeLimit }}
+{{- with $v.nodeSelector }}
+nodeSelector:
+{{ toYaml . | indent 2 }}
+{{- end }}
+{{- with $v.tolerations }}
+tolerations:
+{{ toYaml . | indent 2 }}
+{{- end }}
+{{- with $v.affinity }}
+affinity:
+{{ toYaml . | indent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/* `migrate` arguments from values. */}}
+{{- define "ehe.migrateArgs" -}}
+{{- $m := .Values.migrations -}}
+{{- $args := list "migrate" "--lock-timeout" $m.lockTimeout "--index-lock-timeout" $m.indexLockTimeout "--max-attempts" (int64 $m.maxAttempts | toString) "--retry-backoff" $m.retryBackoff -}}
+{{- if $m.tag }}{{ $args = concat $args (list "--tag" $m.tag) }}{{ end -}}
+{{- $args = concat $args $m.extraArgs -}}
+{{- toJson $args -}}
+{{- end -}}
+
+{{/* `backfill` arguments from values; null leaves the CLI's default. */}}
+{{- define "ehe.backfillArgs" -}}
+{{- $b := .Values.backfill -}}
+{{- $args := list "backfill" -}}
+{{- if not (kindIs "invalid" $b.batchSize) }}{{ $args = concat $args (list "--batch-size" (int64 $b.batchSize | toString)) }}{{ end -}}
+{{- if not (kindIs "invalid" $b.targetBatchMs) }}{{ $args = concat $args (list "--target-batch-ms" (int64 $b.targetBatchMs | toString)) }}{{ end -}}
+{{- if $b.sleep }}{{ $args = concat $args (list "--sleep" $b.sleep) }}{{ end -}}
+{{- if not (kindIs "invalid" $b.maxRows) }}{{ $args = concat $args (list "--max-rows" (int64 $b.maxRows | toString)) }}{{ end -}}
+{{- if $b.maxDuration }}{{ $args = concat $args (list "--max-duration" $b.maxDuration) }}{{ end -}}
+{{- if $b.lockTimeout }}{{ $args = concat $args (list "--lock-timeout" $b.lockTimeout) }}{{ end -}}
+{{- if $b.statementTimeout }}{{ $args = concat $args (list "--statement-timeout" $b.statementTimeout) }}{{ end -}}
+{{- if not (kindIs "invalid" $b.maxRetries) }}{{ $args = concat $args (list "--max-retries" (int64 $b.maxRetries | toString)) }}{{ end -}}
+{{- if gt (int64 $b.shards) 1 }}{{ $args = concat $args (list "--shards" (int64 $b.shards | toString)) }}{{ end -}}
+{{- if $b.thenMigrate }}{{ $args = append $args "--then-migrate" }}{{ end -}}
+{{- $args = concat $args $b.extraArgs -}}
+{{- toJson $args -}}
+{{- end -}}
