@@ -38,3 +38,9 @@ image-check: build
 
 clean:
 	$(MVN) -q clean
+
+# Production-scale benchmarks (not part of `make test`): writes BENCHMARKS.md and docs/backfill-progress.svg.
+# Quick look: make bench BENCH_ARGS='--scale 0.1 --repeats 1'
+BENCH_ARGS ?=
+bench:
+	$(MVN) -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.ehe.bench.Bench -Dexec.args="$(BENCH_ARGS)" -Dexec.cleanupDaemonThreads=false

@@ -1,0 +1,205 @@
+package io.ehe.bench;
+
+import io.ehe.testing.TestDatabase;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * make bench: every figure of BENCHMARKS.md, measured side by side in one run on one server.
+ *
+ * Flags: --scale X (1.0 = 1.15M events), --repeats N (backfill runs per strategy), --query-repeats N,
+ * --writer-rate N (app writes per second during backfills), --skip-production, --skip-3x,
+ * --out FILE (BENCHMARKS.md), --plot FILE (docs/backfill-progress.svg).
+ */
+public final class Bench {
+
+    private Bench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opt = parse(args);
+        double scale = Double.parseDouble(opt.getOrDefault("scale", "1.0"));
+        int repeats = Integer.parseInt(opt.getOrDefault("repeats", "3"));
+        int queryRepeats = Integer.parseInt(opt.getOrDefault("query-repeats", "15"));
+        int writerRate = Integer.parseInt(opt.getOrDefault("writer-rate", "50"));
+        boolean production = !opt.containsKey("skip-production");
+        boolean triple = !opt.containsKey("skip-3x");
+        Path out = Path.of(opt.getOrDefault("out", "BENCHMARKS.md"));
+        Path plot = Path.of(opt.getOrDefault("plot", "docs/backfill-progress.svg"));
+        int events = (int) Math.round(1_150_000 * scale);
+        long started = System.nanoTime();
+
+        BenchReport report = new BenchReport(scale, events);
+        try (BenchServer server = BenchServer.start()) {
+            report.server = server.description + ", PostgreSQL " + server.version();
+            say("server: " + report.server);
+
+            say("loading the narrow table: " + events + " events");
+            BenchSchema.Built narrow = BenchSchema.NARROW.build(server, "bench_narrow", events);
+            report.narrow = narrow;
+            report.narrowShape = shape(narrow.db());
+            say("  " + report.narrowShape);
+
+            List<BackfillStrategy> strategies = List.of(new BackfillStrategy.SingleUpdate(), ModuleBackfill.defaults(),
+                    new BackfillStrategy.SeedPicker());
+            TestDatabase keep = null;
+            for (int rep = 1; rep <= repeats; rep++) {
+                for (BackfillStrategy s : strategies) {
+                    TestDatabase clone = server.create("bench_run", "bench_narrow");
+                    say("narrow 1x, run " + rep + "/" + repeats + ": " + s.name());
+                    BackfillRun run = runStrategy(clone, s, writerRate);
+                    say("  " + Stats.ms(run.wallMillis()) + ", writer p99 " + Stats.ms(run.writerLatency().p99()));
+                    report.narrowRuns.computeIfAbsent(s.name(), k -> new ArrayList<>()).add(run);
+                    if (rep == repeats && s instanceof ModuleBackfill) {
+                        try (Connection c = server.admin(); Statement st = c.createStatement()) {
+                            st.execute("ALTER DATABASE bench_run RENAME TO bench_done");
+                        }
+                        keep = new TestDatabase("bench_done", clone.jdbcUrl().replace("/bench_run", "/bench_done"), clone.user(), clone.password());
+                    } else {
+                        server.drop("bench_run");
+                    }
+                }
+            }
+
+            say("deferred changeSets (CREATE INDEX CONCURRENTLY + NOT NULL) with the app writing");
+            report.index = IndexBuildBench.run(keep, writerRate * 4);
+            say("  " + Stats.ms(report.index.migrateMillis()) + ", " + report.index.writesDuring() + " writes during it");
+            say("scheduler query, old vs new");
+            report.queries = QueryBench.run(keep, queryRepeats);
+            say("  all orgs " + String.format("%.0fx", report.queries.ratioAll()) + ", one org " + String.format("%.0fx", report.queries.ratioOne()));
+            say("trigger cost, narrow table");
+            report.triggersNarrow = TriggerCostBench.run(keep, 20);
+            server.drop("bench_done");
+            server.drop("bench_narrow");
+
+            if (production) {
+                say("loading the production-weight table: " + events + " events");
+                BenchSchema.Built heavy = BenchSchema.PRODUCTION.build(server, "bench_heavy", events);
+                report.production = heavy;
+                report.productionShape = shape(heavy.db());
+                say("  " + report.productionShape);
+                TestDatabase heavyDone = null;
+                for (BackfillStrategy s : strategies) {
+                    TestDatabase clone = server.create("bench_run", "bench_heavy");
+                    say("production weight 1x: " + s.name());
+                    BackfillRun run = runStrategy(clone, s, writerRate);
+                    say("  " + Stats.ms(run.wallMillis()) + String.format(", HOT %.1f%%", 100 * run.hotRatio()));
+                    report.productionRuns.put(s.name(), run);
+                    if (s instanceof ModuleBackfill) {
+                        try (Connection c = server.admin(); Statement st = c.createStatement()) {
+                            st.execute("ALTER DATABASE bench_run RENAME TO bench_heavy_done");
+                        }
+                        heavyDone = new TestDatabase("bench_heavy_done", clone.jdbcUrl().replace("/bench_run", "/bench_heavy_done"), clone.user(), clone.password());
+                    } else {
+                        server.drop("bench_run");
+                    }
+                }
+                new io.ehe.migration.ChangelogRunner(heavyDone.connections(), io.ehe.testing.Migrations.settings(false)).update(null, null);
+                say("trigger cost, production weight");
+                report.triggersProduction = TriggerCostBench.run(heavyDone, 20);
+                server.drop("bench_heavy_done");
+                server.drop("bench_heavy");
+            }
+
+            if (triple) {
+                say("loading the narrow table at 3x: " + (3 * events) + " events");
+                BenchSchema.Built big = BenchSchema.NARROW.build(server, "bench_triple", 3 * events);
+                report.triple = big;
+                for (BackfillStrategy s : strategies) {
+                    TestDatabase clone = server.create("bench_run", "bench_triple");
+                    say("narrow 3x: " + s.name());
+                    BackfillRun run = runStrategy(clone, s, 0);
+                    say("  " + Stats.ms(run.wallMillis()));
+                    report.tripleRuns.put(s.name(), run);
+                    server.drop("bench_run");
+                }
+                server.drop("bench_triple");
+            }
+        }
+        report.totalMinutes = (System.nanoTime() - started) / 60e9;
+        List<BackfillRun> firstRuns = new ArrayList<>();
+        report.narrowRuns.values().forEach(l -> firstRuns.add(l.get(0)));
+        ProgressPlot.write(plot, String.format("Backfill progress, %,d events (narrow table)", events), firstRuns);
+        Files.writeString(out, report.markdown(plot));
+        say("wrote " + out + " and " + plot);
+    }
+
+    private static BackfillRun runStrategy(TestDatabase db, BackfillStrategy s, int writerRate) throws Exception {
+        long[] before = updates(db);
+        BackfillStrategy.Result result;
+        double wall;
+        Stats writer = Stats.of(List.of());
+        int writes = 0;
+        if (writerRate > 0) {
+            try (SteadyWriter w = new SteadyWriter(db, writerRate)) {
+                Thread.sleep(300);
+                long t0 = System.nanoTime();
+                result = s.fill(db);
+                wall = (System.nanoTime() - t0) / 1e6;
+                Thread.sleep(200);
+                writer = w.embeddingInserts();
+                writes = w.writes();
+            }
+        } else {
+            long t0 = System.nanoTime();
+            result = s.fill(db);
+            wall = (System.nanoTime() - t0) / 1e6;
+        }
+        BenchSchema.sanity(db);
+        Thread.sleep(1200); // table statistics reach pg_stat_user_tables about once a second
+        long[] after = updates(db);
+        return new BackfillRun(s.name(), wall, result.batchMillis(), result.progress(), result.rows(),
+                after[0] - before[0], after[1] - before[1], writer, writes);
+    }
+
+    private static long[] updates(TestDatabase db) {
+        return new long[]{
+                db.queryLong("SELECT n_tup_upd FROM pg_stat_user_tables WHERE relid = 'public.events'::regclass"),
+                db.queryLong("SELECT n_tup_hot_upd FROM pg_stat_user_tables WHERE relid = 'public.events'::regclass")};
+    }
+
+    private static String shape(TestDatabase db) {
+        return String.format("%,d events, %,d embedding rows, %,d pending with text, %,d NULL text, %,d empty text; %s",
+                db.queryLong("SELECT count(*) FROM events"),
+                db.queryLong("SELECT count(*) FROM event_embeddings"),
+                db.queryLong("SELECT count(*) FROM events e WHERE payload_text <> '' AND NOT EXISTS (SELECT 1 FROM event_embeddings x WHERE x.event_id = e.id)"),
+                db.queryLong("SELECT count(*) FROM events WHERE payload_text IS NULL"),
+                db.queryLong("SELECT count(*) FROM events WHERE payload_text = ''"),
+                BenchSchema.rowWidth(db));
+    }
+
+    private static Map<String, String> parse(String[] args) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument " + a);
+            }
+            String key = a.substring(2);
+            if (key.contains("=")) {
+                out.put(key.substring(0, key.indexOf('=')), key.substring(key.indexOf('=') + 1));
+            } else if (key.startsWith("skip-")) {
+                out.put(key, "true");
+            } else {
+                out.put(key, args[++i]);
+            }
+        }
+        return out;
+    }
+
+    static void say(String line) {
+        System.out.println("[bench " + java.time.LocalTime.now().withNano(0) + "] " + line);
+    }
+
+    static String today() {
+        return LocalDate.now().toString();
+    }
+}

@@ -1,0 +1,218 @@
+package io.ehe.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Collects the figures of one bench run and writes BENCHMARKS.md from them; no number in it is typed by hand. */
+final class BenchReport {
+
+    static final String FLOOR = "single UPDATE (floor)";
+    static final String MODULE = "this module (defaults)";
+    static final String SEED = "seed: NULL picker, LIMIT 10000 SKIP LOCKED";
+
+    final double scale;
+    final int events;
+    String server;
+    BenchSchema.Built narrow;
+    String narrowShape;
+    final Map<String, List<BackfillRun>> narrowRuns = new LinkedHashMap<>();
+    IndexBuildBench.Result index;
+    QueryBench.Result queries;
+    TriggerCostBench.Result triggersNarrow;
+    BenchSchema.Built production;
+    String productionShape;
+    final Map<String, BackfillRun> productionRuns = new LinkedHashMap<>();
+    TriggerCostBench.Result triggersProduction;
+    BenchSchema.Built triple;
+    final Map<String, BackfillRun> tripleRuns = new LinkedHashMap<>();
+    double totalMinutes;
+
+    BenchReport(double scale, int events) {
+        this.scale = scale;
+        this.events = events;
+    }
+
+    String markdown(Path plot) throws Exception {
+        StringBuilder md = new StringBuilder();
+        md.append("# Benchmarks\n\n");
+        md.append("Written by `make bench` (`src/test/java/io/ehe/bench/Bench.java`) on ").append(Bench.today())
+                .append(String.format(Locale.ROOT, " in %.0f minutes; every figure below comes from that one run on one server. ", totalMinutes))
+                .append("Times are median / p95 of repeated runs unless a row says otherwise. Re-run with `make bench` ")
+                .append("(or `make bench BENCH_ARGS='--scale 0.1 --repeats 1'` for a quick look).\n\n");
+
+        md.append("## Machine and data\n\n");
+        md.append("| | |\n|---|---|\n");
+        md.append("| machine | ").append(machine()).append(" |\n");
+        md.append("| server | ").append(server).append(", shared_buffers 2GB, fsync and synchronous_commit on |\n");
+        md.append(String.format(Locale.ROOT, "| scale | %.2f (%,d events; 1.0 = the seed's 1.15M) |%n", scale, events));
+        md.append("| narrow table | ").append(narrowShape).append(" |\n");
+        if (productionShape != null) {
+            md.append("| production-weight table | ").append(productionShape).append(production.trigram() ? "; with trigram GIN" : "; no pg_trgm here, so without the trigram GIN").append(" |\n");
+        }
+        md.append("\nUpstream rows are wider: ~30 columns including several jsonb, two generated stored columns "
+                + "and about 25 indexes (GIN on search_tsv, trigram GIN on payload_text, GIN on an id array, many partial btrees), "
+                + "~0.5 GB heap for 1.15M rows; embeddings carry a 768-dim pgvector (here the vector stays NULL: nothing in this module reads it). "
+                + "The narrow table shows the module's own cost; the production-weight table (baseline shape: generated tsvector + GIN, plus trigram GIN) "
+                + "shows what index maintenance adds to every non-HOT update of `events`.\n\n");
+
+        md.append("## The scheduler's query: old anti-join vs partial index\n\n");
+        md.append("| query | old (anti-join) | new (partial index) | ratio (median) | goal |\n|---|---|---|---|---|\n");
+        md.append(String.format(Locale.ROOT, "| pending per organization, all orgs | %s | %s | **%.0fx** | ≥ 100x: %s |%n",
+                queries.oldAll().medianP95(), queries.newAll().medianP95(), queries.ratioAll(), met(queries.ratioAll() >= 100)));
+        md.append(String.format(Locale.ROOT, "| one organization, ORDER BY id LIMIT 100 | %s | %s | **%.0fx** | ≥ 1000x: %s |%n",
+                queries.oldOne().medianP95(), queries.newOne().medianP95(), queries.ratioOne(), met(queries.ratioOne() >= 1000)));
+        md.append(String.format(Locale.ROOT, "%nBoth queries found the same pending set (%,d vs %,d rows; the app's writer added some during the runs). "
+                + "Each measured %d times after 2 warm-ups, interleaved.%n%n", queries.pendingOld(), queries.pendingNew(), queries.oldAll().n()));
+        md.append("<details><summary>plans</summary>\n\n```\n").append(queries.oldPlan()).append("```\n\n```\n").append(queries.newPlan()).append("```\n</details>\n\n");
+
+        md.append("## The column\n\n");
+        md.append(String.format(Locale.ROOT, "| | narrow%s |%n|---|---|%s%n", production != null ? " | production weight" : "", production != null ? "---|" : ""));
+        md.append(String.format(Locale.ROOT, "| bare `ADD COLUMN` + `SET DEFAULT false` (server round trips) | %s%s |%n", Stats.ms(narrow.alterMillis()),
+                production != null ? " | " + Stats.ms(production.alterMillis()) : ""));
+        md.append(String.format(Locale.ROOT, "| `migrate` on the full table (column, triggers, progress table; index deferred), incl. Liquibase start | %s%s |%n",
+                Stats.ms(narrow.migrateMillis()), production != null ? " | " + Stats.ms(production.migrateMillis()) : ""));
+        md.append(String.format(Locale.ROOT, "| relfilenode before → after (equal = no rewrite) | %d → %d%s |%n%n", narrow.relfilenodeBefore(), narrow.relfilenodeAfter(),
+                production != null ? " | " + production.relfilenodeBefore() + " → " + production.relfilenodeAfter() : ""));
+
+        md.append("## Backfill\n\n");
+        md.append(String.format(Locale.ROOT, "Each run starts from an identical copy (`CREATE DATABASE ... TEMPLATE`) with every row NULL, while a writer inserts %s "
+                + "(a new event plus an embedding for a pending event per tick). Lock hold = time one transaction held its row locks.%n%n", "at a steady rate"));
+        md.append("### Narrow table, 1x\n\n");
+        md.append("| strategy | wall (median / p95) | ratio to floor | batches | lock hold p50 / p99 | HOT updates | app embedding insert p50 / p99 |\n|---|---|---|---|---|---|---|\n");
+        double floorMedian = wallStats(narrowRuns.get(FLOOR)).median();
+        for (Map.Entry<String, List<BackfillRun>> e : narrowRuns.entrySet()) {
+            Stats wall = wallStats(e.getValue());
+            Stats locks = Stats.of(allBatches(e.getValue()));
+            double writerP50 = Stats.of(writerFigure(e.getValue(), false)).median();
+            double writerP99 = Stats.of(writerFigure(e.getValue(), true)).median();
+            BackfillRun first = e.getValue().get(0);
+            md.append(String.format(Locale.ROOT, "| %s | %s | %.2fx | %d | %s / %s | %.1f%% | %s / %s |%n", e.getKey(), wall.medianP95(), wall.median() / floorMedian,
+                    first.batchMillis().size(), Stats.ms(locks.median()), Stats.ms(locks.p99()), 100 * first.hotRatio(),
+                    Stats.ms(writerP50), Stats.ms(writerP99)));
+        }
+        md.append("\nThe app's insert latency is the median over runs of each run's p50 and p99.\n");
+        md.append(String.format(Locale.ROOT, "%n![backfill progress](%s)%n%n", plot.toString()));
+
+        if (!productionRuns.isEmpty()) {
+            md.append("### Production-weight table, 1x (one run each)\n\n");
+            md.append("| strategy | wall | ratio to floor | lock hold p50 / p99 | HOT updates | app embedding insert p50 / p99 |\n|---|---|---|---|---|---|\n");
+            double pf = productionRuns.get(FLOOR).wallMillis();
+            for (BackfillRun r : productionRuns.values()) {
+                Stats locks = Stats.of(r.batchMillis());
+                md.append(String.format(Locale.ROOT, "| %s | %s | %.2fx | %s / %s | %.1f%% | %s / %s |%n", r.strategy(), Stats.ms(r.wallMillis()), r.wallMillis() / pf,
+                        Stats.ms(locks.median()), Stats.ms(locks.p99()), 100 * r.hotRatio(), Stats.ms(r.writerLatency().median()), Stats.ms(r.writerLatency().p99())));
+            }
+            md.append('\n');
+        }
+        if (!tripleRuns.isEmpty()) {
+            md.append("### Narrow table, 3x (").append(String.format(Locale.ROOT, "%,d", triple.events())).append(" events, one run each, no writer)\n\n");
+            md.append("| strategy | wall at 1x (median) | wall at 3x | growth | ratio to floor at 3x |\n|---|---|---|---|---|\n");
+            double tf = tripleRuns.get(FLOOR).wallMillis();
+            for (BackfillRun r : tripleRuns.values()) {
+                double one = wallStats(narrowRuns.get(r.strategy())).median();
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.1fx | %.2fx |%n", r.strategy(), Stats.ms(one), Stats.ms(r.wallMillis()),
+                        r.wallMillis() / one, r.wallMillis() / tf));
+            }
+            md.append('\n');
+        }
+
+        md.append("## Trigger cost: one 1,000-row INSERT ... SELECT into event_embeddings\n\n");
+        md.append("Every insert flips 1,000 pending events to true and is rolled back; the variants alternate round by round.\n\n");
+        md.append("| table | no trigger | per-row trigger (seed) | this module (statement-level) | module / none | per-row / none |\n|---|---|---|---|---|---|\n");
+        triggerRow(md, "narrow", triggersNarrow);
+        if (triggersProduction != null) {
+            triggerRow(md, "production weight", triggersProduction);
+        }
+        md.append('\n');
+
+        md.append("## Deferred index build\n\n");
+        md.append(String.format(Locale.ROOT, "`migrate` applying `040` (`CREATE INDEX CONCURRENTLY`) and `050` (NOT NULL via a validated check) on the backfilled narrow table took "
+                        + "**%s**; the app kept writing: %,d writes completed during it (embedding insert p50 %s, p99 %s). Index size: %s.%n%n",
+                Stats.ms(index.migrateMillis()), index.writesDuring(), Stats.ms(index.writerLatency().median()), Stats.ms(index.writerLatency().p99()), index.indexSize()));
+
+        md.append("## Goals\n\n");
+        md.append(goals());
+        return md.toString();
+    }
+
+    private void triggerRow(StringBuilder md, String label, TriggerCostBench.Result r) {
+        md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | **%.2fx** | %.2fx |%n", label, r.none().medianP95(), r.perRow().medianP95(), r.module().medianP95(),
+                r.module().median() / r.none().median(), r.perRow().median() / r.none().median()));
+    }
+
+    private String goals() {
+        StringBuilder g = new StringBuilder();
+        double moduleRatio = wallStats(narrowRuns.get(MODULE)).median() / wallStats(narrowRuns.get(FLOOR)).median();
+        double p99 = Stats.of(allBatches(narrowRuns.get(MODULE))).p99();
+        g.append(String.format(Locale.ROOT, "- New pending query ≥ 100x faster for all organizations: **%.0fx**, %s.%n", queries.ratioAll(), met(queries.ratioAll() >= 100)));
+        g.append(String.format(Locale.ROOT, "- ≥ 1000x for one organization with a LIMIT: **%.0fx**, %s.%n", queries.ratioOne(), met(queries.ratioOne() >= 1000)));
+        g.append(String.format(Locale.ROOT, "- Module backfill ≤ 1.3x the single-UPDATE floor (narrow, 1x): **%.2fx**, %s; p99 batch lock hold ≤ 250 ms: **%s**, %s.%n",
+                moduleRatio, met(moduleRatio <= 1.3), Stats.ms(p99), met(p99 <= 250)));
+        if (!productionRuns.isEmpty()) {
+            double pr = productionRuns.get(MODULE).wallMillis() / productionRuns.get(FLOOR).wallMillis();
+            g.append(String.format(Locale.ROOT, "- The same at production weight: **%.2fx**, %s.%n", pr, met(pr <= 1.3)));
+        }
+        if (!tripleRuns.isEmpty()) {
+            double tr = tripleRuns.get(MODULE).wallMillis() / tripleRuns.get(FLOOR).wallMillis();
+            g.append(String.format(Locale.ROOT, "- No worse ratio at 3x: **%.2fx** at 3x vs %.2fx at 1x, %s.%n", tr, moduleRatio, met(tr <= Math.max(moduleRatio, 1.3) * 1.05)));
+        }
+        double tm = triggersNarrow.module().median() / triggersNarrow.none().median();
+        boolean faster = triggersNarrow.module().median() < triggersNarrow.perRow().median();
+        g.append(String.format(Locale.ROOT, "- Triggers on a 1,000-row bulk insert ≤ 1.3x no-trigger: **%.2fx** (narrow), %s; faster than per-row: %s.%n", tm, met(tm <= 1.3), faster ? "yes" : "**no**"));
+        if (triggersProduction != null) {
+            double tp = triggersProduction.module().median() / triggersProduction.none().median();
+            g.append(String.format(Locale.ROOT, "- At production weight: **%.2fx**, %s; faster than per-row: %s.%n", tp, met(tp <= 1.3),
+                    triggersProduction.module().median() < triggersProduction.perRow().median() ? "yes" : "**no**"));
+        }
+        g.append("\nWhere a goal is missed, the limit is stated in the section below (written by hand after reading this run; see git history).\n");
+        return g.toString();
+    }
+
+    private static String met(boolean ok) {
+        return ok ? "met" : "**missed**";
+    }
+
+    private static Stats wallStats(List<BackfillRun> runs) {
+        List<Double> w = new ArrayList<>();
+        runs.forEach(r -> w.add(r.wallMillis()));
+        return Stats.of(w);
+    }
+
+    private static List<Double> allBatches(List<BackfillRun> runs) {
+        List<Double> b = new ArrayList<>();
+        runs.forEach(r -> b.addAll(r.batchMillis()));
+        return b;
+    }
+
+    private static List<Double> writerFigure(List<BackfillRun> runs, boolean p99) {
+        List<Double> b = new ArrayList<>();
+        runs.forEach(r -> {
+            if (r.writerLatency().n() > 0) {
+                b.add(p99 ? r.writerLatency().p99() : r.writerLatency().median());
+            }
+        });
+        return b;
+    }
+
+    private static String machine() {
+        String cpu = "unknown CPU";
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    cpu = line.substring(line.indexOf(':') + 1).trim();
+                    break;
+                }
+            }
+        } catch (Exception ignored) {
+            // not Linux
+        }
+        long mem = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+        return String.format(Locale.ROOT, "%d cores (%s), %.0f GiB RAM, %s %s", Runtime.getRuntime().availableProcessors(), cpu, mem / 1073741824.0,
+                System.getProperty("os.name"), System.getProperty("os.version"));
+    }
+}

@@ -1,0 +1,90 @@
+package io.ehe.bench;
+
+import io.ehe.db.DatabaseUrl;
+import io.ehe.testing.TestDatabase;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
+
+/**
+ * The server the benchmark runs on: PG_BENCH_URL, else an embedded PostgreSQL 17 tuned like a small
+ * production primary (durable commits: fsync and synchronous_commit stay on, so per-batch commits
+ * cost what they cost in production).
+ */
+final class BenchServer implements AutoCloseable {
+
+    private final String adminUrl;
+    private final String user;
+    private final String password;
+    private final EmbeddedPostgres embedded;
+    final String description;
+
+    private BenchServer(String adminUrl, String user, String password, EmbeddedPostgres embedded, String description) {
+        this.adminUrl = adminUrl;
+        this.user = user;
+        this.password = password;
+        this.embedded = embedded;
+        this.description = description;
+    }
+
+    static BenchServer start() throws Exception {
+        String url = System.getenv("PG_BENCH_URL");
+        if (url != null && !url.isBlank()) {
+            DatabaseUrl parsed = DatabaseUrl.parse(url);
+            return new BenchServer(parsed.jdbcUrl(), parsed.user().orElse("postgres"), parsed.password().orElse(null), null, "PG_BENCH_URL");
+        }
+        EmbeddedPostgres pg = EmbeddedPostgres.builder()
+                .setServerConfig("shared_buffers", "2GB")
+                .setServerConfig("work_mem", "64MB")
+                .setServerConfig("maintenance_work_mem", "512MB")
+                .setServerConfig("max_wal_size", "16GB")
+                .setServerConfig("checkpoint_timeout", "30min")
+                .setServerConfig("max_connections", "100")
+                .setServerConfig("max_parallel_workers_per_gather", "2")
+                .setServerConfig("effective_cache_size", "8GB")
+                .setServerConfig("random_page_cost", "1.1")
+                .start();
+        return new BenchServer(pg.getJdbcUrl("postgres", "postgres"), "postgres", null, pg, "embedded PostgreSQL (zonky)");
+    }
+
+    Connection admin() throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", user);
+        if (password != null) {
+            p.setProperty("password", password);
+        }
+        return DriverManager.getConnection(adminUrl, p);
+    }
+
+    TestDatabase create(String name, String template) throws SQLException {
+        try (Connection c = admin(); Statement st = c.createStatement()) {
+            st.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+            st.execute("CREATE DATABASE " + name + (template == null ? "" : " TEMPLATE " + template));
+        }
+        return new TestDatabase(name, adminUrl.replaceFirst("(jdbc:postgresql://[^/]+/)[^?]*", "$1" + name), user, password);
+    }
+
+    void drop(String name) throws SQLException {
+        try (Connection c = admin(); Statement st = c.createStatement()) {
+            st.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        }
+    }
+
+    String version() throws SQLException {
+        try (Connection c = admin(); Statement st = c.createStatement(); var rs = st.executeQuery("SHOW server_version")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (embedded != null) {
+            embedded.close();
+        }
+    }
+}
