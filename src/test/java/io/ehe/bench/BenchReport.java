@@ -169,7 +169,7 @@ final class BenchReport {
             g.append(String.format(Locale.ROOT, "- At production weight: **%.2fx**, %s; faster than per-row: %s.%n", tp, met(tp <= 1.3),
                     triggersProduction.module().median() < triggersProduction.perRow().median() ? "yes" : "**no**"));
         }
-        g.append("\nWhere a goal is missed, the limit is stated in the section below (written by hand after reading this run; see git history).\n");
+        g.append("\nWhere a goal is missed, what limits it is written up by hand in `docs/benchmark-notes.md` (read with the figures above).\n");
         return g.toString();
     }
 
