@@ -6,7 +6,7 @@ import java.time.Duration;
  * The command line's values (null = not given) turned into {@link BackfillSettings}; every check
  * happens here or in the settings' constructor, before anything connects.
  *
- * <p>Batch sizing: adaptive by default (start at 10000, aim at 200 ms). {@code --target-batch-ms}
+ * <p>Batch sizing: adaptive by default (start at 10000, aim at 150 ms). {@code --target-batch-ms}
  * alone or with {@code --batch-size}: adaptive from that start. {@code --batch-size} alone: a fixed
  * size, for an operator who wants exactly N rows per transaction.
  */

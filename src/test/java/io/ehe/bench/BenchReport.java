@@ -61,13 +61,13 @@ final class BenchReport {
                 + "shows what index maintenance adds to every non-HOT update of `events`.\n\n");
 
         md.append("## The scheduler's query: old anti-join vs partial index\n\n");
-        md.append("| query | old (anti-join) | new (partial index) | ratio (median) | goal |\n|---|---|---|---|---|\n");
-        md.append(String.format(Locale.ROOT, "| pending per organization, all orgs | %s | %s | **%.0fx** | ≥ 100x: %s |%n",
-                queries.oldAll().medianP95(), queries.newAll().medianP95(), queries.ratioAll(), met(queries.ratioAll() >= 100)));
-        md.append(String.format(Locale.ROOT, "| one organization, ORDER BY id LIMIT 100 | %s | %s | **%.0fx** | ≥ 1000x: %s |%n",
-                queries.oldOne().medianP95(), queries.newOne().medianP95(), queries.ratioOne(), met(queries.ratioOne() >= 1000)));
+        md.append("The goals are judged at the server (execution time, as the seed's pg_stat_statements figure of 1.27 s mean was); "
+                + "the client column adds the JDBC round trip, parsing and planning, which at sub-millisecond times is most of what the new query costs.\n\n");
+        md.append("| query | measured at | old (anti-join) | new (partial index) | ratio (median) | goal |\n|---|---|---|---|---|---|\n");
+        queryRows(md, "pending per organization, all orgs", queries.all(), 100);
+        queryRows(md, "one organization, ORDER BY id LIMIT 100", queries.one(), 1000);
         md.append(String.format(Locale.ROOT, "%nBoth queries found the same pending set (%,d vs %,d rows; the app's writer added some during the runs). "
-                + "Each measured %d times after 2 warm-ups, interleaved.%n%n", queries.pendingOld(), queries.pendingNew(), queries.oldAll().n()));
+                + "Each measured %d times after 2 warm-ups, interleaved.%n%n", queries.pendingOld(), queries.pendingNew(), queries.all().oldClient().n()));
         md.append("<details><summary>plans</summary>\n\n```\n").append(queries.oldPlan()).append("```\n\n```\n").append(queries.newPlan()).append("```\n</details>\n\n");
 
         md.append("## The column\n\n");
@@ -83,47 +83,59 @@ final class BenchReport {
         md.append(String.format(Locale.ROOT, "Each run starts from an identical copy (`CREATE DATABASE ... TEMPLATE`) with every row NULL, while a writer inserts %s "
                 + "(a new event plus an embedding for a pending event per tick). Lock hold = time one transaction held its row locks.%n%n", "at a steady rate"));
         md.append("### Narrow table, 1x\n\n");
-        md.append("| strategy | wall (median / p95) | ratio to floor | batches | lock hold p50 / p99 | HOT updates | app embedding insert p50 / p99 |\n|---|---|---|---|---|---|---|\n");
+        md.append("| strategy | wall (median / p95) | ratio to floor | batches | lock hold p50 / p99 | HOT updates | app embedding insert p50 / p99 | autovacuums during | VACUUM after | wall + VACUUM, ratio |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|\n");
         double floorMedian = wallStats(narrowRuns.get(FLOOR)).median();
+        double floorWithVacuum = withVacuum(narrowRuns.get(FLOOR));
         for (Map.Entry<String, List<BackfillRun>> e : narrowRuns.entrySet()) {
             Stats wall = wallStats(e.getValue());
             Stats locks = Stats.of(allBatches(e.getValue()));
             double writerP50 = Stats.of(writerFigure(e.getValue(), false)).median();
             double writerP99 = Stats.of(writerFigure(e.getValue(), true)).median();
             BackfillRun first = e.getValue().get(0);
-            md.append(String.format(Locale.ROOT, "| %s | %s | %.2fx | %d | %s / %s | %.1f%% | %s / %s |%n", e.getKey(), wall.medianP95(), wall.median() / floorMedian,
+            double vacuum = Stats.of(e.getValue().stream().map(BackfillRun::vacuumMillis).toList()).median();
+            md.append(String.format(Locale.ROOT, "| %s | %s | %.2fx | %d | %s / %s | %.1f%% | %s / %s | %d | %s | %.2fx |%n", e.getKey(), wall.medianP95(), wall.median() / floorMedian,
                     first.batchMillis().size(), Stats.ms(locks.median()), Stats.ms(locks.p99()), 100 * first.hotRatio(),
-                    Stats.ms(writerP50), Stats.ms(writerP99)));
+                    Stats.ms(writerP50), Stats.ms(writerP99), first.autovacuums(), Stats.ms(vacuum), withVacuum(e.getValue()) / floorWithVacuum));
         }
-        md.append("\nThe app's insert latency is the median over runs of each run's p50 and p99.\n");
+        md.append("\nThe app's insert latency is the median over runs of each run's p50 and p99. Batches and autovacuums are the first run's. "
+                + "VACUUM after: a manual `VACUUM events` right after the backfill, cleaning the old row versions it left (the single UPDATE leaves all of them; "
+                + "a batched backfill lets autovacuum work while it runs, on the same two cores); the last column compares wall + VACUUM with the floor's.\n");
         md.append(String.format(Locale.ROOT, "%n![backfill progress](%s)%n%n", plot.toString()));
 
         if (!productionRuns.isEmpty()) {
             md.append("### Production-weight table, 1x (one run each)\n\n");
-            md.append("| strategy | wall | ratio to floor | lock hold p50 / p99 | HOT updates | app embedding insert p50 / p99 |\n|---|---|---|---|---|---|\n");
+            md.append("| strategy | wall | ratio to floor | lock hold p50 / p99 | HOT updates | app embedding insert p50 / p99 | autovacuums during | VACUUM after | wall + VACUUM, ratio |\n"
+                    + "|---|---|---|---|---|---|---|---|---|\n");
             double pf = productionRuns.get(FLOOR).wallMillis();
+            double pfv = pf + productionRuns.get(FLOOR).vacuumMillis();
             for (BackfillRun r : productionRuns.values()) {
                 Stats locks = Stats.of(r.batchMillis());
-                md.append(String.format(Locale.ROOT, "| %s | %s | %.2fx | %s / %s | %.1f%% | %s / %s |%n", r.strategy(), Stats.ms(r.wallMillis()), r.wallMillis() / pf,
-                        Stats.ms(locks.median()), Stats.ms(locks.p99()), 100 * r.hotRatio(), Stats.ms(r.writerLatency().median()), Stats.ms(r.writerLatency().p99())));
+                md.append(String.format(Locale.ROOT, "| %s | %s | %.2fx | %s / %s | %.1f%% | %s / %s | %d | %s | %.2fx |%n", r.strategy(), Stats.ms(r.wallMillis()), r.wallMillis() / pf,
+                        Stats.ms(locks.median()), Stats.ms(locks.p99()), 100 * r.hotRatio(), Stats.ms(r.writerLatency().median()), Stats.ms(r.writerLatency().p99()),
+                        r.autovacuums(), Stats.ms(r.vacuumMillis()), (r.wallMillis() + r.vacuumMillis()) / pfv));
             }
             md.append('\n');
         }
         if (!tripleRuns.isEmpty()) {
-            md.append("### Narrow table, 3x (").append(String.format(Locale.ROOT, "%,d", triple.events())).append(" events, one run each, no writer)\n\n");
-            md.append("| strategy | wall at 1x (median) | wall at 3x | growth | ratio to floor at 3x |\n|---|---|---|---|---|\n");
+            md.append("### Narrow table, 3x (").append(String.format(Locale.ROOT, "%,d", triple.events())).append(" events, one run each, same writer)\n\n");
+            md.append("| strategy | wall at 1x (median) | wall at 3x | growth | ratio to floor at 3x | autovacuums during | VACUUM after | wall + VACUUM, ratio |\n|---|---|---|---|---|---|---|---|\n");
             double tf = tripleRuns.get(FLOOR).wallMillis();
+            double tfv = tf + tripleRuns.get(FLOOR).vacuumMillis();
             for (BackfillRun r : tripleRuns.values()) {
                 double one = wallStats(narrowRuns.get(r.strategy())).median();
-                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.1fx | %.2fx |%n", r.strategy(), Stats.ms(one), Stats.ms(r.wallMillis()),
-                        r.wallMillis() / one, r.wallMillis() / tf));
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.1fx | %.2fx | %d | %s | %.2fx |%n", r.strategy(), Stats.ms(one), Stats.ms(r.wallMillis()),
+                        r.wallMillis() / one, r.wallMillis() / tf, r.autovacuums(), Stats.ms(r.vacuumMillis()), (r.wallMillis() + r.vacuumMillis()) / tfv));
             }
             md.append('\n');
         }
 
         md.append("## Trigger cost: one 1,000-row INSERT ... SELECT into event_embeddings\n\n");
-        md.append("Every insert flips 1,000 pending events to true and is rolled back; the variants alternate round by round.\n\n");
-        md.append("| table | no trigger | per-row trigger (seed) | this module (statement-level) | module / none | per-row / none |\n|---|---|---|---|---|---|\n");
+        md.append("The 1,000 newest pending events are picked once, before timing; every insert flips them to true and is rolled back; the variants alternate round by round. "
+                + "The last column is the bare `UPDATE` that flips those 1,000 events without inserting anything: what any trigger that writes `events.has_embedding` "
+                + "must add to the insert, since once the partial index exists no such update can be HOT; (none + bare UPDATE) / none is that floor as a ratio.\n\n");
+        md.append("| table | no trigger | per-row trigger (seed) | this module (statement-level) | module / none | per-row / none | bare UPDATE of the 1,000 events | floor: (none + UPDATE) / none |\n"
+                + "|---|---|---|---|---|---|---|---|\n");
         triggerRow(md, "narrow", triggersNarrow);
         if (triggersProduction != null) {
             triggerRow(md, "production weight", triggersProduction);
@@ -140,26 +152,39 @@ final class BenchReport {
         return md.toString();
     }
 
+    private static void queryRows(StringBuilder md, String label, QueryBench.Pair p, int goal) {
+        md.append(String.format(Locale.ROOT, "| %s | server | %s | %s | **%.0fx** | ≥ %dx: %s |%n", label, p.oldServer().medianP95(), p.newServer().medianP95(),
+                p.serverRatio(), goal, met(p.serverRatio() >= goal)));
+        md.append(String.format(Locale.ROOT, "| | client | %s | %s | %.0fx | |%n", p.oldClient().medianP95(), p.newClient().medianP95(), p.clientRatio()));
+    }
+
     private void triggerRow(StringBuilder md, String label, TriggerCostBench.Result r) {
-        md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | **%.2fx** | %.2fx |%n", label, r.none().medianP95(), r.perRow().medianP95(), r.module().medianP95(),
-                r.module().median() / r.none().median(), r.perRow().median() / r.none().median()));
+        md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | **%.2fx** | %.2fx | %s | %.2fx |%n", label, r.none().medianP95(), r.perRow().medianP95(), r.module().medianP95(),
+                r.module().median() / r.none().median(), r.perRow().median() / r.none().median(), r.bareUpdate().medianP95(),
+                (r.none().median() + r.bareUpdate().median()) / r.none().median()));
     }
 
     private String goals() {
         StringBuilder g = new StringBuilder();
         double moduleRatio = wallStats(narrowRuns.get(MODULE)).median() / wallStats(narrowRuns.get(FLOOR)).median();
         double p99 = Stats.of(allBatches(narrowRuns.get(MODULE))).p99();
-        g.append(String.format(Locale.ROOT, "- New pending query ≥ 100x faster for all organizations: **%.0fx**, %s.%n", queries.ratioAll(), met(queries.ratioAll() >= 100)));
-        g.append(String.format(Locale.ROOT, "- ≥ 1000x for one organization with a LIMIT: **%.0fx**, %s.%n", queries.ratioOne(), met(queries.ratioOne() >= 1000)));
+        g.append(String.format(Locale.ROOT, "- New pending query ≥ 100x faster for all organizations: **%.0fx** at the server (%.0fx at the client), %s.%n",
+                queries.all().serverRatio(), queries.all().clientRatio(), met(queries.all().serverRatio() >= 100)));
+        g.append(String.format(Locale.ROOT, "- ≥ 1000x for one organization with a LIMIT: **%.0fx** at the server (%.0fx at the client), %s.%n",
+                queries.one().serverRatio(), queries.one().clientRatio(), met(queries.one().serverRatio() >= 1000)));
         g.append(String.format(Locale.ROOT, "- Module backfill ≤ 1.3x the single-UPDATE floor (narrow, 1x): **%.2fx**, %s; p99 batch lock hold ≤ 250 ms: **%s**, %s.%n",
                 moduleRatio, met(moduleRatio <= 1.3), Stats.ms(p99), met(p99 <= 250)));
         if (!productionRuns.isEmpty()) {
             double pr = productionRuns.get(MODULE).wallMillis() / productionRuns.get(FLOOR).wallMillis();
-            g.append(String.format(Locale.ROOT, "- The same at production weight: **%.2fx**, %s.%n", pr, met(pr <= 1.3)));
+            double pp99 = Stats.of(productionRuns.get(MODULE).batchMillis()).p99();
+            g.append(String.format(Locale.ROOT, "- The same at production weight: **%.2fx**, %s; p99 batch lock hold **%s**, %s.%n", pr, met(pr <= 1.3),
+                    Stats.ms(pp99), met(pp99 <= 250)));
         }
         if (!tripleRuns.isEmpty()) {
             double tr = tripleRuns.get(MODULE).wallMillis() / tripleRuns.get(FLOOR).wallMillis();
-            g.append(String.format(Locale.ROOT, "- No worse ratio at 3x: **%.2fx** at 3x vs %.2fx at 1x, %s.%n", tr, moduleRatio, met(tr <= Math.max(moduleRatio, 1.3) * 1.05)));
+            // One run per strategy at 3x: allow 0.05 of run-to-run noise, no more.
+            g.append(String.format(Locale.ROOT, "- No worse ratio at 3x (within 0.05 of run-to-run noise): **%.2fx** at 3x vs %.2fx at 1x, %s.%n",
+                    tr, moduleRatio, met(tr <= moduleRatio + 0.05)));
         }
         double tm = triggersNarrow.module().median() / triggersNarrow.none().median();
         boolean faster = triggersNarrow.module().median() < triggersNarrow.perRow().median();
@@ -181,6 +206,10 @@ final class BenchReport {
         List<Double> w = new ArrayList<>();
         runs.forEach(r -> w.add(r.wallMillis()));
         return Stats.of(w);
+    }
+
+    private static double withVacuum(List<BackfillRun> runs) {
+        return Stats.of(runs.stream().map(r -> r.wallMillis() + r.vacuumMillis()).toList()).median();
     }
 
     private static List<Double> allBatches(List<BackfillRun> runs) {

@@ -70,7 +70,7 @@ class HelmChartTest {
         assertThat(at(backfill, "spec", "concurrencyPolicy")).isEqualTo("Forbid");
         assertThat(jobSpec(backfill)).doesNotContainKeys("completionMode", "completions", "parallelism");
         assertThat(args(containers(backfill).get(0)))
-                .containsExactly("backfill", "--batch-size", "10000", "--target-batch-ms", "200", "--sleep", "0ms", "--then-migrate");
+                .containsExactly("backfill", "--batch-size", "10000", "--target-batch-ms", "150", "--sleep", "0ms", "--then-migrate");
         assertThat(at(r.one("CronJob", "ehe-status"), "spec", "suspend")).isEqualTo(true);
         assertThat(args(containers(r.one("CronJob", "ehe-status")).get(0))).containsExactly("status");
         assertThat(containers(backfill).get(0).get("image")).isEqualTo("events-has-embedding:0.1.0");
