@@ -182,9 +182,14 @@ final class BenchReport {
         }
         if (!tripleRuns.isEmpty()) {
             double tr = tripleRuns.get(MODULE).wallMillis() / tripleRuns.get(FLOOR).wallMillis();
-            // One run per strategy at 3x: allow 0.05 of run-to-run noise, no more.
-            g.append(String.format(Locale.ROOT, "- No worse ratio at 3x (within 0.05 of run-to-run noise): **%.2fx** at 3x vs %.2fx at 1x, %s.%n",
-                    tr, moduleRatio, met(tr <= moduleRatio + 0.05)));
+            // One run per strategy at 3x, so "no worse" is judged against the spread of the 1x ratio
+            // over its repeats (run i of the module over run i of the floor): a 3x ratio inside that
+            // spread is not distinguishable from the 1x one; above its top it is worse.
+            List<Double> perRepeat = repeatRatios();
+            double top = perRepeat.stream().mapToDouble(Double::doubleValue).max().orElse(moduleRatio);
+            double bottom = perRepeat.stream().mapToDouble(Double::doubleValue).min().orElse(moduleRatio);
+            g.append(String.format(Locale.ROOT, "- No worse ratio at 3x: **%.2fx** at 3x vs %.2fx at 1x (median; the %d repeats at 1x ranged %.2fx to %.2fx), %s.%n",
+                    tr, moduleRatio, perRepeat.size(), bottom, top, tr <= top ? "met (within the 1x spread)" : "**missed** (above the 1x spread)"));
         }
         double tm = triggersNarrow.module().median() / triggersNarrow.none().median();
         boolean faster = triggersNarrow.module().median() < triggersNarrow.perRow().median();
@@ -206,6 +211,16 @@ final class BenchReport {
         List<Double> w = new ArrayList<>();
         runs.forEach(r -> w.add(r.wallMillis()));
         return Stats.of(w);
+    }
+
+    private List<Double> repeatRatios() {
+        List<BackfillRun> module = narrowRuns.get(MODULE);
+        List<BackfillRun> floor = narrowRuns.get(FLOOR);
+        List<Double> out = new ArrayList<>();
+        for (int i = 0; i < Math.min(module.size(), floor.size()); i++) {
+            out.add(module.get(i).wallMillis() / floor.get(i).wallMillis());
+        }
+        return out;
     }
 
     private static double withVacuum(List<BackfillRun> runs) {
