@@ -1,6 +1,7 @@
 package io.ehe.backfill;
 
 import io.ehe.db.ConnectionFactory;
+import io.ehe.db.PgDuration;
 import io.ehe.migration.MigrationSettings;
 import io.ehe.migration.Migrator;
 import org.slf4j.Logger;

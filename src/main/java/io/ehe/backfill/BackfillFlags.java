@@ -1,12 +1,14 @@
 package io.ehe.backfill;
 
+import io.ehe.db.PgDuration;
+
 import java.time.Duration;
 
 /**
  * The command line's values (null = not given) turned into {@link BackfillSettings}; every check
  * happens here or in the settings' constructor, before anything connects.
  *
- * <p>Batch sizing: adaptive by default (start at 10000, aim at 150 ms). {@code --target-batch-ms}
+ * <p>Batch sizing: adaptive by default (reference size 10000, first batch 1000, aim at 150 ms). {@code --target-batch-ms}
  * alone or with {@code --batch-size}: adaptive from that start. {@code --batch-size} alone: a fixed
  * size, for an operator who wants exactly N rows per transaction.
  */
@@ -36,13 +38,22 @@ public record BackfillFlags(Integer batchSize, Integer targetBatchMs, String sle
         Shard s = shard != null ? Shard.parse(shard)
                 : shards != null ? Shard.fromJobIndex(shards, jobCompletionIndex) : Shard.whole();
         return new BackfillSettings(size, target,
-                sleep != null ? PgDuration.parse("--sleep", sleep) : d.sleep(),
+                sleep != null ? duration("--sleep", sleep) : d.sleep(),
                 maxRows != null ? maxRows : 0,
-                maxDuration != null ? PgDuration.parse("--max-duration", maxDuration) : null,
-                lockTimeout != null ? PgDuration.parse("--lock-timeout", lockTimeout) : d.lockTimeout(),
-                statementTimeout != null ? PgDuration.parse("--statement-timeout", statementTimeout) : d.statementTimeout(),
+                maxDuration != null ? duration("--max-duration", maxDuration) : null,
+                lockTimeout != null ? duration("--lock-timeout", lockTimeout) : d.lockTimeout(),
+                statementTimeout != null ? duration("--statement-timeout", statementTimeout) : d.statementTimeout(),
                 maxRetries != null ? maxRetries : d.maxRetries(),
                 s, thenMigrate,
-                progressInterval != null ? PgDuration.parse("--progress-interval", progressInterval) : d.progressInterval());
+                progressInterval != null ? duration("--progress-interval", progressInterval) : d.progressInterval());
+    }
+
+    /** Zero passes here ({@code --sleep 0ms}); each setting's own range check refuses it where it means "forever". */
+    private static Duration duration(String flag, String text) {
+        try {
+            return PgDuration.parse(text, true).toDuration();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(flag + ": " + e.getMessage(), e);
+        }
     }
 }

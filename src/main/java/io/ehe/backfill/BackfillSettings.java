@@ -1,12 +1,14 @@
 package io.ehe.backfill;
 
+import io.ehe.db.PgDuration;
+
 import java.time.Duration;
 
 /**
  * Everything a backfill run may do, validated when built (so the CLI refuses a bad value before any
  * connection is made, and the in-process API cannot be handed one either).
  *
- * @param batchSize        rows per batch when fixed; the first batch's size when adaptive
+ * @param batchSize        rows per batch when fixed; when adaptive, the reference size (the first batch walks a tenth of it)
  * @param targetBatch      adaptive sizing: aim for batches that hold their row locks about this long;
  *                         {@code null} means a fixed batch size
  * @param sleep            pause after every committed batch (0 = none)

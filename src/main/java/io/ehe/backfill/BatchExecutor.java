@@ -1,5 +1,7 @@
 package io.ehe.backfill;
 
+import io.ehe.db.PgDuration;
+
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -3,12 +3,14 @@ package io.ehe.backfill;
 import java.time.Duration;
 
 /**
- * Chooses the next batch's size. Fixed: always {@code --batch-size}. Adaptive: from the last
- * batches' lock-hold time per row, the size that would hold the locks for {@code --target-batch-ms};
- * it may at most double from one batch to the next (one fast batch on a warm cache must not make
- * the next one huge) but shrinks at once (a slow batch is what hurts the application). Clamped to
- * [batchSize/100, 10 x batchSize] within [1, 1,000,000]. In both modes a statement timeout halves
- * the size, so a retry can get through.
+ * Chooses the next batch's size. Fixed: always {@code --batch-size}. Adaptive: the first batch walks
+ * a tenth of {@code --batch-size}, because nothing is known yet and a cold first batch (plan, pages,
+ * connection) measured two to four times the per-row cost of the later ones: at full size it was the
+ * slowest lock hold of the whole run. After that, from the last batches' lock-hold time per row, the
+ * size that would hold the locks for {@code --target-batch-ms}; it may at most double from one batch
+ * to the next (one fast batch on a warm cache must not make the next one huge) but shrinks at once
+ * (a slow batch is what hurts the application). Clamped to [batchSize/100, 10 x batchSize] within
+ * [1, 1,000,000]. In both modes a statement timeout halves the size, so a retry can get through.
  */
 final class BatchSizer {
 
@@ -22,8 +24,8 @@ final class BatchSizer {
     BatchSizer(BackfillSettings settings) {
         this.adaptive = settings.adaptive();
         this.targetMillis = adaptive ? settings.targetBatch().toMillis() : 0;
-        this.current = settings.batchSize();
         this.min = Math.max(1, settings.batchSize() / 100);
+        this.current = adaptive ? Math.max(min, settings.batchSize() / 10) : settings.batchSize();
         this.max = (int) Math.min(BackfillSettings.MAX_BATCH_SIZE, 10L * settings.batchSize());
     }
 

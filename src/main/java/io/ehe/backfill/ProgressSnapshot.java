@@ -1,5 +1,7 @@
 package io.ehe.backfill;
 
+import io.ehe.db.PgDuration;
+
 import java.time.Duration;
 
 /**

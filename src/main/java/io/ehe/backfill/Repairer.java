@@ -1,6 +1,7 @@
 package io.ehe.backfill;
 
 import io.ehe.db.ConnectionFactory;
+import io.ehe.db.PgDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

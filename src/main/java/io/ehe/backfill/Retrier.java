@@ -1,5 +1,6 @@
 package io.ehe.backfill;
 
+import io.ehe.db.PgDuration;
 import io.ehe.db.SqlErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

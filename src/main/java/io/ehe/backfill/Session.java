@@ -1,6 +1,7 @@
 package io.ehe.backfill;
 
 import io.ehe.db.ConnectionFactory;
+import io.ehe.db.PgDuration;
 
 import java.sql.Connection;
 import java.sql.SQLException;

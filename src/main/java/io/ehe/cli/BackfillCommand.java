@@ -27,7 +27,7 @@ public final class BackfillCommand implements Callable<Integer> {
     ConnectionOptions connection;
 
     @Option(names = "--batch-size", paramLabel = "N",
-            description = "rows per batch; alone: fixed size; with adaptive sizing: the first batch (default 10000)")
+            description = "rows per batch; alone: fixed size; with adaptive sizing: the reference size, the first batch walks a tenth of it (default 10000)")
     Integer batchSize;
 
     @Option(names = "--target-batch-ms", paramLabel = "MS",

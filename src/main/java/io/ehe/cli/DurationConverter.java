@@ -1,6 +1,6 @@
 package io.ehe.cli;
 
-import io.ehe.migration.PgDuration;
+import io.ehe.db.PgDuration;
 import picocli.CommandLine;
 
 /** PostgreSQL-style durations (500ms, 5s, 10min, 1h); anything else is a usage error before any connection. */

@@ -1,7 +1,7 @@
 package io.ehe.cli;
 
+import io.ehe.db.PgDuration;
 import io.ehe.migration.MigrationSettings;
-import io.ehe.migration.PgDuration;
 import picocli.CommandLine.Option;
 
 /** How patient migrate and rollback are with locks: shared by both commands. */

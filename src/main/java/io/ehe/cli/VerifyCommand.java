@@ -1,8 +1,8 @@
 package io.ehe.cli;
 
 import io.ehe.backfill.Repairer;
-import io.ehe.backfill.VerifyResult;
 import io.ehe.backfill.Verifier;
+import io.ehe.backfill.VerifyResult;
 import io.ehe.db.ConnectionFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,6 +1,7 @@
 package io.ehe.migration;
 
 import io.ehe.db.DatabaseUrl;
+import io.ehe.db.PgDuration;
 
 import java.net.URLDecoder;
 import java.net.URLEncoder;

@@ -55,8 +55,8 @@ public final class StatusRenderer {
             } else {
                 line(out, "  %-10s %-24s %14s %5s %9s  %s", "shard", "range", "last_id", "done", "batches", "updated");
                 for (Status.ShardProgress p : b.progress()) {
-                    line(out, "  %-10s %-24s %14d %5s %9d  %s", p.shard(), "(" + p.rangeStart() + ", " + (p.rangeEnd() == null ? "end" : p.rangeEnd()) + "]",
-                            p.lastId(), p.done() ? "yes" : "no", p.batches(), p.updatedAt());
+                    String range = "(" + id(p.rangeStart()) + ", " + (p.rangeEnd() == null ? "+inf" : id(p.rangeEnd())) + "]";
+                    line(out, "  %-10s %-24s %14s %5s %9d  %s", p.shard(), range, id(p.lastId()), p.done() ? "yes" : "no", p.batches(), p.updatedAt());
                 }
             }
         }
@@ -71,5 +71,10 @@ public final class StatusRenderer {
 
     private static void line(StringBuilder out, String format, Object... args) {
         out.append(String.format(Locale.ROOT, format, args).stripTrailing()).append(System.lineSeparator());
+    }
+
+    /** The backfill stores "before every id" as the minimum bigint; the backfill's own log says -inf, so does status. */
+    private static String id(long value) {
+        return value == Long.MIN_VALUE ? "-inf" : Long.toString(value);
     }
 }

@@ -1,5 +1,6 @@
 package io.ehe.backfill;
 
+import io.ehe.testing.ChildJvm;
 import io.ehe.testing.TestDatabase;
 
 import java.io.File;
@@ -28,26 +29,20 @@ final class BackfillProcess {
     }
 
     static BackfillProcess start(TestDatabase db, Map<String, String> env, String... args) throws IOException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx128m");
-        command.add("-XX:TieredStopAtLevel=1");
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(BackfillMain.class.getName());
-        command.add("--url");
-        command.add(db.urlWithCredentials());
-        command.addAll(List.of(args));
+        List<String> command = ChildJvm.command(List.of("-Xmx128m", "-XX:TieredStopAtLevel=1"), BackfillMain.class.getName(),
+                concat(List.of("--url", db.urlWithCredentials()), List.of(args)));
         Path out = Files.createTempFile("backfill-out", ".txt");
         Path err = Files.createTempFile("backfill-err", ".txt");
-        // Run where a Job's container runs: not in the repository (Liquibase would also find changelog/
-        // in the working directory beside the class path copy and refuse the duplicate).
-        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
+        // Run where a Job's container runs: not in the repository.
+        ProcessBuilder pb = ChildJvm.builder(command, env).redirectOutput(out.toFile()).redirectError(err.toFile())
                 .directory(out.getParent().toFile());
-        pb.environment().remove("DATABASE_URL");
-        pb.environment().remove(Shard.INDEX_ENV);
-        pb.environment().putAll(env);
         return new BackfillProcess(pb.start(), out, err);
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     static BackfillProcess start(TestDatabase db, String... args) throws IOException {

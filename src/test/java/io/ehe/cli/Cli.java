@@ -1,10 +1,11 @@
 package io.ehe.cli;
 
+import io.ehe.testing.ChildJvm;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -56,20 +57,7 @@ final class Cli {
     }
 
     static Process start(List<String> args, java.util.Map<String, String> env, java.io.File out, java.io.File err) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(System.getProperty("java.home") + "/bin/java");
-        cmd.add("-cp");
-        // Surefire's class path ends with an empty entry, which a child JVM reads as "the current
-        // directory": the repository root, whose changelog/ would then be found twice.
-        cmd.add(String.join(java.io.File.pathSeparator, Arrays.stream(System.getProperty("java.class.path")
-                .split(java.io.File.pathSeparator)).filter(e -> !e.isBlank()).toList()));
-        cmd.add("-Dliquibase.analytics.enabled=false");
-        cmd.add("io.ehe.cli.Main");
-        cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out).redirectError(err);
-        pb.environment().remove("DATABASE_URL");
-        pb.environment().remove("PGPASSWORD");
-        pb.environment().putAll(env);
+        ProcessBuilder pb = ChildJvm.builder(ChildJvm.command(List.of(), "io.ehe.cli.Main", args), env).redirectOutput(out).redirectError(err);
         return pb.start();
     }
 }

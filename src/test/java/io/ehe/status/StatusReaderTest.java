@@ -70,11 +70,13 @@ class StatusReaderTest {
         assertThat(forced.backfill().nullRows()).isEqualTo(1000);
 
         db.execute("INSERT INTO public.events_has_embedding_backfill (shard, range_start, range_end, last_id, done, batches)"
-                + " VALUES ('0', 0, 2000, 2000, true, 2), ('1', 2000, NULL, 3000, false, 1)");
+                + " VALUES ('0', -9223372036854775808, 2000, -9223372036854775808, false, 0), ('1', 2000, NULL, 3000, false, 1)");
         Status progress = read(db, false, StatusReader.DEFAULT_EXACT_MAX_BYTES);
         assertThat(progress.backfill().progress()).extracting(Status.ShardProgress::shard, Status.ShardProgress::lastId, Status.ShardProgress::done)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("0", 2000L, true), org.assertj.core.groups.Tuple.tuple("1", 3000L, false));
-        assertThat(StatusRenderer.text(progress)).contains("(2000, end]");
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("0", Long.MIN_VALUE, false), org.assertj.core.groups.Tuple.tuple("1", 3000L, false));
+        // Unbounded ends and a shard not started yet read as in the backfill's own log, not as the minimum bigint.
+        assertThat(StatusRenderer.text(progress)).containsPattern("\\(-inf, 2000\\]\\s+-inf\\s").contains("(2000, +inf]")
+                .doesNotContain("-9223372036854775808");
         assertThat(StatusRenderer.json(progress)).contains("\"lastId\" : 3000");
     }
 
