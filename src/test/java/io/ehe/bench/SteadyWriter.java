@@ -80,6 +80,12 @@ final class SteadyWriter implements AutoCloseable {
         return Stats.of(new ArrayList<>(embeddingLatencies));
     }
 
+    /** The embedding inserts timed after the first {@code from}. */
+    List<Double> embeddingLatenciesSince(int from) {
+        List<Double> all = new ArrayList<>(embeddingLatencies);
+        return all.subList(Math.min(from, all.size()), all.size());
+    }
+
     Stats eventInserts() {
         return Stats.of(new ArrayList<>(eventLatencies));
     }
