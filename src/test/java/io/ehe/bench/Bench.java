@@ -52,24 +52,7 @@ public final class Bench {
 
             List<BackfillStrategy> strategies = List.of(new BackfillStrategy.SingleUpdate(), ModuleBackfill.defaults(),
                     new BackfillStrategy.SeedPicker());
-            TestDatabase keep = null;
-            for (int rep = 1; rep <= repeats; rep++) {
-                for (BackfillStrategy s : strategies) {
-                    TestDatabase clone = server.create("bench_run", "bench_narrow");
-                    say("narrow 1x, run " + rep + "/" + repeats + ": " + s.name());
-                    BackfillRun run = runStrategy(clone, s, writerRate);
-                    say("  " + Stats.ms(run.wallMillis()) + ", writer p99 " + Stats.ms(run.writerLatency().p99()));
-                    report.narrowRuns.computeIfAbsent(s.name(), k -> new ArrayList<>()).add(run);
-                    if (rep == repeats && s instanceof ModuleBackfill) {
-                        try (Connection c = server.admin(); Statement st = c.createStatement()) {
-                            st.execute("ALTER DATABASE bench_run RENAME TO bench_done");
-                        }
-                        keep = new TestDatabase("bench_done", clone.jdbcUrl().replace("/bench_run", "/bench_done"), clone.user(), clone.password());
-                    } else {
-                        server.drop("bench_run");
-                    }
-                }
-            }
+            TestDatabase keep = runAll(server, "narrow 1x", "bench_narrow", "bench_done", strategies, repeats, writerRate, report.narrowRuns);
 
             say("deferred changeSets (CREATE INDEX CONCURRENTLY + NOT NULL) with the app writing");
             report.index = IndexBuildBench.run(keep, writerRate * 4, repeats);
@@ -89,24 +72,8 @@ public final class Bench {
                 report.production = heavy;
                 report.productionShape = shape(heavy.db());
                 say("  " + report.productionShape);
-                TestDatabase heavyDone = null;
-                for (int rep = 1; rep <= bigRepeats; rep++) {
-                    for (BackfillStrategy s : strategies) {
-                        TestDatabase clone = server.create("bench_run", "bench_heavy");
-                        say("production weight 1x, run " + rep + "/" + bigRepeats + ": " + s.name());
-                        BackfillRun run = runStrategy(clone, s, writerRate);
-                        say("  " + Stats.ms(run.wallMillis()) + String.format(", HOT %.1f%%", 100 * run.hotRatio()));
-                        report.productionRuns.computeIfAbsent(s.name(), k -> new ArrayList<>()).add(run);
-                        if (rep == bigRepeats && s instanceof ModuleBackfill) {
-                            try (Connection c = server.admin(); Statement st = c.createStatement()) {
-                                st.execute("ALTER DATABASE bench_run RENAME TO bench_heavy_done");
-                            }
-                            heavyDone = new TestDatabase("bench_heavy_done", clone.jdbcUrl().replace("/bench_run", "/bench_heavy_done"), clone.user(), clone.password());
-                        } else {
-                            server.drop("bench_run");
-                        }
-                    }
-                }
+                TestDatabase heavyDone = runAll(server, "production weight 1x", "bench_heavy", "bench_heavy_done", strategies, bigRepeats, writerRate,
+                        report.productionRuns);
                 new io.ehe.migration.ChangelogRunner(heavyDone.connections(), io.ehe.testing.Migrations.settings(false)).update(null, null);
                 say("trigger cost, production weight");
                 report.triggersProduction = TriggerCostBench.run(heavyDone, 20);
@@ -119,16 +86,7 @@ public final class Bench {
                 say("loading the narrow table at 3x: " + (3 * events) + " events");
                 BenchSchema.Built big = BenchSchema.NARROW.build(server, "bench_triple", 3 * events);
                 report.triple = big;
-                for (int rep = 1; rep <= bigRepeats; rep++) {
-                    for (BackfillStrategy s : strategies) {
-                        TestDatabase clone = server.create("bench_run", "bench_triple");
-                        say("narrow 3x, run " + rep + "/" + bigRepeats + ": " + s.name());
-                        BackfillRun run = runStrategy(clone, s, writerRate);
-                        say("  " + Stats.ms(run.wallMillis()));
-                        report.tripleRuns.computeIfAbsent(s.name(), k -> new ArrayList<>()).add(run);
-                        server.drop("bench_run");
-                    }
-                }
+                server.drop(runAll(server, "narrow 3x", "bench_triple", "bench_triple_done", strategies, bigRepeats, writerRate, report.tripleRuns).name());
                 server.drop("bench_triple");
             }
         }
@@ -138,6 +96,33 @@ public final class Bench {
         ProgressPlot.write(plot, String.format("Backfill progress, %,d events (narrow table)", events), firstRuns);
         Files.writeString(out, report.markdown(plot));
         say("wrote " + out + " and " + plot);
+    }
+
+    /**
+     * Every strategy, {@code repeats} times, each on a fresh copy of {@code template}; the copy the
+     * module's last run filled is kept under {@code keepName} for what is measured after a backfill.
+     */
+    private static TestDatabase runAll(BenchServer server, String label, String template, String keepName, List<BackfillStrategy> strategies,
+                                       int repeats, int writerRate, Map<String, List<BackfillRun>> into) throws Exception {
+        TestDatabase keep = null;
+        for (int rep = 1; rep <= repeats; rep++) {
+            for (BackfillStrategy s : strategies) {
+                TestDatabase clone = server.create("bench_run", template);
+                say(label + ", run " + rep + "/" + repeats + ": " + s.name());
+                BackfillRun run = runStrategy(clone, s, writerRate);
+                say(String.format("  %s, writer p99 %s, HOT %.1f%%", Stats.ms(run.wallMillis()), Stats.ms(run.writerLatency().p99()), 100 * run.hotRatio()));
+                into.computeIfAbsent(s.name(), k -> new ArrayList<>()).add(run);
+                if (rep == repeats && s instanceof ModuleBackfill) {
+                    try (Connection c = server.admin(); Statement st = c.createStatement()) {
+                        st.execute("ALTER DATABASE bench_run RENAME TO " + keepName);
+                    }
+                    keep = new TestDatabase(keepName, clone.jdbcUrl().replace("/bench_run", "/" + keepName), clone.user(), clone.password());
+                } else {
+                    server.drop("bench_run");
+                }
+            }
+        }
+        return keep;
     }
 
     private static BackfillRun runStrategy(TestDatabase db, BackfillStrategy s, int writerRate) throws Exception {
