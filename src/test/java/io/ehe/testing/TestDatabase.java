@@ -19,8 +19,9 @@ public record TestDatabase(String name, String jdbcUrl, String user, String pass
 
     /** The URL with credentials as query parameters, for a child process or the CLI's --url. */
     public String urlWithCredentials() {
-        return jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?") + "user=" + user
-                + (password == null ? "" : "&password=" + password);
+        // The embedded server's URL already names the user; say it once.
+        String withUser = jdbcUrl.matches(".*[?&]user=.*") ? jdbcUrl : jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?") + "user=" + user;
+        return password == null ? withUser : withUser + "&password=" + password;
     }
 
     public ConnectionFactory connections() {
