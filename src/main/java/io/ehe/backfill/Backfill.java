@@ -103,8 +103,8 @@ public final class Backfill {
                 boolean migrated = all && migrateIfAsked();
                 return summary(BackfillSummary.Status.ALREADY_COMPLETE, started, counters, retrier, 0, 0, sizer, all, migrated);
             }
-            LOG.info("backfill {}: ids ({}, {}], resuming after id {}{}", shard, bound(progress.rangeStart()),
-                    bound(progress.rangeEnd()), bound(progress.lastId()), progress.walked() ? " (walk finished; sweeping)" : "");
+            LOG.info("backfill {}: ids ({}, {}], resuming after id {}{}", shard, ShardProgress.bound(progress.rangeStart()),
+                    ShardProgress.bound(progress.rangeEnd()), ShardProgress.bound(progress.lastId()), progress.walked() ? " (walk finished; sweeping)" : "");
             TableEstimate estimate = retrier.run("estimating", TableEstimate::read);
             ProgressReporter reporter = new ProgressReporter(progress, estimate, settings.progressInterval(), listener);
             BatchExecutor executor = new BatchExecutor(settings);
@@ -233,9 +233,5 @@ public final class Backfill {
                 Duration.ofNanos(System.nanoTime() - started), List.copyOf(counters.lockHolds), sizer.next(), allDone, migrated);
         LOG.info(s.line());
         return s;
-    }
-
-    private static String bound(long id) {
-        return id == Long.MIN_VALUE ? "-inf" : id == Long.MAX_VALUE ? "+inf" : Long.toString(id);
     }
 }

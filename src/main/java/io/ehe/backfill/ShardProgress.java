@@ -11,4 +11,9 @@ public record ShardProgress(Shard shard, long rangeStart, long rangeEnd, long la
     public boolean unboundedAbove() {
         return rangeEnd == Long.MAX_VALUE;
     }
+
+    /** An id bound as logs and status print it: the sentinels of an open range read as -inf / +inf. */
+    public static String bound(long id) {
+        return id == Long.MIN_VALUE ? "-inf" : id == Long.MAX_VALUE ? "+inf" : Long.toString(id);
+    }
 }

@@ -3,6 +3,7 @@ package io.ehe.status;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.ehe.backfill.ShardProgress;
 
 import java.util.Locale;
 
@@ -55,8 +56,9 @@ public final class StatusRenderer {
             } else {
                 line(out, "  %-10s %-24s %14s %5s %9s  %s", "shard", "range", "last_id", "done", "batches", "updated");
                 for (Status.ShardProgress p : b.progress()) {
-                    String range = "(" + id(p.rangeStart()) + ", " + (p.rangeEnd() == null ? "+inf" : id(p.rangeEnd())) + "]";
-                    line(out, "  %-10s %-24s %14s %5s %9d  %s", p.shard(), range, id(p.lastId()), p.done() ? "yes" : "no", p.batches(), p.updatedAt());
+                    String range = "(" + ShardProgress.bound(p.rangeStart()) + ", "
+                            + (p.rangeEnd() == null ? "+inf" : ShardProgress.bound(p.rangeEnd())) + "]";
+                    line(out, "  %-10s %-24s %14s %5s %9d  %s", p.shard(), range, ShardProgress.bound(p.lastId()), p.done() ? "yes" : "no", p.batches(), p.updatedAt());
                 }
             }
         }
@@ -71,10 +73,5 @@ public final class StatusRenderer {
 
     private static void line(StringBuilder out, String format, Object... args) {
         out.append(String.format(Locale.ROOT, format, args).stripTrailing()).append(System.lineSeparator());
-    }
-
-    /** The backfill stores "before every id" as the minimum bigint; the backfill's own log says -inf, so does status. */
-    private static String id(long value) {
-        return value == Long.MIN_VALUE ? "-inf" : Long.toString(value);
     }
 }

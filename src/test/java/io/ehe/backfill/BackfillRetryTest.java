@@ -51,12 +51,7 @@ class BackfillRetryTest {
 
     @Test
     void retriesALockNotGrantedWithinLockTimeout(TestDatabase db) throws Exception {
-        try (Connection ddl = db.open()) {
-            ddl.setAutoCommit(false);
-            try (Statement st = ddl.createStatement()) {
-                // What a migration's ALTER TABLE would hold: nothing can touch events meanwhile.
-                st.execute("LOCK TABLE public.events IN ACCESS EXCLUSIVE MODE");
-            }
+        try (Connection ddl = lockingEvents(db)) {
             ExecutorService one = Executors.newSingleThreadExecutor();
             Future<BackfillSummary> run = one.submit(() -> Backfill.run(db.connections(),
                     BackfillSettings.defaults().withTimeouts(Duration.ofMillis(100), Duration.ofSeconds(30), 20), null));
@@ -73,15 +68,21 @@ class BackfillRetryTest {
 
     @Test
     void givesUpAfterMaxRetriesWithTheError(TestDatabase db) throws Exception {
-        try (Connection ddl = db.open()) {
-            ddl.setAutoCommit(false);
-            try (Statement st = ddl.createStatement()) {
-                st.execute("LOCK TABLE public.events IN ACCESS EXCLUSIVE MODE");
-            }
+        try (Connection ddl = lockingEvents(db)) {
             int code = BackfillEndStateTest.cli(db, "backfill", "--lock-timeout", "50ms", "--max-retries", "1");
             assertThat(code).isEqualTo(io.ehe.cli.ExitCodes.LOCK_NOT_GRANTED);
             ddl.rollback();
         }
         assertThat(Fixture.nulls(db)).isEqualTo(Fixture.events(db));
+    }
+
+    /** A transaction holding what a migration's ALTER TABLE would: nothing can touch events until it rolls back. */
+    private static Connection lockingEvents(TestDatabase db) throws Exception {
+        Connection ddl = db.open();
+        ddl.setAutoCommit(false);
+        try (Statement st = ddl.createStatement()) {
+            st.execute("LOCK TABLE public.events IN ACCESS EXCLUSIVE MODE");
+        }
+        return ddl;
     }
 }

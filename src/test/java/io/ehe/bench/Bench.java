@@ -5,6 +5,8 @@ import io.ehe.testing.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -159,11 +161,13 @@ public final class Bench {
                 after[0] - before[0], after[1] - before[1], writer, writes, after[2] - before[2], vacuum);
     }
 
-    private static long[] updates(TestDatabase db) {
-        return new long[]{
-                db.queryLong("SELECT n_tup_upd FROM pg_stat_user_tables WHERE relid = 'public.events'::regclass"),
-                db.queryLong("SELECT n_tup_hot_upd FROM pg_stat_user_tables WHERE relid = 'public.events'::regclass"),
-                db.queryLong("SELECT autovacuum_count FROM pg_stat_user_tables WHERE relid = 'public.events'::regclass")};
+    /** Updates, HOT updates and autovacuum runs of events so far, read in one go. */
+    private static long[] updates(TestDatabase db) throws SQLException {
+        try (Connection c = db.open(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT n_tup_upd, n_tup_hot_upd, autovacuum_count FROM pg_stat_user_tables WHERE relid = 'public.events'::regclass")) {
+            rs.next();
+            return new long[]{rs.getLong(1), rs.getLong(2), rs.getLong(3)};
+        }
     }
 
     private static String triggerLine(TriggerCostBench.Result r) {

@@ -29,7 +29,7 @@ final class IndexBuildBench {
             try (SteadyWriter writer = new SteadyWriter(db, writesPerSecond)) {
                 Thread.sleep(500);
                 int before = writer.writes();
-                int latenciesBefore = writer.embeddingInserts().n();
+                int latenciesBefore = writer.embeddingInsertCount();
                 long t0 = System.nanoTime();
                 runner.update(null, null);
                 millis.add((System.nanoTime() - t0) / 1e6);

@@ -80,6 +80,10 @@ final class SteadyWriter implements AutoCloseable {
         return Stats.of(new ArrayList<>(embeddingLatencies));
     }
 
+    int embeddingInsertCount() {
+        return embeddingLatencies.size();
+    }
+
     /** The embedding inserts timed after the first {@code from}. */
     List<Double> embeddingLatenciesSince(int from) {
         List<Double> all = new ArrayList<>(embeddingLatencies);
