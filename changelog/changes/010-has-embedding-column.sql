@@ -1,6 +1,8 @@
 --liquibase formatted sql
 
---changeset ehe:010-has-embedding-column logicalFilePath:changelog/changes/010-has-embedding-column.sql
+--changeset ehe:010-has-embedding-column labels:column logicalFilePath:changelog/changes/010-has-embedding-column.sql
+--preconditions onFail:CONTINUE onError:HALT
+--precondition-sql-check expectedResult:column SELECT '${ehe.design}'
 --comment: events.has_embedding, added without a table rewrite. Existing rows stay NULL ("unknown until backfilled"); rows inserted from now on start false.
 -- Both statements are catalog-only but need ACCESS EXCLUSIVE for an instant: the short lock_timeout
 -- makes them give up (and the runner retry) instead of queueing every reader of events behind a

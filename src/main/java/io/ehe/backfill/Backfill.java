@@ -32,6 +32,9 @@ import java.util.Optional;
  *     because it was locked) is found and filled the same way, by id, retrying while locked.</li>
  * <li>Done: the shard is marked done; the last shard to finish may apply the deferred changeSets.</li>
  * </ol>
+ * The walk itself (steps 1, 2 and 4) is shared with the pending-table design's bootstrap, which
+ * brings its own batch as a {@link FillStep}; the batch and the sweep described here are the column
+ * design's ({@link BatchExecutor}, {@link FinalSweep}).
  *
  * <p>Why it never replaces a trigger's value with a stale one (READ COMMITTED; triggers in
  * changelog/changes/020):
@@ -62,19 +65,32 @@ public final class Backfill {
     private final BackfillSettings settings;
     private final BackfillListener listener;
     private final StopSignal stop;
+    private final FillStep step;
 
-    private Backfill(ConnectionFactory connections, BackfillSettings settings, BackfillListener listener, StopSignal stop) {
+    private Backfill(ConnectionFactory connections, BackfillSettings settings, BackfillListener listener, StopSignal stop,
+                     FillStep step) {
         this.connections = connections;
         this.settings = settings;
         this.listener = listener;
         this.stop = stop;
+        this.step = step;
     }
 
-    /** Runs to completion, a limit, or a stop request on {@code stop}. */
+    /** The column design's backfill: runs to completion, a limit, or a stop request on {@code stop}. */
     public static BackfillSummary run(ConnectionFactory connections, BackfillSettings settings, BackfillListener listener,
                                       StopSignal stop) throws Exception {
+        return run(connections, settings, listener, stop, new BatchExecutor(settings));
+    }
+
+    /**
+     * The same walk with another design's batch (the pending-table bootstrap): plan, cursor, retries,
+     * stop signal, progress lines and shards as above; what a batch writes, and why that is safe, is
+     * the step's own argument.
+     */
+    public static BackfillSummary run(ConnectionFactory connections, BackfillSettings settings, BackfillListener listener,
+                                      StopSignal stop, FillStep step) throws Exception {
         return new Backfill(connections, settings, listener == null ? BackfillListener.NONE : listener,
-                stop == null ? new StopSignal() : stop).run();
+                stop == null ? new StopSignal() : stop, step).run();
     }
 
     public static BackfillSummary run(ConnectionFactory connections, BackfillSettings settings, BackfillListener listener)
@@ -89,17 +105,17 @@ public final class Backfill {
         Counters counters = new Counters();
         try (Session session = new Session(connections, settings.lockTimeout())) {
             // The first connection is not retried: an unreachable or wrong database fails at once.
-            requireSchema(session.get());
+            step.requireSchema(session.get());
             Retrier retrier = new Retrier(session, settings.maxRetries(), stop, sizer::onTimeout);
             String lockTimeout = PgDuration.toSetting(settings.lockTimeout());
-            ShardProgress progress = retrier.run("planning", c -> ProgressStore.readOrPlan(c, shard, lockTimeout));
+            ShardProgress progress = retrier.run("planning", c -> ProgressStore.readOrPlan(c, step.progressTable(), shard, lockTimeout));
             if (progress == null) {
                 return summary(BackfillSummary.Status.STOPPED, started, counters, retrier, 0, 0, sizer, false, false);
             }
             if (progress.done()) {
                 LOG.info("backfill {}: already complete (rows set true {}, false {} over {} batches); nothing to do",
                         shard, progress.rowsTrue(), progress.rowsFalse(), progress.batches());
-                boolean all = retrier.run("reading the plan", c -> allDone(c, shard));
+                boolean all = retrier.run("reading the plan", c -> allDone(c, step.progressTable(), shard));
                 boolean migrated = all && migrateIfAsked();
                 return summary(BackfillSummary.Status.ALREADY_COMPLETE, started, counters, retrier, 0, 0, sizer, all, migrated);
             }
@@ -107,16 +123,16 @@ public final class Backfill {
                     ShardProgress.bound(progress.rangeEnd()), ShardProgress.bound(progress.lastId()), progress.walked() ? " (walk finished; sweeping)" : "");
             TableEstimate estimate = retrier.run("estimating", TableEstimate::read);
             ProgressReporter reporter = new ProgressReporter(progress, estimate, settings.progressInterval(), listener);
-            BatchExecutor executor = new BatchExecutor(settings);
-
             if (!progress.walked()) {
-                Optional<BackfillSummary.Status> stopped = walk(progress, executor, retrier, sizer, counters, reporter, started);
+                Optional<BackfillSummary.Status> stopped = walk(progress, retrier, sizer, counters, reporter, started);
                 if (stopped.isPresent()) {
                     return summary(stopped.get(), started, counters, retrier, 0, 0, sizer, false, false);
                 }
             }
 
-            FinalSweep.Result sweep = new FinalSweep(settings, executor, retrier, stop, listener).run(progress, counters, sizer);
+            Optional<FinalSweep> sweeper = step.sweep(settings, retrier, stop, listener);
+            FinalSweep.Result sweep = sweeper.isPresent() ? sweeper.get().run(progress, counters, sizer)
+                    : new FinalSweep.Result(FinalSweep.Outcome.CLEAN, 0, 0);
             switch (sweep.outcome()) {
                 case STOPPED:
                     return summary(BackfillSummary.Status.STOPPED, started, counters, retrier, sweep.filled(),
@@ -129,7 +145,7 @@ public final class Backfill {
                 default:
                     break;
             }
-            Boolean all = retrier.run("marking done", c -> ProgressStore.markDone(c, shard, lockTimeout));
+            Boolean all = retrier.run("marking done", c -> ProgressStore.markDone(c, step.progressTable(), shard, lockTimeout));
             boolean allDone = all != null && all;
             if (settings.thenMigrate() && !allDone) {
                 LOG.info("backfill {}: other shards are still running; the last one to finish applies the deferred changeSets", shard);
@@ -140,7 +156,7 @@ public final class Backfill {
     }
 
     /** The keyset walk; a status when it stopped early (limit, signal), empty when it reached the end. */
-    private Optional<BackfillSummary.Status> walk(ShardProgress progress, BatchExecutor executor, Retrier retrier,
+    private Optional<BackfillSummary.Status> walk(ShardProgress progress, Retrier retrier,
                                                   BatchSizer sizer, Counters counters, ProgressReporter reporter,
                                                   long started) throws SQLException {
         Shard shard = progress.shard();
@@ -167,13 +183,13 @@ public final class Backfill {
                 limit = (int) Math.min(limit, room);
             }
             int size = limit;
-            Optional<BatchResult> next = retrier.run("batch after id " + cursor, c -> executor.walkNext(c, shard, size));
+            Optional<BatchResult> next = retrier.run("batch after id " + cursor, c -> step.walkNext(c, shard, size));
             if (next == null) {
                 return Optional.of(BackfillSummary.Status.STOPPED);
             }
             if (next.isEmpty()) {
                 retrier.run("marking walked", c -> {
-                    ProgressStore.markWalked(c, shard);
+                    ProgressStore.markWalked(c, step.progressTable(), shard);
                     return Boolean.TRUE;
                 });
                 reporter.report(cursor, walked, setTrue, setFalse, counters.rowsScanned, sizer.next());
@@ -196,34 +212,15 @@ public final class Backfill {
         if (!settings.thenMigrate()) {
             return false;
         }
-        LOG.info("backfill complete: applying the deferred changeSets (pending-embedding index, then NOT NULL)");
-        new Migrator(connections, MigrationSettings.defaults()).migrate(null, null);
+        LOG.info("backfill complete: applying the {} design's deferred changeSets, if any", step.design().id());
+        new Migrator(connections, MigrationSettings.defaults().withDesign(step.design())).migrate(null, null);
         return true;
     }
 
-    private static boolean allDone(Connection c, Shard shard) throws SQLException {
-        List<ShardProgress> plan = ProgressStore.readPlan(c, shard.count());
+    private static boolean allDone(Connection c, String table, Shard shard) throws SQLException {
+        List<ShardProgress> plan = ProgressStore.readPlan(c, table, shard.count());
         c.commit();
         return plan.size() == shard.count() && plan.stream().allMatch(ShardProgress::done);
-    }
-
-    /** The module's migration must have run: has_embedding and the progress table exist. */
-    private static void requireSchema(Connection c) throws SQLException {
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("""
-                     SELECT EXISTS (SELECT 1 FROM pg_attribute
-                                     WHERE attrelid = to_regclass('public.events') AND attname = 'has_embedding'
-                                       AND NOT attisdropped),
-                            to_regclass('public.events_has_embedding_backfill') IS NOT NULL""")) {
-            rs.next();
-            boolean column = rs.getBoolean(1);
-            boolean table = rs.getBoolean(2);
-            c.commit();
-            if (!column || !table) {
-                throw new IllegalStateException("events.has_embedding or the backfill progress table is missing in "
-                        + "this database: run 'migrate' first (nothing was changed)");
-            }
-        }
     }
 
     private BackfillSummary summary(BackfillSummary.Status status, long started, Counters counters, Retrier retrier,

@@ -1,12 +1,14 @@
 package io.ehe.backfill;
 
 import io.ehe.db.PgDuration;
+import io.ehe.design.Design;
 
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -19,23 +21,7 @@ import java.util.Optional;
  * to the shard's progress row (and, for the walk, moves its cursor). Why this cannot overwrite a
  * trigger's write is argued in {@link Backfill}.
  */
-final class BatchExecutor {
-
-    /**
-     * The next keyset window after the shard's committed cursor: how many ids follow it (up to the
-     * limit) and the last of them. Reading the cursor from the progress row (not from memory) keeps
-     * a retry right after a commit whose acknowledgement was lost with the connection.
-     */
-    private static final String WINDOW = """
-            SELECT p.last_id, count(w.id), max(w.id)
-              FROM public.events_has_embedding_backfill p
-              LEFT JOIN LATERAL (
-                    SELECT id FROM public.events
-                     WHERE id > p.last_id AND id <= coalesce(p.range_end, 9223372036854775807)
-                     ORDER BY id
-                     LIMIT ?) w ON true
-             WHERE p.shard_count = ? AND p.shard_index = ?
-             GROUP BY p.last_id""";
+final class BatchExecutor implements FillStep {
 
     /** %s: the predicate that picks the candidate rows (a PK range, or a list of ids). */
     private static final String FILL = """
@@ -76,29 +62,53 @@ final class BatchExecutor {
         this.settings = settings;
     }
 
+    @Override
+    public Design design() {
+        return Design.COLUMN;
+    }
+
+    @Override
+    public String progressTable() {
+        return ProgressStore.TABLE;
+    }
+
+    /** The module's migration must have run: has_embedding and the progress table exist. */
+    @Override
+    public void requireSchema(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("""
+                     SELECT EXISTS (SELECT 1 FROM pg_attribute
+                                     WHERE attrelid = to_regclass('public.events') AND attname = 'has_embedding'
+                                       AND NOT attisdropped),
+                            to_regclass('public.events_has_embedding_backfill') IS NOT NULL""")) {
+            rs.next();
+            boolean column = rs.getBoolean(1);
+            boolean table = rs.getBoolean(2);
+            c.commit();
+            if (!column || !table) {
+                throw new IllegalStateException("events.has_embedding or the backfill progress table is missing in "
+                        + "this database: run 'migrate' first (nothing was changed)");
+            }
+        }
+    }
+
+    @Override
+    public Optional<FinalSweep> sweep(BackfillSettings settings, Retrier retrier, StopSignal stop, BackfillListener listener) {
+        return Optional.of(new FinalSweep(settings, this, retrier, stop, listener));
+    }
+
     /**
      * Walks the next window after the shard's cursor: empty when the range holds no id beyond it
      * (the walk is over). Commits, or rolls back and throws.
      */
-    Optional<BatchResult> walkNext(Connection c, Shard shard, int limit) throws SQLException {
+    @Override
+    public Optional<BatchResult> walkNext(Connection c, Shard shard, int limit) throws SQLException {
         try {
-            setLocalTimeouts(c);
-            long cursor;
-            long count;
-            long upper;
-            try (PreparedStatement ps = c.prepareStatement(WINDOW)) {
-                ps.setInt(1, limit);
-                ps.setInt(2, shard.count());
-                ps.setInt(3, shard.index());
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        throw new SQLException("backfill progress row for shard " + shard + " disappeared");
-                    }
-                    cursor = rs.getLong(1);
-                    count = rs.getLong(2);
-                    upper = rs.getLong(3);
-                }
-            }
+            BatchTransaction.setLocalTimeouts(c, settings);
+            KeysetWindow window = KeysetWindow.next(c, ProgressStore.TABLE, shard, limit);
+            long cursor = window.cursor();
+            long count = window.count();
+            long upper = window.upper();
             if (count == 0) {
                 c.commit();
                 return Optional.empty();
@@ -121,7 +131,7 @@ final class BatchExecutor {
             Duration held = Duration.ofNanos(System.nanoTime() - started);
             return Optional.of(new BatchResult(cursor, upper, count, tf[0], tf[1], held, limit));
         } catch (SQLException | RuntimeException e) {
-            rollbackQuietly(c);
+            BatchTransaction.rollbackQuietly(c);
             throw e;
         }
     }
@@ -129,7 +139,7 @@ final class BatchExecutor {
     /** Fills the given ids if still NULL (the final sweep); the cursor does not move. */
     BatchResult fillIds(Connection c, ShardProgress progress, List<Long> ids) throws SQLException {
         try {
-            setLocalTimeouts(c);
+            BatchTransaction.setLocalTimeouts(c, settings);
             long started = System.nanoTime();
             long[] tf;
             try (PreparedStatement ps = c.prepareStatement(FILL_IDS)) {
@@ -146,17 +156,8 @@ final class BatchExecutor {
             Duration held = Duration.ofNanos(System.nanoTime() - started);
             return new BatchResult(ids.get(0) - 1, ids.get(ids.size() - 1), 0, tf[0], tf[1], held, ids.size());
         } catch (SQLException | RuntimeException e) {
-            rollbackQuietly(c);
+            BatchTransaction.rollbackQuietly(c);
             throw e;
-        }
-    }
-
-    private void setLocalTimeouts(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT set_config('lock_timeout', ?, true), set_config('statement_timeout', ?, true)")) {
-            ps.setString(1, PgDuration.toSetting(settings.lockTimeout()));
-            ps.setString(2, PgDuration.toSetting(settings.statementTimeout()));
-            ps.execute();
         }
     }
 
@@ -166,16 +167,6 @@ final class BatchExecutor {
                 throw new SQLException("backfill progress row disappeared (was " + ProgressStore.TABLE + " truncated?)");
             }
             return new long[]{rs.getLong(1), rs.getLong(2)};
-        }
-    }
-
-    static void rollbackQuietly(Connection c) {
-        try {
-            if (!c.isClosed()) {
-                c.rollback();
-            }
-        } catch (SQLException ignored) {
-            // the connection is gone; the server rolls the transaction back itself
         }
     }
 }

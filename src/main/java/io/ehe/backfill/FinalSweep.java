@@ -130,7 +130,7 @@ final class FinalSweep {
             Collections.sort(ids);
             return ids;
         } catch (SQLException e) {
-            BatchExecutor.rollbackQuietly(c);
+            BatchTransaction.rollbackQuietly(c);
             throw e;
         }
     }
@@ -149,7 +149,7 @@ final class FinalSweep {
             Collections.sort(out);
             return out;
         } catch (SQLException e) {
-            BatchExecutor.rollbackQuietly(c);
+            BatchTransaction.rollbackQuietly(c);
             throw e;
         }
     }

@@ -10,13 +10,15 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The progress table (changeSet 030): plans the shard ranges once, reads a shard's cursor, marks a
- * shard walked and done. The per-batch cursor advance is part of the batch statement itself
- * ({@link BatchExecutor}), so it commits with the data or not at all.
+ * A progress table (the column backfill's, changeSet 030, or the pending-table bootstrap's, 120:
+ * the same shape): plans the shard ranges once, reads a shard's cursor, marks a shard walked and
+ * done. The per-batch cursor advance is part of the batch statement itself ({@link FillStep}), so
+ * it commits with the data or not at all.
  */
-final class ProgressStore {
+public final class ProgressStore {
 
-    static final String TABLE = "public.events_has_embedding_backfill";
+    /** The column design's table. */
+    public static final String TABLE = "public.events_has_embedding_backfill";
 
     private static final String COLUMNS = "shard_index, shard_count, range_start, range_end, last_id, walked, done,"
             + " rows_scanned, rows_true, rows_false, batches";
@@ -24,16 +26,16 @@ final class ProgressStore {
     private ProgressStore() {
     }
 
-    static boolean tableExists(Connection c) throws SQLException {
+    static boolean tableExists(Connection c, String table) throws SQLException {
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT to_regclass('" + TABLE + "') IS NOT NULL")) {
+             ResultSet rs = st.executeQuery("SELECT to_regclass('" + table + "') IS NOT NULL")) {
             rs.next();
             return rs.getBoolean(1);
         }
     }
 
-    static Optional<ShardProgress> read(Connection c, Shard shard) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM " + TABLE
+    static Optional<ShardProgress> read(Connection c, String table, Shard shard) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM " + table
                 + " WHERE shard_count = ? AND shard_index = ?")) {
             ps.setInt(1, shard.count());
             ps.setInt(2, shard.index());
@@ -43,8 +45,8 @@ final class ProgressStore {
         }
     }
 
-    static List<ShardProgress> readPlan(Connection c, int shardCount) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM " + TABLE
+    static List<ShardProgress> readPlan(Connection c, String table, int shardCount) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM " + table
                 + " WHERE shard_count = ? ORDER BY shard_index")) {
             ps.setInt(1, shardCount);
             try (ResultSet rs = ps.executeQuery()) {
@@ -64,16 +66,16 @@ final class ProgressStore {
      * (it only guards this small table) makes the first process's plan the one every shard uses even
      * when all N start at once. Runs in its own transaction on {@code c} (autocommit off).
      */
-    static ShardProgress readOrPlan(Connection c, Shard shard, String lockTimeout) throws SQLException {
-        Optional<ShardProgress> existing = read(c, shard);
+    public static ShardProgress readOrPlan(Connection c, String table, Shard shard, String lockTimeout) throws SQLException {
+        Optional<ShardProgress> existing = read(c, table, shard);
         c.commit();
         if (existing.isPresent()) {
             return existing.get();
         }
         try (Statement st = c.createStatement()) {
             st.execute("SET LOCAL lock_timeout = '" + lockTimeout + "'");
-            st.execute("LOCK TABLE " + TABLE + " IN SHARE ROW EXCLUSIVE MODE");
-            if (read(c, shard).isEmpty()) {
+            st.execute("LOCK TABLE " + table + " IN SHARE ROW EXCLUSIVE MODE");
+            if (read(c, table, shard).isEmpty()) {
                 long min;
                 long max;
                 try (ResultSet rs = st.executeQuery("SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM public.events")) {
@@ -81,7 +83,7 @@ final class ProgressStore {
                     min = rs.getLong(1);
                     max = rs.getLong(2);
                 }
-                try (PreparedStatement ins = c.prepareStatement("INSERT INTO " + TABLE
+                try (PreparedStatement ins = c.prepareStatement("INSERT INTO " + table
                         + " (shard, shard_count, shard_index, range_start, range_end, last_id) VALUES (?, ?, ?, ?, ?, ?)")) {
                     for (int k = 0; k < shard.count(); k++) {
                         long start = k == 0 ? Long.MIN_VALUE : boundary(min, max, shard.count(), k);
@@ -97,7 +99,7 @@ final class ProgressStore {
                     ins.executeBatch();
                 }
             }
-            ShardProgress planned = read(c, shard).orElseThrow();
+            ShardProgress planned = read(c, table, shard).orElseThrow();
             c.commit();
             return planned;
         } catch (SQLException e) {
@@ -114,8 +116,8 @@ final class ProgressStore {
     }
 
     /** The walk reached the end of the range. */
-    static void markWalked(Connection c, Shard shard) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + TABLE
+    static void markWalked(Connection c, String table, Shard shard) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table
                 + " SET walked = true, updated_at = now() WHERE shard_count = ? AND shard_index = ?")) {
             ps.setInt(1, shard.count());
             ps.setInt(2, shard.index());
@@ -128,11 +130,11 @@ final class ProgressStore {
      * The sweep found no NULL left in the range. Returns whether every shard of the plan is now done;
      * the table lock serialises shards finishing together, so exactly the last one sees true.
      */
-    static boolean markDone(Connection c, Shard shard, String lockTimeout) throws SQLException {
+    static boolean markDone(Connection c, String table, Shard shard, String lockTimeout) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("SET LOCAL lock_timeout = '" + lockTimeout + "'");
-            st.execute("LOCK TABLE " + TABLE + " IN SHARE ROW EXCLUSIVE MODE");
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + TABLE
+            st.execute("LOCK TABLE " + table + " IN SHARE ROW EXCLUSIVE MODE");
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + table
                     + " SET walked = true, done = true, finished_at = now(), updated_at = now()"
                     + " WHERE shard_count = ? AND shard_index = ?")) {
                 ps.setInt(1, shard.count());
@@ -140,7 +142,7 @@ final class ProgressStore {
                 ps.executeUpdate();
             }
             boolean all;
-            try (PreparedStatement ps = c.prepareStatement("SELECT bool_and(done) FROM " + TABLE + " WHERE shard_count = ?")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT bool_and(done) FROM " + table + " WHERE shard_count = ?")) {
                 ps.setInt(1, shard.count());
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();

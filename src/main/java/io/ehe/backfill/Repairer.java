@@ -87,7 +87,7 @@ public final class Repairer {
             c.commit();
             return ids;
         } catch (SQLException e) {
-            BatchExecutor.rollbackQuietly(c);
+            BatchTransaction.rollbackQuietly(c);
             throw e;
         }
     }
@@ -111,7 +111,7 @@ public final class Repairer {
             c.commit();
             return n;
         } catch (SQLException e) {
-            BatchExecutor.rollbackQuietly(c);
+            BatchTransaction.rollbackQuietly(c);
             throw e;
         }
     }

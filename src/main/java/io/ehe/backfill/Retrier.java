@@ -16,11 +16,11 @@ import java.time.Duration;
  * closed). The batch rolled back, so retrying is safe; the connection is replaced when it is the
  * problem. Backoff doubles from 100 ms up to 10 s. Anything else, or the last failure, is thrown.
  */
-final class Retrier {
+public final class Retrier {
 
     private static final Logger LOG = LoggerFactory.getLogger("backfill");
 
-    interface Work<T> {
+    public interface Work<T> {
         T run(Connection c) throws SQLException;
     }
 
@@ -30,7 +30,7 @@ final class Retrier {
     private final Runnable onTimeout;
     private long retries;
 
-    Retrier(Session session, int maxRetries, StopSignal stop, Runnable onTimeout) {
+    public Retrier(Session session, int maxRetries, StopSignal stop, Runnable onTimeout) {
         this.session = session;
         this.maxRetries = maxRetries;
         this.stop = stop;
@@ -42,7 +42,7 @@ final class Retrier {
     }
 
     /** The work's result, or null when a stop was requested while waiting to retry. */
-    <T> T run(String what, Work<T> work) throws SQLException {
+    public <T> T run(String what, Work<T> work) throws SQLException {
         for (int attempt = 0; ; attempt++) {
             try {
                 return work.run(session.get());

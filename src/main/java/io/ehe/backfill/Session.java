@@ -13,13 +13,13 @@ import java.sql.Statement;
  * primary key whose selectivity a generic plan cannot know); and lock_timeout is set for the whole
  * session, so even the small reads between batches never queue behind a DDL lock indefinitely.
  */
-final class Session implements AutoCloseable {
+public final class Session implements AutoCloseable {
 
     private final ConnectionFactory connections;
     private final String lockTimeout;
     private Connection connection;
 
-    Session(ConnectionFactory connections, java.time.Duration lockTimeout) {
+    public Session(ConnectionFactory connections, java.time.Duration lockTimeout) {
         this.connections = connections;
         this.lockTimeout = PgDuration.toSetting(lockTimeout);
     }

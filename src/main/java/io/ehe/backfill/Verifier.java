@@ -62,7 +62,7 @@ public final class Verifier {
     }
 
     /** Percent of blocks to read for about {@code sample} rows, with headroom; 100 on a small table. */
-    static String samplePercent(Connection c, long sample) throws SQLException {
+    public static String samplePercent(Connection c, long sample) throws SQLException {
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT reltuples FROM pg_class WHERE oid = 'public.events'::regclass")) {
             rs.next();

@@ -1,12 +1,13 @@
 package io.ehe.cli;
 
-import io.ehe.backfill.Backfill;
 import io.ehe.backfill.BackfillFlags;
 import io.ehe.backfill.BackfillSettings;
 import io.ehe.backfill.BackfillSummary;
 import io.ehe.backfill.GracefulShutdown;
 import io.ehe.backfill.Shard;
 import io.ehe.db.ConnectionFactory;
+import io.ehe.design.DesignChoice;
+import io.ehe.design.DesignOperations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,9 +15,10 @@ import picocli.CommandLine.Option;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
-/** backfill: thin over {@link Backfill}; every value is checked before any connection is made. */
+/** backfill: thin over the installed design's fill; every value is checked before any connection is made. */
 @Command(name = "backfill", mixinStandardHelpOptions = true,
-        description = {"Fills events.has_embedding for rows still NULL, in short batches, race-free with the triggers.",
+        description = {"Column design: fills events.has_embedding for rows still NULL, in short batches, race-free with the triggers.",
+                "Pending-table design: the bootstrap, which adds the events that existed before the triggers to event_embedding_pending.",
                 "Resumable: progress is kept per shard in the database. Also runnable as io.ehe.backfill.BackfillMain."},
         footer = {"", "Durations: an integer and a unit, ms|s|min|h (e.g. 500ms, 5s, 2min).", "",
                 "Exit codes: 0 no NULL left; 2 bad value; 3 cannot connect; 7 interrupted (SIGTERM, --max-rows,",
@@ -64,15 +66,21 @@ public final class BackfillCommand implements Callable<Integer> {
     @Option(names = "--progress-interval", paramLabel = "DURATION", description = "progress line interval (default 5s)")
     String progressInterval;
 
+    @Option(names = "--design", paramLabel = "DESIGN", defaultValue = "${env:EHE_DESIGN}",
+            description = "column | pending-table; default: the design installed in the database (env EHE_DESIGN). "
+                    + "On the pending-table design this is the bootstrap, which writes nothing but event_embedding_pending")
+    String design;
+
     @Override
     public Integer call() throws Exception {
         BackfillSettings settings = new BackfillFlags(batchSize, targetBatchMs, sleep, maxRows, maxDuration, lockTimeout,
                 statementTimeout, maxRetries, shard, shards, System.getenv(Shard.INDEX_ENV), thenMigrate,
                 progressInterval).toSettings();
         ConnectionFactory connections = connection.connections();
+        DesignOperations ops = DesignChoice.installed(connections, design).operations();
         Duration grace = settings.statementTimeout().plus(settings.lockTimeout()).plusSeconds(5);
         try (GracefulShutdown shutdown = new GracefulShutdown(grace, ExitCodes.INTERRUPTED)) {
-            BackfillSummary summary = Backfill.run(connections, settings, null, shutdown.stopSignal());
+            BackfillSummary summary = ops.fill(connections, settings, null, shutdown.stopSignal());
             int code = summary.complete() ? ExitCodes.OK : ExitCodes.INTERRUPTED;
             System.out.println(summary.line());
             System.out.flush();

@@ -12,7 +12,7 @@ public final class ExitCodes {
     public static final int CONNECT = 3;
     /** A lock was not granted within lock_timeout after every retry; the refused step was rolled back. */
     public static final int LOCK_NOT_GRANTED = 4;
-    /** status: the pending-embedding index is not ready for the scheduler yet. */
+    /** status: the design is not ready for the scheduler yet (index or bootstrap not complete). */
     public static final int NOT_READY = 5;
     /** The database has no events/event_embeddings tables: wrong database; nothing was changed. */
     public static final int WRONG_DATABASE = 6;
@@ -20,6 +20,8 @@ public final class ExitCodes {
     public static final int INTERRUPTED = 7;
     /** verify: has_embedding disagrees with event_embeddings, or NULL rows remain. */
     public static final int DRIFT = 8;
+    /** The design asked for is not installed, or both are and none was named; nothing was changed. */
+    public static final int WRONG_DESIGN = 9;
 
     public static final String HELP_TEXT = """
             Exit codes:
@@ -28,10 +30,11 @@ public final class ExitCodes {
               2  usage error: bad flag or value, nothing done
               3  could not connect or log in
               4  lock not granted within lock_timeout after all retries (nothing half-applied)
-              5  status: pending-embedding index not ready
+              5  status: not ready for the scheduler (index / bootstrap)
               6  wrong database: events/event_embeddings missing, nothing changed
               7  backfill interrupted (SIGTERM or a limit): safe to resume
-              8  verify: drift or NULL rows found""";
+              8  verify: drift or NULL rows found
+              9  design not installed (or both installed and none named): nothing changed""";
 
     private ExitCodes() {
     }

@@ -2,6 +2,7 @@ package io.ehe.cli;
 
 import io.ehe.db.Secrets;
 import io.ehe.db.SqlErrors;
+import io.ehe.design.DesignNotInstalledException;
 import io.ehe.migration.LockNotGrantedException;
 import io.ehe.migration.UnknownTargetException;
 import io.ehe.migration.WrongDatabaseException;
@@ -112,6 +113,8 @@ public final class Main implements Runnable {
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         if (e instanceof IllegalArgumentException || e instanceof UnknownTargetException) {
             code = ExitCodes.USAGE;
+        } else if (e instanceof DesignNotInstalledException) {
+            code = ExitCodes.WRONG_DESIGN;
         } else if (e instanceof WrongDatabaseException) {
             code = ExitCodes.WRONG_DATABASE;
         } else if (e instanceof LockNotGrantedException) {

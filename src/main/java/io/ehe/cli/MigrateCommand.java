@@ -1,5 +1,7 @@
 package io.ehe.cli;
 
+import io.ehe.design.Design;
+import io.ehe.design.DesignChoice;
 import io.ehe.migration.Migrator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,12 +40,18 @@ public final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--with-baseline", description = "development, tests and demo only: create events and event_embeddings when neither exists (ehe.baseline=true)")
     boolean withBaseline;
 
+    @Option(names = "--design", paramLabel = "DESIGN", defaultValue = "${env:EHE_DESIGN:-column}",
+            description = "which design to install: column (events.has_embedding) or pending-table (event_embedding_pending, "
+                    + "never writes events) (default: ${DEFAULT-VALUE}, env EHE_DESIGN)")
+    String design;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        Migrator migrator = new Migrator(connection.connections(), locks.settings(withBaseline));
+        Design chosen = DesignChoice.forMigrate(design);
+        Migrator migrator = new Migrator(connection.connections(), locks.settings(withBaseline).withDesign(chosen));
         MigrateReport report = new MigrateReport(spec.commandLine().getOut());
         if (dryRun) {
             report.dryRun(migrator.dryRun(count), tag);

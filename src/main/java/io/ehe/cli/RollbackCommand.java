@@ -1,5 +1,6 @@
 package io.ehe.cli;
 
+import io.ehe.design.Design;
 import io.ehe.migration.RollbackTarget;
 import io.ehe.migration.Rollbacker;
 import picocli.CommandLine.ArgGroup;
@@ -15,7 +16,7 @@ import java.util.concurrent.Callable;
 
 /** rollback: undo applied changeSets, to exactly one target, with migrate's lock safety. */
 @Command(name = "rollback", mixinStandardHelpOptions = true,
-        description = "Rolls back applied changeSets: the last N, everything after a tag, or everything after a changeSet.",
+        description = "Rolls back applied changeSets: the last N, everything after a tag, everything after a changeSet, or every changeSet of one design.",
         footer = {"", ExitCodes.HELP_TEXT})
 public final class RollbackCommand implements Callable<Integer> {
 
@@ -40,12 +41,20 @@ public final class RollbackCommand implements Callable<Integer> {
                 description = "roll back everything applied after changeSet ID; ID stays applied")
         String changeSet;
 
+        @Option(names = "--design", paramLabel = "DESIGN", required = true,
+                description = "roll back every applied changeSet of one design (column | pending-table), newest first, "
+                        + "leaving the other design's applied: the last step of a move between designs")
+        String design;
+
         RollbackTarget toTarget() {
             if (count != null) {
                 return new RollbackTarget.Count(count);
             }
             if (tag != null) {
                 return new RollbackTarget.Tag(tag);
+            }
+            if (design != null) {
+                return new RollbackTarget.AllOfDesign(Design.parse(design));
             }
             return new RollbackTarget.AfterChangeSet(changeSet);
         }

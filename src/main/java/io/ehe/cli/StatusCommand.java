@@ -1,8 +1,8 @@
 package io.ehe.cli;
 
-import io.ehe.status.Status;
-import io.ehe.status.StatusReader;
-import io.ehe.status.StatusRenderer;
+import io.ehe.db.ConnectionFactory;
+import io.ehe.design.DesignChoice;
+import io.ehe.design.DesignStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -14,8 +14,9 @@ import java.util.concurrent.Callable;
 
 /** status: the rollout on one screen, and the one answer the app needs (exit 0 ready, 5 not ready). */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = {"Shows changeSets, column, triggers, backfill progress, the partial index, and whether the pending-embedding index is ready.",
-                "Read-only. Exit 0 when ready (triggers enabled, index valid, no NULL row proven), 5 when not."},
+        description = {"Shows the installed design's changeSets, triggers, backfill or bootstrap progress, and whether it is ready for the scheduler.",
+                "Column design: ready = triggers enabled, index valid, no NULL row proven. Pending-table design: ready = triggers enabled, bootstrap complete.",
+                "Read-only. Exit 0 when ready, 5 when not."},
         footer = {"", ExitCodes.HELP_TEXT})
 public final class StatusCommand implements Callable<Integer> {
 
@@ -28,14 +29,20 @@ public final class StatusCommand implements Callable<Integer> {
     @Option(names = "--exact", description = "count NULL rows exactly even on a large table (a full scan) instead of estimating")
     boolean exact;
 
+    @Option(names = "--design", paramLabel = "DESIGN", defaultValue = "${env:EHE_DESIGN}",
+            description = "column | pending-table; default: the design installed in the database (env EHE_DESIGN); "
+                    + "needed only while both are installed")
+    String design;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        Status status = new StatusReader(connection.connections()).read(exact);
+        ConnectionFactory connections = connection.connections();
+        DesignStatus status = DesignChoice.forStatus(connections, design).operations().status(connections, exact);
         PrintWriter out = spec.commandLine().getOut();
-        out.print(json ? StatusRenderer.json(status) : StatusRenderer.text(status));
+        out.print(json ? status.json() : status.text());
         out.flush();
         return status.ready() ? ExitCodes.OK : ExitCodes.NOT_READY;
     }

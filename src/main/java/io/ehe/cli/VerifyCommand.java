@@ -1,9 +1,9 @@
 package io.ehe.cli;
 
-import io.ehe.backfill.Repairer;
-import io.ehe.backfill.Verifier;
-import io.ehe.backfill.VerifyResult;
 import io.ehe.db.ConnectionFactory;
+import io.ehe.design.DesignCheck;
+import io.ehe.design.DesignChoice;
+import io.ehe.design.DesignOperations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -11,10 +11,12 @@ import picocli.CommandLine.Option;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
-/** verify: thin over {@link Verifier} and {@link Repairer}. */
+/** verify: thin over the installed design's check and repair. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
-        description = "Counts events whose has_embedding disagrees with event_embeddings, and NULL rows.",
-        footer = {"", "Exit codes: 0 clean (or repaired clean); 8 drift or NULL rows; 2 bad value; 3 cannot connect."})
+        description = {"Checks the installed design's invariant in one snapshot.",
+                "Column: events whose has_embedding disagrees with event_embeddings, and NULL rows.",
+                "Pending-table: events missing from event_embedding_pending, stale rows, rows with the wrong organization."},
+        footer = {"", "Exit codes: 0 clean (or repaired clean); 8 drift or NULL rows; 2 bad value; 3 cannot connect; 9 design not installed."})
 public final class VerifyCommand implements Callable<Integer> {
 
     @Mixin
@@ -29,6 +31,10 @@ public final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--batch-size", paramLabel = "N", description = "rows per repair transaction (default 1000)")
     Integer batchSize;
 
+    @Option(names = "--design", paramLabel = "DESIGN", defaultValue = "${env:EHE_DESIGN}",
+            description = "column | pending-table; default: the design installed in the database (env EHE_DESIGN)")
+    String design;
+
     @Override
     public Integer call() throws Exception {
         if (sample != null && (sample < 1 || sample > 100_000_000L)) {
@@ -39,11 +45,12 @@ public final class VerifyCommand implements Callable<Integer> {
         }
         long n = sample == null ? 0 : sample;
         ConnectionFactory connections = connection.connections();
-        VerifyResult result = Verifier.check(connections, n);
+        DesignOperations ops = DesignChoice.installed(connections, design).operations();
+        DesignCheck result = ops.verify(connections, n);
         if (repair && !result.clean()) {
             System.out.println(result.line());
-            long repaired = Repairer.repairAll(connections, batchSize == null ? 1000 : batchSize, Duration.ofSeconds(2), 10);
-            result = Verifier.check(connections, n).withRepaired(repaired);
+            long repaired = ops.repair(connections, batchSize == null ? 1000 : batchSize, Duration.ofSeconds(2), 10);
+            result = ops.verify(connections, n).withRepaired(repaired);
         }
         System.out.println(result.line());
         return result.clean() ? ExitCodes.OK : ExitCodes.DRIFT;

@@ -1,15 +1,19 @@
 package io.ehe.migration;
 
+import io.ehe.design.Design;
+
 /**
  * One changeSet of the changelog and whether this database has run it.
  *
- * @param deferrable its precondition skips it without recording it (onFail CONTINUE): the index and
- *                   NOT NULL changeSets wait like this until the backfill is complete
+ * @param deferrable its precondition skips it without recording it until the backfill is complete
+ *                   (the column design's index and NOT NULL changeSets, labelled "deferred")
+ * @param design     the design it belongs to (its label), null for the baseline
  */
 public record ChangeSetState(String id, String author, String file, String description, boolean ran, String tag,
-                             boolean deferrable) {
+                             boolean deferrable, Design design) {
 
-    public ChangeSetState(String id, String author, String file, String description, boolean ran, String tag) {
-        this(id, author, file, description, ran, tag, false);
+    /** Part of {@code d}, or of no design (the baseline, which every design shows). */
+    public boolean belongsTo(Design d) {
+        return design == null || design == d;
     }
 }

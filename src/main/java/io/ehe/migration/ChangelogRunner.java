@@ -2,6 +2,7 @@ package io.ehe.migration;
 
 import io.ehe.db.ConnectionFactory;
 import io.ehe.db.DatabaseUrl;
+import io.ehe.design.Design;
 import liquibase.Contexts;
 import liquibase.LabelExpression;
 import liquibase.Liquibase;
@@ -10,7 +11,6 @@ import liquibase.changelog.ChangeLogHistoryServiceFactory;
 import liquibase.changelog.ChangeSet;
 import liquibase.changelog.FastCheckService;
 import liquibase.changelog.RanChangeSet;
-import liquibase.precondition.core.PreconditionContainer;
 import liquibase.database.Database;
 import liquibase.database.DatabaseFactory;
 import liquibase.database.jvm.JdbcConnection;
@@ -42,6 +42,8 @@ import java.util.Map;
 public final class ChangelogRunner {
 
     public static final String CHANGELOG = "changelog/db.changelog-master.yaml";
+    /** The label of changeSets whose precondition defers them until the backfill is complete (040, 050). */
+    public static final String DEFERRED_LABEL = "deferred";
 
     static {
         // Liquibase 4.30+ may phone home with usage data; a migration runner in production must not.
@@ -72,9 +74,9 @@ public final class ChangelogRunner {
     public void update(String tag, Integer count) throws Exception {
         run(Mode.WRITE, lb -> {
             if (count != null) {
-                lb.update(count, new Contexts(), new LabelExpression());
+                lb.update(count, new Contexts(), designOnly());
             } else {
-                lb.update(new Contexts(), new LabelExpression());
+                lb.update(new Contexts(), designOnly());
             }
             if (tag != null) {
                 lb.tag(tag);
@@ -94,30 +96,52 @@ public final class ChangelogRunner {
      */
     public DryRunResult dryRunUpdate(Integer count) throws Exception {
         return run(Mode.READ_ONLY, lb -> {
-            List<PlannedChangeSet> plan = DryRunPlanner.plan(lb, count);
+            List<PlannedChangeSet> plan = DryRunPlanner.plan(lb, count, settings.design());
             StringWriter out = new StringWriter();
             if (count != null) {
-                lb.update(count, new Contexts(), new LabelExpression(), out);
+                lb.update(count, new Contexts(), designOnly(), out);
             } else {
-                lb.update(new Contexts(), new LabelExpression(), out);
+                lb.update(new Contexts(), designOnly(), out);
             }
             return new DryRunResult(plan, out.toString());
         });
     }
 
     public void rollbackCount(int count) throws Exception {
+        rollbackCount(count, null);
+    }
+
+    /**
+     * Rolls back the newest {@code count} applied changeSets of {@code design} (every design when
+     * null), leaving the other design's changeSets applied even when they are newer: Liquibase
+     * counts only the changeSets its label filter lets through.
+     */
+    public void rollbackCount(int count, Design design) throws Exception {
         run(Mode.WRITE, lb -> {
-            lb.rollback(count, null, new Contexts(), new LabelExpression());
+            lb.rollback(count, null, new Contexts(), labels(design));
             return null;
         });
     }
 
     public String rollbackCountSql(int count) throws Exception {
+        return rollbackCountSql(count, null);
+    }
+
+    public String rollbackCountSql(int count, Design design) throws Exception {
         return run(Mode.READ_ONLY, lb -> {
             StringWriter out = new StringWriter();
-            lb.rollback(count, null, new Contexts(), new LabelExpression(), out);
+            lb.rollback(count, null, new Contexts(), labels(design), out);
             return out.toString();
         });
+    }
+
+    /** An update installs only the chosen design; changeSets without a label (the baseline) always pass. */
+    private LabelExpression designOnly() {
+        return labels(settings.design());
+    }
+
+    private static LabelExpression labels(Design design) {
+        return design == null ? new LabelExpression() : new LabelExpression(design.id());
     }
 
     public void rollbackToTag(String tag) throws Exception {
@@ -179,14 +203,26 @@ public final class ChangelogRunner {
             List<ChangeSetState> out = new ArrayList<>();
             for (ChangeSet cs : lb.getDatabaseChangeLog().getChangeSets()) {
                 RanChangeSet r = byKey.get(cs.getId() + "::" + cs.getAuthor() + "::" + cs.getFilePath());
-                PreconditionContainer pc = cs.getPreconditions();
-                boolean deferrable = pc != null && !pc.getNestedPreconditions().isEmpty()
-                        && pc.getOnFail() == PreconditionContainer.FailOption.CONTINUE;
+                boolean deferrable = cs.getLabels() != null && cs.getLabels().getLabels().contains(DEFERRED_LABEL);
                 out.add(new ChangeSetState(cs.getId(), cs.getAuthor(), cs.getFilePath(),
-                        cs.getComments() == null ? "" : cs.getComments(), r != null, r == null ? null : r.getTag(), deferrable));
+                        cs.getComments() == null ? "" : cs.getComments(), r != null, r == null ? null : r.getTag(), deferrable,
+                        designOf(cs)));
             }
             return out;
         });
+    }
+
+    /** The design a changeSet belongs to (its label); null for the baseline, which belongs to none. */
+    private static Design designOf(ChangeSet cs) {
+        if (cs.getLabels() == null) {
+            return null;
+        }
+        for (Design d : Design.values()) {
+            if (cs.getLabels().getLabels().contains(d.id())) {
+                return d;
+            }
+        }
+        return null;
     }
 
     private static void requireTag(Liquibase lb, String tag) throws Exception {
@@ -210,6 +246,7 @@ public final class ChangelogRunner {
             return Scope.child(scope, () -> {
                 Liquibase liquibase = new Liquibase(CHANGELOG, Scope.getCurrentScope().getResourceAccessor(), database);
                 liquibase.setChangeLogParameter("ehe.baseline", Boolean.toString(settings.withBaseline()));
+                liquibase.setChangeLogParameter("ehe.design", settings.design().id());
                 try {
                     return work.apply(liquibase);
                 } finally {

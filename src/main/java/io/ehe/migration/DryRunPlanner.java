@@ -30,7 +30,7 @@ final class DryRunPlanner {
     private DryRunPlanner() {
     }
 
-    static List<PlannedChangeSet> plan(Liquibase liquibase, Integer count) throws Exception {
+    static List<PlannedChangeSet> plan(Liquibase liquibase, Integer count, io.ehe.design.Design design) throws Exception {
         Database database = liquibase.getDatabase();
         DatabaseChangeLog changeLog = liquibase.getDatabaseChangeLog();
         Set<String> ran = new HashSet<>();
@@ -43,7 +43,7 @@ final class DryRunPlanner {
         }
         List<PlannedChangeSet> plan = new ArrayList<>();
         for (ChangeSet cs : changeLog.getChangeSets()) {
-            if (ran.contains(cs.getId() + "::" + cs.getAuthor())) {
+            if (ran.contains(cs.getId() + "::" + cs.getAuthor()) || !ofDesign(cs, design)) {
                 continue;
             }
             if (count != null && plan.size() >= count) {
@@ -52,6 +52,11 @@ final class DryRunPlanner {
             plan.add(planOne(cs, database, changeLog));
         }
         return plan;
+    }
+
+    /** The update's label filter lets it through: it carries the design's label, or none (the baseline). */
+    private static boolean ofDesign(ChangeSet cs, io.ehe.design.Design design) {
+        return cs.getLabels() == null || cs.getLabels().isEmpty() || cs.getLabels().getLabels().contains(design.id());
     }
 
     private static PlannedChangeSet planOne(ChangeSet cs, Database database, DatabaseChangeLog changeLog) {

@@ -1,5 +1,7 @@
 package io.ehe.migration;
 
+import io.ehe.design.Design;
+
 import java.time.Duration;
 
 /**
@@ -10,9 +12,11 @@ import java.time.Duration;
  * @param withBaseline     create the two upstream tables first (development, tests, demo only)
  * @param maxAttempts      how many times a changeSet whose lock was not granted is tried
  * @param firstBackoff     pause after the first refusal; doubles each time, capped at 60 s
+ * @param design           which design an update installs (the changelog parameter ehe.design and a
+ *                         label filter); rollback and status read every changeSet regardless
  */
 public record MigrationSettings(String lockTimeout, String indexLockTimeout, boolean withBaseline,
-                                int maxAttempts, Duration firstBackoff) {
+                                int maxAttempts, Duration firstBackoff, Design design) {
 
     public static final String DEFAULT_LOCK_TIMEOUT = "5s";
     public static final String DEFAULT_INDEX_LOCK_TIMEOUT = "10min";
@@ -20,23 +24,27 @@ public record MigrationSettings(String lockTimeout, String indexLockTimeout, boo
 
     public static MigrationSettings defaults() {
         return new MigrationSettings(DEFAULT_LOCK_TIMEOUT, DEFAULT_INDEX_LOCK_TIMEOUT, false, DEFAULT_ATTEMPTS,
-                Duration.ofSeconds(2));
+                Duration.ofSeconds(2), Design.DEFAULT);
     }
 
     public MigrationSettings withBaseline(boolean baseline) {
-        return new MigrationSettings(lockTimeout, indexLockTimeout, baseline, maxAttempts, firstBackoff);
+        return new MigrationSettings(lockTimeout, indexLockTimeout, baseline, maxAttempts, firstBackoff, design);
     }
 
     public MigrationSettings withLockTimeout(String timeout) {
-        return new MigrationSettings(timeout, indexLockTimeout, withBaseline, maxAttempts, firstBackoff);
+        return new MigrationSettings(timeout, indexLockTimeout, withBaseline, maxAttempts, firstBackoff, design);
     }
 
     public MigrationSettings withIndexLockTimeout(String timeout) {
-        return new MigrationSettings(lockTimeout, timeout, withBaseline, maxAttempts, firstBackoff);
+        return new MigrationSettings(lockTimeout, timeout, withBaseline, maxAttempts, firstBackoff, design);
     }
 
     public MigrationSettings withRetries(int attempts, Duration backoff) {
-        return new MigrationSettings(lockTimeout, indexLockTimeout, withBaseline, attempts, backoff);
+        return new MigrationSettings(lockTimeout, indexLockTimeout, withBaseline, attempts, backoff, design);
+    }
+
+    public MigrationSettings withDesign(Design d) {
+        return new MigrationSettings(lockTimeout, indexLockTimeout, withBaseline, maxAttempts, firstBackoff, d);
     }
 
     public Duration backoff(int attempt) {

@@ -27,9 +27,11 @@ public final class Migrator {
     private final ConnectionFactory connections;
     private final ChangelogRunner runner;
     private final LockRetry retry;
+    private final MigrationSettings settings;
 
     public Migrator(ConnectionFactory connections, MigrationSettings settings) {
         this.connections = connections;
+        this.settings = settings;
         this.runner = new ChangelogRunner(connections, settings);
         this.retry = new LockRetry(connections, settings);
     }
@@ -53,9 +55,9 @@ public final class Migrator {
     /** Applies what is pending (or the next {@code count}); returns what ran and what waits. */
     public MigrationResult migrate(String tag, Integer count) throws Exception {
         requireUpstreamTables();
-        List<ChangeSetState> before = runner.changeSets();
+        List<ChangeSetState> before = changeSets();
         retry.run("migrate", () -> runner.update(tag, count));
-        return result(before, runner.changeSets());
+        return result(before, changeSets());
     }
 
     /** The plan and SQL of a migrate, changing nothing (read-only session). */
@@ -64,8 +66,9 @@ public final class Migrator {
         return runner.dryRunUpdate(count);
     }
 
+    /** The changeSets of the design this migrator installs (and the baseline). */
     public List<ChangeSetState> changeSets() throws Exception {
-        return runner.changeSets();
+        return runner.changeSets().stream().filter(cs -> cs.belongsTo(settings.design())).toList();
     }
 
     private MigrationResult result(List<ChangeSetState> before, List<ChangeSetState> after) throws Exception {

@@ -20,7 +20,14 @@ public sealed interface RollbackTarget {
     record AfterChangeSet(String id) implements RollbackTarget {
     }
 
+    /** Every applied changeSet of one design, newest first; the other design's stay applied. */
+    record AllOfDesign(io.ehe.design.Design design) implements RollbackTarget {
+    }
+
     default String describe() {
+        if (this instanceof AllOfDesign d) {
+            return "every changeSet of the " + d.design().id() + " design";
+        }
         if (this instanceof Count c) {
             return "the last " + c.count() + " changeSet" + (c.count() == 1 ? "" : "s");
         }

@@ -31,6 +31,14 @@ public final class Rollbacker {
         List<String> before = appliedOrRefuse();
         if (target instanceof RollbackTarget.Tag t) {
             retry.run("rollback", () -> runner.rollbackToTag(t.tag()));
+        } else if (target instanceof RollbackTarget.AllOfDesign d) {
+            // Counted again on every attempt: a retry after a partial rollback undoes only what is left.
+            retry.run("rollback", () -> {
+                int n = appliedOf(d.design());
+                if (n > 0) {
+                    runner.rollbackCount(n, d.design());
+                }
+            });
         } else {
             String keep = keptChangeSet(target, before);
             retry.run("rollback", () -> {
@@ -56,9 +64,18 @@ public final class Rollbacker {
         if (target instanceof RollbackTarget.Tag t) {
             return runner.rollbackToTagSql(t.tag());
         }
+        if (target instanceof RollbackTarget.AllOfDesign d) {
+            int n = appliedOf(d.design());
+            return n == 0 ? "-- nothing to roll back: no changeSet of the " + d.design().id() + " design is applied\n"
+                    : runner.rollbackCountSql(n, d.design());
+        }
         String keep = keptChangeSet(target, applied);
         int n = keep == null ? applied.size() : runner.countAppliedAfter(keep);
         return n == 0 ? "-- nothing to roll back: no changeSet is applied after " + keep + "\n" : runner.rollbackCountSql(n);
+    }
+
+    private int appliedOf(io.ehe.design.Design design) throws Exception {
+        return (int) runner.changeSets().stream().filter(cs -> cs.ran() && cs.design() == design).count();
     }
 
     /** The changeSet that stays the newest applied one; null = roll back everything. */

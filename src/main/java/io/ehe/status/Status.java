@@ -7,6 +7,7 @@ import java.util.List;
  * Serialized as is by {@code status --json}: the field names are the JSON contract.
  */
 public record Status(
+        String design,
         String database,
         List<ChangeSetLine> changeSets,
         Column column,

@@ -1,6 +1,7 @@
 package io.ehe.status;
 
 import io.ehe.db.ConnectionFactory;
+import io.ehe.design.Design;
 import io.ehe.migration.ChangeSetState;
 import io.ehe.migration.ChangelogRunner;
 import io.ehe.migration.MigrationSettings;
@@ -61,7 +62,7 @@ public final class StatusReader {
             List<Status.TriggerLine> triggers = triggers(c);
             Status.Index index = index(c);
             List<String> why = notReadyBecause(column, triggers, backfill, index);
-            return new Status(connections.url().jdbcUrl(), changeSets, column, triggers, backfill, index, why.isEmpty(), why);
+            return new Status(Design.COLUMN.id(), connections.url().jdbcUrl(), changeSets, column, triggers, backfill, index, why.isEmpty(), why);
         }
     }
 
@@ -76,7 +77,8 @@ public final class StatusReader {
             }
         }
         boolean backfillIncomplete = backfill.nullRows() == null || backfill.nullRows() > 0;
-        List<ChangeSetState> states = new ChangelogRunner(connections, MigrationSettings.defaults()).changeSets();
+        List<ChangeSetState> states = new ChangelogRunner(connections, MigrationSettings.defaults()).changeSets().stream()
+                .filter(cs -> cs.belongsTo(Design.COLUMN)).toList();
         List<Status.ChangeSetLine> out = new ArrayList<>();
         for (ChangeSetState cs : states) {
             boolean devOnly = cs.id().contains("baseline");
@@ -173,22 +175,7 @@ public final class StatusReader {
     }
 
     private static List<Status.TriggerLine> triggers(Connection c) throws SQLException {
-        Map<String, String> found = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT t.tgname, t.tgenabled::text FROM pg_trigger t
-                 WHERE t.tgrelid = 'public.event_embeddings'::regclass AND NOT t.tgisinternal""");
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                found.put(rs.getString(1), rs.getString(2));
-            }
-        }
-        List<Status.TriggerLine> out = new ArrayList<>();
-        for (String name : TRIGGERS) {
-            String enabled = found.get(name);
-            // O: fires in ordinary sessions; A: always; R: only in replica sessions; D: disabled.
-            out.add(new Status.TriggerLine(name, enabled != null, "O".equals(enabled) || "A".equals(enabled), enabled));
-        }
-        return out;
+        return TriggerCatalog.read(c, TRIGGERS);
     }
 
     private static Status.Index index(Connection c) throws SQLException {
@@ -220,13 +207,7 @@ public final class StatusReader {
         if (!column.present()) {
             why.add("column events.has_embedding is missing: run migrate");
         }
-        for (Status.TriggerLine t : triggers) {
-            if (!t.present()) {
-                why.add("trigger " + t.name() + " is missing: run migrate");
-            } else if (!t.enabled()) {
-                why.add("trigger " + t.name() + " is not enabled (tgenabled=" + t.tgenabled() + ")");
-            }
-        }
+        why.addAll(TriggerCatalog.problems(triggers, "run migrate"));
         if (column.present()) {
             Long n = backfill.nullRows();
             boolean proven = n != null && n == 0 && !"estimate".equals(backfill.method());

@@ -28,6 +28,7 @@ public final class StatusRenderer {
     public static String text(Status s) {
         StringBuilder out = new StringBuilder();
         line(out, "database: %s", s.database());
+        line(out, "design: %s", s.design());
 
         long applied = s.changeSets().stream().filter(c -> c.state().equals("applied") || c.state().equals("marked_ran")).count();
         line(out, "changeSets: %d applied, %d not applied", applied, s.changeSets().size() - applied);

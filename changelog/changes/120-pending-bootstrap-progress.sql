@@ -1,0 +1,33 @@
+--liquibase formatted sql
+
+--changeset ehe:120-pending-bootstrap-progress labels:pending-table logicalFilePath:changelog/changes/120-pending-bootstrap-progress.sql
+--preconditions onFail:CONTINUE onError:HALT
+--precondition-sql-check expectedResult:pending-table SELECT '${ehe.design}'
+--comment: The bootstrap's keyset cursor, one row per shard of a plan; the same shape and rules as the column design's progress table (030), so both walks share one progress store.
+-- Its own table, not 030's: a database moving from one design to the other holds both, and the
+-- column backfill being done says nothing about the bootstrap. rows_true counts events the
+-- bootstrap found pending (rows it inserted or that a trigger had inserted first), rows_false the
+-- events it found already embedded or without text.
+CREATE TABLE public.event_embedding_pending_bootstrap (
+    shard        text        PRIMARY KEY,
+    shard_index  integer,
+    shard_count  integer     CHECK (shard_count > 0),
+    range_start  bigint      NOT NULL,
+    range_end    bigint,
+    last_id      bigint      NOT NULL,
+    walked       boolean     NOT NULL DEFAULT false,
+    done         boolean     NOT NULL DEFAULT false,
+    rows_scanned bigint      NOT NULL DEFAULT 0,
+    rows_true    bigint      NOT NULL DEFAULT 0,
+    rows_false   bigint      NOT NULL DEFAULT 0,
+    batches      bigint      NOT NULL DEFAULT 0,
+    started_at   timestamptz NOT NULL DEFAULT now(),
+    updated_at   timestamptz NOT NULL DEFAULT now(),
+    finished_at  timestamptz,
+    UNIQUE (shard_count, shard_index),
+    CHECK (shard_index >= 0 AND shard_index < shard_count),
+    CHECK (range_end IS NULL OR range_end >= range_start),
+    CHECK (last_id >= range_start)
+);
+COMMENT ON TABLE public.event_embedding_pending_bootstrap IS 'events-has-embedding: pending-table bootstrap progress per shard; range is (range_start, range_end], range_end NULL = unbounded';
+--rollback DROP TABLE IF EXISTS public.event_embedding_pending_bootstrap;

@@ -1,0 +1,36 @@
+package io.ehe.backfill;
+
+import io.ehe.design.Design;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Optional;
+
+/**
+ * What one design does in each batch of the shared keyset walk ({@link Backfill}): the column
+ * design sets has_embedding ({@link BatchExecutor}), the pending-table design fills its table
+ * ({@code io.ehe.design.pending.BootstrapStep}). The walk around it (plan, cursor, retries, stop
+ * signal, progress lines, shards, resume) is the same for both.
+ */
+public interface FillStep {
+
+    Design design();
+
+    /** Where this step's cursor lives (a table of the progress-table shape). */
+    String progressTable();
+
+    /** The design's objects must exist: otherwise a one-line error that says to migrate. */
+    void requireSchema(Connection c) throws SQLException;
+
+    /**
+     * Processes the next keyset window after the shard's committed cursor and moves the cursor in
+     * the same transaction; empty when the range holds no id beyond it. Commits, or rolls back and
+     * throws.
+     */
+    Optional<BatchResult> walkNext(Connection c, Shard shard, int limit) throws SQLException;
+
+    /** The pass after the walk that picks up rows the walk had to skip; empty when nothing is skipped. */
+    default Optional<FinalSweep> sweep(BackfillSettings settings, Retrier retrier, StopSignal stop, BackfillListener listener) {
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,72 @@
+package io.ehe.design;
+
+import io.ehe.db.ConnectionFactory;
+
+import java.sql.Connection;
+import java.util.Set;
+
+/**
+ * Which design a command works on, decided once. migrate installs the design it is asked for
+ * (default column). backfill, status and verify read it from the database; a design named on the
+ * command line or in EHE_DESIGN must then agree with it, and picks one while a database holds both
+ * (in the middle of a move).
+ */
+public final class DesignChoice {
+
+    private DesignChoice() {
+    }
+
+    /** The design to install: the one asked for, else the default. */
+    public static Design forMigrate(String requested) {
+        return requested == null || requested.isBlank() ? Design.DEFAULT : Design.parse(requested);
+    }
+
+    /** The installed design this command should work on; {@code requested} may be null. */
+    public static Design installed(ConnectionFactory connections, String requested) throws Exception {
+        Design asked = requested == null || requested.isBlank() ? null : Design.parse(requested);
+        Set<Design> found;
+        try (Connection c = connections.open()) {
+            found = Design.installed(c);
+        }
+        return choose(found, asked);
+    }
+
+    /**
+     * status: like {@link #installed}, but a database with neither design reports on the one asked
+     * for (or the default) as "not installed" instead of failing, so status stays a readiness probe.
+     */
+    public static Design forStatus(ConnectionFactory connections, String requested) throws Exception {
+        Design asked = requested == null || requested.isBlank() ? null : Design.parse(requested);
+        Set<Design> found;
+        try (Connection c = connections.open()) {
+            found = Design.installed(c);
+        }
+        if (found.isEmpty() || (asked != null && !found.contains(asked))) {
+            return asked == null ? Design.DEFAULT : asked;
+        }
+        return choose(found, asked);
+    }
+
+    static Design choose(Set<Design> found, Design asked) {
+        if (found.isEmpty()) {
+            throw new DesignNotInstalledException("neither design is installed in this database: run 'migrate' first"
+                    + (asked == null ? "" : " (migrate --design " + asked.id() + ")") + "; nothing was changed");
+        }
+        if (asked != null) {
+            if (!found.contains(asked)) {
+                throw new DesignNotInstalledException("the " + asked.id() + " design is not installed in this database (found: "
+                        + names(found) + "); nothing was changed");
+            }
+            return asked;
+        }
+        if (found.size() > 1) {
+            throw new DesignNotInstalledException("both designs are installed (a move between them is in progress): name one with "
+                    + "--design or EHE_DESIGN; nothing was changed");
+        }
+        return found.iterator().next();
+    }
+
+    private static String names(Set<Design> found) {
+        return String.join(", ", found.stream().map(Design::id).toList());
+    }
+}

@@ -1,0 +1,33 @@
+package io.ehe.design;
+
+import io.ehe.backfill.BackfillListener;
+import io.ehe.backfill.BackfillSettings;
+import io.ehe.backfill.BackfillSummary;
+import io.ehe.backfill.StopSignal;
+import io.ehe.db.ConnectionFactory;
+
+import java.time.Duration;
+
+/**
+ * Everything a design does once its changeSets are applied, in the same shape for both: fill the
+ * rows that existed before its triggers, check its invariant, repair drift, report readiness. The
+ * CLI resolves the design once ({@link DesignChoice}) and calls these; nothing else asks which
+ * design it holds.
+ */
+public interface DesignOperations {
+
+    Design design();
+
+    /** The column backfill or the pending-table bootstrap: resumable, sharded, stoppable. */
+    BackfillSummary fill(ConnectionFactory connections, BackfillSettings settings, BackfillListener listener, StopSignal stop)
+            throws Exception;
+
+    /** The invariant checked in one snapshot; {@code sample} 0 means every event. */
+    DesignCheck verify(ConnectionFactory connections, long sample) throws Exception;
+
+    /** Fixes every drifting row without racing live writers; returns how many rows it changed. */
+    long repair(ConnectionFactory connections, int batchSize, Duration lockTimeout, int maxRetries) throws Exception;
+
+    /** Read-only: is the design ready for the scheduler's queries, and if not, why. */
+    DesignStatus status(ConnectionFactory connections, boolean exact) throws Exception;
+}

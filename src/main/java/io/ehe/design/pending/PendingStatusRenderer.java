@@ -1,0 +1,63 @@
+package io.ehe.design.pending;
+
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.ehe.backfill.ShardProgress;
+import io.ehe.status.Status;
+
+import java.util.Locale;
+
+/** The pending-table design's status as a screen of text or as JSON, in the column status's layout. */
+final class PendingStatusRenderer {
+
+    private static final JsonMapper MAPPER = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+
+    private PendingStatusRenderer() {
+    }
+
+    static String json(PendingStatus s) {
+        try {
+            return MAPPER.writeValueAsString(s) + System.lineSeparator();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not write status as JSON", e);
+        }
+    }
+
+    static String text(PendingStatus s) {
+        StringBuilder out = new StringBuilder();
+        line(out, "database: %s", s.database());
+        line(out, "design: %s", s.design());
+        long applied = s.changeSets().stream().filter(c -> c.state().equals("applied")).count();
+        line(out, "changeSets: %d applied, %d not applied", applied, s.changeSets().size() - applied);
+        for (Status.ChangeSetLine c : s.changeSets()) {
+            line(out, "  %-11s %-34s %s", c.state(), c.id(), c.note());
+        }
+        line(out, "table %s: %s", s.table().name(), s.table().present()
+                ? String.format(Locale.ROOT, "present, %,d row(s) pending", s.table().rows()) : "absent");
+        long enabled = s.triggers().stream().filter(Status.TriggerLine::enabled).count();
+        long present = s.triggers().stream().filter(Status.TriggerLine::present).count();
+        line(out, "triggers on events and event_embeddings: %d/%d present, %d enabled", present, s.triggers().size(), enabled);
+        for (Status.TriggerLine t : s.triggers()) {
+            line(out, "  %-42s %s", t.name(), !t.present() ? "missing" : t.enabled() ? "enabled" : "NOT enabled (tgenabled=" + t.tgenabled() + ")");
+        }
+        line(out, "bootstrap: %s", s.bootstrap().complete() ? "complete" : "not complete");
+        if (!s.bootstrap().progress().isEmpty()) {
+            line(out, "  %-10s %-24s %14s %5s %9s  %s", "shard", "range", "last_id", "done", "batches", "updated");
+            for (Status.ShardProgress p : s.bootstrap().progress()) {
+                String range = "(" + ShardProgress.bound(p.rangeStart()) + ", "
+                        + (p.rangeEnd() == null ? "+inf" : ShardProgress.bound(p.rangeEnd())) + "]";
+                line(out, "  %-10s %-24s %14s %5s %9d  %s", p.shard(), range, ShardProgress.bound(p.lastId()),
+                        p.done() ? "yes" : "no", p.batches(), p.updatedAt());
+            }
+        }
+        line(out, "pending table ready: %s", s.ready() ? "yes" : "no");
+        for (String why : s.notReadyBecause()) {
+            line(out, "  - %s", why);
+        }
+        return out.toString();
+    }
+
+    private static void line(StringBuilder out, String format, Object... args) {
+        out.append(String.format(Locale.ROOT, format, args).stripTrailing()).append(System.lineSeparator());
+    }
+}

@@ -1,0 +1,78 @@
+package io.ehe.design.pending;
+
+import io.ehe.backfill.Backfill;
+import io.ehe.backfill.BackfillListener;
+import io.ehe.backfill.BackfillSettings;
+import io.ehe.backfill.BackfillSummary;
+import io.ehe.backfill.StopSignal;
+import io.ehe.db.ConnectionFactory;
+import io.ehe.design.Design;
+import io.ehe.design.DesignCheck;
+import io.ehe.design.DesignOperations;
+import io.ehe.design.DesignStatus;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The pending-table design (changeSets 100-120): event_embedding_pending holds exactly the events
+ * that still need an embedding; the scheduler reads it instead of anti-joining events with
+ * event_embeddings. Nothing here writes events. The lock argument is at the top of
+ * changelog/changes/110-pending-triggers.sql; the bootstrap's in {@link BootstrapStep}.
+ */
+public final class PendingTableDesign implements DesignOperations {
+
+    public static final String TABLE = "public.event_embedding_pending";
+    public static final List<String> TRIGGERS = List.of(
+            "trg_events_pending_ins",
+            "trg_events_pending_upd",
+            "trg_events_pending_del",
+            "trg_events_pending_trunc",
+            "trg_event_embeddings_pending_ins",
+            "trg_event_embeddings_pending_del",
+            "trg_event_embeddings_pending_upd",
+            "trg_event_embeddings_pending_trunc");
+
+    @Override
+    public Design design() {
+        return Design.PENDING_TABLE;
+    }
+
+    /** The bootstrap: the shared keyset walk with {@link BootstrapStep} as its batch. */
+    @Override
+    public BackfillSummary fill(ConnectionFactory connections, BackfillSettings settings, BackfillListener listener,
+                                StopSignal stop) throws Exception {
+        return Backfill.run(connections, settings, listener, stop, new BootstrapStep(settings));
+    }
+
+    @Override
+    public DesignCheck verify(ConnectionFactory connections, long sample) throws Exception {
+        return PendingVerifier.check(connections, sample);
+    }
+
+    @Override
+    public long repair(ConnectionFactory connections, int batchSize, Duration lockTimeout, int maxRetries) throws Exception {
+        return PendingRepairer.repairAll(connections, batchSize, lockTimeout, maxRetries);
+    }
+
+    @Override
+    public DesignStatus status(ConnectionFactory connections, boolean exact) throws Exception {
+        PendingStatus s = new PendingStatusReader(connections).read();
+        return new DesignStatus() {
+            @Override
+            public boolean ready() {
+                return s.ready();
+            }
+
+            @Override
+            public String text() {
+                return PendingStatusRenderer.text(s);
+            }
+
+            @Override
+            public String json() {
+                return PendingStatusRenderer.json(s);
+            }
+        };
+    }
+}
