@@ -2,7 +2,7 @@
 
 --changeset ehe:010-has-embedding-column labels:column logicalFilePath:changelog/changes/010-has-embedding-column.sql
 --preconditions onFail:CONTINUE onError:HALT
---precondition-sql-check expectedResult:column SELECT '${ehe.design}'
+--precondition-sql-check expectedResult:1 SELECT CASE WHEN '${ehe.design}' = 'column' THEN 1 ELSE 0 END
 --comment: events.has_embedding, added without a table rewrite. Existing rows stay NULL ("unknown until backfilled"); rows inserted from now on start false.
 -- Both statements are catalog-only but need ACCESS EXCLUSIVE for an instant: the short lock_timeout
 -- makes them give up (and the runner retry) instead of queueing every reader of events behind a

@@ -2,7 +2,7 @@
 
 --changeset ehe:020-has-embedding-triggers splitStatements:false rollbackSplitStatements:false labels:column logicalFilePath:changelog/changes/020-has-embedding-triggers.sql
 --preconditions onFail:CONTINUE onError:HALT
---precondition-sql-check expectedResult:column SELECT '${ehe.design}'
+--precondition-sql-check expectedResult:1 SELECT CASE WHEN '${ehe.design}' = 'column' THEN 1 ELSE 0 END
 --comment: Statement-level triggers on event_embeddings that keep events.has_embedding = EXISTS(embedding rows of that event) for INSERT, DELETE (also when cascaded from events), UPDATE of event_id and TRUNCATE.
 --
 -- How it stays right under concurrency (READ COMMITTED):

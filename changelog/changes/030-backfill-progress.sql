@@ -2,7 +2,7 @@
 
 --changeset ehe:030-backfill-progress labels:column logicalFilePath:changelog/changes/030-backfill-progress.sql
 --preconditions onFail:CONTINUE onError:HALT
---precondition-sql-check expectedResult:column SELECT '${ehe.design}'
+--precondition-sql-check expectedResult:1 SELECT CASE WHEN '${ehe.design}' = 'column' THEN 1 ELSE 0 END
 --comment: The backfill's keyset cursor, one row per shard of a plan, committed in the same transaction as each batch so a restart resumes exactly where the last committed batch ended.
 -- shard is 'I/N' (shard I of N, I from 0): the key, and what `status` shows. shard_index and
 -- shard_count are the same split into numbers (the backfill always fills them; they may be NULL in

@@ -2,7 +2,7 @@
 
 --changeset ehe:040-pending-embedding-index runInTransaction:false labels:column,deferred logicalFilePath:changelog/changes/040-pending-embedding-index.sql
 --preconditions onFail:CONTINUE onError:HALT
---precondition-sql-check expectedResult:column SELECT '${ehe.design}'
+--precondition-sql-check expectedResult:1 SELECT CASE WHEN '${ehe.design}' = 'column' THEN 1 ELSE 0 END
 --precondition-sql-check expectedResult:0 SELECT count(*) FROM (SELECT 1 FROM public.events WHERE has_embedding IS NULL LIMIT 1) AS any_null
 --comment: The scheduler's partial index. Deferred: while any row is still NULL the precondition skips this changeSet without marking it ran, so the next update (or backfill --then-migrate) tries again.
 -- Built after the backfill on purpose: an index on has_embedding makes every backfill UPDATE non-HOT.

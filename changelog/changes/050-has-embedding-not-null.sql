@@ -2,7 +2,7 @@
 
 --changeset ehe:050-has-embedding-not-null runInTransaction:false labels:column,deferred logicalFilePath:changelog/changes/050-has-embedding-not-null.sql
 --preconditions onFail:CONTINUE onError:HALT
---precondition-sql-check expectedResult:column SELECT '${ehe.design}'
+--precondition-sql-check expectedResult:1 SELECT CASE WHEN '${ehe.design}' = 'column' THEN 1 ELSE 0 END
 --precondition-sql-check expectedResult:0 SELECT count(*) FROM (SELECT 1 FROM public.events WHERE has_embedding IS NULL LIMIT 1) AS any_null
 --comment: has_embedding NOT NULL, deferred like the index. Each statement commits on its own so no step holds ACCESS EXCLUSIVE while scanning.
 -- 1. ADD CHECK ... NOT VALID: ACCESS EXCLUSIVE for an instant, no scan.

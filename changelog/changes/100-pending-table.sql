@@ -2,7 +2,7 @@
 
 --changeset ehe:100-pending-table labels:pending-table logicalFilePath:changelog/changes/100-pending-table.sql
 --preconditions onFail:CONTINUE onError:HALT
---precondition-sql-check expectedResult:pending-table SELECT '${ehe.design}'
+--precondition-sql-check expectedResult:1 SELECT CASE WHEN '${ehe.design}' = 'pending-table' THEN 1 ELSE 0 END
 --comment: The pending-table design: one row per event that still needs an embedding. Kept exact by the triggers of 110 and filled for older events by the bootstrap; events itself is never written.
 -- A queue table: about 25k live rows at a time, each inserted once and deleted once, so most of
 -- what it holds over a day is dead tuples. Autovacuum's default trigger (20% of the table + 50)

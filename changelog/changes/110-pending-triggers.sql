@@ -2,7 +2,7 @@
 
 --changeset ehe:110-pending-triggers splitStatements:false rollbackSplitStatements:false labels:pending-table logicalFilePath:changelog/changes/110-pending-triggers.sql
 --preconditions onFail:CONTINUE onError:HALT
---precondition-sql-check expectedResult:pending-table SELECT '${ehe.design}'
+--precondition-sql-check expectedResult:1 SELECT CASE WHEN '${ehe.design}' = 'pending-table' THEN 1 ELSE 0 END
 --comment: Triggers that keep event_embedding_pending exact: a row for event E exists if and only if E exists, E.payload_text is neither NULL nor empty, and no event_embeddings row references E. No statement here updates events.
 --
 -- Why the row is exact at every commit, under any interleaving (READ COMMITTED):

@@ -2,7 +2,7 @@
 
 --changeset ehe:120-pending-bootstrap-progress labels:pending-table logicalFilePath:changelog/changes/120-pending-bootstrap-progress.sql
 --preconditions onFail:CONTINUE onError:HALT
---precondition-sql-check expectedResult:pending-table SELECT '${ehe.design}'
+--precondition-sql-check expectedResult:1 SELECT CASE WHEN '${ehe.design}' = 'pending-table' THEN 1 ELSE 0 END
 --comment: The bootstrap's keyset cursor, one row per shard of a plan; the same shape and rules as the column design's progress table (030), so both walks share one progress store.
 -- Its own table, not 030's: a database moving from one design to the other holds both, and the
 -- column backfill being done says nothing about the bootstrap. rows_true counts events the

@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * reads only the rows beyond the last committed batch.
  */
 @ExtendWith(PostgresExtension.class)
-class BackfillKillTest {
+public class BackfillKillTest {
 
     @BeforeAll
     static void load(TestDatabase db) {
@@ -96,7 +96,7 @@ class BackfillKillTest {
     }
 
     /** The killed client's server session ends when the server notices (client_connection_check_interval). */
-    static void awaitNoBackfillSessions(TestDatabase db) throws InterruptedException {
+    public static void awaitNoBackfillSessions(TestDatabase db) throws InterruptedException {
         for (int i = 0; i < 300; i++) {
             if (db.queryLong("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
                     + " AND application_name = 'events-has-embedding'") == 0) {

@@ -16,7 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** A real backfill JVM: io.ehe.backfill.BackfillMain on the test class path, output in files. */
-final class BackfillProcess {
+public final class BackfillProcess {
 
     private final Process process;
     private final Path out;
@@ -28,7 +28,7 @@ final class BackfillProcess {
         this.err = err;
     }
 
-    static BackfillProcess start(TestDatabase db, Map<String, String> env, String... args) throws IOException {
+    public static BackfillProcess start(TestDatabase db, Map<String, String> env, String... args) throws IOException {
         List<String> command = ChildJvm.command(List.of("-Xmx128m", "-XX:TieredStopAtLevel=1"), BackfillMain.class.getName(),
                 concat(List.of("--url", db.urlWithCredentials()), List.of(args)));
         Path out = Files.createTempFile("backfill-out", ".txt");
@@ -45,15 +45,15 @@ final class BackfillProcess {
         return all;
     }
 
-    static BackfillProcess start(TestDatabase db, String... args) throws IOException {
+    public static BackfillProcess start(TestDatabase db, String... args) throws IOException {
         return start(db, Map.of(), args);
     }
 
-    Process process() {
+    public Process process() {
         return process;
     }
 
-    int waitFor(long seconds) throws Exception {
+    public int waitFor(long seconds) throws Exception {
         if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
             throw new AssertionError("backfill did not finish in " + seconds + " s; stderr:\n" + stderr());
@@ -62,7 +62,7 @@ final class BackfillProcess {
     }
 
     /** Waits (polling) until {@code condition} holds or the process ends. */
-    void awaitCondition(BooleanSupplier condition, long seconds) throws Exception {
+    public void awaitCondition(BooleanSupplier condition, long seconds) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (!condition.getAsBoolean()) {
             if (!process.isAlive()) {
@@ -75,16 +75,16 @@ final class BackfillProcess {
         }
     }
 
-    String stdout() throws IOException {
+    public String stdout() throws IOException {
         return Files.readString(out);
     }
 
-    String stderr() throws IOException {
+    public String stderr() throws IOException {
         return Files.readString(err);
     }
 
     /** A value of the summary line (key=value). */
-    long summary(String key) throws IOException {
+    public long summary(String key) throws IOException {
         Matcher m = Pattern.compile("backfill summary: .*\\b" + key + "=(\\d+)").matcher(stdout());
         if (!m.find()) {
             throw new AssertionError("no " + key + " in the summary; stdout:\n" + stdout() + "\nstderr:\n" + stderr());
@@ -92,7 +92,7 @@ final class BackfillProcess {
         return Long.parseLong(m.group(1));
     }
 
-    String summaryText(String key) throws IOException {
+    public String summaryText(String key) throws IOException {
         Matcher m = Pattern.compile("backfill summary: .*\\b" + key + "=(\\S+)").matcher(stdout());
         if (!m.find()) {
             throw new AssertionError("no " + key + " in the summary; stdout:\n" + stdout() + "\nstderr:\n" + stderr());
@@ -100,7 +100,7 @@ final class BackfillProcess {
         return m.group(1);
     }
 
-    void cleanup() {
+    public void cleanup() {
         new File(out.toString()).delete();
         new File(err.toString()).delete();
     }

@@ -34,7 +34,7 @@ class BackfillSpeedCheck {
         backfillDb.execute("CHECKPOINT");
         try (Connection c = backfillDb.open()) {
             c.setAutoCommit(false);
-            ProgressStore.readOrPlan(c, Shard.whole(), "1s");
+            ProgressStore.readOrPlan(c, ProgressStore.TABLE, Shard.whole(), "1s");
             try (var ps = c.prepareStatement("EXPLAIN " + BatchExecutor.fillRangeSql())) {
                 ps.setLong(1, 0); ps.setLong(2, 5000); ps.setLong(3, 0); ps.setLong(4, 5000); ps.setLong(5, 5000); ps.setLong(6, 5000); ps.setInt(7, 1); ps.setInt(8, 0);
                 try (var rs = ps.executeQuery()) {

@@ -32,13 +32,14 @@ class LiquibaseCliCompatibilityTest {
                 .collect(Collectors.joining(File.pathSeparator));
     }
 
-    private static String liquibaseCli(TestDatabase db, String command) throws Exception {
+    private static String liquibaseCli(TestDatabase db, String command, String... commandArgs) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(
                 System.getProperty("java.home") + "/bin/java", "-cp", liquibaseOnlyClasspath(),
                 "liquibase.integration.commandline.LiquibaseCommandLine",
                 "--changelog-file=changelog/db.changelog-master.yaml",
                 "--url=" + db.jdbcUrl(), "--username=" + db.user(),
                 "--show-banner=false", "--log-level=WARNING", command));
+        cmd.addAll(List.of(commandArgs));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(new File(System.getProperty("user.dir"))).redirectErrorStream(true);
         pb.environment().put("LIQUIBASE_ANALYTICS_ENABLED", "false");
         if (db.password() != null) {
@@ -81,5 +82,32 @@ class LiquibaseCliCompatibilityTest {
         List<String> afterRunner = history(db);
         liquibaseCli(db, "update");
         assertThat(history(db)).isEqualTo(afterRunner);
+    }
+
+    /** A plain update installs exactly the column design, as before the second design existed. */
+    @Test
+    void aPlainUpdateInstallsOnlyTheColumnDesign() throws Exception {
+        TestDatabase db = PostgresServer.get().createDatabase("lbcli_plain");
+        Migrations.createUpstreamTables(db);
+        liquibaseCli(db, "update");
+        assertThat(history(db)).noneMatch(h -> h.startsWith("1"));
+        assertThat(db.queryLong("SELECT count(*) FROM pg_class WHERE relname LIKE 'event_embedding_pending%'")).isZero();
+        assertThat(db.queryLong("SELECT count(*) FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'has_embedding'")).isOne();
+    }
+
+    /** The documented option: the changelog parameter ehe.design, given with -D on the command line. */
+    @Test
+    void theDesignParameterInstallsOnlyThePendingTableDesign() throws Exception {
+        TestDatabase db = PostgresServer.get().createDatabase("lbcli_pending");
+        Migrations.createUpstreamTables(db);
+        liquibaseCli(db, "update", "-Dehe.design=pending-table");
+        assertThat(history(db)).contains("100-pending-table changelog/changes/100-pending-table.sql",
+                "110-pending-triggers changelog/changes/110-pending-triggers.sql",
+                "120-pending-bootstrap-progress changelog/changes/120-pending-bootstrap-progress.sql");
+        assertThat(history(db)).noneMatch(h -> h.startsWith("0") && !h.startsWith("000"));
+        assertThat(db.queryLong("SELECT count(*) FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'has_embedding'")).isZero();
+        List<String> afterCli = history(db);
+        Migrations.migrate(db, false, io.ehe.design.Design.PENDING_TABLE);
+        assertThat(history(db)).as("the runner found nothing new to apply").isEqualTo(afterCli);
     }
 }

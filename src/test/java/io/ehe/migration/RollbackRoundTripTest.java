@@ -1,5 +1,6 @@
 package io.ehe.migration;
 
+import io.ehe.design.Design;
 import io.ehe.testing.Catalog;
 import io.ehe.testing.Migrations;
 import io.ehe.testing.PostgresExtension;
@@ -27,7 +28,8 @@ class RollbackRoundTripTest {
         runner.update(null, null);
         db.execute("UPDATE events e SET has_embedding = EXISTS (SELECT 1 FROM event_embeddings x WHERE x.event_id = e.id) WHERE has_embedding IS NULL");
         runner.update(null, null);
-        assertThat(runner.changeSets()).allMatch(ChangeSetState::ran);
+        assertThat(runner.changeSets()).filteredOn(cs -> cs.belongsTo(Design.COLUMN)).allMatch(ChangeSetState::ran);
+        assertThat(runner.changeSets()).filteredOn(cs -> cs.design() == Design.PENDING_TABLE).noneMatch(ChangeSetState::ran);
     }
 
     private static int applied(TestDatabase db) {
@@ -87,5 +89,33 @@ class RollbackRoundTripTest {
         assertThat(Catalog.moduleSnapshot(dev)).isEqualTo(empty);
         applyAll(dev, true);
         assertThat(Catalog.moduleSnapshot(dev)).isEqualTo(applied);
+    }
+
+    /** The pending-table design: apply its changeSets, roll each back alone and re-apply, then all of them. */
+    @Test
+    void pendingTableDesignRollsBackAloneAndWhole(TestDatabase db) throws Exception {
+        TestDatabase pending = io.ehe.testing.PostgresServer.get().createDatabase("rollback_pending");
+        Migrations.createUpstreamTables(pending);
+        pending.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org-' || (g % 9), 'text ' || g FROM generate_series(1, 500) g",
+                "INSERT INTO event_embeddings (event_id) SELECT id FROM events WHERE id % 3 <> 0");
+        String beforeModule = Catalog.moduleSnapshot(pending);
+        String rows = pending.queryString(ROWS);
+        ChangelogRunner runner = Migrations.runner(pending, false, Design.PENDING_TABLE);
+        runner.update(null, null);
+        assertThat(runner.changeSets()).filteredOn(cs -> cs.design() == Design.PENDING_TABLE).allMatch(ChangeSetState::ran);
+        assertThat(runner.changeSets()).filteredOn(cs -> cs.design() == Design.COLUMN).noneMatch(ChangeSetState::ran);
+        String full = Catalog.moduleSnapshot(pending);
+        assertThat(full).contains("event_embedding_pending").doesNotContain("has_embedding");
+        for (int depth = 1; depth <= 3; depth++) {
+            runner.rollbackCount(depth);
+            assertThat(Catalog.moduleSnapshot(pending)).isNotEqualTo(full);
+            runner.update(null, null);
+            assertThat(Catalog.moduleSnapshot(pending)).as("after rolling back %d and re-applying", depth).isEqualTo(full);
+        }
+        runner.rollbackCount(applied(pending));
+        assertThat(Catalog.moduleSnapshot(pending)).isEqualTo(beforeModule);
+        assertThat(pending.queryString(ROWS)).isEqualTo(rows);
+        runner.update(null, null);
+        assertThat(Catalog.moduleSnapshot(pending)).isEqualTo(full);
     }
 }

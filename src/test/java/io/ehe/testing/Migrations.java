@@ -1,5 +1,6 @@
 package io.ehe.testing;
 
+import io.ehe.design.Design;
 import io.ehe.migration.ChangelogRunner;
 import io.ehe.migration.MigrationSettings;
 
@@ -23,6 +24,18 @@ public final class Migrations {
     public static void baselineOnly(TestDatabase db) {
         try {
             runner(db, true).update(null, 1);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static ChangelogRunner runner(TestDatabase db, boolean baseline, Design design) {
+        return new ChangelogRunner(db.connections(), settings(baseline).withDesign(design));
+    }
+
+    public static void migrate(TestDatabase db, boolean baseline, Design design) {
+        try {
+            runner(db, baseline, design).update(null, null);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

@@ -1,0 +1,79 @@
+package io.ehe.design;
+
+import io.ehe.cli.Main;
+import io.ehe.testing.DataSet;
+import io.ehe.testing.Migrations;
+import io.ehe.testing.PostgresExtension;
+import io.ehe.testing.TestDatabase;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The runbook's move between designs, through the command line, on a production-shaped database:
+ * column → pending-table (install, bootstrap, switch the app, roll the column changeSets back), then
+ * back to column. At every step the installed design verifies clean.
+ */
+@ExtendWith(PostgresExtension.class)
+class DesignMoveTest {
+
+    static int cli(TestDatabase db, String... args) {
+        String[] all = new String[args.length + 2];
+        System.arraycopy(args, 0, all, 0, args.length);
+        all[args.length] = "--url";
+        all[args.length + 1] = db.urlWithCredentials();
+        return Main.run(all);
+    }
+
+    static long count(TestDatabase db, String sql) {
+        return db.queryLong(sql);
+    }
+
+    @Test
+    void columnToPendingTableAndBack(TestDatabase db) {
+        Migrations.baselineOnly(db);
+        DataSet.ofSize(8_000).load(db);
+
+        // The column design, complete.
+        assertThat(cli(db, "migrate")).isZero();
+        assertThat(cli(db, "backfill", "--then-migrate")).isZero();
+        assertThat(cli(db, "status")).isZero();
+        long pendingByColumn = count(db, "SELECT count(*) FROM events WHERE NOT has_embedding AND payload_text <> ''");
+
+        // 1. Install the pending-table design beside it; with both present, commands must be told which.
+        assertThat(cli(db, "migrate", "--design", "pending-table")).isZero();
+        assertThat(cli(db, "status")).as("both installed, none named").isEqualTo(9);
+        assertThat(cli(db, "status", "--design", "pending-table")).as("bootstrap not run").isEqualTo(5);
+        // 2. Bootstrap; both answer the same question the same way.
+        assertThat(cli(db, "backfill", "--design", "pending-table")).isZero();
+        assertThat(cli(db, "verify", "--design", "pending-table")).isZero();
+        assertThat(cli(db, "verify", "--design", "column")).isZero();
+        assertThat(count(db, "SELECT count(*) FROM event_embedding_pending")).isEqualTo(pendingByColumn);
+        // 3. (the app switches its scheduler query) 4. Roll the column design back; the pending table stays.
+        assertThat(cli(db, "rollback", "--design", "column")).isZero();
+        assertThat(count(db, "SELECT count(*) FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'has_embedding' AND NOT attisdropped")).isZero();
+        assertThat(count(db, "SELECT count(*) FROM databasechangelog WHERE labels LIKE 'column%'")).isZero();
+        assertThat(cli(db, "status")).isZero();
+        db.execute("INSERT INTO events (organization_id, payload_text) VALUES ('org-new', 'after the move')");
+        assertThat(cli(db, "verify")).isZero();
+
+        // And back: install the column design again, backfill it, then roll the pending table back.
+        assertThat(cli(db, "migrate", "--design", "column")).isZero();
+        assertThat(cli(db, "backfill", "--design", "column", "--then-migrate")).isZero();
+        assertThat(cli(db, "status", "--design", "column")).isZero();
+        assertThat(cli(db, "rollback", "--design", "pending-table")).isZero();
+        assertThat(count(db, "SELECT count(*) FROM pg_class WHERE relname LIKE 'event_embedding_pending%'")).isZero();
+        assertThat(count(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'trg_%pending_%'")).isZero();
+        assertThat(cli(db, "status")).isZero();
+        assertThat(cli(db, "verify")).isZero();
+    }
+
+    @Test
+    void aDesignThatIsNotInstalledIsRefusedWithItsOwnExitCode(TestDatabase db) {
+        Migrations.migrate(db, true, Design.COLUMN);
+        assertThat(cli(db, "backfill", "--design", "pending-table")).isEqualTo(9);
+        assertThat(cli(db, "verify", "--design", "pending-table")).isEqualTo(9);
+        assertThat(cli(db, "migrate", "--design", "sideways")).isEqualTo(2);
+    }
+}
