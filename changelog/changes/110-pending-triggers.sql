@@ -28,10 +28,17 @@
 -- 6. ON CONFLICT DO NOTHING makes adders idempotent where two of them (a trigger and the bootstrap)
 --    reach the same event; the per-event lock orders them, so the second finds the row the first
 --    committed.
--- Cost choices, measured (BENCHMARKS.md): the app inserts events and embeddings a few rows at a time,
--- where row-level triggers are cheapest, so those two paths are row-level (the event insert with a
--- WHEN clause: an event without text costs no function call). Deletes, moves and truncates are
--- rare and often bulk (cascades, a model change): statement-level with transition tables.
+-- Cost choices, measured by hand on PostgreSQL 15 (300k events; docs/pending-table-notes.md; median of
+-- 7, 1,000 rows, inside the server, against the same statement with no trigger):
+--   event insert, one row per statement (what the app does): row-level with WHEN 1.07x,
+--     statement-level 1.21x; a foreign key from this table to events instead of the delete
+--     trigger made it 1.44x. So: row-level, WHEN skips events without text, deletes by trigger.
+--   embedding insert, one 1,000-row statement (the embedding writer stores a batch): statement-level
+--     1.31x, row-level 2.8x; as 1,000 single-row statements: statement-level 3.4x, row-level 1.9x.
+--     The writer stores batches, so: statement-level. A writer that stores one row per statement
+--     pays about 13 us more per row than it would with a row-level trigger.
+-- Deletes, moves and truncates are rare and often bulk (cascades, a model change): statement-level
+-- with transition tables.
 -- A bulk embedding insert whose rows are not in event-id order can deadlock with a concurrent adder
 -- on the same events (its foreign-key locks are taken in row order); PostgreSQL detects it and
 -- rolls one back, which keeps the table exact. Inserting in event-id order avoids it.
@@ -83,8 +90,11 @@ $fn$;
 CREATE OR REPLACE FUNCTION public.ehe_pending_after_embedding_insert() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    PERFORM 1 FROM public.events e WHERE e.id = NEW.event_id FOR KEY SHARE OF e;
-    DELETE FROM public.event_embedding_pending p WHERE p.event_id = NEW.event_id;
+    PERFORM 1 FROM public.events e
+     WHERE e.id IN (SELECT n.event_id FROM ehe_new_rows n)
+     ORDER BY e.id
+       FOR KEY SHARE OF e;
+    DELETE FROM public.event_embedding_pending p WHERE p.event_id IN (SELECT n.event_id FROM ehe_new_rows n);
     RETURN NULL;
 END
 $fn$;
@@ -168,7 +178,8 @@ CREATE TRIGGER trg_events_pending_trunc
 
 CREATE TRIGGER trg_event_embeddings_pending_ins
     AFTER INSERT ON public.event_embeddings
-    FOR EACH ROW EXECUTE FUNCTION public.ehe_pending_after_embedding_insert();
+    REFERENCING NEW TABLE AS ehe_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION public.ehe_pending_after_embedding_insert();
 
 CREATE TRIGGER trg_event_embeddings_pending_del
     AFTER DELETE ON public.event_embeddings
