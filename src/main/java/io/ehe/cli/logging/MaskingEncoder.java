@@ -19,7 +19,7 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>JSON follows the Logstash convention (logstash-logback-encoder's defaults), the key set that
  * Loki, Elasticsearch/Filebeat and Cloud Logging read without configuration: {@code @timestamp}
- * (ISO-8601, UTC), {@code message} (formatted), {@code level}, {@code logger_name}, {@code thread_name},
+ * (ISO-8601, UTC, milliseconds), {@code message} (formatted), {@code level}, {@code logger_name}, {@code thread_name},
  * and with an exception {@code stack_trace}, {@code throwable_class} and {@code throwable_message}.
  * A line's own fields are SLF4J 2 key-value pairs ({@code LOG.atInfo().addKeyValue(...)}), written as
  * top-level keys; the text pattern ignores them, so text lines read as they always did.
@@ -55,6 +55,7 @@ public class MaskingEncoder extends EncoderBase<ILoggingEvent> {
         encoder.setContext(getContext());
         // One zone for every replica, whatever the container's TZ says.
         encoder.setTimeZone("UTC");
+        encoder.setTimestampPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
         // No Jackson module is wanted; skipping the class-path scan keeps start-up short.
         encoder.setFindAndRegisterJacksonModules(false);
         ThrowableClassNameJsonProvider throwableClass = new ThrowableClassNameJsonProvider();
@@ -63,6 +64,7 @@ public class MaskingEncoder extends EncoderBase<ILoggingEvent> {
         encoder.addProvider(new ThrowableMessageJsonProvider());
         MaskingJsonGeneratorDecorator masking = new MaskingJsonGeneratorDecorator();
         masking.addValueMasker(new SecretValueMasker());
+        masking.start();
         encoder.setJsonGeneratorDecorator(masking);
         encoder.start();
         return encoder;
