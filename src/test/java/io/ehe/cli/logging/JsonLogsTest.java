@@ -92,8 +92,11 @@ class JsonLogsTest {
         try (Connection blocker = db.open()) {
             blocker.setAutoCommit(false);
             blockerPid = pid(blocker);
+            // The blocker's query, which the retry line quotes, holds the password (as a dblink
+            // connection string would): only the log encoder stands between it and the output.
             try (Statement st = blocker.createStatement()) {
-                st.executeQuery("SELECT id FROM public.events WHERE id = 1 FOR UPDATE").close();
+                st.executeQuery("SELECT id, 'dbname=app password=" + PASSWORD + "' AS conninfo FROM public.events WHERE id = 1 FOR UPDATE")
+                        .close();
             }
             r = run("migrate", "--url", url, "--lock-timeout", "1s", "--max-attempts", "2", "--retry-backoff", "200ms");
             blocker.rollback();
@@ -104,7 +107,7 @@ class JsonLogsTest {
         JsonNode retry = single(lines, "WARN");
         assertThat(retry.path("logger_name").asText()).isEqualTo("io.ehe.migration.LockRetry");
         assertThat(retry.path("message").asText()).contains("lock not granted within lock_timeout 1s (attempt 1/2)")
-                .contains("pid " + blockerPid).contains("retrying in");
+                .contains("pid " + blockerPid).contains("retrying in").contains("password=****");
         JsonNode error = single(lines, "ERROR");
         assertThat(error.path("message").asText()).startsWith("error: ").contains("after 2 attempts").contains("pid " + blockerPid);
         assertThat(error.path("throwable_class").asText()).isEqualTo("io.ehe.migration.LockNotGrantedException");
