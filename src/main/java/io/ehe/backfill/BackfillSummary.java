@@ -58,11 +58,11 @@ public record BackfillSummary(Status status, Shard shard, long rowsTrue, long ro
 
     /**
      * The summary's keys and values as log fields: the same names as {@link #line()}, plus
-     * {@code event} and the shard's index and count as numbers (README "JSON logs").
+     * {@code log_event} and the shard's index and count as numbers (README "JSON logs").
      */
     public Map<String, Object> fields() {
         Map<String, Object> f = new LinkedHashMap<>();
-        f.put("event", "backfill_summary");
+        f.put("log_event", "backfill_summary");
         f.put("status", status.name().toLowerCase());
         f.putAll(shard.logFields());
         f.put("rows_true", rowsTrue);

@@ -161,7 +161,7 @@ final class FinalSweep {
 
     private static Map<String, Object> sweepFields(Shard shard, String countKey, long count) {
         Map<String, Object> f = new LinkedHashMap<>();
-        f.put("event", "backfill_sweep");
+        f.put("log_event", "backfill_sweep");
         f.putAll(shard.logFields());
         f.put(countKey, count);
         return f;

@@ -22,11 +22,12 @@ public record ProgressSnapshot(Shard shard, long rowsWalked, long rowsTrue, long
 
     /**
      * The line's numbers as log fields (README "JSON logs" lists them; keep the names stable: dashboards
-     * query them). {@code eta_ms} is left out while the rate is zero.
+     * query them). {@code eta_ms} is left out while the rate is zero. The line's kind is {@code log_event},
+     * not {@code event}: ECS-mapped Elasticsearch indices hold an object under {@code event}.
      */
     public Map<String, Object> fields() {
         Map<String, Object> f = new LinkedHashMap<>();
-        f.put("event", "backfill_progress");
+        f.put("log_event", "backfill_progress");
         f.putAll(shard.logFields());
         f.put("rows_walked", rowsWalked);
         f.put("rows_true", rowsTrue);

@@ -28,7 +28,7 @@ class BackfillLogFieldsTest {
 
         assertThat(fromLine).hasSize(14);
         fromLine.forEach((key, value) -> assertThat(String.valueOf(fields.get(key))).as(key).isEqualTo(value));
-        assertThat(fields).containsEntry("event", "backfill_summary").containsEntry("shard_index", 2).containsEntry("shard_count", 4)
+        assertThat(fields).containsEntry("log_event", "backfill_summary").containsEntry("shard_index", 2).containsEntry("shard_count", 4)
                 .containsEntry("wall_ms", 1800L).containsEntry("p99_lock_ms", 90L).containsEntry("all_shards_done", false);
     }
 
@@ -39,7 +39,7 @@ class BackfillLogFieldsTest {
 
         assertThat(p.line()).isEqualTo("backfill 0/1: 120,000 rows walked (110,000 set true, 10,000 set false), ~30,000 left,"
                 + " 45,000 rows/s, ETA 667ms, batch 20,000");
-        assertThat(p.fields()).containsExactly(Map.entry("event", "backfill_progress"), Map.entry("shard", "0/1"),
+        assertThat(p.fields()).containsExactly(Map.entry("log_event", "backfill_progress"), Map.entry("shard", "0/1"),
                 Map.entry("shard_index", 0), Map.entry("shard_count", 1), Map.entry("rows_walked", 120_000L),
                 Map.entry("rows_true", 110_000L), Map.entry("rows_false", 10_000L), Map.entry("rows_left_estimate", 30_000L),
                 Map.entry("rows_per_second", 45_000L), Map.entry("eta_ms", 667L), Map.entry("batch_size", 20_000));

@@ -127,7 +127,7 @@ class JsonLogsTest {
 
         assertThat(r.exit()).as(r.toString()).isZero();
         List<JsonNode> lines = jsonLines(r);
-        List<JsonNode> progress = lines.stream().filter(l -> l.path("event").asText().equals("backfill_progress")).toList();
+        List<JsonNode> progress = lines.stream().filter(l -> l.path("log_event").asText().equals("backfill_progress")).toList();
         assertThat(progress).as(r.err()).hasSizeGreaterThanOrEqualTo(3);
         long lastWalked = -1;
         long lastLeft = Long.MAX_VALUE;
@@ -155,7 +155,7 @@ class JsonLogsTest {
         assertThat(progress.get(0).path("rows_per_second").asLong()).isPositive();
         assertThat(progress.get(0).path("eta_ms").isIntegralNumber()).isTrue();
 
-        JsonNode summary = lines.stream().filter(l -> l.path("event").asText().equals("backfill_summary")).findFirst()
+        JsonNode summary = lines.stream().filter(l -> l.path("log_event").asText().equals("backfill_summary")).findFirst()
                 .orElseThrow(() -> new AssertionError("no summary line in\n" + r.err()));
         assertThat(summary.path("status").asText()).isEqualTo("complete");
         assertThat(summary.path("rows_scanned").asLong()).isEqualTo(EVENTS);
