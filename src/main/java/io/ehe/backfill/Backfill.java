@@ -228,7 +228,7 @@ public final class Backfill {
         BackfillSummary s = new BackfillSummary(status, settings.shard(), counters.rowsTrue, counters.rowsFalse,
                 counters.batches, retrier.retries(), counters.rowsScanned, sweepFilled, leftLocked,
                 Duration.ofNanos(System.nanoTime() - started), List.copyOf(counters.lockHolds), sizer.next(), allDone, migrated);
-        LOG.info(s.line());
+        LogLine.info(LOG, s.line(), s.fields());
         return s;
     }
 }

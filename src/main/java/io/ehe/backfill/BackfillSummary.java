@@ -1,7 +1,9 @@
 package io.ehe.backfill;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What one run did. {@code rowsScanned} counts the rows the keyset walk read in this run (a restart
@@ -52,5 +54,29 @@ public record BackfillSummary(Status status, Shard shard, long rowsTrue, long ro
                         + " all_shards_done=%s migrated=%s",
                 status.name().toLowerCase(), shard, rowsTrue, rowsFalse, batches, retries, rowsScanned, sweepFilled,
                 rowsLeftLocked, wall.toMillis(), lockHoldPercentile(99).toMillis(), lastBatchSize, allShardsDone, migrated);
+    }
+
+    /**
+     * The summary's keys and values as log fields: the same names as {@link #line()}, plus
+     * {@code log_event} and the shard's index and count as numbers (README "JSON logs").
+     */
+    public Map<String, Object> fields() {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("log_event", "backfill_summary");
+        f.put("status", status.name().toLowerCase());
+        f.putAll(shard.logFields());
+        f.put("rows_true", rowsTrue);
+        f.put("rows_false", rowsFalse);
+        f.put("batches", batches);
+        f.put("retries", retries);
+        f.put("rows_scanned", rowsScanned);
+        f.put("sweep_filled", sweepFilled);
+        f.put("rows_left_locked", rowsLeftLocked);
+        f.put("wall_ms", wall.toMillis());
+        f.put("p99_lock_ms", lockHoldPercentile(99).toMillis());
+        f.put("last_batch_size", lastBatchSize);
+        f.put("all_shards_done", allShardsDone);
+        f.put("migrated", migrated);
+        return f;
     }
 }

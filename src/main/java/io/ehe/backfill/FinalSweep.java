@@ -13,7 +13,9 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * After the walk: finds every row of the shard's range that is still NULL (rows the walk skipped
@@ -66,7 +68,8 @@ final class FinalSweep {
             if (found.isEmpty()) {
                 return new Result(Outcome.CLEAN, filled, 0);
             }
-            LOG.info("final sweep of shard {}: {} NULL row(s) left by the walk", progress.shard(), found.size());
+            LogLine.info(LOG, "final sweep of shard " + progress.shard() + ": " + found.size() + " NULL row(s) left by the walk",
+                    sweepFields(progress.shard(), "rows_null", found.size()));
             List<Long> pending = found;
             int idleRounds = 0;
             while (!pending.isEmpty()) {
@@ -93,8 +96,10 @@ final class FinalSweep {
                     return new Result(Outcome.ROWS_LOCKED, filled, pending.size());
                 }
                 Duration pause = Retrier.backoff(idleRounds);
-                LOG.info("final sweep of shard {}: {} row(s) locked by other transactions; trying again in {}",
-                        progress.shard(), pending.size(), PgDuration.human(pause));
+                Map<String, Object> fields = sweepFields(progress.shard(), "rows_locked", pending.size());
+                fields.put("retry_in_ms", pause.toMillis());
+                LogLine.info(LOG, "final sweep of shard " + progress.shard() + ": " + pending.size()
+                        + " row(s) locked by other transactions; trying again in " + PgDuration.human(pause), fields);
                 if (stop.sleep(pause)) {
                     return new Result(Outcome.STOPPED, filled, pending.size());
                 }
@@ -152,6 +157,14 @@ final class FinalSweep {
             BatchTransaction.rollbackQuietly(c);
             throw e;
         }
+    }
+
+    private static Map<String, Object> sweepFields(Shard shard, String countKey, long count) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("log_event", "backfill_sweep");
+        f.putAll(shard.logFields());
+        f.put(countKey, count);
+        return f;
     }
 
     private static List<List<Long>> chunks(List<Long> ids, int size) {

@@ -45,7 +45,7 @@ final class ProgressReporter {
         long left = cursor >= effectiveEnd ? 0 : (long) Math.ceil(rowsPerId * ((double) effectiveEnd - Math.max(cursor, floor)));
         Duration eta = rate > 0 ? Duration.ofMillis((long) (left / rate * 1000)) : null;
         ProgressSnapshot snapshot = new ProgressSnapshot(shard, walked, setTrue, setFalse, left, rate, eta, batchSize);
-        LOG.info(snapshot.line());
+        LogLine.info(LOG, snapshot.line(), snapshot.fields());
         listener.onProgress(snapshot);
         return snapshot;
     }

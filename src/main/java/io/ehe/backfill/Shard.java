@@ -1,5 +1,7 @@
 package io.ehe.backfill;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -57,6 +59,15 @@ public record Shard(int index, int count) {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--shards " + count + " with $" + INDEX_ENV + "=" + indexValue + ": " + e.getMessage());
         }
+    }
+
+    /** The shard as log fields: "0/3" to read, index and count to group by. */
+    Map<String, Object> logFields() {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("shard", toString());
+        f.put("shard_index", index);
+        f.put("shard_count", count);
+        return f;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.ehe.cli;
 
+import io.ehe.cli.logging.LogFormat;
 import io.ehe.db.Secrets;
 import io.ehe.db.SqlErrors;
 import io.ehe.design.DesignNotInstalledException;
@@ -92,9 +93,7 @@ public final class Main implements Runnable {
     }
 
     private static int usageError(CommandLine.ParameterException e, String[] args) {
-        PrintWriter err = e.getCommandLine().getErr();
-        err.println("error: " + Secrets.mask(e.getMessage()) + " (try --help)");
-        err.flush();
+        errorLine(e.getCommandLine().getErr(), "error: " + Secrets.mask(e.getMessage()) + " (try --help)", null);
         return ExitCodes.USAGE;
     }
 
@@ -140,9 +139,24 @@ public final class Main implements Runnable {
                 message = message + " -- a changeSet applied here differs from this version's changelog: was it edited after it ran?";
             }
         }
-        LOG.debug("command failed", e);
-        err.println("error: " + Secrets.mask(message.replaceAll("\\s*\\R\\s*", " ").trim()));
-        err.flush();
+        errorLine(err, "error: " + Secrets.mask(message.replaceAll("\\s*\\R\\s*", " ").trim()), e);
         return code;
+    }
+
+    /**
+     * The one error line. With LOG_FORMAT=json stderr must stay all JSON (a collector drops or garbles
+     * anything else), so the line is logged, with its exception as stack_trace; as text it is printed
+     * plain, and the exception only at DEBUG.
+     */
+    private static void errorLine(PrintWriter err, String line, Exception cause) {
+        if (LogFormat.json()) {
+            LOG.error(line, cause);
+            return;
+        }
+        if (cause != null) {
+            LOG.debug("command failed", cause);
+        }
+        err.println(line);
+        err.flush();
     }
 }
