@@ -5,7 +5,7 @@ JAR := target/events-has-embedding.jar
 .PHONY: help build test rollback-test demo bench image image-check clean
 
 help:
-	@echo "make demo           run the whole rollout on an embedded PostgreSQL (no Docker needed)"
+	@echo "make demo           run the whole rollout on an embedded PostgreSQL (no Docker needed); DESIGN=pending-table for the second design"
 	@echo "make test           every test on a real PostgreSQL (PG_TEST_URL, else Testcontainers, else embedded)"
 	@echo "make rollback-test  apply, roll back every changeSet, apply again; compare catalogs and rows"
 	@echo "make build          the runnable jar at $(JAR)"
@@ -22,10 +22,11 @@ test:
 	$(MVN) verify
 
 # The demo class lives with the tests (it uses the test data generator and the embedded PostgreSQL);
-# it runs the commands through the shipped jar. DEMO_EVENTS=N changes the size (default 200000).
+# it runs the commands through the shipped jar. DEMO_EVENTS=N changes the size (default 200000);
+# DESIGN=pending-table narrates the second design.
 demo: $(JAR)
 	$(MVN) -q test-compile exec:java -Dexec.mainClass=io.ehe.demo.Demo -Dexec.classpathScope=test \
-	  -Dexec.cleanupDaemonThreads=false $(if $(DEMO_EVENTS),-Ddemo.events=$(DEMO_EVENTS))
+	  -Dexec.cleanupDaemonThreads=false $(if $(DEMO_EVENTS),-Ddemo.events=$(DEMO_EVENTS)) $(if $(DESIGN),-Ddemo.design=$(DESIGN))
 
 rollback-test:
 	$(MVN) test -Dtest='RollbackRoundTripTest' -Dsurefire.failIfNoSpecifiedTests=false

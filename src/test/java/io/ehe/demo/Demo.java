@@ -1,6 +1,7 @@
 package io.ehe.demo;
 
 import io.ehe.cli.Main;
+import io.ehe.design.Design;
 import io.ehe.testing.DataSet;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
@@ -22,6 +23,7 @@ import java.util.Locale;
  * The commands run through the jar that ships ({@code java -jar target/events-has-embedding.jar}),
  * as an operator or the Helm hook would run them; only the data set generator and the EXPLAIN
  * output come from this class. Size: {@code -Ddemo.events=N} or {@code DEMO_EVENTS=N} (default 200000).
+ * Design: {@code -Ddemo.design=pending-table} or {@code DESIGN=pending-table} (default column).
  */
 public final class Demo {
 
@@ -43,6 +45,16 @@ public final class Demo {
                AND organization_id = 'org-007'
              ORDER BY id LIMIT 100""";
 
+    private static final String PENDING_QUERY = """
+            SELECT organization_id, count(*) AS pending
+              FROM public.event_embedding_pending
+             GROUP BY organization_id""";
+    private static final String PENDING_QUERY_ONE_ORG = """
+            SELECT event_id
+              FROM public.event_embedding_pending
+             WHERE organization_id = 'org-007'
+             ORDER BY event_id LIMIT 100""";
+
     private final String url;
     private final Path jar = Path.of("target", "events-has-embedding.jar");
     private int step;
@@ -53,8 +65,10 @@ public final class Demo {
 
     public static void main(String[] args) throws Exception {
         int events = size();
+        Design design = Design.parse(System.getProperty("demo.design", System.getenv().getOrDefault("DESIGN", "column")));
         long t0 = System.nanoTime();
-        say("events-has-embedding demo: " + String.format(Locale.ROOT, "%,d", events) + " events on an embedded PostgreSQL 17 (no Docker, no server to install)");
+        say("events-has-embedding demo, " + design.id() + " design: " + String.format(Locale.ROOT, "%,d", events)
+                + " events on an embedded PostgreSQL 17 (no Docker, no server to install)");
         try (EmbeddedPostgres pg = EmbeddedPostgres.builder()
                 .setServerConfig("fsync", "off")
                 .setServerConfig("synchronous_commit", "off")
@@ -64,12 +78,12 @@ public final class Demo {
             try (Connection admin = pg.getPostgresDatabase().getConnection(); Statement st = admin.createStatement()) {
                 st.execute("CREATE DATABASE demo");
             }
-            new Demo(pg.getJdbcUrl("postgres", "demo")).run(events);
+            new Demo(pg.getJdbcUrl("postgres", "demo")).run(events, design);
         }
         say(String.format(Locale.ROOT, "demo finished in %.1f s", (System.nanoTime() - t0) / 1e9));
     }
 
-    private void run(int events) throws Exception {
+    private void run(int events, Design design) throws Exception {
         step("Create the app's two tables (the dev-only baseline changeSet; production already has them)");
         cli("migrate", "--url", url, "--with-baseline", "--count", "1");
 
@@ -83,59 +97,75 @@ public final class Demo {
                 count("SELECT count(*) FROM public.events"), count("SELECT count(*) FROM public.event_embeddings"),
                 count("SELECT count(*) FROM public.events e WHERE payload_text <> '' AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = e.id)"));
 
-        step("migrate: add the column (no rewrite), the triggers, the backfill progress table; index and NOT NULL wait for the backfill");
-        cli("migrate", "--url", url);
-
         step("The scheduler's query today: seq scan of events + anti-join against event_embeddings");
         double oldMs = explainAndTime(OLD_QUERY);
 
-        step("backfill: fill has_embedding for the old rows in small batches");
-        backfill();
+        double allMs;
+        double oneOrgMs;
+        if (design == Design.COLUMN) {
+            step("migrate: add the column (no rewrite), the triggers, the backfill progress table; index and NOT NULL wait for the backfill");
+            cli("migrate", "--url", url);
 
-        step("migrate again: CREATE INDEX CONCURRENTLY, then NOT NULL without a long lock");
-        cli("migrate", "--url", url);
-        try (Connection c = connect(); Statement st = c.createStatement()) {
-            // The app's autovacuum would do this soon; done here so the index-only scan is visible at once.
-            st.execute("VACUUM ANALYZE public.events");
+            step("backfill: fill has_embedding for the old rows in small batches");
+            requireOk(cli("backfill", "--url", url), "backfill");
+
+            step("migrate again: CREATE INDEX CONCURRENTLY, then NOT NULL without a long lock");
+            cli("migrate", "--url", url);
+            vacuum("public.events");
+
+            step("The scheduler's new query: a range scan of the small partial index");
+            allMs = explainAndTime(NEW_QUERY);
+            say("and per organization, the next 100 to embed:");
+            oneOrgMs = explainAndTime(NEW_QUERY_ONE_ORG);
+        } else {
+            step("migrate --design pending-table: the pending table and its triggers; events gets no column and no rewrite");
+            cli("migrate", "--url", url, "--design", "pending-table");
+            sayf("rows in event_embedding_pending right after migrate: %,d (only events written since the triggers)",
+                    count("SELECT count(*) FROM public.event_embedding_pending"));
+
+            step("backfill: the bootstrap adds the events that existed before the triggers; it writes nothing but the pending table");
+            requireOk(cli("backfill", "--url", url), "backfill");
+            vacuum("public.event_embedding_pending");
+            sayf("rows in event_embedding_pending after the bootstrap: %,d", count("SELECT count(*) FROM public.event_embedding_pending"));
+
+            step("The app embeds an event: its pending row leaves in the same transaction");
+            long event = count("SELECT min(event_id) FROM public.event_embedding_pending");
+            try (Connection c = connect(); Statement st = c.createStatement()) {
+                st.execute("INSERT INTO public.event_embeddings (event_id) VALUES (" + event + ")");
+            }
+            sayf("event %d pending after its embedding: %s", event,
+                    count("SELECT count(*) FROM public.event_embedding_pending WHERE event_id = " + event) == 0 ? "no" : "YES (wrong)");
+
+            step("The scheduler's new query: the small pending table");
+            allMs = explainAndTime(PENDING_QUERY);
+            say("and per organization, the next 100 to embed:");
+            oneOrgMs = explainAndTime(PENDING_QUERY_ONE_ORG);
         }
 
-        step("The scheduler's new query: a range scan of the small partial index");
-        double newMs = explainAndTime(NEW_QUERY);
-        say("and per organization, the next 100 to embed:");
-        double oneOrgMs = explainAndTime(NEW_QUERY_ONE_ORG);
+        step("verify: the design's invariant, checked in one snapshot");
+        requireOk(cli("verify", "--url", url), "verify");
 
         step("status: what the operator and the app's deploy check read");
         int code = cli("status", "--url", url);
         sayf("status exit code %d (0 = ready)", code);
 
-        step("Summary");
+        step("Summary (" + design.id() + " design)");
         sayf("old query (anti-join):                   %8.2f ms", oldMs);
-        sayf("new query (partial index), all orgs:     %8.2f ms", newMs);
+        sayf("new query, all orgs:                     %8.2f ms", allMs);
         sayf("new query, one org, next 100:            %8.3f ms", oneOrgMs);
     }
 
-    private void backfill() throws Exception {
-        int code = cliQuiet("backfill", "--help") == 0 && jarKnowsBackfill() ? cli("backfill", "--url", url) : -1;
-        if (code == 0) {
-            return;
-        }
-        if (code > 0) {
-            throw new IllegalStateException("backfill failed with exit code " + code);
-        }
-        say("backfill not built yet (issue 4): standing in with plain SQL, 10,000 ids per committed batch, so the rest of the demo can run");
+    private void vacuum(String table) throws Exception {
         try (Connection c = connect(); Statement st = c.createStatement()) {
-            long max = count("SELECT coalesce(max(id), 0) FROM public.events");
-            for (long from = 0; from < max; from += 10_000) {
-                st.execute("UPDATE public.events e SET has_embedding = EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = e.id)"
-                        + " WHERE e.id > " + from + " AND e.id <= " + (from + 10_000) + " AND e.has_embedding IS NULL");
-            }
+            // The app's autovacuum would do this soon; done here so the index-only scan is visible at once.
+            st.execute("VACUUM ANALYZE " + table);
         }
-        sayf("rows still NULL: %,d", count("SELECT count(*) FROM public.events WHERE has_embedding IS NULL"));
     }
 
-    /** The placeholder backfill describes itself as "not built yet". */
-    private boolean jarKnowsBackfill() throws Exception {
-        return !capture("backfill", "--help").contains("not built yet");
+    private static void requireOk(int code, String what) {
+        if (code != 0) {
+            throw new IllegalStateException(what + " failed with exit code " + code);
+        }
     }
 
     private double explainAndTime(String sql) throws Exception {
@@ -173,26 +203,7 @@ public final class Demo {
         return pb.start().waitFor();
     }
 
-    private int cliQuiet(String... args) throws Exception {
-        if (!Files.isRegularFile(jar)) {
-            return 0;
-        }
-        ProcessBuilder pb = new ProcessBuilder(javaCommand(args)).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        return pb.start().waitFor();
-    }
 
-    private String capture(String... args) throws Exception {
-        if (!Files.isRegularFile(jar)) {
-            java.io.StringWriter out = new java.io.StringWriter();
-            Main.commandLine().setOut(new java.io.PrintWriter(out)).execute(args);
-            return out.toString();
-        }
-        Process p = new ProcessBuilder(javaCommand(args)).redirectErrorStream(true).start();
-        String text = new String(p.getInputStream().readAllBytes());
-        p.waitFor();
-        return text;
-    }
 
     private List<String> javaCommand(String... args) {
         List<String> cmd = new ArrayList<>(List.of(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
