@@ -110,4 +110,18 @@ class LiquibaseCliCompatibilityTest {
         Migrations.migrate(db, false, io.ehe.design.Design.PENDING_TABLE);
         assertThat(history(db)).as("the runner found nothing new to apply").isEqualTo(afterCli);
     }
+
+    /** The move between designs with Liquibase alone: the label filter rolls back one design's changeSets. */
+    @Test
+    void aLabelFilteredRollbackRemovesOneDesignAndKeepsTheOther() throws Exception {
+        TestDatabase db = PostgresServer.get().createDatabase("lbcli_move");
+        Migrations.createUpstreamTables(db);
+        liquibaseCli(db, "update");
+        liquibaseCli(db, "update", "-Dehe.design=pending-table");
+        liquibaseCli(db, "rollback-count", "--count=5", "--label-filter=column");
+        assertThat(history(db)).noneMatch(h -> h.startsWith("0") && !h.startsWith("000"));
+        assertThat(history(db)).anyMatch(h -> h.startsWith("110-pending-triggers"));
+        assertThat(db.queryLong("SELECT count(*) FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'has_embedding' AND NOT attisdropped")).isZero();
+        assertThat(db.queryLong("SELECT count(*) FROM pg_class WHERE relname = 'event_embedding_pending'")).isOne();
+    }
 }
