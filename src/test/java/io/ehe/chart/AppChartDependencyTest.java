@@ -32,8 +32,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class AppChartDependencyTest {
 
     private static final Path PARENT = Chart.resource("parent-app");
-    private static final String RELEASE = "shop";
-    private static final String NAMESPACE = "shop-prod";
+    static final String RELEASE = "shop";
+    static final String NAMESPACE = "shop-prod";
     private static final String DEPENDENCY = "events-has-embedding";
     private static final String HOOK = "helm.sh/hook";
 
@@ -144,7 +144,7 @@ class AppChartDependencyTest {
     }
 
     /** The app's chart with this chart unpacked in its charts/ (Helm takes a directory there as it takes a .tgz). */
-    private static Path unpacked(Path tmp) {
+    static Path unpacked(Path tmp) {
         try {
             Path parent = tmp.resolve("shop");
             Chart.copyTree(PARENT, parent);
