@@ -302,6 +302,8 @@ class HelmChartTest {
                 .contains("kubectl -n prod logs -f job/ehe-backfill-1")
                 .contains("kubectl -n prod create job ehe-status-1 --from=cronjob/ehe-status")
                 .contains("kubectl -n prod wait --for=condition=complete job/ehe-status-1");
+        assertThat(notes).contains("Design: column (EHE_DESIGN");
+        assertThat(Chart.installNotes(List.of(), "design", "pending-table")).contains("Design: pending-table (EHE_DESIGN");
         String sharded = Chart.installNotes(List.of(), "backfill.shards", "3");
         assertThat(sharded).contains("kubectl -n prod logs -f -l job-name=ehe-backfill-1 --prefix --max-log-requests 3");
     }
