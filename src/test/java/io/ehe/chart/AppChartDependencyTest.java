@@ -95,9 +95,14 @@ class AppChartDependencyTest {
         assertThat(env(containers(backfill).get(0), "EHE_DESIGN")).isEqualTo(Map.of("value", "pending-table"));
         assertThat(env(containers(r.one("CronJob", "shop-status")).get(0), "EHE_DESIGN")).isEqualTo(Map.of("value", "pending-table"));
 
-        // The migration Job is the release's only hook: Helm runs it (and waits for it) before it applies
-        // any ordinary resource, the app's Deployment among them.
-        assertThat(r.docs()).filteredOn(d -> annotations(d).containsKey(HOOK)).singleElement().isSameAs(job);
+        // Helm runs the release's pre-upgrade hooks, the app's and the dependency's, one after the other
+        // in weight order and waits for each, then applies the ordinary resources, the app's Deployment
+        // among them: the migration (-5) precedes the app's own hook (0), and both precede the new pods.
+        Map<String, Object> appHook = r.one("Job", "shop-search-reindex");
+        assertThat(r.docs()).filteredOn(d -> annotations(d).containsKey(HOOK)).containsExactlyInAnyOrder(job, appHook);
+        assertThat((String) annotations(appHook).get(HOOK)).contains("pre-upgrade");
+        assertThat(Integer.parseInt((String) annotations(job).get("helm.sh/hook-weight")))
+                .isLessThan(Integer.parseInt((String) annotations(appHook).get("helm.sh/hook-weight")));
         Map<String, Object> app = r.one("Deployment", "shop-api");
         assertThat(annotations(app)).doesNotContainKey(HOOK);
         assertThat(at(app, "metadata", "namespace")).isEqualTo(NAMESPACE);
