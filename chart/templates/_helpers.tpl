@@ -51,7 +51,7 @@ true
 {{- end -}}
 {{- end -}}
 
-{{/* Connection and logging environment: credentials only through secretKeyRef. */}}
+{{/* Connection, logging and design environment: credentials only through secretKeyRef. */}}
 {{- define "ehe.env" -}}
 {{- $db := .Values.database -}}
 {{- $secret := include "ehe.secretName" . -}}
@@ -80,6 +80,8 @@ true
 {{- end }}
 - name: LOG_FORMAT
   value: {{ .Values.logFormat | quote }}
+- name: EHE_DESIGN
+  value: {{ .Values.design | quote }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}

@@ -39,7 +39,12 @@ final class Chart {
 
     /** helm template with the given values files and --set pairs (key, value, key, value, ...). */
     static Rendered template(Path chartDir, List<Path> valuesFiles, String... sets) {
-        TemplateCommand cmd = new Helm(chartDir).template().withName(RELEASE).withNamespace(NAMESPACE);
+        return template(chartDir, RELEASE, NAMESPACE, valuesFiles, sets);
+    }
+
+    /** helm template as release {@code release} in {@code namespace}. */
+    static Rendered template(Path chartDir, String release, String namespace, List<Path> valuesFiles, String... sets) {
+        TemplateCommand cmd = new Helm(chartDir).template().withName(release).withNamespace(namespace);
         for (Path values : valuesFiles) {
             cmd = cmd.withValuesFile(values);
         }
@@ -69,6 +74,60 @@ final class Chart {
         return cmd.call().getOutput();
     }
 
+    /**
+     * helm template of a chart (its subcharts in charts/ included) with its hook resources, which
+     * helm-java's template leaves out. A copy of the chart in {@code work} has the hook annotation key
+     * renamed, so Helm renders those resources as ordinary ones; the key is put back in the result, which
+     * is then the hooks and the manifest exactly as Helm would send them to the cluster.
+     */
+    static Rendered templateWithHooks(Path chartDir, Path work, String release, String namespace, List<Path> valuesFiles,
+                                      String... sets) {
+        try {
+            copyTree(chartDir, work);
+            int renamed = 0;
+            try (Stream<Path> paths = Files.walk(work)) {
+                for (Path p : paths.filter(f -> isTemplate(work.relativize(f), f)).toList()) {
+                    String text = Files.readString(p);
+                    if (text.contains(HOOK_KEY)) {
+                        Files.writeString(p, text.replace(HOOK_KEY, UNHOOKED_KEY));
+                        renamed++;
+                    }
+                }
+            }
+            if (renamed == 0) {
+                throw new IllegalStateException("no template of " + chartDir + " declares a hook");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Rendered r = template(work, release, namespace, valuesFiles, sets);
+        if (r.text().contains(HOOK_KEY)) {
+            throw new IllegalStateException("a hook key survived the rename, so the result would be ambiguous:\n" + r.text());
+        }
+        return new Rendered(r.text().replace(UNHOOKED_KEY, HOOK_KEY));
+    }
+
+    static Rendered templateWithHooks(Path work, String... sets) {
+        return templateWithHooks(DIR, work, RELEASE, NAMESPACE, List.of(), sets);
+    }
+
+    /** "helm.sh/hook:" only: the hook-weight and hook-delete-policy keys stay as they are. */
+    private static final String HOOK_KEY = "helm.sh/hook:";
+    private static final String UNHOOKED_KEY = "test.invalid/hook:";
+
+    /** A file in a templates/ folder of the chart or of one of its subcharts, at any depth. */
+    private static boolean isTemplate(Path relative, Path p) {
+        if (!Files.isRegularFile(p)) {
+            return false;
+        }
+        for (Path part : relative) {
+            if (part.toString().equals("templates")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static Path resource(String name) {
         return Path.of("src/test/resources/io/ehe/chart", name).toAbsolutePath();
     }
@@ -90,7 +149,7 @@ final class Chart {
         }
     }
 
-    private static void copyTree(Path from, Path to) throws IOException {
+    static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> paths = Files.walk(from)) {
             for (Path p : paths.sorted(Comparator.naturalOrder()).toList()) {
                 Path dest = to.resolve(from.relativize(p).toString());

@@ -28,7 +28,8 @@ class ChartCliDriftTest {
 
     /** Value sets that between them render every flag the chart can pass. */
     static Stream<String> renderings() {
-        return Stream.of("defaults", "hook=false", "custom-values.yaml", "sharded", "every backfill option", "hook Job (default values)");
+        return Stream.of("defaults", "hook=false", "custom-values.yaml", "sharded", "every backfill option", "hook Job (default values)",
+                "hook Job, pending-table design", "as an app's dependency, hooks included");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -40,6 +41,9 @@ class ChartCliDriftTest {
         for (Map<String, Object> doc : r.docs()) {
             if (!List.of("Job", "CronJob").contains(doc.get("kind"))) {
                 continue;
+            }
+            if (!"events-has-embedding".equals(at(doc, "metadata", "labels", "app.kubernetes.io/name"))) {
+                continue; // an app's own Job, beside this chart as its dependency: not our CLI
             }
             for (Map<String, Object> c : containers(doc)) {
                 assertThat(c.get("command")).as("the image's ENTRYPOINT is the CLI").isNull();
@@ -83,6 +87,9 @@ class ChartCliDriftTest {
             case "hook Job (default values)" -> Chart.template(
                     Chart.copyWithEdit(tmp.resolve("chart"), "migrate-job.yaml", t -> t.replace("helm.sh/hook:", "test.invalid/hook:")),
                     List.of());
+            case "hook Job, pending-table design" -> Chart.templateWithHooks(tmp.resolve("rendered"), "design", "pending-table");
+            case "as an app's dependency, hooks included" -> Chart.templateWithHooks(AppChartDependencyTest.unpacked(tmp),
+                    tmp.resolve("rendered"), AppChartDependencyTest.RELEASE, AppChartDependencyTest.NAMESPACE, List.of());
             default -> throw new IllegalArgumentException(rendering);
         };
     }

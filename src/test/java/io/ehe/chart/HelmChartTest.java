@@ -106,6 +106,7 @@ class HelmChartTest {
         assertThat(env(c, "DATABASE_URL")).isEqualTo(Map.of("valueFrom",
                 Map.of("secretKeyRef", Map.of("name", "events-db-app", "key", "uri"))));
         assertThat(at(env(c, "LOG_FORMAT"), "value")).isEqualTo("json");
+        assertThat(at(env(c, "EHE_DESIGN"), "value")).isEqualTo("column");
     }
 
     @Test
@@ -114,9 +115,31 @@ class HelmChartTest {
         String same = name(Chart.template("migrations.hook", "false").ofKind("Job").get(0));
         String otherTag = name(Chart.template("migrations.hook", "false", "image.tag", "0.2.0").ofKind("Job").get(0));
         String otherArgs = name(Chart.template("migrations.hook", "false", "migrations.lockTimeout", "3s").ofKind("Job").get(0));
+        // The design is env, not an argument, and a Job's pod template is immutable: it names the Job too.
+        String otherDesign = name(Chart.template("migrations.hook", "false", "design", "pending-table").ofKind("Job").get(0));
         assertThat(same).isEqualTo(a);
         assertThat(otherTag).isNotEqualTo(a);
         assertThat(otherArgs).isNotEqualTo(a).isNotEqualTo(otherTag);
+        assertThat(otherDesign).isNotEqualTo(a).isNotEqualTo(otherTag).isNotEqualTo(otherArgs);
+    }
+
+    @ParameterizedTest(name = "design={0}")
+    @CsvSource({"column", "pending-table", "''"})
+    void theDesignReachesMigrateBackfillAndStatusAsEheDesign(String design, @TempDir Path tmp) {
+        String expected = design.isEmpty() ? "column" : design;
+        String[] sets = design.isEmpty() ? new String[0] : new String[] {"design", design};
+        Chart.Rendered r = Chart.templateWithHooks(tmp.resolve("chart"), sets);
+        Map<String, Object> hook = r.one("Job", "ehe-migrate");
+        assertThat(annotations(hook)).containsEntry(HOOK, "pre-install,pre-upgrade");
+        for (Map<String, Object> doc : List.of(hook, r.one("CronJob", "ehe-backfill"), r.one("CronJob", "ehe-status"))) {
+            Map<String, Object> c = containers(doc).get(0);
+            assertThat(env(c, "EHE_DESIGN")).as(name(doc)).isEqualTo(Map.of("value", expected));
+            // Env only: the CLI's --design option is not there yet (ChartCliDriftTest parses these args).
+            assertThat(args(c)).as(name(doc)).noneMatch(a -> a.startsWith("--design"));
+        }
+        Map<String, Object> plain = Chart.template(design.isEmpty() ? new String[] {"migrations.hook", "false"}
+                : new String[] {"migrations.hook", "false", "design", design}).ofKind("Job").get(0);
+        assertThat(env(containers(plain).get(0), "EHE_DESIGN")).isEqualTo(Map.of("value", expected));
     }
 
     @Test
@@ -279,6 +302,8 @@ class HelmChartTest {
                 .contains("kubectl -n prod logs -f job/ehe-backfill-1")
                 .contains("kubectl -n prod create job ehe-status-1 --from=cronjob/ehe-status")
                 .contains("kubectl -n prod wait --for=condition=complete job/ehe-status-1");
+        assertThat(notes).contains("Design: column (EHE_DESIGN");
+        assertThat(Chart.installNotes(List.of(), "design", "pending-table")).contains("Design: pending-table (EHE_DESIGN");
         String sharded = Chart.installNotes(List.of(), "backfill.shards", "3");
         assertThat(sharded).contains("kubectl -n prod logs -f -l job-name=ehe-backfill-1 --prefix --max-log-requests 3");
     }
@@ -319,6 +344,10 @@ class HelmChartTest {
             bad digest                     | image: {digest: 'latest'}
             hook as a string               | migrations: {hook: 'no'}
             credentials in extraEnv        | extraEnv: [{name: PGPASSWORD, value: x}]
+            unknown design                 | design: foo
+            design in another case         | design: Column
+            design as a boolean            | design: true
+            design overridden in extraEnv  | extraEnv: [{name: EHE_DESIGN, value: column}]
             """)
     void valuesThatBreakTheSchemaAreRejected(String what, String yaml, @TempDir Path tmp) throws IOException {
         Path values = tmp.resolve("bad.yaml");
@@ -334,7 +363,7 @@ class HelmChartTest {
     @Test
     void goodValuesPassTheSchema(@TempDir Path tmp) throws IOException {
         Path values = tmp.resolve("good.yaml");
-        Files.writeString(values, "migrations: {lockTimeout: 250ms, indexLockTimeout: 1h}\nbackfill: {batchSize: 1, sleep: 1s, shards: 64}\n");
+        Files.writeString(values, "design: pending-table\nmigrations: {lockTimeout: 250ms, indexLockTimeout: 1h}\nbackfill: {batchSize: 1, sleep: 1s, shards: 64}\n");
         assertThat(Chart.template(values).ofKind("CronJob")).hasSize(2);
     }
 
