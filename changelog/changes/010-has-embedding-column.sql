@@ -17,4 +17,5 @@ SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_time
 ALTER TABLE public.events ADD COLUMN has_embedding boolean;
 ALTER TABLE public.events ALTER COLUMN has_embedding SET DEFAULT false;
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
+--rollback -- squawk-ignore require-lock-timeout, require-statement-timeout, ban-drop-column -- lock_timeout set by set_config() above; catalog-only; removing the column is what this rollback is for
 --rollback ALTER TABLE public.events DROP COLUMN IF EXISTS has_embedding;

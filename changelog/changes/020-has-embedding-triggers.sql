@@ -123,6 +123,7 @@ CREATE TRIGGER trg_event_embeddings_has_embedding_trunc
     AFTER TRUNCATE ON public.event_embeddings
     FOR EACH STATEMENT EXECUTE FUNCTION public.ehe_has_embedding_after_truncate();
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
+--rollback -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout set by set_config() above; dropping triggers and functions is catalog-only
 --rollback DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_ins ON public.event_embeddings;
 --rollback DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_del ON public.event_embeddings;
 --rollback DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_upd ON public.event_embeddings;

@@ -42,4 +42,6 @@ CREATE TABLE public.events_has_embedding_backfill (
     CHECK (last_id >= range_start)
 );
 COMMENT ON TABLE public.events_has_embedding_backfill IS 'events-has-embedding: backfill progress per shard; range is (range_start, range_end], range_end NULL = unbounded';
+--rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
+--rollback -- squawk-ignore require-lock-timeout, require-statement-timeout, ban-drop-table -- lock_timeout set by set_config() above; catalog-only; the table is this module's own and only the backfill uses it
 --rollback DROP TABLE IF EXISTS public.events_has_embedding_backfill;

@@ -23,5 +23,6 @@ DROP INDEX CONCURRENTLY IF EXISTS public.idx_events_pending_embedding;
 CREATE INDEX CONCURRENTLY idx_events_pending_embedding ON public.events (organization_id, id) WHERE NOT has_embedding AND payload_text IS NOT NULL AND payload_text <> '';
 RESET lock_timeout;
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.index_lock_timeout', true), ''), '10min'), false);
+--rollback -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout set by set_config() above; CONCURRENTLY blocks no reads or writes
 --rollback DROP INDEX CONCURRENTLY IF EXISTS public.idx_events_pending_embedding;
 --rollback RESET lock_timeout;

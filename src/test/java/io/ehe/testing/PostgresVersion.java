@@ -13,6 +13,9 @@ public final class PostgresVersion {
     /** The major used when none is asked for: the image tag for Testcontainers, and the embedded binaries on the class path. */
     static final int DEFAULT_MAJOR = 17;
 
+    /** The oldest major the changelog supports (pom.xml: postgres.oldest). */
+    static final int OLDEST_SUPPORTED = 14;
+
     private PostgresVersion() {
     }
 
