@@ -6,7 +6,8 @@ JAR := target/events-has-embedding.jar
 
 help:
 	@echo "make demo           run the whole rollout on an embedded PostgreSQL (no Docker needed); DESIGN=pending-table for the second design"
-	@echo "make test           every test on a real PostgreSQL (PG_TEST_URL, else Testcontainers, else embedded)"
+	@echo "make test           every test on a real PostgreSQL 17 (PG_TEST_URL, else Testcontainers, else embedded),"
+	@echo "                     the server-facing ones again on 14 (PG_TEST_VERSION), and squawk over the changelog"
 	@echo "make rollback-test  apply, roll back every changeSet, apply again; compare catalogs and rows"
 	@echo "make build          the runnable jar at $(JAR)"
 	@echo "make bench          production-scale benchmarks, writes BENCHMARKS.md"

@@ -9,14 +9,16 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The one PostgreSQL server of a test JVM, chosen once:
- * 1. PG_TEST_URL when set (any reachable server; a database is created per test class on it);
- * 2. else Testcontainers' PostgreSQL when a Docker engine answers;
- * 3. else an embedded PostgreSQL 17 (zonky), which also runs as root.
+ * 1. PG_TEST_URL when set (any reachable server, of whatever version it is; a database is created per test class on it);
+ * 2. else Testcontainers' PostgreSQL when a Docker engine answers: image postgres:PG_TEST_VERSION (default 17);
+ * 3. else an embedded PostgreSQL (zonky), which also runs as root: the binaries on the class path (17), or
+ *    those of PG_TEST_VERSION from the jars the build copies aside (see {@link ZonkyBinaries}).
  */
 public final class PostgresServer {
 
@@ -38,7 +40,7 @@ public final class PostgresServer {
     public static synchronized PostgresServer get() {
         if (instance == null) {
             instance = start();
-            System.err.println("[test fixture] PostgreSQL from " + instance.kind + ": " + instance.adminUrl);
+            System.err.println("[test fixture] PostgreSQL " + instance.serverVersion() + " from " + instance.kind + ": " + instance.adminUrl);
         }
         return instance;
     }
@@ -50,15 +52,18 @@ public final class PostgresServer {
             return new PostgresServer(url.jdbcUrl(), url.user().orElse(System.getenv().getOrDefault("PGUSER", "postgres")),
                     url.password().orElse(System.getenv("PGPASSWORD")), "PG_TEST_URL");
         }
+        OptionalInt major = PostgresVersion.requested();
         if (dockerAnswers()) {
-            PostgreSQLContainer<?> container = new PostgreSQLContainer<>("postgres:17")
+            PostgreSQLContainer<?> container = new PostgreSQLContainer<>("postgres:" + major.orElse(PostgresVersion.DEFAULT_MAJOR))
                     .withCommand("postgres", "-c", "fsync=off", "-c", "max_connections=300");
             container.start();
             Runtime.getRuntime().addShutdownHook(new Thread(container::stop));
             return new PostgresServer(container.getJdbcUrl(), container.getUsername(), container.getPassword(), "Testcontainers");
         }
         try {
-            EmbeddedPostgres pg = EmbeddedPostgres.builder()
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+            major.ifPresent(m -> builder.setPgBinaryResolver(ZonkyBinaries.forMajor(m)));
+            EmbeddedPostgres pg = builder
                     .setServerConfig("fsync", "off")
                     .setServerConfig("synchronous_commit", "off")
                     .setServerConfig("full_page_writes", "off")
@@ -75,6 +80,15 @@ public final class PostgresServer {
             return new PostgresServer(pg.getJdbcUrl("postgres", "postgres"), "postgres", null, "embedded PostgreSQL (zonky)");
         } catch (Exception e) {
             throw new IllegalStateException("could not start an embedded PostgreSQL", e);
+        }
+    }
+
+    private String serverVersion() {
+        try (Connection c = admin(); Statement st = c.createStatement(); var rs = st.executeQuery("SHOW server_version")) {
+            rs.next();
+            return rs.getString(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not ask the test server for its version", e);
         }
     }
 

@@ -1,0 +1,42 @@
+package io.ehe.migration;
+
+import io.ehe.testing.Migrations;
+import io.ehe.testing.PostgresExtension;
+import io.ehe.testing.TestDatabase;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A changeSet that has run somewhere must never change: Liquibase checksums its whole body, comments
+ * included, and refuses to go on where the stored sum differs. These are the sums of the released
+ * changeSets; a failure here means an edit that every database which ran them would reject.
+ */
+@ExtendWith(PostgresExtension.class)
+class ReleasedChecksumsTest {
+
+    private static final Map<String, String> RELEASED = new LinkedHashMap<>();
+
+    static {
+        RELEASED.put("000-baseline-tables", "9:a89affc2c8012d2693de4790b0151812");
+        RELEASED.put("010-has-embedding-column", "9:250ee3ad17ab1dfa6f42fbcb8ed14bde");
+        RELEASED.put("020-has-embedding-triggers", "9:5e3a89c0b4658ee32ab2433c5004f9c2");
+        RELEASED.put("030-backfill-progress", "9:2986744f20e4fe05ab963b01c10809be");
+        RELEASED.put("040-pending-embedding-index", "9:6e21bf23b8acd9d3550a31ee777044ea");
+        RELEASED.put("050-has-embedding-not-null", "9:110f1824064fd77191d1adcda9de7211");
+    }
+
+    @Test
+    void releasedChangeSetsKeepTheirChecksums(TestDatabase db) {
+        Migrations.migrate(db, true);
+        Map<String, String> applied = new LinkedHashMap<>();
+        for (String id : RELEASED.keySet()) {
+            applied.put(id, db.queryString("SELECT md5sum FROM databasechangelog WHERE id = '" + id + "'"));
+        }
+        assertThat(applied).isEqualTo(RELEASED);
+    }
+}
