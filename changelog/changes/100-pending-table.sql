@@ -27,6 +27,7 @@ CREATE TABLE public.event_embedding_pending (
     autovacuum_analyze_threshold = 1000,
     autovacuum_vacuum_cost_delay = 0
 );
+-- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout comes from set_config() above (squawk does not read it); the table was created empty in this transaction, so the build is instant
 CREATE INDEX event_embedding_pending_org_idx ON public.event_embedding_pending (organization_id, event_id);
 COMMENT ON TABLE public.event_embedding_pending IS 'events-has-embedding: events with a non-empty payload_text and no event_embeddings row (exact at every commit; kept by triggers)';
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);

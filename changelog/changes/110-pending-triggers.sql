@@ -44,6 +44,7 @@
 -- rolls one back, which keeps the table exact. Inserting in event-id order avoids it.
 SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 
+-- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout comes from set_config() above (squawk does not read it); functions and triggers are catalog-only, their only wait is the lock
 CREATE OR REPLACE FUNCTION public.ehe_pending_after_event_insert() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN

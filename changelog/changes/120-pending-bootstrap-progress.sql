@@ -6,11 +6,13 @@
 --comment: The bootstrap's keyset cursor, one row per shard of a plan; the same shape and rules as the column design's progress table (030), so both walks share one progress store.
 -- Its own table, not 030's: a database moving from one design to the other holds both, and the
 -- column backfill being done says nothing about the bootstrap. rows_true counts events the
--- bootstrap found pending (rows it inserted or that a trigger had inserted first), rows_false the
--- events it found already embedded or without text.
+-- bootstrap added to the pending table, rows_false the events it walked that needed no row.
+SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 CREATE TABLE public.event_embedding_pending_bootstrap (
     shard        text        PRIMARY KEY,
+    -- squawk-ignore prefer-bigint-over-int -- at most 256 shards (Shard.MAX_SHARDS), the same shape as 030
     shard_index  integer,
+    -- squawk-ignore prefer-bigint-over-int -- as above
     shard_count  integer     CHECK (shard_count > 0),
     range_start  bigint      NOT NULL,
     range_end    bigint,
@@ -29,5 +31,7 @@ CREATE TABLE public.event_embedding_pending_bootstrap (
     CHECK (range_end IS NULL OR range_end >= range_start),
     CHECK (last_id >= range_start)
 );
+-- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout comes from set_config() above; a comment on the table created in this transaction is catalog-only
 COMMENT ON TABLE public.event_embedding_pending_bootstrap IS 'events-has-embedding: pending-table bootstrap progress per shard; range is (range_start, range_end], range_end NULL = unbounded';
+--rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 --rollback DROP TABLE IF EXISTS public.event_embedding_pending_bootstrap;
