@@ -31,4 +31,5 @@ CREATE TABLE public.event_embedding_pending (
 CREATE INDEX event_embedding_pending_org_idx ON public.event_embedding_pending (organization_id, event_id);
 COMMENT ON TABLE public.event_embedding_pending IS 'events-has-embedding: events with a non-empty payload_text and no event_embeddings row (exact at every commit; kept by triggers)';
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
+--rollback -- squawk-ignore require-lock-timeout, require-statement-timeout, ban-drop-table -- lock_timeout set by set_config() above; catalog-only; the table is this module's own and only the scheduler reads it (switch the app back first)
 --rollback DROP TABLE IF EXISTS public.event_embedding_pending;

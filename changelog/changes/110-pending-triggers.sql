@@ -196,6 +196,7 @@ CREATE TRIGGER trg_event_embeddings_pending_trunc
     AFTER TRUNCATE ON public.event_embeddings
     FOR EACH STATEMENT EXECUTE FUNCTION public.ehe_pending_after_embedding_truncate();
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
+--rollback -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout set by set_config() above; dropping triggers and functions is catalog-only
 --rollback DROP TRIGGER IF EXISTS trg_events_pending_ins ON public.events;
 --rollback DROP TRIGGER IF EXISTS trg_events_pending_upd ON public.events;
 --rollback DROP TRIGGER IF EXISTS trg_events_pending_del ON public.events;

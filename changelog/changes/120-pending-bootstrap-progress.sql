@@ -34,4 +34,5 @@ CREATE TABLE public.event_embedding_pending_bootstrap (
 -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout comes from set_config() above; a comment on the table created in this transaction is catalog-only
 COMMENT ON TABLE public.event_embedding_pending_bootstrap IS 'events-has-embedding: pending-table bootstrap progress per shard; range is (range_start, range_end], range_end NULL = unbounded';
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
+--rollback -- squawk-ignore require-lock-timeout, require-statement-timeout, ban-drop-table -- lock_timeout set by set_config() above; catalog-only; the table is this module's own and only the bootstrap uses it
 --rollback DROP TABLE IF EXISTS public.event_embedding_pending_bootstrap;

@@ -113,8 +113,8 @@ public final class Backfill {
                 return summary(BackfillSummary.Status.STOPPED, started, counters, retrier, 0, 0, sizer, false, false);
             }
             if (progress.done()) {
-                LOG.info("backfill {}: already complete (rows set true {}, false {} over {} batches); nothing to do",
-                        shard, progress.rowsTrue(), progress.rowsFalse(), progress.batches());
+                LOG.info("backfill {}: already complete ({} over {} batches); nothing to do", shard,
+                        String.format(step.countsFormat(), progress.rowsTrue(), progress.rowsFalse()), progress.batches());
                 boolean all = retrier.run("reading the plan", c -> allDone(c, step.progressTable(), shard));
                 boolean migrated = all && migrateIfAsked();
                 return summary(BackfillSummary.Status.ALREADY_COMPLETE, started, counters, retrier, 0, 0, sizer, all, migrated);
@@ -122,7 +122,7 @@ public final class Backfill {
             LOG.info("backfill {}: ids ({}, {}], resuming after id {}{}", shard, ShardProgress.bound(progress.rangeStart()),
                     ShardProgress.bound(progress.rangeEnd()), ShardProgress.bound(progress.lastId()), progress.walked() ? " (walk finished; sweeping)" : "");
             TableEstimate estimate = retrier.run("estimating", TableEstimate::read);
-            ProgressReporter reporter = new ProgressReporter(progress, estimate, settings.progressInterval(), listener);
+            ProgressReporter reporter = new ProgressReporter(progress, estimate, settings.progressInterval(), listener, step.countsFormat());
             if (!progress.walked()) {
                 Optional<BackfillSummary.Status> stopped = walk(progress, retrier, sizer, counters, reporter, started);
                 if (stopped.isPresent()) {

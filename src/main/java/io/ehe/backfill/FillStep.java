@@ -14,6 +14,14 @@ import java.util.Optional;
  */
 public interface FillStep {
 
+    /** How the column backfill's progress lines word rows_true and rows_false. */
+    String COLUMN_COUNTS = "%,d set true, %,d set false";
+
+    /** A format with two %,d for rows_true and rows_false in progress lines (the JSON field names stay). */
+    default String countsFormat() {
+        return COLUMN_COUNTS;
+    }
+
     Design design();
 
     /** Where this step's cursor lives (a table of the progress-table shape). */

@@ -20,10 +20,12 @@ final class ProgressReporter {
     private final double rowsPerId;
     private final long effectiveEnd;
     private final long floor;
+    private final String counts;
     private final long startedNanos = System.nanoTime();
     private long lastReportNanos = System.nanoTime();
 
-    ProgressReporter(ShardProgress progress, TableEstimate estimate, Duration interval, BackfillListener listener) {
+    ProgressReporter(ShardProgress progress, TableEstimate estimate, Duration interval, BackfillListener listener, String counts) {
+        this.counts = counts;
         this.shard = progress.shard();
         this.interval = interval;
         this.listener = listener;
@@ -45,7 +47,7 @@ final class ProgressReporter {
         long left = cursor >= effectiveEnd ? 0 : (long) Math.ceil(rowsPerId * ((double) effectiveEnd - Math.max(cursor, floor)));
         Duration eta = rate > 0 ? Duration.ofMillis((long) (left / rate * 1000)) : null;
         ProgressSnapshot snapshot = new ProgressSnapshot(shard, walked, setTrue, setFalse, left, rate, eta, batchSize);
-        LogLine.info(LOG, snapshot.line(), snapshot.fields());
+        LogLine.info(LOG, snapshot.line(counts), snapshot.fields());
         listener.onProgress(snapshot);
         return snapshot;
     }

@@ -15,7 +15,12 @@ public record ProgressSnapshot(Shard shard, long rowsWalked, long rowsTrue, long
                                double rowsPerSecond, Duration eta, int batchSize) {
 
     public String line() {
-        return String.format("backfill %s: %,d rows walked (%,d set true, %,d set false), ~%,d left, %,.0f rows/s, ETA %s, batch %,d",
+        return line(FillStep.COLUMN_COUNTS);
+    }
+
+    /** {@code counts} words rows_true and rows_false for the design ({@link FillStep#countsFormat()}). */
+    public String line(String counts) {
+        return String.format("backfill %s: %,d rows walked (" + counts + "), ~%,d left, %,.0f rows/s, ETA %s, batch %,d",
                 shard, rowsWalked, rowsTrue, rowsFalse, rowsLeftEstimate, rowsPerSecond,
                 eta == null ? "unknown" : PgDuration.human(eta), batchSize);
     }

@@ -90,6 +90,11 @@ final class BootstrapStep implements FillStep {
     }
 
     @Override
+    public String countsFormat() {
+        return "%,d added to the pending table, %,d needed no row";
+    }
+
+    @Override
     public String progressTable() {
         return PROGRESS_TABLE;
     }

@@ -172,6 +172,21 @@ class BootstrapTest {
     }
 
     @Test
+    void sigtermStopsAfterTheBatchInFlightWithExitSevenAndProgressLinesSayWhatItAdded() throws Exception {
+        BackfillProcess p = BackfillProcess.start(db, "--batch-size", "200", "--sleep", "40ms", "--progress-interval", "1s");
+        p.awaitCondition(() -> db.queryLong("SELECT coalesce(max(batches), 0) FROM " + PROGRESS) >= 30, 60);
+        p.process().destroy(); // SIGTERM
+        assertThat(p.waitFor(30)).as(p.stderr()).isEqualTo(7);
+        assertThat(p.summaryText("status")).isEqualTo("stopped");
+        assertThat(p.summary("batches")).isEqualTo(db.queryLong("SELECT batches FROM " + PROGRESS));
+        assertThat(p.stderr()).contains("added to the pending table").doesNotContain("set true");
+        assertThat(PendingInvariant.missing(db)).isPositive();
+        p.cleanup();
+        assertThat(cli("backfill")).isEqualTo(0);
+        assertExact(db);
+    }
+
+    @Test
     void driftIsFoundAndRepairedByVerify() {
         assertThat(cli("backfill")).isEqualTo(0);
         long embedded = db.queryLong("SELECT min(event_id) FROM event_embeddings");
