@@ -5,7 +5,6 @@ import io.ehe.design.Design;
 import io.ehe.migration.ChangeSetState;
 import io.ehe.migration.ChangelogRunner;
 import io.ehe.migration.MigrationSettings;
-import io.ehe.migration.WrongDatabaseException;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -48,14 +47,7 @@ public final class StatusReader {
     }
 
     public Status read(boolean exact) throws Exception {
-        try (Connection c = connections.open()) {
-            try (Statement st = c.createStatement()) {
-                st.execute("SET default_transaction_read_only = on");
-            }
-            if (!ChangelogRunner.upstreamTablesExist(c)) {
-                throw new WrongDatabaseException("tables public.events and public.event_embeddings not found in "
-                        + connections.url().jdbcUrl() + ": wrong database?");
-            }
+        try (Connection c = StatusSession.open(connections)) {
             Status.Column column = column(c);
             Status.Backfill backfill = backfill(c, column, exact);
             List<Status.ChangeSetLine> changeSets = changeSets(c, backfill);

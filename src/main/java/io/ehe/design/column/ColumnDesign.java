@@ -12,6 +12,7 @@ import io.ehe.design.Design;
 import io.ehe.design.DesignCheck;
 import io.ehe.design.DesignOperations;
 import io.ehe.design.DesignStatus;
+import io.ehe.design.RenderedStatus;
 import io.ehe.status.Status;
 import io.ehe.status.StatusReader;
 import io.ehe.status.StatusRenderer;
@@ -49,21 +50,6 @@ public final class ColumnDesign implements DesignOperations {
     @Override
     public DesignStatus status(ConnectionFactory connections, boolean exact) throws Exception {
         Status s = new StatusReader(connections).read(exact);
-        return new DesignStatus() {
-            @Override
-            public boolean ready() {
-                return s.ready();
-            }
-
-            @Override
-            public String text() {
-                return StatusRenderer.text(s);
-            }
-
-            @Override
-            public String json() {
-                return StatusRenderer.json(s);
-            }
-        };
+        return new RenderedStatus(s.ready(), StatusRenderer.text(s), StatusRenderer.json(s));
     }
 }

@@ -5,8 +5,8 @@ import io.ehe.design.Design;
 import io.ehe.migration.ChangeSetState;
 import io.ehe.migration.ChangelogRunner;
 import io.ehe.migration.MigrationSettings;
-import io.ehe.migration.WrongDatabaseException;
 import io.ehe.status.Status;
+import io.ehe.status.StatusSession;
 import io.ehe.status.TriggerCatalog;
 
 import java.sql.Connection;
@@ -28,14 +28,7 @@ final class PendingStatusReader {
 
     PendingStatus read() throws Exception {
         List<Status.ChangeSetLine> changeSets = changeSets();
-        try (Connection c = connections.open()) {
-            try (Statement st = c.createStatement()) {
-                st.execute("SET default_transaction_read_only = on");
-            }
-            if (!ChangelogRunner.upstreamTablesExist(c)) {
-                throw new WrongDatabaseException("tables public.events and public.event_embeddings not found in "
-                        + connections.url().jdbcUrl() + ": wrong database?");
-            }
+        try (Connection c = StatusSession.open(connections)) {
             PendingStatus.Table table = table(c);
             List<Status.TriggerLine> triggers = TriggerCatalog.read(c, PendingTableDesign.TRIGGERS);
             PendingStatus.Bootstrap bootstrap = bootstrap(c);

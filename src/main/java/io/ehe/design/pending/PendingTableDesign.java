@@ -10,6 +10,7 @@ import io.ehe.design.Design;
 import io.ehe.design.DesignCheck;
 import io.ehe.design.DesignOperations;
 import io.ehe.design.DesignStatus;
+import io.ehe.design.RenderedStatus;
 
 import java.time.Duration;
 import java.util.List;
@@ -58,21 +59,6 @@ public final class PendingTableDesign implements DesignOperations {
     @Override
     public DesignStatus status(ConnectionFactory connections, boolean exact) throws Exception {
         PendingStatus s = new PendingStatusReader(connections).read();
-        return new DesignStatus() {
-            @Override
-            public boolean ready() {
-                return s.ready();
-            }
-
-            @Override
-            public String text() {
-                return PendingStatusRenderer.text(s);
-            }
-
-            @Override
-            public String json() {
-                return PendingStatusRenderer.json(s);
-            }
-        };
+        return new RenderedStatus(s.ready(), PendingStatusRenderer.text(s), PendingStatusRenderer.json(s));
     }
 }
