@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The fields that JSON lines carry say what the text lines say (JsonLogsTest runs them for real). */
+/** The fields that JSON lines carry say what the text lines say (JsonLogsIT runs them for real). */
 class BackfillLogFieldsTest {
 
     @Test

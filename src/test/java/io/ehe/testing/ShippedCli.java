@@ -14,11 +14,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * The command line as it ships, in a separate JVM started the way the image starts it.
  *
- * <p>With {@code -Dehe.jar=target/events-has-embedding.jar} (after {@code mvn package}) it is
- * {@code java -jar} on that jar. Without it, it is what the jar is made of: target/classes and the
+ * <p>With {@code -Dehe.jar=target/events-has-embedding.jar} it is {@code java -jar} on that jar: in
+ * {@code mvn verify}, maven-failsafe runs the *IT classes after {@code package} with that property set.
+ * Without it (a test run by hand from an IDE), it is what the jar is made of: target/classes and the
  * libraries, on a class path without target/test-classes, so the shipped logback.xml is the one in
- * force, not the tests' logback-test.xml. That is the default because {@code mvn verify} runs the
- * tests before {@code package} builds the jar.
+ * force, not the tests' logback-test.xml.
  */
 public final class ShippedCli {
 

@@ -17,7 +17,7 @@ import java.time.OffsetDateTime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The encoder on hand-made events, in both formats (the shipped jar's output: JsonLogsTest). */
+/** The encoder on hand-made events, in both formats (the shipped jar's output: JsonLogsIT). */
 class MaskingEncoderTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -39,7 +39,7 @@ import static org.assertj.core.api.Assertions.fail;
  */
 @ExtendWith(PostgresExtension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class JsonLogsTest {
+class JsonLogsIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PASSWORD = "Zq9-json-logs-pw";
