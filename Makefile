@@ -8,7 +8,7 @@ help:
 	@echo "make demo           run the whole rollout on an embedded PostgreSQL (no Docker needed); DESIGN=pending-table for the second design"
 	@echo "make test           every test on a real PostgreSQL 17 (PG_TEST_URL, else Testcontainers, else embedded),"
 	@echo "                     the server-facing ones again on 14 (PG_TEST_VERSION), and squawk over the changelog"
-	@echo "make rollback-test  apply, roll back every changeSet, apply again; compare catalogs and rows"
+	@echo "make rollback-test  apply, roll back every changeSet, apply again, for both designs; compare catalogs and rows"
 	@echo "make build          the runnable jar at $(JAR)"
 	@echo "make bench          production-scale benchmarks, writes BENCHMARKS.md"
 	@echo "make image          container image (docker if an engine answers, else buildah)"
