@@ -24,9 +24,9 @@ final class DesignPlot {
     static void write(Path file, List<DesignQueryBench.ShapeResult> shapes) throws IOException {
         int groups = Question.values().length * shapes.size();
         int bars = Variant.values().length;
-        int left = 70, right = 20, top = 60, bottom = 110, barW = 18, gap = 26;
+        int left = 70, right = 20, top = 60, bottom = 80, barW = 18, gap = 26;
         int groupW = bars * barW + gap;
-        int w = left + right + groups * groupW, h = 460;
+        int w = left + right + groups * groupW, h = 430;
         double plotH = h - top - bottom;
         double lo = Math.log10(0.01), hi = Math.log10(10_000);
         StringBuilder svg = new StringBuilder();
