@@ -70,18 +70,18 @@ class JsonLogsTest {
     @Test
     @Order(1)
     void anErrorIsOneJsonLineWithItsExceptionClassMessageAndStack() throws Exception {
-        // Before migrate: the backfill finds no has_embedding column.
+        // Before migrate: the backfill finds neither design installed (exit 9 since the pending-table design).
         ShippedCli.Result r = run("backfill", "--url", url);
 
-        assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.WRONG_DESIGN);
         JsonNode error = single(jsonLines(r), "ERROR");
         assertThat(error.path("message").asText()).startsWith("error: ").contains("run 'migrate' first");
         assertThat(error.path("logger_name").asText()).isEqualTo("io.ehe.cli.Main");
-        assertThat(error.path("throwable_class").asText()).isEqualTo("java.lang.IllegalStateException");
+        assertThat(error.path("throwable_class").asText()).isEqualTo("io.ehe.design.DesignNotInstalledException");
         assertThat(error.path("throwable_message").asText()).contains("run 'migrate' first");
         assertThat(error.path("stack_trace").asText())
-                .startsWith("java.lang.IllegalStateException: events.has_embedding or the backfill progress table is missing")
-                .contains("\tat io.ehe.backfill.Backfill.");
+                .startsWith("io.ehe.design.DesignNotInstalledException: neither design is installed in this database")
+                .contains("\tat io.ehe.design.DesignChoice.");
     }
 
     @Test
