@@ -22,7 +22,7 @@ import java.util.Map;
  * The backfill strategies (narrow table): the single-UPDATE floor, this module's backfill and the seed's
  * NULL picker on identical copies.
  *
- * <p>Flags: --scale X (1.0 = 1.15M events), --rollout-repeats N (design rollouts, default 3),
+ * <p>Flags: --scale X (1.0 = 1.15M events), --rollout-repeats N (design rollouts, default 5),
  * --query-repeats N (rounds of the scheduler queries, 15), --write-rounds N (write-path rounds, 15),
  * --repeats N (backfill runs per strategy on the narrow table, 3), --writer-rate N (app writes per
  * second during rollouts and backfills, 50), --skip-designs, --skip-narrow; opt-in extras of earlier
@@ -43,7 +43,7 @@ public final class Bench {
         double scale = Double.parseDouble(opt.getOrDefault("scale", "1.0"));
         int repeats = Integer.parseInt(opt.getOrDefault("repeats", "3"));
         int bigRepeats = Integer.parseInt(opt.getOrDefault("big-repeats", "3"));
-        int rolloutRepeats = Integer.parseInt(opt.getOrDefault("rollout-repeats", "3"));
+        int rolloutRepeats = Integer.parseInt(opt.getOrDefault("rollout-repeats", "5"));
         int queryRepeats = Integer.parseInt(opt.getOrDefault("query-repeats", "15"));
         int writeRounds = Integer.parseInt(opt.getOrDefault("write-rounds", "15"));
         int writerRate = Integer.parseInt(opt.getOrDefault("writer-rate", "50"));

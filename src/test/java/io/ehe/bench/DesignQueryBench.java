@@ -24,7 +24,7 @@ final class DesignQueryBench {
     /** One shape's figures; ratios are anti-join time over the variant's, per round. */
     record ShapeResult(BacklogShape shape, Map<Question, Map<Variant, Stats>> times, Map<Question, Map<Variant, Paired>> speedup,
                        Map<Question, Map<Variant, String>> plans, Map<Question, Boolean> agree, long bigPending, long smallPending,
-                       double newestShare, int rounds) {
+                       double[] tenthShares, int rounds) {
 
         /** The variant's time; the rewrite's count is the anti-join's (see {@link SchedulerQueries}). */
         Stats time(Question q, Variant v) {
@@ -112,7 +112,7 @@ final class DesignQueryBench {
                 agree.put(q, same);
             }
             return new ShapeResult(shape, times, speedup, plans, agree, DesignTemplate.pendingOf(none, DesignTemplate.BIG_ORG),
-                    DesignTemplate.pendingOf(none, DesignTemplate.SMALL_ORG), BacklogShape.newestShare(none, maxId), repeats);
+                    DesignTemplate.pendingOf(none, DesignTemplate.SMALL_ORG), BacklogShape.tenthShares(none, maxId), repeats);
         } finally {
             for (Connection c : conns.values()) {
                 c.close();

@@ -118,9 +118,10 @@ final class DesignReport {
                         + "%,d pending events in each shape. Organizations are skewed: `%s` holds about 20%% of the events, `%s` 0.2%%, 40 others share the rest. "
                         + "The databases of a shape hold the same events and the same pending set (the benchmark checks that every variant returns the same rows).%n%n",
                 t.trigram() ? ", with trigram GIN" : ", no pg_trgm here so without the trigram GIN", t.shape(), t.pending(), DesignTemplate.BIG_ORG, DesignTemplate.SMALL_ORG));
-        md.append("| backlog | pending ids in the newest 10% of ids | pending events of the big / small organization |\n|---|---|---|\n");
+        md.append("| backlog | pending ids in the newest 10% of ids | in the oldest 10% | pending events of the big / small organization |\n|---|---|---|---|\n");
         for (DesignQueryBench.ShapeResult s : r.shapes()) {
-            md.append(String.format(Locale.ROOT, "| %s | %.1f%% | %,d / %,d |%n", s.shape().label, 100 * s.newestShare(), s.bigPending(), s.smallPending()));
+            md.append(String.format(Locale.ROOT, "| %s | %.1f%% | %.1f%% | %,d / %,d |%n", s.shape().label, 100 * s.tenthShares()[0], 100 * s.tenthShares()[1],
+                    s.bigPending(), s.smallPending()));
         }
         md.append('\n');
 
