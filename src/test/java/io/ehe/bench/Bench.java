@@ -59,7 +59,7 @@ public final class Bench {
 
         BenchReport report = new BenchReport(scale, events, String.join(" ", args));
         try (BenchServer server = BenchServer.start()) {
-            report.server = server.description + ", PostgreSQL " + server.version();
+            report.server = server.description + ", PostgreSQL " + server.version() + "; " + server.durability();
             say("server: " + report.server);
 
             if (designs) {

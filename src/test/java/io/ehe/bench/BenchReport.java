@@ -66,7 +66,7 @@ final class BenchReport {
         md.append("## Machine\n\n");
         md.append("| | |\n|---|---|\n");
         md.append("| machine | ").append(machine()).append(" |\n");
-        md.append("| server | ").append(server).append(", shared_buffers 2GB, fsync and synchronous_commit on |\n");
+        md.append("| server | ").append(server).append(" (shared_buffers in 8 kB pages) |\n");
         if (narrowShape != null) {
             md.append("| narrow table (backfill strategies) | ").append(narrowShape).append(" |\n");
         }
