@@ -84,8 +84,10 @@ final class DesignBench {
      * where it exists. First waits (up to a minute) until no other session of that database holds a
      * snapshot (an autoanalyze started by the backlog move holds one), because VACUUM cannot mark a
      * page all-visible while a snapshot might not see its rows, and the index-only scans compared here
-     * should not depend on when autovacuum happened to run. (It did not remove every heap fetch: the
-     * pending table's pages filled by a backlog move stayed not all-visible; docs/benchmark-notes.md.)
+     * should not depend on when autovacuum happened to run. VACUUM also needs the rows' commit hint
+     * bits, which a server with synchronous_commit=off may not set until the WAL writer has flushed the
+     * commit: that, not a snapshot, left the pending table's new pages without the all-visible bit in a
+     * run on such a server (docs/benchmark-notes.md); {@link BenchServer} now commits synchronously.
      */
     private static void vacuum(List<TestDatabase> dbs) throws InterruptedException {
         for (TestDatabase db : dbs) {
