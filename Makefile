@@ -10,7 +10,7 @@ help:
 	@echo "                     the server-facing ones again on 14 (PG_TEST_VERSION), and squawk over the changelog"
 	@echo "make rollback-test  apply, roll back every changeSet, apply again, for both designs; compare catalogs and rows"
 	@echo "make build          the runnable jar at $(JAR)"
-	@echo "make bench          production-scale benchmarks, writes BENCHMARKS.md"
+	@echo "make bench          production-scale benchmarks: the three designs side by side and the backfill strategies; writes BENCHMARKS.md"
 	@echo "make image          container image (docker if an engine answers, else buildah)"
 	@echo "make image-check    build the image from a local Debian base and run it against a loopback PostgreSQL"
 
@@ -41,8 +41,9 @@ image-check: build
 clean:
 	$(MVN) -q clean
 
-# Production-scale benchmarks (not part of `make test`): writes BENCHMARKS.md and docs/backfill-progress.svg.
-# Quick look: make bench BENCH_ARGS='--scale 0.1 --repeats 1'
+# Production-scale benchmarks (not part of `make test`): writes BENCHMARKS.md, docs/design-queries.svg and
+# docs/backfill-progress.svg. Full run about half an hour on 2 cores. Quick variant (under 5 minutes):
+# make bench BENCH_ARGS='--scale 0.1 --repeats 1 --rollout-repeats 1 --query-repeats 5 --write-rounds 5'
 BENCH_ARGS ?=
 bench:
 	$(MVN) -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.ehe.bench.Bench -Dexec.args="$(BENCH_ARGS)" -Dexec.cleanupDaemonThreads=false

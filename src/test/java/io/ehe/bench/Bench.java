@@ -17,12 +17,23 @@ import java.util.Map;
 /**
  * make bench: every figure of BENCHMARKS.md, measured side by side in one run on one server.
  *
- * Flags: --scale X (1.0 = 1.15M events), --repeats N (backfill runs per strategy, narrow 1x), --big-repeats N
- * (the same at production weight and at 3x), --query-repeats N,
- * --writer-rate N (app writes per second during backfills), --skip-production, --skip-3x,
- * --out FILE (BENCHMARKS.md), --plot FILE (docs/backfill-progress.svg).
+ * <p>Two parts. The designs (production weight; {@link DesignBench}): no schema change, the column design
+ * and the pending-table design, their rollouts, write paths and scheduler queries on two backlog shapes.
+ * The backfill strategies (narrow table): the single-UPDATE floor, this module's backfill and the seed's
+ * NULL picker on identical copies.
+ *
+ * <p>Flags: --scale X (1.0 = 1.15M events), --rollout-repeats N (design rollouts, default 5),
+ * --query-repeats N (rounds of the scheduler queries, 15), --write-rounds N (write-path rounds, 15),
+ * --repeats N (backfill runs per strategy on the narrow table, 3), --writer-rate N (app writes per
+ * second during rollouts and backfills, 50), --skip-designs, --skip-narrow; opt-in extras of earlier
+ * runs: --with-production-strategies and --with-3x (the strategy comparison at production weight and
+ * on a 3x narrow table; --big-repeats N, 3); --out FILE (BENCHMARKS.md), --plot FILE
+ * (docs/backfill-progress.svg), --design-plot FILE (docs/design-queries.svg).
  */
 public final class Bench {
+
+    /** The documented quick variant (under 5 minutes on 2 cores): every part, small table, one repeat. */
+    static final String QUICK = "--scale 0.1 --repeats 1 --rollout-repeats 1 --query-repeats 5 --write-rounds 5";
 
     private Bench() {
     }
@@ -32,41 +43,40 @@ public final class Bench {
         double scale = Double.parseDouble(opt.getOrDefault("scale", "1.0"));
         int repeats = Integer.parseInt(opt.getOrDefault("repeats", "3"));
         int bigRepeats = Integer.parseInt(opt.getOrDefault("big-repeats", "3"));
+        int rolloutRepeats = Integer.parseInt(opt.getOrDefault("rollout-repeats", "5"));
         int queryRepeats = Integer.parseInt(opt.getOrDefault("query-repeats", "15"));
+        int writeRounds = Integer.parseInt(opt.getOrDefault("write-rounds", "15"));
         int writerRate = Integer.parseInt(opt.getOrDefault("writer-rate", "50"));
-        boolean production = !opt.containsKey("skip-production");
-        boolean triple = !opt.containsKey("skip-3x");
+        boolean narrowStrategies = !opt.containsKey("skip-narrow");
+        boolean designs = !opt.containsKey("skip-designs");
+        boolean production = opt.containsKey("with-production-strategies");
+        boolean triple = opt.containsKey("with-3x");
         Path out = Path.of(opt.getOrDefault("out", "BENCHMARKS.md"));
         Path plot = Path.of(opt.getOrDefault("plot", "docs/backfill-progress.svg"));
+        Path designPlot = Path.of(opt.getOrDefault("design-plot", "docs/design-queries.svg"));
         int events = (int) Math.round(1_150_000 * scale);
         long started = System.nanoTime();
 
-        BenchReport report = new BenchReport(scale, events);
+        BenchReport report = new BenchReport(scale, events, String.join(" ", args));
         try (BenchServer server = BenchServer.start()) {
-            report.server = server.description + ", PostgreSQL " + server.version();
+            report.server = server.description + ", PostgreSQL " + server.version() + "; " + server.durability();
             say("server: " + report.server);
 
-            say("loading the narrow table: " + events + " events");
-            BenchSchema.Built narrow = BenchSchema.NARROW.build(server, "bench_narrow", events);
-            report.narrow = narrow;
-            report.narrowShape = shape(narrow.db());
-            say("  " + report.narrowShape);
+            if (designs) {
+                report.designs = DesignBench.run(server, events, rolloutRepeats, queryRepeats, writeRounds, writerRate);
+            }
 
             List<BackfillStrategy> strategies = List.of(new BackfillStrategy.SingleUpdate(), ModuleBackfill.defaults(),
                     new BackfillStrategy.SeedPicker());
-            TestDatabase keep = runAll(server, "narrow 1x", "bench_narrow", "bench_done", strategies, repeats, writerRate, report.narrowRuns);
-
-            say("deferred changeSets (CREATE INDEX CONCURRENTLY + NOT NULL) with the app writing");
-            report.index = IndexBuildBench.run(keep, writerRate * 4, repeats);
-            say("  " + Stats.ms(report.index.migrateMillis().median()) + ", " + report.index.writesDuring() + " writes during it (median)");
-            say("scheduler query, old vs new");
-            report.queries = QueryBench.run(keep, queryRepeats);
-            say(String.format("  at the server: all orgs %.0fx, one org %.0fx", report.queries.all().serverRatio(), report.queries.one().serverRatio()));
-            say("trigger cost, narrow table");
-            report.triggersNarrow = TriggerCostBench.run(keep, 20);
-            say(triggerLine(report.triggersNarrow));
-            server.drop("bench_done");
-            server.drop("bench_narrow");
+            if (narrowStrategies) {
+                say("loading the narrow table: " + events + " events");
+                BenchSchema.Built narrow = BenchSchema.NARROW.build(server, "bench_narrow", events);
+                report.narrow = narrow;
+                report.narrowShape = shape(narrow.db());
+                say("  " + report.narrowShape);
+                server.drop(runAll(server, "narrow 1x", "bench_narrow", "bench_done", strategies, repeats, writerRate, report.narrowRuns).name());
+                server.drop("bench_narrow");
+            }
 
             if (production) {
                 say("loading the production-weight table: " + events + " events");
@@ -74,13 +84,8 @@ public final class Bench {
                 report.production = heavy;
                 report.productionShape = shape(heavy.db());
                 say("  " + report.productionShape);
-                TestDatabase heavyDone = runAll(server, "production weight 1x", "bench_heavy", "bench_heavy_done", strategies, bigRepeats, writerRate,
-                        report.productionRuns);
-                new io.ehe.migration.ChangelogRunner(heavyDone.connections(), io.ehe.testing.Migrations.settings(false)).update(null, null);
-                say("trigger cost, production weight");
-                report.triggersProduction = TriggerCostBench.run(heavyDone, 20);
-                say(triggerLine(report.triggersProduction));
-                server.drop("bench_heavy_done");
+                server.drop(runAll(server, "production weight 1x", "bench_heavy", "bench_heavy_done", strategies, bigRepeats, writerRate,
+                        report.productionRuns).name());
                 server.drop("bench_heavy");
             }
 
@@ -93,11 +98,16 @@ public final class Bench {
             }
         }
         report.totalMinutes = (System.nanoTime() - started) / 60e9;
-        List<BackfillRun> firstRuns = new ArrayList<>();
-        report.narrowRuns.values().forEach(l -> firstRuns.add(l.get(0)));
-        ProgressPlot.write(plot, String.format("Backfill progress, %,d events (narrow table)", events), firstRuns);
-        Files.writeString(out, report.markdown(plot));
-        say("wrote " + out + " and " + plot);
+        if (!report.narrowRuns.isEmpty()) {
+            List<BackfillRun> firstRuns = new ArrayList<>();
+            report.narrowRuns.values().forEach(l -> firstRuns.add(l.get(0)));
+            ProgressPlot.write(plot, String.format("Backfill progress, %,d events (narrow table)", events), firstRuns);
+        }
+        if (report.designs != null) {
+            DesignPlot.write(designPlot, report.designs.shapes());
+        }
+        Files.writeString(out, report.markdown(plot, designPlot));
+        say("wrote " + out + ", " + plot + " and " + designPlot);
     }
 
     /**
@@ -170,11 +180,6 @@ public final class Bench {
         }
     }
 
-    private static String triggerLine(TriggerCostBench.Result r) {
-        return String.format("  none %s, per-row %s, module %s, bare UPDATE %s", Stats.ms(r.none().median()), Stats.ms(r.perRow().median()),
-                Stats.ms(r.module().median()), Stats.ms(r.bareUpdate().median()));
-    }
-
     private static String shape(TestDatabase db) {
         return String.format("%,d events, %,d embedding rows, %,d pending with text, %,d NULL text, %,d empty text; %s",
                 db.queryLong("SELECT count(*) FROM events"),
@@ -195,7 +200,7 @@ public final class Bench {
             String key = a.substring(2);
             if (key.contains("=")) {
                 out.put(key.substring(0, key.indexOf('=')), key.substring(key.indexOf('=') + 1));
-            } else if (key.startsWith("skip-")) {
+            } else if (key.startsWith("skip-") || key.startsWith("with-")) {
                 out.put(key, "true");
             } else {
                 out.put(key, args[++i]);

@@ -38,6 +38,11 @@ final class BenchServer implements AutoCloseable {
             return new BenchServer(parsed.jdbcUrl(), parsed.user().orElse("postgres"), parsed.password().orElse(null), null, "PG_BENCH_URL");
         }
         EmbeddedPostgres pg = EmbeddedPostgres.builder()
+                // zonky's builder starts the server with fsync=off and synchronous_commit=off on the command
+                // line unless told otherwise (checked with pg_settings: source "command line"); a backfill
+                // commits per batch and the app per insert, so both must cost what they cost in production.
+                .setServerConfig("fsync", "on")
+                .setServerConfig("synchronous_commit", "on")
                 .setServerConfig("shared_buffers", "2GB")
                 .setServerConfig("work_mem", "64MB")
                 .setServerConfig("maintenance_work_mem", "512MB")
@@ -63,14 +68,33 @@ final class BenchServer implements AutoCloseable {
     TestDatabase create(String name, String template) throws SQLException {
         try (Connection c = admin(); Statement st = c.createStatement()) {
             st.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
-            st.execute("CREATE DATABASE " + name + (template == null ? "" : " TEMPLATE " + template));
+            // FILE_COPY: a checkpoint and a file copy. The default (WAL_LOG, PostgreSQL 15+) would write a
+            // 2 GB production-weight copy through WAL and shared buffers, slower and evicting the cache.
+            st.execute("CREATE DATABASE " + name + (template == null ? "" : " TEMPLATE " + template + fileCopy(c)));
         }
         return new TestDatabase(name, adminUrl.replaceFirst("(jdbc:postgresql://[^/]+/)[^?]*", "$1" + name), user, password);
+    }
+
+    private static String fileCopy(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); var rs = st.executeQuery("SHOW server_version_num")) {
+            rs.next();
+            return Integer.parseInt(rs.getString(1)) >= 150000 ? " STRATEGY FILE_COPY" : "";
+        }
     }
 
     void drop(String name) throws SQLException {
         try (Connection c = admin(); Statement st = c.createStatement()) {
             st.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        }
+    }
+
+    /** The settings that decide what a commit costs, as the server reports them (not as configured here). */
+    String durability() throws SQLException {
+        try (Connection c = admin(); Statement st = c.createStatement(); var rs = st.executeQuery(
+                "SELECT string_agg(name || '=' || setting, ', ' ORDER BY name) FROM pg_settings "
+                        + "WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'wal_level')")) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 

@@ -18,6 +18,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class SteadyWriter implements AutoCloseable {
 
+    /** The organization of the writer's events, so a benchmark can remove them again. */
+    static final String ORG = "org-writer";
+
     private final Thread thread;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final List<Double> embeddingLatencies = Collections.synchronizedList(new ArrayList<>());
@@ -47,7 +50,7 @@ final class SteadyWriter implements AutoCloseable {
             try (PreparedStatement emb = c.prepareStatement(
                     "INSERT INTO public.event_embeddings (event_id, chunk_index) VALUES (?, 900) ON CONFLICT DO NOTHING");
                  PreparedStatement ev = c.prepareStatement(
-                         "INSERT INTO public.events (organization_id, payload_text) VALUES ('org-writer', 'written during the benchmark')")) {
+                         "INSERT INTO public.events (organization_id, payload_text) VALUES ('" + ORG + "', 'written during the benchmark')")) {
                 long next = System.nanoTime();
                 int i = 0;
                 while (running.get()) {
