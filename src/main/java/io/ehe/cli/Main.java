@@ -93,8 +93,24 @@ public final class Main implements Runnable {
     }
 
     private static int usageError(CommandLine.ParameterException e, String[] args) {
-        errorLine(e.getCommandLine().getErr(), "error: " + Secrets.mask(e.getMessage()) + " (try --help)", null);
+        errorLine(e.getCommandLine().getErr(), "error: " + Secrets.mask(usageMessage(e)) + " (try --help)", null);
         return ExitCodes.USAGE;
+    }
+
+    /**
+     * picocli echoes unmatched arguments whole. A misspelt secret flag ({@code --pasword=...}, or
+     * {@code --pasword} followed by the value) was never registered as a secret, so its value would be
+     * printed: name only the first unknown token, without anything after an '='.
+     */
+    static String usageMessage(CommandLine.ParameterException e) {
+        if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+            String first = u.getUnmatched().get(0);
+            int eq = first.indexOf('=');
+            String shown = eq < 0 ? first : first.substring(0, eq + 1) + "****";
+            return (first.startsWith("-") ? "unknown option '" : "unexpected argument '") + shown + "'"
+                    + (u.getUnmatched().size() > 1 ? " (and " + (u.getUnmatched().size() - 1) + " more argument(s), not shown)" : "");
+        }
+        return e.getMessage();
     }
 
     private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {

@@ -96,6 +96,16 @@ class BadInputTest {
         expect(ExitCodes.USAGE, "rollback", "--url", nowhere, "--count", "1", "--to-tag", "v1");
         expect(ExitCodes.USAGE, "rollback", "--url", nowhere, "--to-tag", "v1", "--to-changeset", "010-has-embedding-column");
         expect(ExitCodes.USAGE, "status", "--url", nowhere, "--json=maybe");
+        // A misspelt password flag: its value is never registered as a secret (a value no other
+        // call passes, since the registry lives as long as the JVM), and must not be echoed.
+        String typo = "Typo-Only-7q2w";
+        String plainUrl = "postgres://app@127.0.0.1:1/app";
+        for (String[] misspelt : List.of(new String[]{"migrate", "--url", plainUrl, "--pasword=" + typo},
+                new String[]{"migrate", "--url", plainUrl, "--pasword", typo},
+                new String[]{"backfill", "--url", plainUrl, "--pasword", typo, "--shards", "2"})) {
+            expect(ExitCodes.USAGE, misspelt);
+            assertThat(Cli.run(misspelt).all()).contains("unknown option '--pasword").doesNotContain(typo);
+        }
         expect(ExitCodes.USAGE, "no-such-command");
         expect(ExitCodes.USAGE);
     }
