@@ -3,6 +3,7 @@ package io.ehe.migration;
 import io.ehe.testing.Migrations;
 import io.ehe.testing.PostgresExtension;
 import io.ehe.testing.TestDatabase;
+import io.ehe.testing.TwoSessions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.RepeatedTest;
@@ -12,7 +13,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -32,25 +32,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 class TriggerRaceTest {
 
     static TestDatabase db;
+    static TwoSessions sessions;
     static Connection one;
     static Connection two;
-    static final ExecutorService THREAD = Executors.newSingleThreadExecutor();
 
     @BeforeAll
     static void setUp(TestDatabase database) throws SQLException {
         db = database;
         Migrations.migrate(db, true);
-        one = db.open();
-        two = db.open();
-        one.setAutoCommit(false);
-        two.setAutoCommit(false);
+        sessions = new TwoSessions(db);
+        one = sessions.one();
+        two = sessions.two();
     }
 
     @AfterAll
     static void tearDown() throws SQLException {
-        THREAD.shutdownNow();
-        one.close();
-        two.close();
+        sessions.close();
     }
 
     private static long eventWithChunks(int chunks) {
@@ -62,9 +59,7 @@ class TriggerRaceTest {
     }
 
     private static void exec(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
+        TwoSessions.exec(c, sql);
     }
 
     private static boolean flag(long id) {
@@ -75,23 +70,12 @@ class TriggerRaceTest {
         return db.queryLong("SELECT count(*) FROM event_embeddings WHERE event_id = " + id) > 0;
     }
 
-    /** Runs sql on c in the background; the caller then lets the other transaction finish. */
     private static Future<?> inBackground(Connection c, String sql) {
-        return THREAD.submit(() -> {
-            exec(c, sql);
-            return null;
-        });
+        return sessions.inBackground(c, sql);
     }
 
     private static void waitUntilBlocked(Future<?> f) throws Exception {
-        long deadline = System.currentTimeMillis() + 5000;
-        while (!f.isDone() && System.currentTimeMillis() < deadline) {
-            long waiting = db.queryLong("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
-            if (waiting > 0) {
-                return;
-            }
-            Thread.sleep(5);
-        }
+        sessions.waitUntilBlocked(f);
     }
 
     @RepeatedTest(25)

@@ -4,6 +4,7 @@ import io.ehe.design.Design;
 import io.ehe.testing.Migrations;
 import io.ehe.testing.PostgresExtension;
 import io.ehe.testing.TestDatabase;
+import io.ehe.testing.TwoSessions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.RepeatedTest;
@@ -13,7 +14,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -35,25 +35,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PendingTriggerRaceTest {
 
     static TestDatabase db;
+    static TwoSessions sessions;
     static Connection one;
     static Connection two;
-    static final ExecutorService THREAD = Executors.newSingleThreadExecutor();
 
     @BeforeAll
     static void setUp(TestDatabase database) throws SQLException {
         db = database;
         Migrations.migrate(db, true, Design.PENDING_TABLE);
-        one = db.open();
-        two = db.open();
-        one.setAutoCommit(false);
-        two.setAutoCommit(false);
+        sessions = new TwoSessions(db);
+        one = sessions.one();
+        two = sessions.two();
     }
 
     @AfterAll
     static void tearDown() throws SQLException {
-        THREAD.shutdownNow();
-        one.close();
-        two.close();
+        sessions.close();
     }
 
     static long eventWithChunks(int chunks) {
@@ -65,37 +62,11 @@ class PendingTriggerRaceTest {
     }
 
     static void exec(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
+        TwoSessions.exec(c, sql);
     }
 
-    static Future<?> inBackground(Connection c, String sql) {
-        return THREAD.submit(() -> {
-            exec(c, sql);
-            return null;
-        });
-    }
-
-    /** Returns once the background statement waits for a lock (or has finished). */
-    static void waitUntilBlocked(Future<?> f) throws Exception {
-        long deadline = System.currentTimeMillis() + 5000;
-        while (!f.isDone() && System.currentTimeMillis() < deadline) {
-            if (db.queryLong("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") > 0) {
-                return;
-            }
-            Thread.sleep(5);
-        }
-    }
-
-    /** Runs {@code first} on one, {@code second} on two (which may wait), commits one then two. */
     static void race(String first, String second) throws Exception {
-        exec(one, first);
-        Future<?> f = inBackground(two, second);
-        waitUntilBlocked(f);
-        one.commit();
-        f.get(10, TimeUnit.SECONDS);
-        two.commit();
+        sessions.race(first, second);
     }
 
     @RepeatedTest(10)

@@ -4,16 +4,11 @@ import io.ehe.design.Design;
 import io.ehe.testing.Migrations;
 import io.ehe.testing.PostgresExtension;
 import io.ehe.testing.TestDatabase;
+import io.ehe.testing.TwoSessions;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.sql.Connection;
-import java.sql.Statement;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -44,12 +39,6 @@ class PendingWithoutForeignKeyTest {
         Migrations.migrate(db, false, Design.PENDING_TABLE);
     }
 
-    static void exec(Connection c, String sql) throws Exception {
-        try (Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
-    }
-
     @RepeatedTest(10)
     void anInsertAndADeleteOfTheOtherChunkLeaveNoRowInEitherOrder() throws Exception {
         for (boolean insertFirst : new boolean[]{true, false}) {
@@ -57,25 +46,8 @@ class PendingWithoutForeignKeyTest {
             db.execute("INSERT INTO event_embeddings (event_id, chunk_index) VALUES (" + e + ", 0)");
             String insert = "INSERT INTO event_embeddings (event_id, chunk_index) VALUES (" + e + ", 1)";
             String delete = "DELETE FROM event_embeddings WHERE event_id = " + e + " AND chunk_index = 0";
-            ExecutorService thread = Executors.newSingleThreadExecutor();
-            try (Connection one = db.open(); Connection two = db.open()) {
-                one.setAutoCommit(false);
-                two.setAutoCommit(false);
-                exec(one, insertFirst ? insert : delete);
-                Future<?> second = thread.submit(() -> {
-                    exec(two, insertFirst ? delete : insert);
-                    return null;
-                });
-                long deadline = System.currentTimeMillis() + 5000;
-                while (!second.isDone() && System.currentTimeMillis() < deadline && db.queryLong(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 0) {
-                    Thread.sleep(5);
-                }
-                one.commit();
-                second.get(10, TimeUnit.SECONDS);
-                two.commit();
-            } finally {
-                thread.shutdownNow();
+            try (TwoSessions sessions = new TwoSessions(db)) {
+                sessions.race(insertFirst ? insert : delete, insertFirst ? delete : insert);
             }
             assertThat(PendingInvariant.pending(db, e)).as("insert first: %s", insertFirst).isFalse();
         }

@@ -1,0 +1,80 @@
+package io.ehe.testing;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Two transactions on one database, for the trigger race tests of either design: the first runs its
+ * statement and stays open; the second runs on a thread, may wait for the first's locks, and the
+ * test decides when the first ends.
+ */
+public final class TwoSessions implements AutoCloseable {
+
+    private final TestDatabase db;
+    private final Connection one;
+    private final Connection two;
+    private final ExecutorService thread = Executors.newSingleThreadExecutor();
+
+    public TwoSessions(TestDatabase db) throws SQLException {
+        this.db = db;
+        this.one = db.open();
+        this.two = db.open();
+        one.setAutoCommit(false);
+        two.setAutoCommit(false);
+    }
+
+    public Connection one() {
+        return one;
+    }
+
+    public Connection two() {
+        return two;
+    }
+
+    public static void exec(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    /** Runs sql on c in the background; the caller then lets the other transaction finish. */
+    public Future<?> inBackground(Connection c, String sql) {
+        return thread.submit(() -> {
+            exec(c, sql);
+            return null;
+        });
+    }
+
+    /** Returns once some session of the database waits for a lock, or {@code f} finished, or 5 s passed. */
+    public void waitUntilBlocked(Future<?> f) throws Exception {
+        long deadline = System.currentTimeMillis() + 5000;
+        while (!f.isDone() && System.currentTimeMillis() < deadline) {
+            if (db.queryLong("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") > 0) {
+                return;
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    /** {@code first} on one, {@code second} on two (which may wait); then one commits, then two. */
+    public void race(String first, String second) throws Exception {
+        exec(one, first);
+        Future<?> f = inBackground(two, second);
+        waitUntilBlocked(f);
+        one.commit();
+        f.get(10, TimeUnit.SECONDS);
+        two.commit();
+    }
+
+    @Override
+    public void close() throws SQLException {
+        thread.shutdownNow();
+        one.close();
+        two.close();
+    }
+}
