@@ -23,12 +23,8 @@ public final class DesignChoice {
 
     /** The installed design this command should work on; {@code requested} may be null. */
     public static Design installed(ConnectionFactory connections, String requested) throws Exception {
-        Design asked = requested == null || requested.isBlank() ? null : Design.parse(requested);
-        Set<Design> found;
-        try (Connection c = connections.open()) {
-            found = Design.installed(c);
-        }
-        return choose(found, asked);
+        Design asked = asked(requested);
+        return choose(found(connections), asked);
     }
 
     /**
@@ -36,15 +32,23 @@ public final class DesignChoice {
      * for (or the default) as "not installed" instead of failing, so status stays a readiness probe.
      */
     public static Design forStatus(ConnectionFactory connections, String requested) throws Exception {
-        Design asked = requested == null || requested.isBlank() ? null : Design.parse(requested);
-        Set<Design> found;
-        try (Connection c = connections.open()) {
-            found = Design.installed(c);
-        }
+        Design asked = asked(requested);
+        Set<Design> found = found(connections);
         if (found.isEmpty() || (asked != null && !found.contains(asked))) {
             return asked == null ? Design.DEFAULT : asked;
         }
         return choose(found, asked);
+    }
+
+    /** Parsed before any connection: a bad value is a usage error, not a connection attempt. */
+    private static Design asked(String requested) {
+        return requested == null || requested.isBlank() ? null : Design.parse(requested);
+    }
+
+    private static Set<Design> found(ConnectionFactory connections) throws Exception {
+        try (Connection c = connections.open()) {
+            return Design.installed(c);
+        }
     }
 
     static Design choose(Set<Design> found, Design asked) {

@@ -213,7 +213,7 @@ public final class ChangelogRunner {
     }
 
     /** The design a changeSet belongs to (its label); null for the baseline, which belongs to none. */
-    private static Design designOf(ChangeSet cs) {
+    static Design designOf(ChangeSet cs) {
         if (cs.getLabels() == null) {
             return null;
         }

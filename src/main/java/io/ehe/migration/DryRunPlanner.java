@@ -56,7 +56,8 @@ final class DryRunPlanner {
 
     /** The update's label filter lets it through: it carries the design's label, or none (the baseline). */
     private static boolean ofDesign(ChangeSet cs, io.ehe.design.Design design) {
-        return cs.getLabels() == null || cs.getLabels().isEmpty() || cs.getLabels().getLabels().contains(design.id());
+        io.ehe.design.Design own = ChangelogRunner.designOf(cs);
+        return own == null || own == design;
     }
 
     private static PlannedChangeSet planOne(ChangeSet cs, Database database, DatabaseChangeLog changeLog) {

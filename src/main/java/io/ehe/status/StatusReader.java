@@ -11,7 +11,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -111,7 +110,7 @@ public final class StatusReader {
 
     private Status.Backfill backfill(Connection c, Status.Column column, boolean exact) throws SQLException {
         boolean progressTable = exists(c, "public.events_has_embedding_backfill");
-        List<Status.ShardProgress> progress = progressTable ? progress(c) : List.of();
+        List<Status.ShardProgress> progress = progressTable ? ShardRows.read(c, "public.events_has_embedding_backfill") : List.of();
         if (!column.present()) {
             return new Status.Backfill(null, "column_absent", "events.has_embedding does not exist yet: run migrate", progressTable, progress);
         }
@@ -148,22 +147,6 @@ public final class StatusReader {
                     "estimate: pg_class.reltuples x pg_stats.null_frac as of the last ANALYZE (" + asOf + "); status --exact counts",
                     progressTable, progress);
         }
-    }
-
-    private static List<Status.ShardProgress> progress(Connection c) throws SQLException {
-        List<Status.ShardProgress> out = new ArrayList<>();
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("""
-                     SELECT shard, range_start, range_end, last_id, done, batches, updated_at
-                       FROM public.events_has_embedding_backfill ORDER BY range_start, shard""")) {
-            while (rs.next()) {
-                long rangeEnd = rs.getLong(3);
-                Long end = rs.wasNull() ? null : rangeEnd;
-                out.add(new Status.ShardProgress(rs.getString(1), rs.getLong(2), end, rs.getLong(4), rs.getBoolean(5),
-                        rs.getLong(6), String.valueOf(rs.getObject(7, OffsetDateTime.class))));
-            }
-        }
-        return out;
     }
 
     private static List<Status.TriggerLine> triggers(Connection c) throws SQLException {

@@ -7,6 +7,7 @@ import io.ehe.backfill.FillStep;
 import io.ehe.backfill.KeysetWindow;
 import io.ehe.backfill.Shard;
 import io.ehe.design.Design;
+import io.ehe.status.TriggerCatalog;
 
 import java.sql.Array;
 import java.sql.Connection;
@@ -101,26 +102,24 @@ final class BootstrapStep implements FillStep {
 
     @Override
     public void requireSchema(Connection c) throws SQLException {
+        boolean tables;
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("""
-                     SELECT to_regclass('public.event_embedding_pending') IS NOT NULL,
-                            to_regclass('public.event_embedding_pending_bootstrap') IS NOT NULL,
-                            (SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'trg_%pending_%' AND NOT tgisinternal
-                                AND tgenabled IN ('O', 'A'))""")) {
+                     SELECT to_regclass('public.event_embedding_pending') IS NOT NULL
+                        AND to_regclass('public.event_embedding_pending_bootstrap') IS NOT NULL""")) {
             rs.next();
-            boolean table = rs.getBoolean(1);
-            boolean progress = rs.getBoolean(2);
-            int triggers = rs.getInt(3);
-            c.commit();
-            if (!table || !progress) {
-                throw new IllegalStateException("event_embedding_pending or its bootstrap progress table is missing in "
-                        + "this database: run 'migrate --design pending-table' first (nothing was changed)");
-            }
-            if (triggers < PendingTableDesign.TRIGGERS.size()) {
-                // Bootstrapping without every trigger live would leave rows that nothing keeps right.
-                throw new IllegalStateException("only " + triggers + " of the " + PendingTableDesign.TRIGGERS.size()
-                        + " pending-table triggers are present and enabled: run 'migrate --design pending-table' (nothing was changed)");
-            }
+            tables = rs.getBoolean(1);
+        }
+        List<String> triggerProblems = TriggerCatalog.problems(TriggerCatalog.read(c, PendingTableDesign.TRIGGERS),
+                "run 'migrate --design pending-table'");
+        c.commit();
+        if (!tables) {
+            throw new IllegalStateException("event_embedding_pending or its bootstrap progress table is missing in "
+                    + "this database: run 'migrate --design pending-table' first (nothing was changed)");
+        }
+        if (!triggerProblems.isEmpty()) {
+            // Bootstrapping without every trigger live would leave rows that nothing keeps right.
+            throw new IllegalStateException(triggerProblems.get(0) + " (nothing was changed)");
         }
     }
 

@@ -6,6 +6,7 @@ import io.ehe.migration.ChangeSetState;
 import io.ehe.migration.ChangelogRunner;
 import io.ehe.migration.MigrationSettings;
 import io.ehe.status.Status;
+import io.ehe.status.ShardRows;
 import io.ehe.status.StatusSession;
 import io.ehe.status.TriggerCatalog;
 
@@ -13,7 +14,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -84,25 +84,8 @@ final class PendingStatusReader {
                 return new PendingStatus.Bootstrap(false, false, List.of());
             }
         }
-        List<Status.ShardProgress> progress = new ArrayList<>();
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT shard, range_start, range_end, last_id, done, batches, updated_at, shard_count FROM "
-                     + table + " ORDER BY shard_count, range_start")) {
-            while (rs.next()) {
-                long rangeEnd = rs.getLong(3);
-                Long end = rs.wasNull() ? null : rangeEnd;
-                progress.add(new Status.ShardProgress(rs.getString(1), rs.getLong(2), end, rs.getLong(4), rs.getBoolean(5),
-                        rs.getLong(6), String.valueOf(rs.getObject(7, OffsetDateTime.class))));
-            }
-        }
-        // Complete when some plan (a shard count) has all its shards done.
-        boolean complete;
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM " + table
-                     + " GROUP BY shard_count HAVING bool_and(done) AND count(*) = max(shard_count))")) {
-            rs.next();
-            complete = rs.getBoolean(1);
-        }
+        List<Status.ShardProgress> progress = ShardRows.read(c, table);
+        boolean complete = ShardRows.anyPlanComplete(c, table);
         return new PendingStatus.Bootstrap(true, complete, progress);
     }
 }

@@ -187,6 +187,17 @@ class BootstrapTest {
     }
 
     @Test
+    void refusesToStartWhileATriggerIsDisabled() {
+        db.execute("ALTER TABLE event_embeddings DISABLE TRIGGER trg_event_embeddings_pending_del");
+        try {
+            assertThat(cli("backfill")).isEqualTo(1);
+            assertThat(db.queryLong("SELECT count(*) FROM " + PROGRESS)).as("nothing planned").isZero();
+        } finally {
+            db.execute("ALTER TABLE event_embeddings ENABLE TRIGGER trg_event_embeddings_pending_del");
+        }
+    }
+
+    @Test
     void driftIsFoundAndRepairedByVerify() {
         assertThat(cli("backfill")).isEqualTo(0);
         long embedded = db.queryLong("SELECT min(event_id) FROM event_embeddings");
