@@ -1,7 +1,7 @@
 package io.ehe.backfill;
 
 import io.ehe.db.PgDuration;
-import io.ehe.design.Design;
+import io.ehe.catalog.Design;
 
 import java.sql.Array;
 import java.sql.Connection;

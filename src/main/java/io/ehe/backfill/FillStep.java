@@ -1,6 +1,6 @@
 package io.ehe.backfill;
 
-import io.ehe.design.Design;
+import io.ehe.catalog.Design;
 
 import java.sql.Connection;
 import java.sql.SQLException;

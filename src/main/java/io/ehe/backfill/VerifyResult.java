@@ -6,7 +6,7 @@ package io.ehe.backfill;
  * {@code repaired} rows fixed by --repair (0 without it).
  */
 public record VerifyResult(boolean sampled, long checked, long nulls, long falseTrue, long falseFalse, long repaired)
-        implements io.ehe.design.DesignCheck {
+        implements io.ehe.catalog.DesignCheck {
 
     public long mismatches() {
         return falseTrue + falseFalse;

@@ -6,7 +6,7 @@ import io.ehe.backfill.BackfillSummary;
 import io.ehe.backfill.GracefulShutdown;
 import io.ehe.backfill.Shard;
 import io.ehe.db.ConnectionFactory;
-import io.ehe.design.DesignChoice;
+import io.ehe.design.select.DesignChoice;
 import io.ehe.design.DesignOperations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -77,7 +77,7 @@ public final class BackfillCommand implements Callable<Integer> {
                 statementTimeout, maxRetries, shard, shards, System.getenv(Shard.INDEX_ENV), thenMigrate,
                 progressInterval).toSettings();
         ConnectionFactory connections = connection.connections();
-        DesignOperations ops = DesignChoice.installed(connections, design).operations();
+        DesignOperations ops = DesignChoice.operations(DesignChoice.installed(connections, design));
         Duration grace = settings.statementTimeout().plus(settings.lockTimeout()).plusSeconds(5);
         try (GracefulShutdown shutdown = new GracefulShutdown(grace, ExitCodes.INTERRUPTED)) {
             BackfillSummary summary = ops.fill(connections, settings, null, shutdown.stopSignal());

@@ -1,7 +1,7 @@
 package io.ehe.cli;
 
-import io.ehe.design.Design;
-import io.ehe.design.DesignChoice;
+import io.ehe.catalog.Design;
+import io.ehe.design.select.DesignChoice;
 import io.ehe.migration.Migrator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

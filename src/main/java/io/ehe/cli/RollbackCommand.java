@@ -1,6 +1,6 @@
 package io.ehe.cli;
 
-import io.ehe.design.Design;
+import io.ehe.catalog.Design;
 import io.ehe.migration.RollbackTarget;
 import io.ehe.migration.Rollbacker;
 import picocli.CommandLine.ArgGroup;

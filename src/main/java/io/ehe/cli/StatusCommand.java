@@ -1,7 +1,7 @@
 package io.ehe.cli;
 
 import io.ehe.db.ConnectionFactory;
-import io.ehe.design.DesignChoice;
+import io.ehe.design.select.DesignChoice;
 import io.ehe.design.DesignStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,7 +40,7 @@ public final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ConnectionFactory connections = connection.connections();
-        DesignStatus status = DesignChoice.forStatus(connections, design).operations().status(connections, exact);
+        DesignStatus status = DesignChoice.operations(DesignChoice.forStatus(connections, design)).status(connections, exact);
         PrintWriter out = spec.commandLine().getOut();
         out.print(json ? status.json() : status.text());
         out.flush();

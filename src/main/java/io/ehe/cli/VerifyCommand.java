@@ -1,8 +1,8 @@
 package io.ehe.cli;
 
 import io.ehe.db.ConnectionFactory;
-import io.ehe.design.DesignCheck;
-import io.ehe.design.DesignChoice;
+import io.ehe.catalog.DesignCheck;
+import io.ehe.design.select.DesignChoice;
 import io.ehe.design.DesignOperations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,7 +45,7 @@ public final class VerifyCommand implements Callable<Integer> {
         }
         long n = sample == null ? 0 : sample;
         ConnectionFactory connections = connection.connections();
-        DesignOperations ops = DesignChoice.installed(connections, design).operations();
+        DesignOperations ops = DesignChoice.operations(DesignChoice.installed(connections, design));
         DesignCheck result = ops.verify(connections, n);
         if (repair && !result.clean()) {
             System.out.println(result.line());

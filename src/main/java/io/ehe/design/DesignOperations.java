@@ -1,5 +1,8 @@
 package io.ehe.design;
 
+import io.ehe.catalog.DesignCheck;
+import io.ehe.catalog.Design;
+
 import io.ehe.backfill.BackfillListener;
 import io.ehe.backfill.BackfillSettings;
 import io.ehe.backfill.BackfillSummary;

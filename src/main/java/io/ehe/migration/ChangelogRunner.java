@@ -2,7 +2,7 @@ package io.ehe.migration;
 
 import io.ehe.db.ConnectionFactory;
 import io.ehe.db.DatabaseUrl;
-import io.ehe.design.Design;
+import io.ehe.catalog.Design;
 import liquibase.Contexts;
 import liquibase.LabelExpression;
 import liquibase.Liquibase;

@@ -30,7 +30,7 @@ final class DryRunPlanner {
     private DryRunPlanner() {
     }
 
-    static List<PlannedChangeSet> plan(Liquibase liquibase, Integer count, io.ehe.design.Design design) throws Exception {
+    static List<PlannedChangeSet> plan(Liquibase liquibase, Integer count, io.ehe.catalog.Design design) throws Exception {
         Database database = liquibase.getDatabase();
         DatabaseChangeLog changeLog = liquibase.getDatabaseChangeLog();
         Set<String> ran = new HashSet<>();
@@ -55,8 +55,8 @@ final class DryRunPlanner {
     }
 
     /** The update's label filter lets it through: it carries the design's label, or none (the baseline). */
-    private static boolean ofDesign(ChangeSet cs, io.ehe.design.Design design) {
-        io.ehe.design.Design own = ChangelogRunner.designOf(cs);
+    private static boolean ofDesign(ChangeSet cs, io.ehe.catalog.Design design) {
+        io.ehe.catalog.Design own = ChangelogRunner.designOf(cs);
         return own == null || own == design;
     }
 

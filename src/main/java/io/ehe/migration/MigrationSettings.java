@@ -1,6 +1,6 @@
 package io.ehe.migration;
 
-import io.ehe.design.Design;
+import io.ehe.catalog.Design;
 
 import java.time.Duration;
 

@@ -21,7 +21,7 @@ public sealed interface RollbackTarget {
     }
 
     /** Every applied changeSet of one design, newest first; the other design's stay applied. */
-    record AllOfDesign(io.ehe.design.Design design) implements RollbackTarget {
+    record AllOfDesign(io.ehe.catalog.Design design) implements RollbackTarget {
     }
 
     default String describe() {

@@ -74,7 +74,7 @@ public final class Rollbacker {
         return n == 0 ? "-- nothing to roll back: no changeSet is applied after " + keep + "\n" : runner.rollbackCountSql(n);
     }
 
-    private int appliedOf(io.ehe.design.Design design) throws Exception {
+    private int appliedOf(io.ehe.catalog.Design design) throws Exception {
         return (int) runner.changeSets().stream().filter(cs -> cs.ran() && cs.design() == design).count();
     }
 

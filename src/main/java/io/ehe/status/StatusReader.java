@@ -1,7 +1,7 @@
 package io.ehe.status;
 
 import io.ehe.db.ConnectionFactory;
-import io.ehe.design.Design;
+import io.ehe.catalog.Design;
 import io.ehe.migration.ChangeSetState;
 import io.ehe.migration.ChangelogRunner;
 import io.ehe.migration.MigrationSettings;

@@ -4,7 +4,7 @@ import io.ehe.backfill.Backfill;
 import io.ehe.backfill.BackfillListener;
 import io.ehe.backfill.BackfillSettings;
 import io.ehe.backfill.BatchResult;
-import io.ehe.design.Design;
+import io.ehe.catalog.Design;
 import io.ehe.testing.Migrations;
 import io.ehe.testing.TestDatabase;
 
@@ -127,7 +127,7 @@ final class RolloutBench {
                 Migrations.migrate(pdb, false, Design.PENDING_TABLE);
                 long t1 = System.nanoTime();
                 long[] batches = {0};
-                Design.PENDING_TABLE.operations().fill(pdb.connections(), BackfillSettings.defaults(), new BackfillListener() {
+                new io.ehe.design.pending.PendingTableDesign().fill(pdb.connections(), BackfillSettings.defaults(), new BackfillListener() {
                     @Override
                     public void onBatch(BatchResult batch) {
                         batches[0]++;

@@ -1,6 +1,6 @@
 package io.ehe.bench;
 
-import io.ehe.design.Design;
+import io.ehe.catalog.Design;
 import io.ehe.testing.TestDatabase;
 
 import java.sql.Connection;

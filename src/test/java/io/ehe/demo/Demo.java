@@ -1,7 +1,7 @@
 package io.ehe.demo;
 
 import io.ehe.cli.Main;
-import io.ehe.design.Design;
+import io.ehe.catalog.Design;
 import io.ehe.testing.DataSet;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 

@@ -1,5 +1,7 @@
 package io.ehe.design;
 
+import io.ehe.catalog.Design;
+
 import io.ehe.cli.Main;
 import io.ehe.testing.DataSet;
 import io.ehe.testing.Migrations;

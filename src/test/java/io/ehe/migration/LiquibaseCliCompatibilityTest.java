@@ -107,7 +107,7 @@ class LiquibaseCliCompatibilityTest {
         assertThat(history(db)).noneMatch(h -> h.startsWith("0") && !h.startsWith("000"));
         assertThat(db.queryLong("SELECT count(*) FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'has_embedding'")).isZero();
         List<String> afterCli = history(db);
-        Migrations.migrate(db, false, io.ehe.design.Design.PENDING_TABLE);
+        Migrations.migrate(db, false, io.ehe.catalog.Design.PENDING_TABLE);
         assertThat(history(db)).as("the runner found nothing new to apply").isEqualTo(afterCli);
     }
 

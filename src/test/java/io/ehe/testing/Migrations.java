@@ -1,6 +1,6 @@
 package io.ehe.testing;
 
-import io.ehe.design.Design;
+import io.ehe.catalog.Design;
 import io.ehe.migration.ChangelogRunner;
 import io.ehe.migration.MigrationSettings;
 

@@ -6,7 +6,7 @@ import io.ehe.backfill.BatchResult;
 import io.ehe.backfill.FillStep;
 import io.ehe.backfill.KeysetWindow;
 import io.ehe.backfill.Shard;
-import io.ehe.design.Design;
+import io.ehe.catalog.Design;
 import io.ehe.status.TriggerCatalog;
 
 import java.sql.Array;

@@ -1,6 +1,6 @@
 package io.ehe.design.pending;
 
-import io.ehe.design.DesignCheck;
+import io.ehe.catalog.DesignCheck;
 
 /**
  * What verify found on the pending-table design: {@code missing} events that need an embedding and

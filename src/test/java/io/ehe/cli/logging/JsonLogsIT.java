@@ -81,7 +81,7 @@ class JsonLogsIT {
         assertThat(error.path("throwable_message").asText()).contains("run 'migrate' first");
         assertThat(error.path("stack_trace").asText())
                 .startsWith("io.ehe.design.DesignNotInstalledException: neither design is installed")
-                .contains("\tat io.ehe.design.DesignChoice.");
+                .contains("\tat io.ehe.design.select.DesignChoice.");
     }
 
     @Test

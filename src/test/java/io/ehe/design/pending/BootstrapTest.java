@@ -3,7 +3,7 @@ package io.ehe.design.pending;
 import io.ehe.backfill.BackfillKillTest;
 import io.ehe.backfill.BackfillProcess;
 import io.ehe.cli.Main;
-import io.ehe.design.Design;
+import io.ehe.catalog.Design;
 import io.ehe.testing.DataSet;
 import io.ehe.testing.Migrations;
 import io.ehe.testing.PostgresExtension;

@@ -2,7 +2,7 @@ package io.ehe.design.pending;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ehe.design.Design;
+import io.ehe.catalog.Design;
 import io.ehe.design.DesignStatus;
 import io.ehe.testing.Migrations;
 import io.ehe.testing.PostgresExtension;
@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PendingStatusTest {
 
     static DesignStatus status(TestDatabase db) throws Exception {
-        return Design.PENDING_TABLE.operations().status(db.connections(), false);
+        return new io.ehe.design.pending.PendingTableDesign().status(db.connections(), false);
     }
 
     @Test
@@ -34,7 +34,7 @@ class PendingStatusTest {
         assertThat(migrated.ready()).isFalse();
         assertThat(migrated.text()).contains("8/8 present, 8 enabled").contains("the bootstrap has not run");
 
-        assertThat(Design.PENDING_TABLE.operations().fill(db.connections(),
+        assertThat(new io.ehe.design.pending.PendingTableDesign().fill(db.connections(),
                 io.ehe.backfill.BackfillSettings.defaults(), null, null).complete()).isTrue();
         DesignStatus ready = status(db);
         assertThat(ready.ready()).as(ready.text()).isTrue();
@@ -59,15 +59,15 @@ class PendingStatusTest {
         Migrations.migrate(db, true, Design.PENDING_TABLE);
         db.execute("INSERT INTO events (organization_id, payload_text) SELECT 'o', 't' || g FROM generate_series(1, 2000) g",
                 "INSERT INTO event_embeddings (event_id) SELECT id FROM events WHERE id % 2 = 0");
-        PendingCheck clean = (PendingCheck) Design.PENDING_TABLE.operations().verify(db.connections(), 500);
+        PendingCheck clean = (PendingCheck) new io.ehe.design.pending.PendingTableDesign().verify(db.connections(), 500);
         assertThat(clean.sampled()).isTrue();
         assertThat(clean.clean()).as(clean.line()).isTrue();
         // A row whose event is gone is found even by a sample: the pending side is read whole.
         db.execute("ALTER TABLE event_embedding_pending DISABLE TRIGGER ALL",
                 "INSERT INTO event_embedding_pending VALUES (99999999, 'ghost')");
-        PendingCheck ghost = (PendingCheck) Design.PENDING_TABLE.operations().verify(db.connections(), 500);
+        PendingCheck ghost = (PendingCheck) new io.ehe.design.pending.PendingTableDesign().verify(db.connections(), 500);
         assertThat(ghost.stale()).as(ghost.line()).isEqualTo(1);
-        assertThat(Design.PENDING_TABLE.operations().repair(db.connections(), 100, java.time.Duration.ofSeconds(2), 3)).isEqualTo(1);
-        assertThat(Design.PENDING_TABLE.operations().verify(db.connections(), 0).clean()).isTrue();
+        assertThat(new io.ehe.design.pending.PendingTableDesign().repair(db.connections(), 100, java.time.Duration.ofSeconds(2), 3)).isEqualTo(1);
+        assertThat(new io.ehe.design.pending.PendingTableDesign().verify(db.connections(), 0).clean()).isTrue();
     }
 }

@@ -1,6 +1,6 @@
 package io.ehe.design.pending;
 
-import io.ehe.design.Design;
+import io.ehe.catalog.Design;
 import io.ehe.testing.Migrations;
 import io.ehe.testing.PostgresExtension;
 import io.ehe.testing.TestDatabase;

@@ -1,12 +1,18 @@
-package io.ehe.design;
+package io.ehe.design.select;
 
+import io.ehe.catalog.Design;
 import io.ehe.db.ConnectionFactory;
+import io.ehe.design.DesignNotInstalledException;
+import io.ehe.design.DesignOperations;
+import io.ehe.design.column.ColumnDesign;
+import io.ehe.design.pending.PendingTableDesign;
 
 import java.sql.Connection;
 import java.util.Set;
 
 /**
- * Which design a command works on, decided once. migrate installs the design it is asked for
+ * Which design a command works on, decided once, and the implementation that goes with it. This
+ * package sits above both designs' packages, which sit above migration, backfill and status. migrate installs the design it is asked for
  * (default column). backfill, status and verify read it from the database; a design named on the
  * command line or in EHE_DESIGN must then agree with it, and picks one while a database holds both
  * (in the middle of a move).
@@ -14,6 +20,14 @@ import java.util.Set;
 public final class DesignChoice {
 
     private DesignChoice() {
+    }
+
+    /** The one place a design value becomes its implementation. */
+    public static DesignOperations operations(Design design) {
+        return switch (design) {
+            case COLUMN -> new ColumnDesign();
+            case PENDING_TABLE -> new PendingTableDesign();
+        };
     }
 
     /** The design to install: the one asked for, else the default. */

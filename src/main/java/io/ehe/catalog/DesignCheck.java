@@ -1,4 +1,4 @@
-package io.ehe.design;
+package io.ehe.catalog;
 
 /** What verify found: clean or not, as one line for the log and the terminal. */
 public interface DesignCheck {

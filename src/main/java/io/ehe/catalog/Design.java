@@ -1,4 +1,4 @@
-package io.ehe.design;
+package io.ehe.catalog;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -11,10 +11,12 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The two ways this module answers "which events still need an embedding?". The choice is made in
- * one place per command (see {@link DesignChoice}); everything that differs between the designs is
- * behind {@link DesignOperations}. The id is the value of the changelog parameter {@code ehe.design}
- * and the Liquibase label every changeSet of the design carries.
+ * The two ways this module answers "which events still need an embedding?", as a value and as found in
+ * the catalog. It sits below every package that names a design (migration, backfill, status and the
+ * designs themselves); the choice per command is made in {@code io.ehe.design.select.DesignChoice},
+ * and everything that differs between the designs is behind {@code io.ehe.design.DesignOperations}.
+ * The id is the value of the changelog parameter {@code ehe.design} and the Liquibase label every
+ * changeSet of the design carries.
  */
 public enum Design {
 
@@ -43,13 +45,6 @@ public enum Design {
     /** Where this design's fill (the backfill, the bootstrap) keeps its per-shard cursor. */
     public String progressTable() {
         return progressTable;
-    }
-
-    public DesignOperations operations() {
-        return switch (this) {
-            case COLUMN -> new io.ehe.design.column.ColumnDesign();
-            case PENDING_TABLE -> new io.ehe.design.pending.PendingTableDesign();
-        };
     }
 
     public static Design parse(String value) {

@@ -1,4 +1,7 @@
-package io.ehe.design;
+package io.ehe.design.select;
+
+import io.ehe.catalog.Design;
+import io.ehe.design.DesignNotInstalledException;
 
 import org.junit.jupiter.api.Test;
 
