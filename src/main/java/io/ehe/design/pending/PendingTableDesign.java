@@ -24,15 +24,16 @@ import java.util.List;
 public final class PendingTableDesign implements DesignOperations {
 
     public static final String TABLE = "public.event_embedding_pending";
+    /** The triggers of changeSet 140 (110's, which it replaces, are gone once it ran). */
     public static final List<String> TRIGGERS = List.of(
-            "trg_events_pending_ins",
-            "trg_events_pending_upd",
-            "trg_events_pending_del",
-            "trg_events_pending_trunc",
-            "trg_event_embeddings_pending_ins",
-            "trg_event_embeddings_pending_del",
-            "trg_event_embeddings_pending_upd",
-            "trg_event_embeddings_pending_trunc");
+            "trg_events_pending_targets_ins",
+            "trg_events_pending_targets_upd",
+            "trg_events_pending_targets_del",
+            "trg_events_pending_targets_trunc",
+            "trg_event_embeddings_pending_targets_ins",
+            "trg_event_embeddings_pending_targets_del",
+            "trg_event_embeddings_pending_targets_upd",
+            "trg_event_embeddings_pending_targets_trunc");
 
     @Override
     public Design design() {
