@@ -145,7 +145,7 @@ public final class Backfill {
                 default:
                     break;
             }
-            Boolean all = retrier.run("marking done", c -> ProgressStore.markDone(c, step.progressTable(), shard, lockTimeout));
+            Boolean all = retrier.run("marking done", c -> ProgressStore.markDone(c, step.progressTable(), shard, lockTimeout, step));
             boolean allDone = all != null && all;
             if (settings.thenMigrate() && !allDone) {
                 LOG.info("backfill {}: other shards are still running; the last one to finish applies the deferred changeSets", shard);

@@ -9,7 +9,7 @@ import java.util.Optional;
 /**
  * What one design does in each batch of the shared keyset walk ({@link Backfill}): the column
  * design sets has_embedding ({@link BatchExecutor}), the pending-table design fills its table
- * ({@code io.ehe.design.pending.BootstrapStep}). The walk around it (plan, cursor, retries, stop
+ * ({@code io.ehe.design.pending.TargetFillStep}). The walk around it (plan, cursor, retries, stop
  * signal, progress lines, shards, resume) is the same for both.
  */
 public interface FillStep {
@@ -36,6 +36,14 @@ public interface FillStep {
      * throws.
      */
     Optional<BatchResult> walkNext(Connection c, Shard shard, int limit) throws SQLException;
+
+    /**
+     * Runs inside the transaction that marks the last shard of a plan done, so what it records
+     * commits with the plan's completion or not at all (the pending-table fill marks its targets
+     * ready here).
+     */
+    default void onPlanComplete(Connection c) throws SQLException {
+    }
 
     /** The pass after the walk that picks up rows the walk had to skip; empty when nothing is skipped. */
     default Optional<FinalSweep> sweep(BackfillSettings settings, Retrier retrier, StopSignal stop, BackfillListener listener) {

@@ -22,7 +22,7 @@ import java.util.List;
  * 3. in new statements, so on a snapshot taken after every earlier writer of those events committed,
  *    recompute and write only what is still wrong. A trigger that comes later waits for our commit.
  * An id that drifted at step 1 but was fixed meanwhile is left alone by step 3. Each statement takes
- * the batch's ids as its one array parameter and returns (or counts) the rows it changed.
+ * the batch's ids as its array parameter(s) and returns (or counts) the rows it changed.
  *
  * @param find  the drifted ids, ordered, with a LIMIT parameter
  * @param lock  locks the events of an id array in id order
@@ -84,13 +84,13 @@ public record LockThenFix(String find, String lock, List<String> fixes) {
             }
             Array array = c.createArrayOf("bigint", ids.toArray());
             try (PreparedStatement ps = c.prepareStatement(lock)) {
-                ps.setArray(1, array);
+                bindAll(ps, lock, array);
                 ps.executeQuery().close();
             }
             long n = 0;
             for (String sql : fixes) {
                 try (PreparedStatement ps = c.prepareStatement(sql)) {
-                    ps.setArray(1, array);
+                    bindAll(ps, sql, array);
                     n += ps.executeUpdate();
                 }
             }
@@ -99,6 +99,14 @@ public record LockThenFix(String find, String lock, List<String> fixes) {
         } catch (SQLException e) {
             BatchTransaction.rollbackQuietly(c);
             throw e;
+        }
+    }
+
+    /** Every parameter of these statements is the batch's id array (the SQL holds no other '?'). */
+    private static void bindAll(PreparedStatement ps, String sql, Array array) throws SQLException {
+        int n = (int) sql.chars().filter(ch -> ch == '?').count();
+        for (int i = 1; i <= n; i++) {
+            ps.setArray(i, array);
         }
     }
 }

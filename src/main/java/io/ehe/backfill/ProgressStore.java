@@ -130,7 +130,7 @@ public final class ProgressStore {
      * The sweep found no NULL left in the range. Returns whether every shard of the plan is now done;
      * the table lock serialises shards finishing together, so exactly the last one sees true.
      */
-    static boolean markDone(Connection c, String table, Shard shard, String lockTimeout) throws SQLException {
+    static boolean markDone(Connection c, String table, Shard shard, String lockTimeout, FillStep step) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("SET LOCAL lock_timeout = '" + lockTimeout + "'");
             st.execute("LOCK TABLE " + table + " IN SHARE ROW EXCLUSIVE MODE");
@@ -148,6 +148,10 @@ public final class ProgressStore {
                     rs.next();
                     all = rs.getBoolean(1);
                 }
+            }
+            if (all) {
+                // Serialised by the lock above: exactly one shard's transaction sees the plan complete.
+                step.onPlanComplete(c);
             }
             c.commit();
             return all;

@@ -25,6 +25,8 @@ import java.io.PrintWriter;
                 StatusCommand.class,
                 BackfillCommand.class,
                 VerifyCommand.class,
+                ConfigureCommand.class,
+                TargetsCommand.class,
                 CommandLine.HelpCommand.class
         },
         footer = {"", ExitCodes.HELP_TEXT})
@@ -37,7 +39,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (migrate, rollback, status, backfill, verify)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (migrate, rollback, status, backfill, verify, configure, targets)");
     }
 
     public static void main(String[] args) {

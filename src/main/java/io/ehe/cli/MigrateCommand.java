@@ -1,7 +1,10 @@
 package io.ehe.cli;
 
 import io.ehe.catalog.Design;
+import io.ehe.catalog.Semantics;
+import io.ehe.design.pending.PendingConfiguration;
 import io.ehe.design.select.DesignChoice;
+import java.util.List;
 import io.ehe.migration.Migrator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,18 +48,39 @@ public final class MigrateCommand implements Callable<Integer> {
                     + "never writes events) (default: ${DEFAULT-VALUE}, env EHE_DESIGN)")
     String design;
 
+    @Mixin
+    SemanticsOptions semantics;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         Design chosen = DesignChoice.forMigrate(design);
+        Semantics requested = semantics.semantics();
+        List<String> targets = null;
+        if (semantics.given()) {
+            if (chosen == Design.COLUMN && (!requested.isSeed() || !semantics.targetModels().isEmpty())) {
+                // The column design keeps one flag per event: it cannot hold a question per model,
+                // and its index predicate knows no liveness column. Refuse before connecting.
+                throw new IllegalArgumentException("the column design answers only the seed's question (any event_embeddings row; "
+                        + "no model, chunk or superseded column): use --design pending-table for these semantics");
+            }
+            if (chosen == Design.PENDING_TABLE) {
+                targets = PendingConfiguration.checkedTargets(requested, semantics.targetModels());
+            }
+        }
         Migrator migrator = new Migrator(connection.connections(), locks.settings(withBaseline).withDesign(chosen));
         MigrateReport report = new MigrateReport(spec.commandLine().getOut());
         if (dryRun) {
             report.dryRun(migrator.dryRun(count), tag);
         } else {
             report.applied(migrator.migrate(tag, count), tag);
+            if (targets != null) {
+                PendingConfiguration.Outcome outcome = new PendingConfiguration(connection.connections(),
+                        locks.lockTimeout.toDuration(), java.time.Duration.ofMinutes(10)).configure(requested, targets);
+                spec.commandLine().getOut().println(outcome.line());
+            }
         }
         return ExitCodes.OK;
     }

@@ -8,45 +8,66 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * verify --repair on the pending-table design, the way the triggers' adders work:
- * 1. find the event ids whose row is missing, stale or has the wrong organization (a read, one snapshot);
- * 2. per batch, lock those events FOR UPDATE in id order (waiting up to lock_timeout): that waits for
- *    every in-flight embedding insert and adder of those events, as in 110-pending-triggers.sql;
- * 3. in a new statement, on a snapshot after them, delete the rows that should not be there and add
- *    (or correct) the rows that should. A writer that comes later waits for our commit and keeps the
- *    row right itself. An id that was wrong at step 1 but fixed meanwhile is left as it is.
- * A stale row whose event no longer exists has nothing to lock; deleting it races nobody, because
- * only an existing event can get a row. The loop is {@link LockThenFix}, shared with the column design.
+ * verify --repair on the pending-table design, the way the triggers write
+ * (changelog/changes/140-pending-per-target.sql):
+ * 1. find the event ids with a stale or outdated (organization, created_at) row of a target that is
+ *    not being removed, a missing row of a ready target (a filling one is the fill's to add), or a
+ *    row of a model that is no target at all (a read, one snapshot);
+ * 2. per batch, take those events' event keys exclusive, then their targets' target keys, each
+ *    in key order, waiting up to lock_timeout: that waits for every writer in the middle of changing
+ *    one of those pairs or events (event key before target key, as every trigger takes them);
+ * 3. in new statements, on a snapshot after them, delete the rows that should not be there and add
+ *    (or correct) the rows that should. A writer that comes later waits for our commit.
+ * Batches stay small (the verify command's batch size, events x targets keys per transaction).
+ * The loop is {@link LockThenFix}, shared with the column design.
  */
 final class PendingRepairer {
 
-    private static final LockThenFix REPAIR = new LockThenFix("""
-            WITH want AS (
-                SELECT e.id, e.organization_id FROM public.events e
-                 WHERE e.payload_text IS NOT NULL AND e.payload_text <> ''
-                   AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = e.id))
+    private static final String WANT = """
+            SELECT e.id, t.model, t.state, e.organization_id, public.ehe_pending_event_created(e) AS created_at
+              FROM public.events e CROSS JOIN public.event_embedding_pending_targets t
+             WHERE %s AND t.state <> 'removing' AND public.ehe_pending_event_live(e)
+               AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x
+                                WHERE x.event_id = e.id AND public.ehe_pending_counted_model(x) = t.model)""";
+
+    private static final LockThenFix REPAIR = new LockThenFix("WITH want AS (" + WANT.formatted("true") + """
+            )
             SELECT id FROM (
                 SELECT w.id FROM want w
-                  LEFT JOIN public.event_embedding_pending p ON p.event_id = w.id
-                 WHERE p.event_id IS NULL OR p.organization_id <> w.organization_id
+                  LEFT JOIN public.event_embedding_pending p ON p.event_id = w.id AND p.model = w.model
+                 WHERE (p.event_id IS NULL AND w.state = 'ready')
+                    OR (p.organization_id, p.created_at) IS DISTINCT FROM (w.organization_id, w.created_at)
                 UNION
                 SELECT p.event_id FROM public.event_embedding_pending p
-                 WHERE NOT EXISTS (SELECT 1 FROM want w WHERE w.id = p.event_id)) d
+                  LEFT JOIN public.event_embedding_pending_targets t ON t.model = p.model
+                 WHERE t.model IS NULL
+                    OR (t.state <> 'removing' AND NOT EXISTS (SELECT 1 FROM want w WHERE w.id = p.event_id AND w.model = p.model))) d
              ORDER BY id LIMIT ?""",
-            "SELECT id FROM public.events WHERE id = ANY (?) ORDER BY id FOR UPDATE",
+            """
+            SELECT count(pg_advisory_xact_lock(k.cls, k.key)) FROM (
+                SELECT cls, key FROM (
+                    SELECT DISTINCT 1701340465 AS cls, public.ehe_pending_event_key(i.id) AS key FROM unnest(?::bigint[]) AS i(id)
+                    UNION
+                    SELECT 1701340466, public.ehe_pending_target_key(i.id, t.model)
+                      FROM unnest(?::bigint[]) AS i(id) CROSS JOIN public.event_embedding_pending_targets t
+                     WHERE t.state <> 'removing') u
+                 ORDER BY cls, key) k""",
             List.of("""
                     DELETE FROM public.event_embedding_pending p
                      WHERE p.event_id = ANY (?)
-                       AND NOT EXISTS (SELECT 1 FROM public.events e
-                                        WHERE e.id = p.event_id AND e.payload_text IS NOT NULL AND e.payload_text <> ''
-                                          AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = e.id))""",
+                       AND (NOT EXISTS (SELECT 1 FROM public.event_embedding_pending_targets t WHERE t.model = p.model)
+                            OR (EXISTS (SELECT 1 FROM public.event_embedding_pending_targets t WHERE t.model = p.model AND t.state <> 'removing')
+                                AND NOT EXISTS (SELECT 1 FROM (%s) w WHERE w.id = p.event_id AND w.model = p.model)))"""
+                            .formatted(WANT.formatted("e.id = p.event_id")),
                     """
-                    INSERT INTO public.event_embedding_pending AS p (event_id, organization_id)
-                    SELECT e.id, e.organization_id FROM public.events e
-                     WHERE e.id = ANY (?) AND e.payload_text IS NOT NULL AND e.payload_text <> ''
-                       AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = e.id)
-                    ON CONFLICT (event_id) DO UPDATE SET organization_id = EXCLUDED.organization_id
-                     WHERE p.organization_id IS DISTINCT FROM EXCLUDED.organization_id"""));
+                    INSERT INTO public.event_embedding_pending AS p (event_id, model, organization_id, created_at)
+                    SELECT w.id, w.model, w.organization_id, w.created_at FROM (%s) w
+                     WHERE w.state = 'ready'
+                       OR EXISTS (SELECT 1 FROM public.event_embedding_pending q WHERE q.event_id = w.id AND q.model = w.model)
+                    ON CONFLICT (event_id, model) DO UPDATE
+                       SET organization_id = EXCLUDED.organization_id, created_at = EXCLUDED.created_at
+                     WHERE (p.organization_id, p.created_at) IS DISTINCT FROM (EXCLUDED.organization_id, EXCLUDED.created_at)"""
+                            .formatted(WANT.formatted("e.id = ANY (?)"))));
 
     private PendingRepairer() {
     }

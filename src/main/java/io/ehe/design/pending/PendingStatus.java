@@ -6,14 +6,17 @@ import java.util.List;
 
 /**
  * The pending-table design's status, serialized as is by {@code status --json}: the field names are
- * the JSON contract. Ready means every trigger is enabled and the bootstrap completed, so the table
- * is exact and the scheduler may read it.
+ * the JSON contract. Ready means every trigger is enabled, the configured semantics still match the
+ * tables, and every target model is ready (its fill completed), so the table is exact for each of
+ * them and the scheduler may read it.
  */
 public record PendingStatus(
         String design,
         String database,
         List<Status.ChangeSetLine> changeSets,
         Table table,
+        SemanticsLine semantics,
+        List<TargetLine> targets,
         List<Status.TriggerLine> triggers,
         Bootstrap bootstrap,
         boolean ready,
@@ -21,6 +24,18 @@ public record PendingStatus(
 
     /** rows: counted now (the table is small by design); null when the table is absent. */
     public record Table(String name, boolean present, Long rows) {
+    }
+
+    /**
+     * The semantics in force ({@code io.ehe.catalog.Semantics}); null columns are not part of the
+     * question. {@code drift}: why they may no longer match the tables (empty when they do).
+     */
+    public record SemanticsLine(String description, String modelColumn, String chunkColumn, String supersededColumn,
+                                String createdColumn, List<String> drift) {
+    }
+
+    /** One target model: {@code model} "" is "any model"; {@code pending} its rows now (its backlog once ready); times ISO-8601 UTC. */
+    public record TargetLine(String model, String state, long pending, String addedAt, String readyAt) {
     }
 
     /** complete: a plan exists and every shard of it is done. */

@@ -1,12 +1,13 @@
 package io.ehe.design.pending;
 
-import io.ehe.db.ConnectionFactory;
 import io.ehe.catalog.Design;
+import io.ehe.catalog.Semantics;
+import io.ehe.db.ConnectionFactory;
 import io.ehe.migration.ChangeSetState;
 import io.ehe.migration.ChangelogRunner;
 import io.ehe.migration.MigrationSettings;
-import io.ehe.status.Status;
 import io.ehe.status.ShardRows;
+import io.ehe.status.Status;
 import io.ehe.status.StatusSession;
 import io.ehe.status.TriggerCatalog;
 
@@ -15,7 +16,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /** Reads the pending-table design's state from the catalog on a read-only session; cheap to poll. */
 final class PendingStatusReader {
@@ -30,20 +34,41 @@ final class PendingStatusReader {
         List<Status.ChangeSetLine> changeSets = changeSets();
         try (Connection c = StatusSession.open(connections)) {
             PendingStatus.Table table = table(c);
+            Optional<Semantics> semantics = Semantics.read(c);
+            PendingStatus.SemanticsLine semanticsLine = semantics.map(s -> line(c, s)).orElse(null);
+            List<PendingStatus.TargetLine> targets = targets(c, table.present());
             List<Status.TriggerLine> triggers = TriggerCatalog.read(c, PendingTableDesign.TRIGGERS);
             PendingStatus.Bootstrap bootstrap = bootstrap(c);
             List<String> why = new ArrayList<>();
-            if (!table.present()) {
-                why.add("table " + table.name() + " is missing: run migrate --design pending-table");
+            if (!table.present() || semantics.isEmpty()) {
+                why.add((table.present() ? "the semantics table" : "table " + table.name()) + " is missing: run migrate --design pending-table");
             }
             why.addAll(TriggerCatalog.problems(triggers, "run migrate --design pending-table"));
-            if (!bootstrap.complete()) {
-                why.add(bootstrap.progressTablePresent() && !bootstrap.progress().isEmpty()
-                        ? "the bootstrap has not finished: run backfill (it resumes where it stopped)"
-                        : "the bootstrap has not run: run backfill");
+            if (semanticsLine != null) {
+                why.addAll(semanticsLine.drift());
             }
-            return new PendingStatus(Design.PENDING_TABLE.id(), connections.url().jdbcUrl(), changeSets, table, triggers,
-                    bootstrap, why.isEmpty(), why);
+            if (semantics.isPresent() && targets.isEmpty()) {
+                why.add("no target model is configured: run 'targets add <model>'");
+            }
+            for (PendingStatus.TargetLine t : targets) {
+                switch (t.state()) {
+                    case Target.FILLING -> why.add("target " + Target.label(t.model()) + " is filling: run backfill (it resumes where it stopped)");
+                    case Target.REMOVING -> why.add("target " + Target.label(t.model()) + " is being removed: run 'targets remove "
+                            + t.model() + "' to finish");
+                    default -> { }
+                }
+            }
+            return new PendingStatus(Design.PENDING_TABLE.id(), connections.url().jdbcUrl(), changeSets, table, semanticsLine,
+                    targets, triggers, bootstrap, why.isEmpty(), why);
+        }
+    }
+
+    private static PendingStatus.SemanticsLine line(Connection c, Semantics s) {
+        try {
+            return new PendingStatus.SemanticsLine(s.describe(), s.modelColumn(), s.chunkColumn(), s.supersededColumn(),
+                    s.createdColumn(), s.drift(c));
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -75,8 +100,32 @@ final class PendingStatusReader {
         }
     }
 
+    private static List<PendingStatus.TargetLine> targets(Connection c, boolean tablePresent) throws SQLException {
+        Map<String, Long> rows = new HashMap<>();
+        boolean perTarget = false;
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('public.event_embedding_pending') AND attname = 'model' AND NOT attisdropped)")) {
+            rs.next();
+            perTarget = rs.getBoolean(1);
+        }
+        if (tablePresent && perTarget) {
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT model, count(*) FROM public.event_embedding_pending GROUP BY model")) {
+                while (rs.next()) {
+                    rows.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+        }
+        List<PendingStatus.TargetLine> out = new ArrayList<>();
+        for (Target t : Target.readAll(c)) {
+            out.add(new PendingStatus.TargetLine(t.model(), t.state(), rows.getOrDefault(t.model(), 0L), t.addedAt().toString(),
+                    t.readyAt() == null ? null : t.readyAt().toString()));
+        }
+        return out;
+    }
+
     private static PendingStatus.Bootstrap bootstrap(Connection c) throws SQLException {
-        String table = BootstrapStep.PROGRESS_TABLE;
+        String table = TargetFillStep.PROGRESS_TABLE;
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT to_regclass('" + table + "') IS NOT NULL")) {
             rs.next();

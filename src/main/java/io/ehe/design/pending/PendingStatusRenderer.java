@@ -34,13 +34,23 @@ final class PendingStatusRenderer {
         }
         line(out, "table %s: %s", s.table().name(), s.table().present()
                 ? String.format(Locale.ROOT, "present, %,d row(s) pending", s.table().rows()) : "absent");
+        if (s.semantics() != null) {
+            line(out, "semantics: %s", s.semantics().description());
+            for (String d : s.semantics().drift()) {
+                line(out, "  ! %s", d);
+            }
+        }
+        line(out, "targets: %d", s.targets().size());
+        for (PendingStatus.TargetLine t : s.targets()) {
+            line(out, "  %-28s %-9s %,12d pending", Target.label(t.model()), t.state(), t.pending());
+        }
         long enabled = s.triggers().stream().filter(Status.TriggerLine::enabled).count();
         long present = s.triggers().stream().filter(Status.TriggerLine::present).count();
         line(out, "triggers on events and event_embeddings: %d/%d present, %d enabled", present, s.triggers().size(), enabled);
         for (Status.TriggerLine t : s.triggers()) {
             line(out, "  %-42s %s", t.name(), !t.present() ? "missing" : t.enabled() ? "enabled" : "NOT enabled (tgenabled=" + t.tgenabled() + ")");
         }
-        line(out, "bootstrap: %s", s.bootstrap().complete() ? "complete" : "not complete");
+        line(out, "fill: %s", s.bootstrap().complete() ? "last plan complete" : s.bootstrap().progress().isEmpty() ? "no plan" : "in progress");
         if (!s.bootstrap().progress().isEmpty()) {
             line(out, "  %-10s %-24s %14s %5s %9s  %s", "shard", "range", "last_id", "done", "batches", "updated");
             for (Status.ShardProgress p : s.bootstrap().progress()) {

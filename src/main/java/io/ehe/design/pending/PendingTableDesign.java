@@ -19,7 +19,7 @@ import java.util.List;
  * The pending-table design (changeSets 100-120): event_embedding_pending holds exactly the events
  * that still need an embedding; the scheduler reads it instead of anti-joining events with
  * event_embeddings. Nothing here writes events. The lock argument is at the top of
- * changelog/changes/110-pending-triggers.sql; the bootstrap's in {@link BootstrapStep}.
+ * changelog/changes/140-pending-per-target.sql; the fill's in {@link TargetFillStep}.
  */
 public final class PendingTableDesign implements DesignOperations {
 
@@ -40,11 +40,11 @@ public final class PendingTableDesign implements DesignOperations {
         return Design.PENDING_TABLE;
     }
 
-    /** The bootstrap: the shared keyset walk with {@link BootstrapStep} as its batch. */
+    /** The bootstrap: the shared keyset walk with {@link TargetFillStep} as its batch. */
     @Override
     public BackfillSummary fill(ConnectionFactory connections, BackfillSettings settings, BackfillListener listener,
                                 StopSignal stop) throws Exception {
-        return Backfill.run(connections, settings, listener, stop, new BootstrapStep(settings));
+        return Backfill.run(connections, settings, listener, stop, new TargetFillStep(settings));
     }
 
     @Override

@@ -9,43 +9,56 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
- * Checks the invariant of event_embedding_pending in one statement, so events, event_embeddings and
- * the pending table are read on one snapshot: the triggers change them in the same transaction, so a
- * concurrent writer cannot make a right row look wrong. Full: every event (the anti-join the design
- * exists to avoid; a read, run without statement_timeout). Sample: about {@code sample} events from a
- * block sample, plus every pending row (the table is small) for rows whose event is gone.
+ * Checks the invariant of event_embedding_pending for every ready target, under the configured
+ * semantics, in one statement, so events, event_embeddings, the targets and the pending table are
+ * read on one snapshot (the triggers change them in the same transaction, so a concurrent writer
+ * cannot make a right row look wrong). A target still filling is checked for stale rows only (the
+ * triggers and the fill never add a wrong one) and not for missing ones (the fill has not reached
+ * every event yet); rows of a target being removed are not checked (removal deletes them). The semantics functions of changeSet 140
+ * ({@code ehe_pending_event_live}, {@code ehe_pending_counted_model}, {@code ehe_pending_event_created})
+ * are the definitions checked: status checks they match the schema.
+ * Full: every event (the anti-join the design exists to avoid; a read, run without statement_timeout).
+ * Sample: about {@code sample} events from a block sample, plus every pending row whose event is gone.
  */
 final class PendingVerifier {
 
-    private static final String FULL = """
-            WITH want AS (
-                SELECT e.id, e.organization_id FROM public.events e
-                 WHERE e.payload_text IS NOT NULL AND e.payload_text <> ''
-                   AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = e.id))
+    private static final String WANT = """
+            want AS (
+                SELECT e.id, t.model, t.state, e.organization_id, public.ehe_pending_event_created(e) AS created_at
+                  FROM public.events e CROSS JOIN public.event_embedding_pending_targets t
+                 WHERE %s AND t.state <> 'removing' AND public.ehe_pending_event_live(e)
+                   AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x
+                                    WHERE x.event_id = e.id AND public.ehe_pending_counted_model(x) = t.model)),
+            have AS (
+                SELECT p.* FROM public.event_embedding_pending p
+                  JOIN public.event_embedding_pending_targets t ON t.model = p.model AND t.state <> 'removing'
+                 WHERE %s)""";
+
+    private static final String FULL = "WITH " + WANT.formatted("true", "true") + """
             SELECT (SELECT count(*) FROM public.events),
                    (SELECT count(*) FROM public.event_embedding_pending),
                    (SELECT count(*) FROM want w
-                     WHERE NOT EXISTS (SELECT 1 FROM public.event_embedding_pending p WHERE p.event_id = w.id)),
-                   (SELECT count(*) FROM public.event_embedding_pending p
-                     WHERE NOT EXISTS (SELECT 1 FROM want w WHERE w.id = p.event_id)),
-                   (SELECT count(*) FROM public.event_embedding_pending p JOIN want w ON w.id = p.event_id
-                     WHERE p.organization_id <> w.organization_id)""";
+                     WHERE w.state = 'ready' AND NOT EXISTS (SELECT 1 FROM have p WHERE p.event_id = w.id AND p.model = w.model)),
+                   (SELECT count(*) FROM have p
+                     WHERE NOT EXISTS (SELECT 1 FROM want w WHERE w.id = p.event_id AND w.model = p.model)),
+                   (SELECT count(*) FROM have p JOIN want w ON w.id = p.event_id AND w.model = p.model
+                     WHERE (p.organization_id, p.created_at) IS DISTINCT FROM (w.organization_id, w.created_at)),
+                   (SELECT count(*) FROM public.event_embedding_pending_targets WHERE state = 'ready')""";
 
     private static final String SAMPLE = """
-            WITH s AS (
-                SELECT e.id, e.organization_id,
-                       e.payload_text IS NOT NULL AND e.payload_text <> ''
-                         AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = e.id) AS wanted,
-                       p.event_id IS NOT NULL AS has_row, p.organization_id AS row_org
-                  FROM (SELECT id, organization_id, payload_text FROM public.events TABLESAMPLE SYSTEM (%s) LIMIT ?) e
-                  LEFT JOIN public.event_embedding_pending p ON p.event_id = e.id)
+            WITH s AS MATERIALIZED (SELECT id FROM public.events TABLESAMPLE SYSTEM (%s) LIMIT ?),
+            """ + WANT.formatted("e.id IN (SELECT id FROM s)", "p.event_id IN (SELECT id FROM s)") + """
             SELECT (SELECT count(*) FROM s),
                    (SELECT count(*) FROM public.event_embedding_pending),
-                   (SELECT count(*) FROM s WHERE wanted AND NOT has_row),
-                   (SELECT count(*) FROM s WHERE has_row AND NOT wanted)
+                   (SELECT count(*) FROM want w
+                     WHERE w.state = 'ready' AND NOT EXISTS (SELECT 1 FROM have p WHERE p.event_id = w.id AND p.model = w.model)),
+                   (SELECT count(*) FROM have p
+                     WHERE NOT EXISTS (SELECT 1 FROM want w WHERE w.id = p.event_id AND w.model = p.model))
                      + (SELECT count(*) FROM public.event_embedding_pending p
                          WHERE NOT EXISTS (SELECT 1 FROM public.events e WHERE e.id = p.event_id)),
-                   (SELECT count(*) FROM s WHERE wanted AND has_row AND row_org <> organization_id)""";
+                   (SELECT count(*) FROM have p JOIN want w ON w.id = p.event_id AND w.model = p.model
+                     WHERE (p.organization_id, p.created_at) IS DISTINCT FROM (w.organization_id, w.created_at)),
+                   (SELECT count(*) FROM public.event_embedding_pending_targets WHERE state = 'ready')""";
 
     private PendingVerifier() {
     }
@@ -71,6 +84,7 @@ final class PendingVerifier {
 
     private static PendingCheck read(ResultSet rs, boolean sampled) throws SQLException {
         rs.next();
-        return new PendingCheck(sampled, rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), 0);
+        return new PendingCheck(sampled, rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
+                rs.getLong(6), 0);
     }
 }

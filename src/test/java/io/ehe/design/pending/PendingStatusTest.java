@@ -32,24 +32,25 @@ class PendingStatusTest {
         Migrations.migrate(db, false, Design.PENDING_TABLE);
         DesignStatus migrated = status(db);
         assertThat(migrated.ready()).isFalse();
-        assertThat(migrated.text()).contains("8/8 present, 8 enabled").contains("the bootstrap has not run");
+        assertThat(migrated.text()).contains("8/8 present, 8 enabled").contains("target (any model) is filling: run backfill");
 
         assertThat(new io.ehe.design.pending.PendingTableDesign().fill(db.connections(),
                 io.ehe.backfill.BackfillSettings.defaults(), null, null).complete()).isTrue();
         DesignStatus ready = status(db);
         assertThat(ready.ready()).as(ready.text()).isTrue();
-        assertThat(ready.text()).contains("present, 300 row(s) pending").contains("bootstrap: complete").contains("pending table ready: yes");
+        assertThat(ready.text()).contains("present, 300 row(s) pending").contains("fill: last plan complete").contains("pending table ready: yes")
+                .contains("semantics: embedded = any event_embeddings row");
         JsonNode json = new ObjectMapper().readTree(ready.json());
         assertThat(json.path("design").asText()).isEqualTo("pending-table");
         assertThat(json.path("ready").asBoolean()).isTrue();
         assertThat(json.path("table").path("rows").asLong()).isEqualTo(300);
         assertThat(json.path("triggers")).hasSize(PendingTableDesign.TRIGGERS.size());
 
-        db.execute("ALTER TABLE event_embeddings DISABLE TRIGGER trg_event_embeddings_pending_ins");
+        db.execute("ALTER TABLE event_embeddings DISABLE TRIGGER trg_event_embeddings_pending_targets_ins");
         DesignStatus disabled = status(db);
         assertThat(disabled.ready()).isFalse();
-        assertThat(disabled.text()).contains("trigger trg_event_embeddings_pending_ins is not enabled");
-        db.execute("ALTER TABLE event_embeddings ENABLE TRIGGER trg_event_embeddings_pending_ins");
+        assertThat(disabled.text()).contains("trigger trg_event_embeddings_pending_targets_ins is not enabled");
+        db.execute("ALTER TABLE event_embeddings ENABLE TRIGGER trg_event_embeddings_pending_targets_ins");
         assertThat(status(db).ready()).isTrue();
     }
 

@@ -1,0 +1,55 @@
+package io.ehe.cli;
+
+import io.ehe.catalog.Design;
+import io.ehe.db.ConnectionFactory;
+import io.ehe.design.pending.PendingConfiguration;
+import io.ehe.design.select.DesignChoice;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/** targets add / remove: thin over the pending-table design's target models ('status' lists them). */
+@Command(name = "targets", mixinStandardHelpOptions = true,
+        description = {"Adds or removes a target model of the pending-table design ('status' lists them with their backlog).",
+                "add: the model's pending rows are filled by the next backfill (resumable, sharded); the triggers keep it exact meanwhile.",
+                "remove: the triggers stop keeping it at once; its rows are deleted in batches (run again after a kill to finish)."},
+        footer = {"", "Exit codes: 0 done; 1 failed; 2 bad value; 3 cannot connect; 4 lock not granted, or an older transaction stayed open;",
+                "9 pending-table design not installed."})
+public final class TargetsCommand implements Callable<Integer> {
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Parameters(index = "0", paramLabel = "ACTION", description = "add | remove")
+    String action;
+
+    @Parameters(index = "1", paramLabel = "MODEL", description = "the model, as event_embeddings stores it")
+    String model;
+
+    @Option(names = "--lock-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "${env:EHE_LOCK_TIMEOUT:-5s}",
+            description = "lock_timeout of each transaction (default: ${DEFAULT-VALUE})")
+    io.ehe.db.PgDuration lockTimeout;
+
+    @Option(names = "--older-transactions-wait", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "10min",
+            description = "remove: how long to wait for transactions older than the removal before deleting rows (default: ${DEFAULT-VALUE})")
+    io.ehe.db.PgDuration olderWait;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!action.equals("add") && !action.equals("remove")) {
+            throw new IllegalArgumentException("targets: ACTION must be add or remove");
+        }
+        ConnectionFactory connections = connection.connections();
+        DesignChoice.installed(connections, Design.PENDING_TABLE.id());
+        PendingConfiguration config = new PendingConfiguration(connections, lockTimeout.toDuration(), olderWait.toDuration());
+        PendingConfiguration.Outcome outcome = action.equals("add") ? config.addTarget(model) : config.removeTarget(model);
+        System.out.println(outcome.line());
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,62 @@
+package io.ehe.design.pending;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One target model of the pending table (a row of {@code event_embedding_pending_targets}, changeSet
+ * 130). {@code model} is {@code ""} for "any model" where no model column is configured.
+ *
+ * @param state   filling (the fill has not covered the older events yet), ready, or removing
+ * @param addedAt when it was added (the server's clock)
+ * @param readyAt when a fill that started after it was added completed; null until then
+ */
+public record Target(String model, String state, Instant addedAt, Instant readyAt) {
+
+    public static final String FILLING = "filling";
+    public static final String READY = "ready";
+    public static final String REMOVING = "removing";
+
+    /** How a target is named in messages: its model, or "(any model)". */
+    public static String label(String model) {
+        return model.isEmpty() ? "(any model)" : model;
+    }
+
+    public String label() {
+        return label(model);
+    }
+
+    public boolean ready() {
+        return READY.equals(state);
+    }
+
+    /** Every target, ordered by model; empty when the table is absent. */
+    static List<Target> readAll(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT to_regclass('public.event_embedding_pending_targets') IS NOT NULL")) {
+            rs.next();
+            if (!rs.getBoolean(1)) {
+                return List.of();
+            }
+        }
+        List<Target> out = new ArrayList<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT model, state, added_at, ready_at FROM public.event_embedding_pending_targets ORDER BY model")) {
+            while (rs.next()) {
+                Timestamp ready = rs.getTimestamp(4);
+                out.add(new Target(rs.getString(1), rs.getString(2), rs.getTimestamp(3).toInstant(), ready == null ? null : ready.toInstant()));
+            }
+        }
+        return out;
+    }
+
+    static List<String> filling(Connection c) throws SQLException {
+        return readAll(c).stream().filter(t -> FILLING.equals(t.state())).map(Target::model).toList();
+    }
+}
