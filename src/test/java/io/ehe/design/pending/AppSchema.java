@@ -1,0 +1,99 @@
+package io.ehe.design.pending;
+
+import io.ehe.catalog.Design;
+import io.ehe.cli.Main;
+import io.ehe.testing.Migrations;
+import io.ehe.testing.TestDatabase;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A database shaped like the app of October 2026 (../shared/reference/upstream-followups.md, last
+ * section): the baseline tables plus events.superseded_by, organization_id nullable; and the app's
+ * question, computed independently of the module, for the tests to compare against.
+ */
+final class AppSchema {
+
+    private AppSchema() {
+    }
+
+    /** Baseline + superseded_by; the pending-table design installed with the app's semantics and these targets. */
+    static void install(TestDatabase db, String... targets) {
+        Migrations.baselineOnly(db);
+        db.execute("ALTER TABLE events ADD COLUMN superseded_by bigint",
+                "ALTER TABLE events ALTER COLUMN organization_id DROP NOT NULL");
+        Migrations.migrate(db, false, Design.PENDING_TABLE);
+        String[] args = new String[4 + 2 * targets.length];
+        args[0] = "configure";
+        args[1] = "--semantics";
+        args[2] = "app";
+        int i = 3;
+        for (String t : targets) {
+            args[i++] = "--target-model";
+            args[i++] = t;
+        }
+        args[i] = "--url=" + db.urlWithCredentials();
+        assertThat(Main.run(args)).as("configure --semantics app").isZero();
+    }
+
+    static int cli(TestDatabase db, String... args) {
+        String[] all = new String[args.length + 1];
+        System.arraycopy(args, 0, all, 0, args.length);
+        all[args.length] = "--url=" + db.urlWithCredentials();
+        return Main.run(all);
+    }
+
+    /** The app's own definition, per (event, model) of the ready and filling targets. */
+    private static final String WANT = """
+            SELECT e.id, t.model, e.organization_id FROM events e CROSS JOIN event_embedding_pending_targets t
+             WHERE t.state %s AND e.payload_text IS NOT NULL AND e.payload_text <> ''
+               AND e.organization_id IS NOT NULL AND e.superseded_by IS NULL
+               AND NOT EXISTS (SELECT 1 FROM event_embeddings x
+                                WHERE x.event_id = e.id AND x.embedding_model = t.model AND x.chunk_index = 0)""";
+
+    /** (event, model) pairs of ready targets the app would call pending that have no row. */
+    static long missing(TestDatabase db) {
+        return db.queryLong("SELECT count(*) FROM (" + WANT.formatted("= 'ready'") + ") w WHERE NOT EXISTS "
+                + "(SELECT 1 FROM event_embedding_pending p WHERE p.event_id = w.id AND p.model = w.model)");
+    }
+
+    /** Rows the app would not call pending (or with another organization), for every target not being removed. */
+    static long stale(TestDatabase db) {
+        return db.queryLong("SELECT count(*) FROM event_embedding_pending p JOIN event_embedding_pending_targets t "
+                + "ON t.model = p.model AND t.state <> 'removing' WHERE NOT EXISTS (SELECT 1 FROM ("
+                + WANT.formatted("<> 'removing'") + ") w WHERE w.id = p.event_id AND w.model = p.model "
+                + "AND w.organization_id = p.organization_id)");
+    }
+
+    static void assertExact(TestDatabase db) {
+        assertThat(missing(db)).as("(event, model) pairs missing from event_embedding_pending").isZero();
+        assertThat(stale(db)).as("stale rows in event_embedding_pending").isZero();
+    }
+
+    static boolean pending(TestDatabase db, long event, String model) {
+        return db.queryLong("SELECT count(*) FROM event_embedding_pending WHERE event_id = " + event + " AND model = '" + model + "'") > 0;
+    }
+
+    static long event(TestDatabase db, String org, String text) {
+        return db.queryLong("INSERT INTO events (organization_id, payload_text) VALUES ("
+                + (org == null ? "NULL" : "'" + org + "'") + ", " + (text == null ? "NULL" : "'" + text + "'") + ") RETURNING id");
+    }
+
+    /** The app's re-embed of one (event, model): lock the live event, delete its rows, insert each chunk. */
+    static String reembed(long event, String model, int chunks, String lock) {
+        StringBuilder sql = new StringBuilder("SELECT 1 FROM events WHERE id = " + event + " AND superseded_by IS NULL " + lock + ";"
+                + "DELETE FROM event_embeddings WHERE event_id = " + event + " AND embedding_model = '" + model + "';");
+        for (int c = 0; c < chunks; c++) {
+            sql.append("INSERT INTO event_embeddings (event_id, embedding_model, chunk_index, embedding) VALUES (")
+                    .append(event).append(", '").append(model).append("', ").append(c).append(", '{0.1,0.2}');");
+        }
+        return sql.toString();
+    }
+
+    /** The app's supersede: insert the successor, stamp the predecessor, delete all its embedding rows. */
+    static String supersede(long event) {
+        return "INSERT INTO events (organization_id, payload_text) SELECT organization_id, payload_text || ' v2' FROM events WHERE id = " + event + ";"
+                + "UPDATE events SET superseded_by = lastval() WHERE id = " + event + ";"
+                + "DELETE FROM event_embeddings WHERE event_id = " + event + ";";
+    }
+}

@@ -1,0 +1,219 @@
+package io.ehe.design.pending;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ehe.catalog.Design;
+import io.ehe.testing.Migrations;
+import io.ehe.testing.PostgresExtension;
+import io.ehe.testing.PostgresServer;
+import io.ehe.testing.TestDatabase;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import static io.ehe.design.pending.AppSchema.assertExact;
+import static io.ehe.design.pending.AppSchema.cli;
+import static io.ehe.design.pending.AppSchema.event;
+import static io.ehe.design.pending.AppSchema.pending;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * "Pending" as the app asks it today (issue 16): target models, chunk 0, superseded events, a NULL
+ * organization; each write path of the app, one transaction at a time, against the app's own
+ * definition computed independently ({@link AppSchema}).
+ */
+@ExtendWith(PostgresExtension.class)
+class AppSemanticsTest {
+
+    static TestDatabase db;
+
+    @BeforeAll
+    static void setUp(TestDatabase database) {
+        db = database;
+        AppSchema.install(db, "model-a");
+        assertThat(cli(db, "backfill")).isZero();
+    }
+
+    @Test
+    void onlyAChunkZeroRowOfTheTargetModelCounts() {
+        long e = event(db, "org", "text");
+        assertThat(pending(db, e, "model-a")).isTrue();
+        db.execute("INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) VALUES (" + e + ", 'model-a', 1)");
+        assertThat(pending(db, e, "model-a")).as("chunk 1 does not count").isTrue();
+        db.execute("INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) VALUES (" + e + ", 'model-z', 0)");
+        assertThat(pending(db, e, "model-a")).as("another model does not count").isTrue();
+        db.execute("INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) VALUES (" + e + ", 'model-a', 0)");
+        assertThat(pending(db, e, "model-a")).isFalse();
+        db.execute("DELETE FROM event_embeddings WHERE event_id = " + e + " AND embedding_model = 'model-a' AND chunk_index = 1");
+        assertThat(pending(db, e, "model-a")).as("deleting chunk 1 changes nothing").isFalse();
+        db.execute("UPDATE event_embeddings SET chunk_index = 5 WHERE event_id = " + e + " AND embedding_model = 'model-a' AND chunk_index = 0");
+        assertThat(pending(db, e, "model-a")).as("chunk 0 moved away").isTrue();
+        db.execute("UPDATE event_embeddings SET embedding_model = 'model-a', chunk_index = 0 WHERE event_id = " + e + " AND embedding_model = 'model-z'");
+        assertThat(pending(db, e, "model-a")).as("restamped to the target model").isFalse();
+        assertExact(db);
+    }
+
+    @Test
+    void theAppsReembedTransactionLeavesTheEventEmbedded() throws Exception {
+        long e = event(db, "org", "text");
+        for (String lock : new String[] {"FOR SHARE", "FOR NO KEY UPDATE"}) {
+            try (var c = db.open()) {
+                c.setAutoCommit(false);
+                try (var st = c.createStatement()) {
+                    st.execute(AppSchema.reembed(e, "model-a", 2, lock));
+                }
+                c.commit();
+            }
+            assertThat(pending(db, e, "model-a")).as(lock).isFalse();
+        }
+        assertExact(db);
+    }
+
+    @Test
+    void aSupersededEventIsNeverPendingAndItsSuccessorIs() throws Exception {
+        long e = event(db, "org", "text");
+        db.execute(AppSchema.reembed(e, "model-a", 1, "FOR SHARE").split(";"));
+        try (var c = db.open()) {
+            c.setAutoCommit(false);
+            try (var st = c.createStatement()) {
+                st.execute(AppSchema.supersede(e));
+            }
+            c.commit();
+        }
+        long successor = db.queryLong("SELECT superseded_by FROM events WHERE id = " + e);
+        assertThat(pending(db, e, "model-a")).as("the dead predecessor (its embeddings deleted)").isFalse();
+        assertThat(pending(db, successor, "model-a")).isTrue();
+        db.execute("UPDATE events SET superseded_by = NULL WHERE id = " + e);
+        assertThat(pending(db, e, "model-a")).as("un-superseded").isTrue();
+        assertExact(db);
+    }
+
+    @Test
+    void noOrganizationOrNoTextIsNeverPending() {
+        long noOrg = event(db, null, "text");
+        long noText = event(db, "org", "");
+        assertThat(pending(db, noOrg, "model-a")).isFalse();
+        assertThat(pending(db, noText, "model-a")).isFalse();
+        db.execute("UPDATE events SET organization_id = 'org' WHERE id = " + noOrg);
+        assertThat(pending(db, noOrg, "model-a")).isTrue();
+        db.execute("UPDATE events SET organization_id = 'org-2' WHERE id = " + noOrg);
+        assertThat(db.queryString("SELECT organization_id FROM event_embedding_pending WHERE event_id = " + noOrg)).isEqualTo("org-2");
+        assertExact(db);
+    }
+
+    @Test
+    void anInPlaceUpdateOfOtherColumnsFiresNoTriggerOfTheModule() throws Exception {
+        long e = event(db, "org", "text");
+        try (var c = db.open(); var st = c.createStatement()) {
+            st.execute("SET track_functions = 'all'");
+            c.setAutoCommit(false);
+            st.execute("UPDATE events SET metadata = '{\"score\": 3}', title = 'new title' WHERE id = " + e);
+            try (var rs = st.executeQuery("SELECT coalesce(sum(calls), 0) FROM pg_stat_xact_user_functions WHERE funcname LIKE 'ehe_%'")) {
+                rs.next();
+                assertThat(rs.getLong(1)).as("calls of the module's functions").isZero();
+            }
+            st.execute("UPDATE events SET payload_text = '' WHERE id = " + e);
+            try (var rs = st.executeQuery("SELECT coalesce(sum(calls), 0) FROM pg_stat_xact_user_functions WHERE funcname LIKE 'ehe_%'")) {
+                rs.next();
+                assertThat(rs.getLong(1)).as("a watched column does fire it (the check above can see calls)").isPositive();
+            }
+            c.rollback();
+        }
+    }
+
+    @Test
+    void theIssuesScenarioSupersedeThenANewModel() throws Exception {
+        TestDatabase fresh = PostgresServer.get().createDatabase("app_scenario");
+        AppSchema.install(fresh, "model-a");
+        fresh.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org-' || (g % 7), 'text ' || g FROM generate_series(1, 10000) g",
+                "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, 'model-a', 0 FROM events WHERE id % 10 <> 0");
+        assertThat(cli(fresh, "backfill")).isZero();
+        assertThat(fresh.queryLong("SELECT count(*) FROM event_embedding_pending WHERE model = 'model-a'")).isEqualTo(1000);
+        // One supersede transaction of 5 events (two of them not embedded yet).
+        StringBuilder tx = new StringBuilder();
+        for (long id : new long[] {10, 20, 31, 32, 33}) {
+            tx.append(AppSchema.supersede(id));
+        }
+        try (var c = fresh.open()) {
+            c.setAutoCommit(false);
+            try (var st = c.createStatement()) {
+                st.execute(tx.toString());
+            }
+            c.commit();
+        }
+        assertThat(fresh.queryLong("SELECT count(*) FROM event_embedding_pending p JOIN events e ON e.id = p.event_id WHERE e.superseded_by IS NOT NULL"))
+                .as("rows of dead events").isZero();
+        assertExact(fresh);
+        assertThat(cli(fresh, "verify")).isZero();
+        // A new model: every live event is pending for it.
+        assertThat(cli(fresh, "targets", "add", "model-b")).isZero();
+        assertThat(cli(fresh, "status")).as("model-b filling").isEqualTo(5);
+        assertThat(cli(fresh, "backfill")).isZero();
+        assertThat(fresh.queryLong("SELECT count(*) FROM event_embedding_pending WHERE model = 'model-b'"))
+                .isEqualTo(fresh.queryLong("SELECT count(*) FROM events WHERE superseded_by IS NULL"));
+        assertThat(cli(fresh, "status")).isZero();
+        assertExact(fresh);
+        // Retiring the old model: its rows go, model-b's stay.
+        assertThat(cli(fresh, "targets", "remove", "model-a")).isZero();
+        assertThat(fresh.queryLong("SELECT count(*) FROM event_embedding_pending WHERE model = 'model-a'")).isZero();
+        assertThat(fresh.queryLong("SELECT count(*) FROM event_embedding_pending_targets")).isEqualTo(1);
+        assertThat(cli(fresh, "verify")).isZero();
+        assertThat(cli(fresh, "status")).isZero();
+    }
+
+    @Test
+    void statusPrintsTheSemanticsAndEachTargetsBacklog() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            cli(db, "status", "--json");
+        } finally {
+            System.setOut(old);
+        }
+        JsonNode json = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+        assertThat(json.path("semantics").path("supersededColumn").asText()).isEqualTo("superseded_by");
+        assertThat(json.path("semantics").path("chunkColumn").asText()).isEqualTo("chunk_index");
+        assertThat(json.path("semantics").path("description").asText()).contains("chunk_index = 0").contains("superseded_by IS NULL");
+        assertThat(json.path("targets").get(0).path("model").asText()).isEqualTo("model-a");
+        assertThat(json.path("targets").get(0).path("pending").asLong())
+                .isEqualTo(db.queryLong("SELECT count(*) FROM event_embedding_pending WHERE model = 'model-a'"));
+    }
+
+    @Test
+    void aSchemaThatChangedUnderTheSemanticsIsNotReady() {
+        TestDatabase seed = PostgresServer.get().createDatabase("app_drift");
+        Migrations.migrate(seed, true, Design.PENDING_TABLE);
+        assertThat(cli(seed, "backfill")).isZero();
+        assertThat(cli(seed, "status")).isZero();
+        seed.execute("ALTER TABLE events ADD COLUMN superseded_by bigint");
+        assertThat(cli(seed, "status")).as("superseded_by appeared; the seed semantics ignore it").isEqualTo(5);
+        // Confirming the seed semantics records the column: ready again, still the seed's question.
+        assertThat(cli(seed, "configure", "--semantics", "seed")).isZero();
+        assertThat(cli(seed, "status")).isZero();
+        // Adopting it: a new question, so the table is refilled.
+        assertThat(cli(seed, "configure", "--semantics", "seed", "--superseded-column", "superseded_by")).isZero();
+        assertThat(cli(seed, "status")).isEqualTo(5);
+        assertThat(cli(seed, "backfill")).isZero();
+        assertThat(cli(seed, "status")).isZero();
+        assertThat(cli(seed, "verify")).isZero();
+    }
+
+    @Test
+    void badSemanticsAreRefusedBeforeAnyChange() {
+        assertThat(cli(db, "configure", "--semantics", "sideways")).isEqualTo(2);
+        assertThat(cli(db, "configure", "--semantics", "app")).as("a model column needs a target").isEqualTo(2);
+        assertThat(cli(db, "configure", "--target-model", "m")).as("a target needs a model column").isEqualTo(2);
+        assertThat(cli(db, "configure", "--semantics", "app", "--superseded-column", "no_such_column", "--target-model", "m"))
+                .as("a missing column").isEqualTo(1);
+        assertThat(db.queryString("SELECT superseded_column FROM event_embedding_pending_semantics")).isEqualTo("superseded_by");
+        assertThat(cli(db, "migrate", "--design", "column", "--semantics", "app", "--target-model", "m"))
+                .as("the column design answers only the seed's question").isEqualTo(2);
+        assertThat(cli(db, "targets", "add", "")).isEqualTo(2);
+        assertThat(cli(db, "targets", "remove", "never-added")).isEqualTo(2);
+    }
+}
