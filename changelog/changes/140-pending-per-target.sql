@@ -378,7 +378,9 @@ SELECT public.ehe_pending_apply_semantics();
 --rollback -- squawk-ignore require-concurrent-index-creation, require-lock-timeout, require-statement-timeout -- the module's own small table, locked above
 --rollback CREATE INDEX event_embedding_pending_org_idx ON public.event_embedding_pending (organization_id, event_id);
 --rollback COMMENT ON TABLE public.event_embedding_pending IS 'events-has-embedding: events with a non-empty payload_text and no event_embeddings row (exact at every commit; kept by triggers)';
---rollback -- 110's functions and triggers, exactly as 110 creates them.
+--rollback -- 110's functions and triggers, exactly as 110 creates them. Liquibase strips comments from a changeSet's SQL
+--rollback -- but not from its rollback SQL: the one comment line inside a 110 function body was created as four spaces,
+--rollback -- and is written so here (a line with trailing blanks), so the restored function is the released one byte for byte.
 --rollback CREATE OR REPLACE FUNCTION public.ehe_pending_after_event_insert() RETURNS trigger
 --rollback LANGUAGE plpgsql AS $fn$
 --rollback BEGIN
@@ -449,7 +451,7 @@ SELECT public.ehe_pending_apply_semantics();
 --rollback CREATE OR REPLACE FUNCTION public.ehe_pending_after_embedding_update() RETURNS trigger
 --rollback LANGUAGE plpgsql AS $fn$
 --rollback BEGIN
---rollback     -- Restamps (model or vector rewritten in place) keep the set of event ids: nothing to do.
+--rollback     
 --rollback     IF NOT EXISTS (SELECT n.event_id FROM ehe_new_rows n EXCEPT SELECT o.event_id FROM ehe_old_rows o)
 --rollback        AND NOT EXISTS (SELECT o.event_id FROM ehe_old_rows o EXCEPT SELECT n.event_id FROM ehe_new_rows n) THEN
 --rollback         RETURN NULL;

@@ -106,7 +106,7 @@ class RollbackRoundTripTest {
         assertThat(runner.changeSets()).filteredOn(cs -> cs.design() == Design.COLUMN).noneMatch(ChangeSetState::ran);
         String full = Catalog.moduleSnapshot(pending);
         assertThat(full).contains("event_embedding_pending").doesNotContain("has_embedding");
-        for (int depth = 1; depth <= 3; depth++) {
+        for (int depth = 1; depth <= 5; depth++) {
             runner.rollbackCount(depth);
             assertThat(Catalog.moduleSnapshot(pending)).isNotEqualTo(full);
             runner.update(null, null);
@@ -117,5 +117,70 @@ class RollbackRoundTripTest {
         assertThat(pending.queryString(ROWS)).isEqualTo(rows);
         runner.update(null, null);
         assertThat(Catalog.moduleSnapshot(pending)).isEqualTo(full);
+    }
+
+    /**
+     * Issue 16's upgrade in place: a database on the pending-table design as released (100-120,
+     * bootstrapped) moves to the per-target shape (130-140) and back, keeping its rows and never
+     * writing events (a witness trigger counts every UPDATE of events).
+     */
+    @Test
+    void pendingTableUpgradesInPlaceAndRollsBackToTheReleasedShape(TestDatabase db) throws Exception {
+        TestDatabase old = io.ehe.testing.PostgresServer.get().createDatabase("upgrade_pending");
+        Migrations.createUpstreamTables(old);
+        old.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org-' || (g % 9), 'text ' || g FROM generate_series(1, 800) g",
+                "INSERT INTO event_embeddings (event_id, chunk_index) SELECT id, 0 FROM events WHERE id % 4 <> 0");
+        ChangelogRunner runner = Migrations.runner(old, false, Design.PENDING_TABLE);
+        runner.update(null, 4); // 000 (marked ran: the tables exist), 100, 110, 120
+        assertThat(runner.changeSets()).filteredOn(cs -> cs.design() == Design.PENDING_TABLE)
+                .extracting(cs -> cs.id() + "=" + cs.ran())
+                .containsExactly("100-pending-table=true", "110-pending-triggers=true", "120-pending-bootstrap-progress=true",
+                        "130-pending-semantics-and-targets=false", "140-pending-per-target=false");
+        // The released bootstrap's end state, written by hand (its code is gone): the exact rows and a complete plan.
+        old.execute("""
+                INSERT INTO event_embedding_pending (event_id, organization_id)
+                SELECT id, organization_id FROM events e WHERE payload_text <> ''
+                   AND NOT EXISTS (SELECT 1 FROM event_embeddings x WHERE x.event_id = e.id)""",
+                "INSERT INTO event_embedding_pending_bootstrap (shard, shard_index, shard_count, range_start, last_id, walked, done) "
+                        + "VALUES ('0/1', 0, 1, 0, (SELECT max(id) FROM events), true, true)");
+        old.execute("CREATE TABLE zz_updates (n bigint)",
+                "CREATE FUNCTION zz_count_updates() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO zz_updates VALUES (1); RETURN NULL; END $$");
+        String released = Catalog.moduleSnapshot(old);
+        String pendingRows = "SELECT md5(string_agg(event_id || ':' || organization_id, ',' ORDER BY event_id)) FROM event_embedding_pending";
+        String before = old.queryString(pendingRows);
+        String rows = old.queryString(ROWS);
+        old.execute("CREATE TRIGGER zz_count_updates AFTER UPDATE ON events FOR EACH ROW EXECUTE FUNCTION zz_count_updates()");
+
+        runner.update(null, null);
+        assertThat(old.queryString("SELECT state FROM event_embedding_pending_targets WHERE model = ''")).isEqualTo("ready");
+        assertThat(old.queryString(pendingRows)).as("the released rows, now target ''").isEqualTo(before);
+        assertThat(old.queryLong("SELECT count(*) FROM event_embedding_pending WHERE model <> ''")).isZero();
+        io.ehe.design.pending.PendingTableDesign design = new io.ehe.design.pending.PendingTableDesign();
+        assertThat(design.status(old.connections(), false).ready()).as(design.status(old.connections(), false).text()).isTrue();
+        assertThat(design.verify(old.connections(), 0).clean()).isTrue();
+        old.execute("INSERT INTO events (organization_id, payload_text) VALUES ('org-new', 'after the upgrade')");
+        assertThat(design.verify(old.connections(), 0).clean()).isTrue();
+        String upgradedRows = old.queryString(pendingRows);
+
+        // Back to the released shape: the same catalog, the rows kept (default semantics, target ready).
+        runner.rollbackCount(2);
+        old.execute("DROP TRIGGER zz_count_updates ON events");
+        assertThat(Catalog.moduleSnapshot(old)).isEqualTo(released);
+        assertThat(old.queryString(pendingRows)).isEqualTo(upgradedRows);
+        old.execute("CREATE TRIGGER zz_count_updates AFTER UPDATE ON events FOR EACH ROW EXECUTE FUNCTION zz_count_updates()");
+        old.execute("INSERT INTO event_embeddings (event_id) SELECT max(id) FROM events");
+        assertThat(old.queryLong("SELECT count(*) FROM event_embedding_pending WHERE event_id = (SELECT max(id) FROM events)"))
+                .as("110's triggers are back and work").isZero();
+
+        // Upgrade again, ask another question, roll back: the rows cannot answer the released question, so the
+        // table is emptied and the released bootstrap's plan reset (its backfill fills it again).
+        runner.update(null, null);
+        new io.ehe.design.pending.PendingConfiguration(old.connections(), java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(30))
+                .configure(new io.ehe.catalog.Semantics("embedding_model", "chunk_index", null, "created_at", java.util.List.of()), java.util.List.of("m"));
+        runner.rollbackCount(2);
+        assertThat(old.queryLong("SELECT count(*) FROM event_embedding_pending")).isZero();
+        assertThat(old.queryLong("SELECT count(*) FROM event_embedding_pending_bootstrap")).isZero();
+        assertThat(old.queryLong("SELECT count(*) FROM zz_updates")).as("rows of events updated by the upgrade and its rollbacks").isZero();
+        assertThat(old.queryString(ROWS)).isNotEqualTo(rows); // one event and one embedding were added above
     }
 }
