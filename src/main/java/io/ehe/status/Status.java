@@ -4,11 +4,13 @@ import java.util.List;
 
 /**
  * Everything an operator (or the app's deploy pipeline) needs during the rollout, read in one go.
- * Serialized as is by {@code status --json}: the field names are the JSON contract.
+ * Serialized as is by {@code status --json}: the field names are the JSON contract. {@code semantics}
+ * is the question the column design answers, always the seed's ({@code io.ehe.catalog.Semantics#SEED}).
  */
 public record Status(
         String design,
         String database,
+        String semantics,
         List<ChangeSetLine> changeSets,
         Column column,
         List<TriggerLine> triggers,

@@ -2,6 +2,7 @@ package io.ehe.status;
 
 import io.ehe.db.ConnectionFactory;
 import io.ehe.catalog.Design;
+import io.ehe.catalog.Semantics;
 import io.ehe.migration.ChangeSetState;
 import io.ehe.migration.ChangelogRunner;
 import io.ehe.migration.MigrationSettings;
@@ -14,6 +15,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 
 /**
@@ -53,7 +55,16 @@ public final class StatusReader {
             List<Status.TriggerLine> triggers = triggers(c);
             Status.Index index = index(c);
             List<String> why = notReadyBecause(column, triggers, backfill, index);
-            return new Status(Design.COLUMN.id(), connections.url().jdbcUrl(), changeSets, column, triggers, backfill, index, why.isEmpty(), why);
+            // The column design answers only the seed's question. If this database is configured for
+            // another one (the pending-table design's semantics, during a move or beside it), the flag
+            // is not an answer to it: never ready, whatever else holds.
+            Optional<Semantics> configured = Semantics.read(c);
+            if (configured.isPresent() && !configured.get().isSeed()) {
+                why.add("this database is configured for another question (" + configured.get().describe()
+                        + "); the column design answers only the seed's: use the pending-table design's status");
+            }
+            return new Status(Design.COLUMN.id(), connections.url().jdbcUrl(), Semantics.SEED.describe(), changeSets, column,
+                    triggers, backfill, index, why.isEmpty(), why);
         }
     }
 

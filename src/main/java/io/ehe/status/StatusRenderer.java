@@ -29,6 +29,7 @@ public final class StatusRenderer {
         StringBuilder out = new StringBuilder();
         line(out, "database: %s", s.database());
         line(out, "design: %s", s.design());
+        line(out, "semantics: %s (the column design answers only this question)", s.semantics());
 
         long applied = s.changeSets().stream().filter(c -> c.state().equals("applied") || c.state().equals("marked_ran")).count();
         line(out, "changeSets: %d applied, %d not applied", applied, s.changeSets().size() - applied);

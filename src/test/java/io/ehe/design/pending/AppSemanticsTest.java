@@ -216,4 +216,19 @@ class AppSemanticsTest {
         assertThat(cli(db, "targets", "add", "")).isEqualTo(2);
         assertThat(cli(db, "targets", "remove", "never-added")).isEqualTo(2);
     }
+
+    @Test
+    void theColumnDesignIsNeverReadyWhileTheDatabaseAsksAnotherQuestion() {
+        TestDatabase both = PostgresServer.get().createDatabase("app_column");
+        Migrations.baselineOnly(both);
+        both.execute("ALTER TABLE events ADD COLUMN superseded_by bigint",
+                "INSERT INTO events (organization_id, payload_text) SELECT 'o', 't' || g FROM generate_series(1, 200) g");
+        assertThat(cli(both, "migrate")).isZero();
+        assertThat(cli(both, "backfill", "--then-migrate")).isZero();
+        assertThat(cli(both, "status")).as("the column design, seed question").isZero();
+        assertThat(cli(both, "migrate", "--design", "pending-table", "--semantics", "app", "--target-model", "m")).isZero();
+        assertThat(cli(both, "status", "--design", "column")).as("configured for the app's question").isEqualTo(5);
+        assertThat(cli(both, "backfill", "--design", "pending-table")).isZero();
+        assertThat(cli(both, "status", "--design", "pending-table")).isZero();
+    }
 }
