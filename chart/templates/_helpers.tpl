@@ -148,6 +148,8 @@ affinity:
 {{- $m := .Values.migrations -}}
 {{- $args := list "migrate" "--lock-timeout" $m.lockTimeout "--index-lock-timeout" $m.indexLockTimeout "--max-attempts" (int64 $m.maxAttempts | toString) "--retry-backoff" $m.retryBackoff -}}
 {{- if $m.tag }}{{ $args = concat $args (list "--tag" $m.tag) }}{{ end -}}
+{{- if .Values.pending.semantics }}{{ $args = concat $args (list "--semantics" .Values.pending.semantics) }}{{ end -}}
+{{- range .Values.pending.targetModels }}{{ $args = concat $args (list "--target-model" .) }}{{ end -}}
 {{- $args = concat $args $m.extraArgs -}}
 {{- toJson $args -}}
 {{- end -}}

@@ -425,4 +425,24 @@ class HelmChartTest {
             throw new java.io.UncheckedIOException(e);
         }
     }
+
+    @Test
+    void thePendingSemanticsAndTargetModelsReachMigrate() {
+        Chart.Rendered r = Chart.template("migrations.hook", "false", "design", "pending-table", "pending.semantics", "app",
+                "pending.targetModels[0]", "bge-base-en-v1.5", "pending.targetModels[1]", "model-b");
+        List<String> args = args(containers(r.ofKind("Job").get(0)).get(0));
+        assertThat(String.join(" ", args)).contains("--semantics app --target-model bge-base-en-v1.5 --target-model model-b");
+        assertThat(args(containers(Chart.template("migrations.hook", "false").ofKind("Job").get(0)).get(0)))
+                .as("by default the database keeps its configuration").doesNotContain("--semantics", "--target-model");
+    }
+
+    @Test
+    void theSchemaRefusesTheAppsQuestionForTheColumnDesignOrWithoutATarget() {
+        assertThatThrownBy(() -> Chart.template("pending.semantics", "app", "pending.targetModels[0]", "m"))
+                .hasMessageContaining("values don't meet the specifications of the schema");
+        assertThatThrownBy(() -> Chart.template("design", "pending-table", "pending.semantics", "app"))
+                .hasMessageContaining("values don't meet the specifications of the schema");
+        assertThatThrownBy(() -> Chart.template("design", "pending-table", "pending.semantics", "sideways"))
+                .hasMessageContaining("values don't meet the specifications of the schema");
+    }
 }
