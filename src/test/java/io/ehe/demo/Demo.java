@@ -45,15 +45,20 @@ public final class Demo {
                AND organization_id = 'org-007'
              ORDER BY id LIMIT 100""";
 
+    /** The app's scheduler on the pending table: the busiest organization among the newest 5,000 candidates of the model. */
     private static final String PENDING_QUERY = """
             SELECT organization_id, count(*) AS pending
-              FROM public.event_embedding_pending
-             GROUP BY organization_id""";
+              FROM (SELECT organization_id FROM public.event_embedding_pending WHERE model = '%s'
+                     ORDER BY created_at DESC, event_id DESC LIMIT 5000) c
+             GROUP BY organization_id ORDER BY count(*) DESC LIMIT 1""";
+    /** ...and that organization's newest 100. */
     private static final String PENDING_QUERY_ONE_ORG = """
             SELECT event_id
               FROM public.event_embedding_pending
-             WHERE organization_id = 'org-007'
-             ORDER BY event_id LIMIT 100""";
+             WHERE model = '%s' AND organization_id = 'org-007'
+             ORDER BY created_at DESC, event_id DESC LIMIT 100""";
+    private static final String MODEL = "bge-base-en-v1.5";
+    private static final String NEW_MODEL = "bge-m3";
 
     private final String url;
     private final Path jar = Path.of("target", "events-has-embedding.jar");
@@ -118,28 +123,55 @@ public final class Demo {
             say("and per organization, the next 100 to embed:");
             oneOrgMs = explainAndTime(NEW_QUERY_ONE_ORG);
         } else {
-            step("migrate --design pending-table: the pending table and its triggers; events gets no column and no rewrite");
-            cli("migrate", "--url", url, "--design", "pending-table");
+            step("The app's schema today: events.superseded_by (catalog-only ALTER; the app stamps it when an event is superseded)");
+            exec("ALTER TABLE public.events ADD COLUMN superseded_by bigint");
+
+            step("migrate --design pending-table --semantics app --target-model " + MODEL + ": the pending table per (event, model) and its triggers; events gets no column and no rewrite");
+            requireOk(cli("migrate", "--url", url, "--design", "pending-table", "--semantics", "app", "--target-model", MODEL), "migrate");
             sayf("rows in event_embedding_pending right after migrate: %,d (only events written since the triggers)",
                     count("SELECT count(*) FROM public.event_embedding_pending"));
 
-            step("backfill: the bootstrap adds the events that existed before the triggers; it writes nothing but the pending table");
+            step("backfill: the fill adds the (event, model) pairs of the events that existed before; it writes nothing but the pending table");
             requireOk(cli("backfill", "--url", url), "backfill");
             vacuum("public.event_embedding_pending");
-            sayf("rows in event_embedding_pending after the bootstrap: %,d", count("SELECT count(*) FROM public.event_embedding_pending"));
+            sayf("rows in event_embedding_pending after the fill: %,d", count("SELECT count(*) FROM public.event_embedding_pending"));
 
-            step("The app embeds an event: its pending row leaves in the same transaction");
+            step("The app re-embeds an event (lock it FOR SHARE, delete its rows of the model, insert chunk 0 and 1): its pending row leaves in the same transaction");
             long event = count("SELECT min(event_id) FROM public.event_embedding_pending");
-            try (Connection c = connect(); Statement st = c.createStatement()) {
-                st.execute("INSERT INTO public.event_embeddings (event_id) VALUES (" + event + ")");
-            }
+            exec("BEGIN; SELECT 1 FROM public.events WHERE id = " + event + " AND superseded_by IS NULL FOR SHARE;"
+                    + "DELETE FROM public.event_embeddings WHERE event_id = " + event + " AND embedding_model = '" + MODEL + "';"
+                    + "INSERT INTO public.event_embeddings (event_id, embedding_model, chunk_index) VALUES (" + event + ", '" + MODEL + "', 0);"
+                    + "INSERT INTO public.event_embeddings (event_id, embedding_model, chunk_index) VALUES (" + event + ", '" + MODEL + "', 1); COMMIT");
             sayf("event %d pending after its embedding: %s", event,
                     count("SELECT count(*) FROM public.event_embedding_pending WHERE event_id = " + event) == 0 ? "no" : "YES (wrong)");
 
-            step("The scheduler's new query: the small pending table");
-            allMs = explainAndTime(PENDING_QUERY);
-            say("and per organization, the next 100 to embed:");
-            oneOrgMs = explainAndTime(PENDING_QUERY_ONE_ORG);
+            step("The app supersedes an embedded event (insert the successor, stamp superseded_by, delete the old embeddings, one transaction)");
+            exec("BEGIN; INSERT INTO public.events (organization_id, payload_text) SELECT organization_id, payload_text || ' (v2)' FROM public.events WHERE id = " + event + ";"
+                    + "UPDATE public.events SET superseded_by = lastval() WHERE id = " + event + ";"
+                    + "DELETE FROM public.event_embeddings WHERE event_id = " + event + "; COMMIT");
+            long successor = count("SELECT superseded_by FROM public.events WHERE id = " + event);
+            sayf("the superseded event %d pending: %s; its successor %d pending: %s", event,
+                    count("SELECT count(*) FROM public.event_embedding_pending WHERE event_id = " + event) == 0 ? "no" : "YES (wrong)",
+                    successor, count("SELECT count(*) FROM public.event_embedding_pending WHERE event_id = " + successor) == 1 ? "yes" : "NO (wrong)");
+
+            step("The scheduler's new queries: the newest 5,000 candidates per organization, then one organization's newest 100");
+            allMs = explainAndTime(PENDING_QUERY.formatted(MODEL));
+            say("and that organization's next 100 to embed:");
+            oneOrgMs = explainAndTime(PENDING_QUERY_ONE_ORG.formatted(MODEL));
+
+            step("A model change: targets add " + NEW_MODEL + " makes every live event pending for it, beside the old model");
+            requireOk(cli("targets", "add", NEW_MODEL, "--url", url), "targets add");
+            sayf("status while the new model fills: exit %d (5 = not ready)", cli("status", "--url", url));
+            requireOk(cli("backfill", "--url", url), "backfill (fill of the new model)");
+            sayf("pending for %s: %,d; live events: %,d", NEW_MODEL,
+                    count("SELECT count(*) FROM public.event_embedding_pending WHERE model = '" + NEW_MODEL + "'"),
+                    count("SELECT count(*) FROM public.events WHERE superseded_by IS NULL AND payload_text <> ''"));
+            sayf("the same scheduler query for %s:", NEW_MODEL);
+            vacuum("public.event_embedding_pending");
+            explainAndTime(PENDING_QUERY.formatted(NEW_MODEL));
+
+            step("Once the scheduler reads the new model: targets remove " + MODEL + " (its rows deleted in batches)");
+            requireOk(cli("targets", "remove", MODEL, "--url", url), "targets remove");
         }
 
         step("verify: the design's invariant, checked in one snapshot");
@@ -153,6 +185,12 @@ public final class Demo {
         sayf("old query (anti-join):                   %8.2f ms", oldMs);
         sayf("new query, all orgs:                     %8.2f ms", allMs);
         sayf("new query, one org, next 100:            %8.3f ms", oneOrgMs);
+    }
+
+    private void exec(String sql) throws Exception {
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
     }
 
     private void vacuum(String table) throws Exception {
