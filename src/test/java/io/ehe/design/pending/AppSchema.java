@@ -59,10 +59,14 @@ final class AppSchema {
 
     /** Rows the app would not call pending (or with another organization), for every target not being removed. */
     static long stale(TestDatabase db) {
-        return db.queryLong("SELECT count(*) FROM event_embedding_pending p JOIN event_embedding_pending_targets t "
-                + "ON t.model = p.model AND t.state <> 'removing' WHERE NOT EXISTS (SELECT 1 FROM ("
-                + WANT.formatted("<> 'removing'") + ") w WHERE w.id = p.event_id AND w.model = p.model "
-                + "AND w.organization_id = p.organization_id)");
+        return db.queryLong("""
+                SELECT count(*) FROM event_embedding_pending p
+                  JOIN event_embedding_pending_targets t ON t.model = p.model AND t.state <> 'removing'
+                 WHERE NOT EXISTS (SELECT 1 FROM events e
+                                    WHERE e.id = p.event_id AND e.organization_id = p.organization_id
+                                      AND e.payload_text IS NOT NULL AND e.payload_text <> '' AND e.superseded_by IS NULL
+                                      AND NOT EXISTS (SELECT 1 FROM event_embeddings x
+                                                       WHERE x.event_id = e.id AND x.embedding_model = p.model AND x.chunk_index = 0))""");
     }
 
     static void assertExact(TestDatabase db) {
