@@ -44,7 +44,7 @@ final class PendingRepairer {
                     OR (t.state <> 'removing' AND NOT EXISTS (SELECT 1 FROM want w WHERE w.id = p.event_id AND w.model = p.model))) d
              ORDER BY id LIMIT ?""",
             """
-            SELECT count(pg_advisory_xact_lock(k.cls, k.key)) FROM (
+            SELECT count(public.ehe_pending_lock(k.cls, k.key, false)) FROM (
                 SELECT cls, key FROM (
                     SELECT DISTINCT 1701340465 AS cls, public.ehe_pending_event_key(i.id) AS key FROM unnest(?::bigint[]) AS i(id)
                     UNION

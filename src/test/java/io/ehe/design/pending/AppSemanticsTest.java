@@ -231,4 +231,34 @@ class AppSemanticsTest {
         assertThat(cli(both, "backfill", "--design", "pending-table")).isZero();
         assertThat(cli(both, "status", "--design", "pending-table")).isZero();
     }
+
+    @Test
+    void bulkStatementsOnAnActiveTargetSwitchToOneTableLockAndStayExact() throws Exception {
+        TestDatabase bulk = PostgresServer.get().createDatabase("app_bulk");
+        AppSchema.install(bulk, "model-a");
+        bulk.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org', 'text ' || g FROM generate_series(1, 8000) g");
+        assertThat(cli(bulk, "backfill")).isZero();
+        try (var c = bulk.open(); var st = c.createStatement()) {
+            c.setAutoCommit(false);
+            // 8,000 embedding rows of the active target in one statement: far beyond what the lock table holds as keys.
+            st.execute("INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, 'model-a', 0 FROM events ORDER BY id");
+            try (var rs = st.executeQuery("""
+                    SELECT count(*) FILTER (WHERE locktype = 'advisory'),
+                           count(*) FILTER (WHERE locktype = 'relation' AND relation = 'event_embedding_pending'::regclass
+                                            AND mode = 'ShareRowExclusiveLock')
+                      FROM pg_locks WHERE pid = pg_backend_pid()""")) {
+                rs.next();
+                assertThat(rs.getLong(1)).as("advisory keys held").isLessThanOrEqualTo(256);
+                assertThat(rs.getLong(2)).as("the table lock instead").isOne();
+            }
+            c.commit();
+        }
+        assertThat(bulk.queryLong("SELECT count(*) FROM event_embedding_pending")).isZero();
+        bulk.execute("DELETE FROM event_embeddings WHERE event_id % 2 = 0");
+        assertThat(bulk.queryLong("SELECT count(*) FROM event_embedding_pending")).isEqualTo(4000);
+        bulk.execute("UPDATE events SET superseded_by = id + 100000 WHERE id % 4 = 0");
+        bulk.execute("DELETE FROM events WHERE id % 3 = 0");
+        assertExact(bulk);
+        assertThat(cli(bulk, "verify")).isZero();
+    }
 }
