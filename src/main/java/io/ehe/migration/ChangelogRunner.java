@@ -238,8 +238,7 @@ public final class ChangelogRunner {
 
     private <T> T run(Mode mode, Work<T> work) throws Exception {
         try (Connection connection = open(mode)) {
-            Database database = DatabaseFactory.getInstance()
-                    .findCorrectDatabaseImplementation(new JdbcConnection(connection));
+            Database database = database(mode, connection);
             Map<String, Object> scope = new HashMap<>();
             scope.put(Scope.Attr.ui.name(), new LoggerUIService());
             scope.put(Scope.Attr.resourceAccessor.name(), new ClassLoaderResourceAccessor(ChangelogRunner.class.getClassLoader()));
@@ -260,6 +259,16 @@ public final class ChangelogRunner {
                 }
             });
         }
+    }
+
+    /** Writing runs pair each changeSet with its history row ({@link AtomicChangeSetDatabase}). */
+    private static Database database(Mode mode, Connection connection) throws Exception {
+        if (mode == Mode.WRITE) {
+            Database database = new AtomicChangeSetDatabase();
+            database.setConnection(new JdbcConnection(connection));
+            return database;
+        }
+        return DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(connection));
     }
 
     private Connection open(Mode mode) throws SQLException {

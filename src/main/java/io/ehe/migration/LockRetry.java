@@ -44,7 +44,7 @@ final class LockRetry {
                 if (attempt >= settings.maxAttempts()) {
                     throw new LockNotGrantedException(what + ": lock not granted within lock_timeout " + settings.lockTimeout()
                             + " after " + attempt + " attempt" + (attempt == 1 ? "" : "s") + "; blocked by " + blockers
-                            + ". The refused changeSet was rolled back; run it again once the blocker is gone.", e);
+                            + ". The refused changeSet and its history row were rolled back together; run migrate again once the blocker is gone.", e);
                 }
                 long pause = settings.backoff(attempt).toMillis();
                 LOG.warn("{}: lock not granted within lock_timeout {} (attempt {}/{}), blocked by {}; retrying in {} ms",
@@ -58,7 +58,9 @@ final class LockRetry {
     private String blockers() {
         try (Connection c = connections.open()) {
             List<String> list = LockBlockers.describe(c);
-            return list.isEmpty() ? "a transaction that has since ended" : String.join("; ", list);
+            // Only what was seen: the refused lock may have been on a relation not watched here.
+            return list.isEmpty() ? "no session found holding a lock on " + LockBlockers.WATCHED + " when looked at after the refusal"
+                    : String.join("; ", list);
         } catch (Exception e) {
             return "an unknown session (" + e.getMessage() + ")";
         }
