@@ -98,6 +98,18 @@ public final class DatabaseUrl {
                 params.put(key, value);
             }
         }
+        // libpq's name for the choice among several hosts; the driver only knows its own.
+        String attrs = params.remove("target_session_attrs");
+        if (attrs != null && !params.containsKey("targetServerType")) {
+            params.put("targetServerType", switch (attrs) {
+                case "read-write", "primary" -> "primary";
+                case "read-only", "standby" -> "secondary";
+                case "prefer-standby" -> "preferSecondary";
+                case "any" -> "any";
+                default -> throw new IllegalArgumentException("database URL: target_session_attrs must be any, read-write, read-only,"
+                        + " primary, standby or prefer-standby");
+            });
+        }
         // Credentials given as parameters are lifted out so the URL itself can be logged.
         if (params.containsKey("user")) {
             user = params.remove("user");

@@ -74,4 +74,14 @@ class DatabaseUrlTest {
                     .hasMessageNotContaining("Kq7v").hasMessageNotContaining("Zr8w").hasMessageNotContaining("Hm3x");
         }
     }
+
+    @Test
+    void libpqTargetSessionAttrsBecomesTheDriversTargetServerType() {
+        assertThat(DatabaseUrl.parse("postgres://u@h1:5432,h2:5433/d?target_session_attrs=read-write").jdbcUrl())
+                .isEqualTo("jdbc:postgresql://h1:5432,h2:5433/d?targetServerType=primary");
+        assertThat(DatabaseUrl.parse("postgres://u@h1,h2/d?target_session_attrs=prefer-standby").jdbcUrl())
+                .endsWith("?targetServerType=preferSecondary");
+        assertThatThrownBy(() -> DatabaseUrl.parse("postgres://u@h/d?target_session_attrs=Kq7v"))
+                .hasMessageContaining("target_session_attrs").hasMessageNotContaining("Kq7v");
+    }
 }
