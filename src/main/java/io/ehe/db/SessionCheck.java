@@ -63,7 +63,11 @@ public final class SessionCheck {
             throw new UnsuitableConnectionException("the server is a hot standby (in recovery) and takes no writes:"
                     + " point --url at the primary (with several hosts, add target_session_attrs=read-write)");
         }
-        if (defaultReadOnly != readOnly) {
+        if (readOnly && !defaultReadOnly) {
+            throw new UnsuitableConnectionException("the read-only startup option did not take effect although the marker did:"
+                    + " something between the runner and PostgreSQL rewrites settings; " + DIRECT);
+        }
+        if (!readOnly && defaultReadOnly) {
             throw new UnsuitableConnectionException("sessions of this role or database start read-only (default_transaction_read_only=on,"
                     + " from ALTER ROLE/DATABASE or the server's configuration): connect as a role whose sessions can write");
         }

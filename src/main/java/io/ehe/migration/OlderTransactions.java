@@ -22,9 +22,9 @@ public final class OlderTransactions {
     }
 
     /**
-     * One line per session (pid, state, application, isolation-free facts: transaction age, query
-     * start, the query masked) or prepared transaction (gid, age) of the current database whose
-     * transaction is at least {@code waited} old; the caller's own session excluded. Empty when none.
+     * One line per session (pid, state, application, transaction age, query start, the query masked)
+     * or prepared transaction (gid, owner, age) of the current database whose transaction is at least
+     * {@code waited} old; the caller's own session excluded. Empty when none.
      */
     public static List<String> describe(Connection connection, PgDuration waited) throws SQLException {
         List<String> out = new ArrayList<>();
