@@ -171,3 +171,36 @@ affinity:
 {{- $args = concat $args $b.extraArgs -}}
 {{- toJson $args -}}
 {{- end -}}
+
+{{/* A duration value (integer + ms, s, min or h; the schema checks the shape) in milliseconds. */}}
+{{- define "ehe.durationMillis" -}}
+{{- $amount := regexFind "^[0-9]+" . | int64 -}}
+{{- $unit := trimPrefix (regexFind "^[0-9]+" .) . -}}
+{{- $per := dict "ms" 1 "s" 1000 "min" 60000 "h" 3600000 -}}
+{{- mul $amount (get $per $unit) -}}
+{{- end -}}
+
+{{/*
+The migrate Job must end by itself before Kubernetes kills it at activeDeadlineSeconds: a pod killed
+in the middle of a CONCURRENTLY build leaves an INVALID index and a log that says nothing. Worst case
+of the lock waits: every attempt refused after the longer of the two timeouts, plus the pauses between
+attempts (doubling, capped at 60 s, as the CLI does), plus 5 minutes for start-up and the build itself.
+*/}}
+{{- define "ehe.checkMigrateDeadline" -}}
+{{- $m := .Values.migrations -}}
+{{- $lock := include "ehe.durationMillis" $m.lockTimeout | int64 -}}
+{{- $index := include "ehe.durationMillis" $m.indexLockTimeout | int64 -}}
+{{- $backoff := include "ehe.durationMillis" $m.retryBackoff | int64 -}}
+{{- $attempts := int64 $m.maxAttempts -}}
+{{- $worst := mul $attempts (max $lock $index) -}}
+{{- $pause := min 60000 $backoff -}}
+{{- range $i := until (int (sub $attempts 1)) -}}
+{{- $worst = add $worst $pause -}}
+{{- $pause = min 60000 (mul $pause 2) -}}
+{{- end -}}
+{{- $reserve := 300000 -}}
+{{- $deadline := mul (int64 $m.activeDeadlineSeconds) 1000 -}}
+{{- if gt (add $worst $reserve) $deadline -}}
+{{- fail (printf "migrations: maxAttempts (%d) x the longer of lockTimeout and indexLockTimeout (%s), plus the pauses between attempts and 300 s for start-up and the index build, come to %d s, past activeDeadlineSeconds (%d s): Kubernetes would kill the Job in the middle of a retry. Lower maxAttempts or indexLockTimeout, or raise activeDeadlineSeconds." $attempts (ternary $m.indexLockTimeout $m.lockTimeout (ge $index $lock)) (div (add $worst $reserve) 1000) (int64 $m.activeDeadlineSeconds)) -}}
+{{- end -}}
+{{- end -}}

@@ -10,7 +10,11 @@ public final class ExitCodes {
     public static final int USAGE = 2;
     /** Could not connect or log in (host, port, database name, user, password, TLS). */
     public static final int CONNECT = 3;
-    /** A lock was not granted within lock_timeout after every retry; the refused step was rolled back. */
+    /**
+     * A lock was not granted within lock_timeout (or a CONCURRENTLY index build waited past the index
+     * lock timeout) after every retry; the refused changeSet was rolled back with its history row, or
+     * left an INVALID index that the next run rebuilds.
+     */
     public static final int LOCK_NOT_GRANTED = 4;
     /** status: the design is not ready for the scheduler yet (index or bootstrap not complete). */
     public static final int NOT_READY = 5;
@@ -22,6 +26,11 @@ public final class ExitCodes {
     public static final int DRIFT = 8;
     /** The design asked for is not installed, or both are and none was named; nothing was changed. */
     public static final int WRONG_DESIGN = 9;
+    /**
+     * The connection cannot be relied on (a transaction pooler, a hot standby, sessions that start
+     * read-only); refused before anything was written. The message says what to connect to instead.
+     */
+    public static final int UNSUITABLE_CONNECTION = 10;
 
     public static final String HELP_TEXT = """
             Exit codes:
@@ -29,12 +38,14 @@ public final class ExitCodes {
               1  failure (see the error line)
               2  usage error: bad flag or value, nothing done
               3  could not connect or log in
-              4  lock not granted within lock_timeout after all retries (nothing half-applied)
+              4  lock not granted within lock_timeout after all retries (nothing half-applied;
+                 an INVALID index from a cancelled CONCURRENTLY build is rebuilt by the next run)
               5  status: not ready for the scheduler (index / bootstrap)
               6  wrong database: events/event_embeddings missing, nothing changed
               7  backfill interrupted (SIGTERM or a limit): safe to resume
               8  verify: drift or NULL rows found
-              9  design not installed (or both installed and none named): nothing changed""";
+              9  design not installed (or both installed and none named): nothing changed
+             10  unsuitable connection (a transaction pooler, a hot standby, read-only sessions): nothing changed""";
 
     private ExitCodes() {
     }

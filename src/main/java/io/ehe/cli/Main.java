@@ -3,6 +3,7 @@ package io.ehe.cli;
 import io.ehe.cli.logging.LogFormat;
 import io.ehe.db.Secrets;
 import io.ehe.db.SqlErrors;
+import io.ehe.db.UnsuitableConnectionException;
 import io.ehe.design.DesignNotInstalledException;
 import io.ehe.migration.LockNotGrantedException;
 import io.ehe.migration.UnknownTargetException;
@@ -124,6 +125,15 @@ public final class Main implements Runnable {
         return false;
     }
 
+    private static Throwable unsuitable(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof UnsuitableConnectionException) {
+                return c;
+            }
+        }
+        return e;
+    }
+
     /** One line on stderr, a distinct exit code, no secret. */
     static int failure(Exception e, PrintWriter err) {
         int code;
@@ -139,6 +149,9 @@ public final class Main implements Runnable {
         } else if (causedBy(e, liquibase.exception.LockException.class)) {
             // The migration (advisory) lock stayed with another runner for the whole wait.
             code = ExitCodes.LOCK_NOT_GRANTED;
+        } else if (causedBy(e, UnsuitableConnectionException.class)) {
+            code = ExitCodes.UNSUITABLE_CONNECTION;
+            message = "unsuitable connection: " + unsuitable(e).getMessage();
         } else if (SqlErrors.isConnectionFailure(e)) {
             code = ExitCodes.CONNECT;
             message = "could not connect: " + SqlErrors.sqlCause(e).map(Throwable::getMessage).orElse(message);

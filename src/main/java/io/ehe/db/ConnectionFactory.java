@@ -16,18 +16,42 @@ public final class ConnectionFactory {
 
     private final DatabaseUrl url;
     private final String applicationName;
+    private final boolean readOnly;
 
     public ConnectionFactory(DatabaseUrl url, String applicationName) {
+        this(url, applicationName, false);
+    }
+
+    private ConnectionFactory(DatabaseUrl url, String applicationName, boolean readOnly) {
         this.url = url;
         this.applicationName = applicationName;
+        this.readOnly = readOnly;
         url.password().ifPresent(Secrets::register);
+    }
+
+    /**
+     * The same database on sessions that start read-only ({@code default_transaction_read_only} as a
+     * startup option, so it ends with the session): the server refuses whatever they might try to write.
+     */
+    public ConnectionFactory readOnly() {
+        return new ConnectionFactory(url, applicationName, true);
     }
 
     public DatabaseUrl url() {
         return url;
     }
 
+    /**
+     * A new session, checked by {@link SessionCheck} before it is handed out. Throws
+     * UnsuitableConnectionException for a pooler, a hot standby or a read-only default, and the
+     * driver's SQLException when the server cannot be reached or refuses the login.
+     */
     public Connection open() throws SQLException {
+        String token = SessionCheck.newToken();
+        DatabaseUrl session = StartupOptions.with(url, SessionCheck.MARKER, token);
+        if (readOnly) {
+            session = StartupOptions.with(session, "default_transaction_read_only", "on");
+        }
         Properties props = new Properties();
         url.user().ifPresent(u -> props.setProperty("user", u));
         url.password().ifPresent(p -> props.setProperty("password", p));
@@ -35,8 +59,19 @@ public final class ConnectionFactory {
         props.setProperty("connectTimeout", "10");
         props.setProperty("loginTimeout", "15");
         props.setProperty("tcpKeepAlive", "true");
-        Connection connection = DriverManager.getConnection(url.jdbcUrl(), props);
+        Connection connection;
         try {
+            connection = DriverManager.getConnection(session.jdbcUrl(), props);
+        } catch (SQLException e) {
+            if (SessionCheck.isStartupOptionRefused(e)) {
+                throw SessionCheck.refusedStartupOptions(e);
+            }
+            throw e;
+        }
+        try {
+            SessionCheck.verify(connection, token, readOnly);
+            // A plain SET is safe from here on: the check proved this server session is ours alone
+            // and ends with the connection. Not a startup option, which would fail before 14.
             if (connection.getMetaData().getDatabaseMajorVersion() >= 14) {
                 try (Statement st = connection.createStatement()) {
                     st.execute("SET client_connection_check_interval = '2s'");

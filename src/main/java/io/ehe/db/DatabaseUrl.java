@@ -1,6 +1,5 @@
 package io.ehe.db;
 
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,8 +14,10 @@ import java.util.regex.Pattern;
  */
 public final class DatabaseUrl {
 
-    private static final Pattern JDBC = Pattern.compile("^jdbc:postgresql://([^/?#]*)(/[^?#]*)?(\\?[^#]*)?$");
-    private static final Pattern URI = Pattern.compile("^postgres(?:ql)?://(?:([^@/?#]*)@)?([^/?#]*)(/[^?#]*)?(\\?[^#]*)?$");
+    private static final Pattern JDBC = Pattern.compile("^jdbc:postgresql://([^/?#@]*)(/[^?#]*)?(\\?[^#]*)?$");
+    /** What follows the user-info: hosts, an optional path, an optional query; no '@' before the query. */
+    private static final Pattern AFTER_USERINFO = Pattern.compile("^([^/?#@]*)(/[^?#@]*)?(\\?[^#]*)?$");
+    private static final String EXPECTED = " (expected jdbc:postgresql://host:5432/db or postgres://user@host:5432/db)";
 
     private final String jdbcUrl;
     private final String user;
@@ -28,7 +29,12 @@ public final class DatabaseUrl {
         this.password = password;
     }
 
-    /** Parses either form; the message of the exception never contains the password. */
+    /**
+     * Parses either form. A libpq URI's password may carry unencoded {@code / ? # % @}: the user-info
+     * ends at the first '@' after which a well-formed host part follows. Throws
+     * IllegalArgumentException for a malformed URL; its message describes the URL's shape only, never
+     * any of its characters, since a misplaced password would otherwise be quoted as a host or port.
+     */
     public static DatabaseUrl parse(String raw) {
         if (raw == null || raw.isBlank()) {
             throw new IllegalArgumentException("database URL is empty");
@@ -36,22 +42,42 @@ public final class DatabaseUrl {
         String text = raw.trim();
         Matcher jdbc = JDBC.matcher(text);
         if (jdbc.matches()) {
-            return fromParts(jdbc.group(1), jdbc.group(2), jdbc.group(3), null, text);
+            return fromParts(jdbc.group(1), jdbc.group(2), jdbc.group(3), null);
         }
-        Matcher uri = URI.matcher(text);
-        if (uri.matches()) {
-            return fromParts(uri.group(2), uri.group(3), uri.group(4), uri.group(1), text);
+        String rest = stripScheme(text);
+        if (rest == null) {
+            throw new IllegalArgumentException("database URL is not a PostgreSQL URL: its scheme is not jdbc:postgresql, postgres or postgresql" + EXPECTED);
         }
-        throw new IllegalArgumentException("not a PostgreSQL URL: " + Secrets.maskUrl(text)
-                + " (expected jdbc:postgresql://host:5432/db or postgres://user@host:5432/db)");
+        for (int at = rest.indexOf('@'); at >= 0; at = rest.indexOf('@', at + 1)) {
+            Matcher after = AFTER_USERINFO.matcher(rest.substring(at + 1));
+            if (after.matches()) {
+                return fromParts(after.group(1), after.group(2), after.group(3), rest.substring(0, at));
+            }
+        }
+        Matcher noUser = AFTER_USERINFO.matcher(rest);
+        if (noUser.matches()) {
+            return fromParts(noUser.group(1), noUser.group(2), noUser.group(3), null);
+        }
+        throw new IllegalArgumentException("database URL is malformed: after the scheme there must be [user[:password]@]host[:port][/database][?name=value&...]" + EXPECTED);
     }
 
-    private static DatabaseUrl fromParts(String hosts, String path, String query, String userInfo, String original) {
-        if (hosts == null || hosts.isBlank()) {
-            throw new IllegalArgumentException("database URL has no host: " + Secrets.maskUrl(original));
+    /** The part after {@code postgres://} or {@code postgresql://}, or null for any other scheme. */
+    private static String stripScheme(String text) {
+        for (String scheme : new String[]{"postgres://", "postgresql://"}) {
+            if (text.regionMatches(true, 0, scheme, 0, scheme.length())) {
+                return text.substring(scheme.length());
+            }
         }
-        for (String host : hosts.split(",")) {
-            checkPort(host, original);
+        return null;
+    }
+
+    private static DatabaseUrl fromParts(String hosts, String path, String query, String userInfo) {
+        if (hosts == null || hosts.isBlank()) {
+            throw new IllegalArgumentException("database URL has no host" + EXPECTED);
+        }
+        String[] each = hosts.split(",", -1);
+        for (int i = 0; i < each.length; i++) {
+            checkPort(each[i], i + 1, each.length);
         }
         String user = null;
         String password = null;
@@ -71,6 +97,18 @@ public final class DatabaseUrl {
                 String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
                 params.put(key, value);
             }
+        }
+        // libpq's name for the choice among several hosts; the driver only knows its own.
+        String attrs = params.remove("target_session_attrs");
+        if (attrs != null && !params.containsKey("targetServerType")) {
+            params.put("targetServerType", switch (attrs) {
+                case "read-write", "primary" -> "primary";
+                case "read-only", "standby" -> "secondary";
+                case "prefer-standby" -> "preferSecondary";
+                case "any" -> "any";
+                default -> throw new IllegalArgumentException("database URL: target_session_attrs must be any, read-write, read-only,"
+                        + " primary, standby or prefer-standby");
+            });
         }
         // Credentials given as parameters are lifted out so the URL itself can be logged.
         if (params.containsKey("user")) {
@@ -95,7 +133,7 @@ public final class DatabaseUrl {
         return new DatabaseUrl(url.toString(), emptyToNull(user), emptyToNull(password));
     }
 
-    private static void checkPort(String host, String original) {
+    private static void checkPort(String host, int index, int count) {
         int colon = host.lastIndexOf(':');
         int bracket = host.lastIndexOf(']');
         if (colon < 0 || colon < bracket) {
@@ -105,12 +143,34 @@ public final class DatabaseUrl {
         boolean ok = !port.isEmpty() && port.chars().allMatch(Character::isDigit) && port.length() <= 5
                 && Integer.parseInt(port) > 0 && Integer.parseInt(port) <= 65535;
         if (!ok) {
-            throw new IllegalArgumentException("database URL has an invalid port '" + port + "': " + Secrets.maskUrl(original));
+            throw new IllegalArgumentException("database URL has an invalid port" + (count > 1 ? " in host " + index + " of " + count : "")
+                    + ": a port is 1 to 65535 digits-only; if the password holds special characters, percent-encode them or use PGPASSWORD");
         }
     }
 
+    /**
+     * Percent-decoding as libpq does it, except that a '%' not followed by two hex digits stays a
+     * literal '%' (URLDecoder would throw, quoting the text around it). '+' stays '+'.
+     */
     private static String decode(String s) {
-        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < s.length(); ) {
+            char c = s.charAt(i);
+            if (c == '%' && i + 2 < s.length() && hex(s.charAt(i + 1)) >= 0 && hex(s.charAt(i + 2)) >= 0) {
+                bytes.write(hex(s.charAt(i + 1)) * 16 + hex(s.charAt(i + 2)));
+                i += 3;
+            } else {
+                int cp = s.codePointAt(i);
+                byte[] b = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8);
+                bytes.write(b, 0, b.length);
+                i += Character.charCount(cp);
+            }
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private static int hex(char c) {
+        return Character.digit(c, 16);
     }
 
     private static String encode(String s) {

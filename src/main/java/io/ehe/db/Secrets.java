@@ -14,7 +14,8 @@ public final class Secrets {
     public static final String MASK = "****";
 
     private static final Set<String> KNOWN = new CopyOnWriteArraySet<>();
-    private static final Pattern URL_USERINFO = Pattern.compile("(?i)([a-z][a-z0-9+.-]*://[^:/@\\s]*):[^@\\s]*@");
+    // Greedy up to the last '@' of the word: a password may itself hold '@', '/', '?' or '#'.
+    private static final Pattern URL_USERINFO = Pattern.compile("(?i)([a-z][a-z0-9+.-]*://[^:/@\\s]*):\\S*@");
     private static final Pattern PASSWORD_PARAM = Pattern.compile("(?i)(password\\s*[=:]\\s*)(\"[^\"]*\"|'[^']*'|[^\\s&;,\"')]+)");
 
     private Secrets() {
@@ -32,11 +33,39 @@ public final class Secrets {
         }
         String out = text;
         for (String secret : KNOWN) {
-            out = out.replace(secret, MASK);
+            out = maskWhole(out, secret);
         }
         out = URL_USERINFO.matcher(out).replaceAll("$1:" + MASK + "@");
         out = PASSWORD_PARAM.matcher(out).replaceAll("$1" + MASK);
         return out;
+    }
+
+    /**
+     * Replaces each occurrence of the secret that is not glued inside a longer word: a short password
+     * ("pa", "admin") must not turn every word containing it into "****", and a secret printed on its
+     * own, quoted or after '=' or ':' is still caught.
+     */
+    private static String maskWhole(String text, String secret) {
+        StringBuilder out = new StringBuilder(text.length());
+        int from = 0;
+        int at = text.indexOf(secret);
+        while (at >= 0) {
+            int end = at + secret.length();
+            boolean gluedBefore = at > 0 && wordChar(text.charAt(at - 1)) && wordChar(secret.charAt(0));
+            boolean gluedAfter = end < text.length() && wordChar(text.charAt(end)) && wordChar(secret.charAt(secret.length() - 1));
+            if (gluedBefore || gluedAfter) {
+                at = text.indexOf(secret, at + 1);
+                continue;
+            }
+            out.append(text, from, at).append(MASK);
+            from = end;
+            at = text.indexOf(secret, end);
+        }
+        return out.append(text, from, text.length()).toString();
+    }
+
+    private static boolean wordChar(char c) {
+        return Character.isLetterOrDigit(c) || c == '_';
     }
 
     /** Masks a URL before it goes into an error message, whether or not it parsed. */

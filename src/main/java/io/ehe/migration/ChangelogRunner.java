@@ -23,7 +23,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -36,7 +35,7 @@ import java.util.Map;
  *
  * Sessions come in two kinds. Writing sessions carry {@code lock_timeout} as a startup option (see
  * {@link SessionOptions}), so Liquibase's own statements never queue behind a long transaction
- * either. Read-only sessions (dry runs, status) set {@code default_transaction_read_only}: whatever
+ * either. Read-only sessions (dry runs, status) start with {@code default_transaction_read_only}: whatever
  * Liquibase might try to write, the server refuses it, so a dry run cannot change anything.
  */
 public final class ChangelogRunner {
@@ -238,8 +237,7 @@ public final class ChangelogRunner {
 
     private <T> T run(Mode mode, Work<T> work) throws Exception {
         try (Connection connection = open(mode)) {
-            Database database = DatabaseFactory.getInstance()
-                    .findCorrectDatabaseImplementation(new JdbcConnection(connection));
+            Database database = database(mode, connection);
             Map<String, Object> scope = new HashMap<>();
             scope.put(Scope.Attr.ui.name(), new LoggerUIService());
             scope.put(Scope.Attr.resourceAccessor.name(), new ClassLoaderResourceAccessor(ChangelogRunner.class.getClassLoader()));
@@ -262,18 +260,21 @@ public final class ChangelogRunner {
         }
     }
 
+    /** Writing runs pair each changeSet with its history row ({@link AtomicChangeSetDatabase}). */
+    private static Database database(Mode mode, Connection connection) throws Exception {
+        if (mode == Mode.WRITE) {
+            Database database = new AtomicChangeSetDatabase();
+            database.setConnection(new JdbcConnection(connection));
+            return database;
+        }
+        return DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(connection));
+    }
+
     private Connection open(Mode mode) throws SQLException {
         if (mode == Mode.WRITE) {
             return writeConnections.open();
         }
-        Connection c = connections.open();
-        try (Statement st = c.createStatement()) {
-            st.execute("SET default_transaction_read_only = on");
-        } catch (SQLException e) {
-            c.close();
-            throw e;
-        }
-        return c;
+        return connections.readOnly().open();
     }
 
     /** Liquibase's history table exists: this module (or Liquibase) has run on this database before. */

@@ -1,6 +1,7 @@
 package io.ehe.migration;
 
 import io.ehe.db.ConnectionFactory;
+import io.ehe.db.PgDuration;
 import io.ehe.db.SqlErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,25 +41,32 @@ final class LockRetry {
                 if (!SqlErrors.isLockNotGranted(e)) {
                     throw e;
                 }
-                String blockers = blockers();
+                Refusal refusal = Refusal.of(e, settings);
+                String blockers = blockers(refusal);
                 if (attempt >= settings.maxAttempts()) {
-                    throw new LockNotGrantedException(what + ": lock not granted within lock_timeout " + settings.lockTimeout()
-                            + " after " + attempt + " attempt" + (attempt == 1 ? "" : "s") + "; blocked by " + blockers
-                            + ". The refused changeSet was rolled back; run it again once the blocker is gone.", e);
+                    throw new LockNotGrantedException(what + ": " + refusal.what() + " not granted within " + refusal.timeoutName()
+                            + " " + refusal.timeout() + " after " + attempt + " attempt" + (attempt == 1 ? "" : "s")
+                            + "; waiting for " + blockers + ". " + refusal.leftBehind(), e);
                 }
                 long pause = settings.backoff(attempt).toMillis();
-                LOG.warn("{}: lock not granted within lock_timeout {} (attempt {}/{}), blocked by {}; retrying in {} ms",
-                        what, settings.lockTimeout(), attempt, settings.maxAttempts(), blockers, pause);
+                LOG.warn("{}: {} not granted within {} {} (attempt {}/{}), waiting for {}; retrying in {} ms",
+                        what, refusal.what(), refusal.timeoutName(), refusal.timeout(), attempt, settings.maxAttempts(), blockers, pause);
                 Thread.sleep(pause);
             }
         }
     }
 
-    /** Read right after the refusal: the blocker usually still holds its lock. */
-    private String blockers() {
+    /** Read right after the refusal: the blocker usually still holds on. Only what was seen is said. */
+    private String blockers(Refusal refusal) {
         try (Connection c = connections.open()) {
+            if (refusal.indexBuild()) {
+                List<String> list = OlderTransactions.describe(c, PgDuration.parse(refusal.timeout()));
+                return list.isEmpty() ? "no transaction of this database open for " + refusal.timeout()
+                        + " or longer was found when looked at after the refusal" : String.join("; ", list);
+            }
             List<String> list = LockBlockers.describe(c);
-            return list.isEmpty() ? "a transaction that has since ended" : String.join("; ", list);
+            return list.isEmpty() ? "no session found holding a lock on " + LockBlockers.WATCHED + " when looked at after the refusal"
+                    : String.join("; ", list);
         } catch (Exception e) {
             return "an unknown session (" + e.getMessage() + ")";
         }

@@ -2,12 +2,8 @@ package io.ehe.migration;
 
 import io.ehe.db.DatabaseUrl;
 import io.ehe.db.PgDuration;
+import io.ehe.db.StartupOptions;
 
-import java.net.URLDecoder;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Adds server settings to the startup packet of the runner's sessions ({@code options=-c name=value}).
@@ -39,28 +35,6 @@ public final class SessionOptions {
     }
 
     static DatabaseUrl withSetting(DatabaseUrl url, String name, String value) {
-        String jdbc = url.jdbcUrl();
-        int q = jdbc.indexOf('?');
-        String base = q < 0 ? jdbc : jdbc.substring(0, q);
-        List<String> params = new ArrayList<>();
-        String options = null;
-        if (q >= 0) {
-            for (String pair : jdbc.substring(q + 1).split("&")) {
-                if (pair.isEmpty()) {
-                    continue;
-                }
-                if (pair.startsWith("options=")) {
-                    options = URLDecoder.decode(pair.substring("options=".length()), StandardCharsets.UTF_8);
-                } else {
-                    // DatabaseUrl writes spaces as '+' but reads '+' literally: keep spaces spaces.
-                    params.add(pair.replace("+", "%20"));
-                }
-            }
-        }
-        String setting = "-c " + name + "=" + value;
-        options = options == null || options.isBlank() ? setting : options + " " + setting;
-        params.add("options=" + URLEncoder.encode(options, StandardCharsets.UTF_8).replace("+", "%20"));
-        DatabaseUrl rebuilt = DatabaseUrl.parse(base + "?" + String.join("&", params));
-        return rebuilt.withCredentials(url.user().orElse(null), url.password().orElse(null));
+        return StartupOptions.with(url, name, value);
     }
 }

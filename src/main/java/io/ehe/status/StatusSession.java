@@ -6,7 +6,6 @@ import io.ehe.migration.WrongDatabaseException;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 
 /** The session a status reads on: read-only (it cannot change anything), on the app's database. */
 public final class StatusSession {
@@ -15,11 +14,8 @@ public final class StatusSession {
     }
 
     public static Connection open(ConnectionFactory connections) throws SQLException, WrongDatabaseException {
-        Connection c = connections.open();
+        Connection c = connections.readOnly().open();
         try {
-            try (Statement st = c.createStatement()) {
-                st.execute("SET default_transaction_read_only = on");
-            }
             if (!ChangelogRunner.upstreamTablesExist(c)) {
                 throw new WrongDatabaseException("tables public.events and public.event_embeddings not found in "
                         + connections.url().jdbcUrl() + ": wrong database?");

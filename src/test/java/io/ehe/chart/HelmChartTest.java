@@ -98,7 +98,7 @@ class HelmChartTest {
         assertSecureDefaults(job);
 
         Map<String, Object> c = containers(job).get(0);
-        assertThat(args(c)).containsExactly("migrate", "--lock-timeout", "5s", "--index-lock-timeout", "10min",
+        assertThat(args(c)).containsExactly("migrate", "--lock-timeout", "5s", "--index-lock-timeout", "4min",
                 "--max-attempts", "5", "--retry-backoff", "2s");
         assertThat(c.get("command")).as("the image's ENTRYPOINT runs").isNull();
         assertThat(map(c.get("resources"))).containsKeys("requests", "limits");
@@ -199,7 +199,7 @@ class HelmChartTest {
                 .isEqualTo("false");
         assertThat(jobSpec(job)).containsEntry("activeDeadlineSeconds", 3600).containsEntry("ttlSecondsAfterFinished", 600);
         assertThat(args(containers(job).get(0))).containsExactly("migrate", "--lock-timeout", "3s",
-                "--index-lock-timeout", "30min", "--max-attempts", "8", "--retry-backoff", "500ms", "--tag", "before-has-embedding");
+                "--index-lock-timeout", "5min", "--max-attempts", "8", "--retry-backoff", "500ms", "--tag", "before-has-embedding");
 
         Map<String, Object> backfill = r.one("CronJob", "events-backfill");
         assertThat(args(containers(backfill).get(0))).containsExactly("backfill", "--batch-size", "2000",
@@ -360,10 +360,41 @@ class HelmChartTest {
                 .hasMessageContaining("values don't meet the specifications of the schema");
     }
 
+    /**
+     * Field fault 3: the old defaults (5 attempts of a 10-minute index lock timeout) let the runner
+     * retry for 50 minutes inside a 30-minute Job deadline, so Kubernetes could kill it mid-build.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            the old defaults                      | migrations: {indexLockTimeout: 10min, maxAttempts: 5}
+            one attempt longer than the deadline   | migrations: {indexLockTimeout: 1h, maxAttempts: 1}
+            DDL lock timeout times attempts        | migrations: {lockTimeout: 10min, maxAttempts: 3, activeDeadlineSeconds: 1800}
+            pauses and reserve tip it over        | migrations: {lockTimeout: 1s, indexLockTimeout: 1min, maxAttempts: 25, retryBackoff: 1min, activeDeadlineSeconds: 3000}
+            """)
+    void retriesThatCannotEndBeforeTheJobDeadlineAreRefused(String what, String yaml, @TempDir Path tmp) throws IOException {
+        Path values = tmp.resolve("too-long.yaml");
+        Files.writeString(values, yaml + "\n");
+        assertThatThrownBy(() -> Chart.template(values)).as(what)
+                .hasMessageContaining("past activeDeadlineSeconds").hasMessageContaining("Lower maxAttempts or indexLockTimeout");
+        assertThatThrownBy(() -> Chart.installNotes(List.of(values))).as("install (client-only dry run): " + what)
+                .hasMessageContaining("past activeDeadlineSeconds");
+    }
+
+    @Test
+    void retriesThatEndBeforeTheJobDeadlineAreAccepted(@TempDir Path tmp) throws IOException {
+        // 5 x 4min + 2+4+8+16 s of pauses + 300 s reserve = 1530 s, inside the default 1800 s
+        assertThat(Chart.template("migrations.hook", "false").ofKind("Job")).isNotEmpty();
+        Path values = tmp.resolve("fits.yaml");
+        Files.writeString(values, "migrations: {hook: false, indexLockTimeout: 10min, maxAttempts: 5, activeDeadlineSeconds: 3400}\n");
+        assertThat(Chart.template(values).ofKind("Job")).isNotEmpty();
+        Files.writeString(values, "migrations: {hook: false, enabled: false, indexLockTimeout: 1h}\n");
+        assertThat(Chart.template(values).ofKind("Job")).isEmpty();
+    }
+
     @Test
     void goodValuesPassTheSchema(@TempDir Path tmp) throws IOException {
         Path values = tmp.resolve("good.yaml");
-        Files.writeString(values, "design: pending-table\nmigrations: {lockTimeout: 250ms, indexLockTimeout: 1h}\nbackfill: {batchSize: 1, sleep: 1s, shards: 64}\n");
+        Files.writeString(values, "design: pending-table\nmigrations: {lockTimeout: 250ms, indexLockTimeout: 1h, activeDeadlineSeconds: 21600}\nbackfill: {batchSize: 1, sleep: 1s, shards: 64}\n");
         assertThat(Chart.template(values).ofKind("CronJob")).hasSize(2);
     }
 

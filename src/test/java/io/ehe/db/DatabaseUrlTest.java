@@ -52,4 +52,36 @@ class DatabaseUrlTest {
         assertThatThrownBy(() -> DatabaseUrl.parse("postgres://u:hunter2@/d")).hasMessageContaining("no host");
         assertThatThrownBy(() -> DatabaseUrl.parse("  ")).hasMessageContaining("empty");
     }
+
+    @Test
+    void unencodedSpecialCharactersInAPasswordStayInThePassword() {
+        for (String password : java.util.List.of("a/b", "a?b", "a%b", "a@b", "a#b", "a:b", "%zz/?#@:%4")) {
+            DatabaseUrl url = DatabaseUrl.parse("postgres://app:" + password + "@db.internal:6543/events?sslmode=require");
+            assertThat(url.password()).as(password).contains(password.replace("%4", "%4"));
+            assertThat(url.user()).contains("app");
+            assertThat(url.jdbcUrl()).isEqualTo("jdbc:postgresql://db.internal:6543/events?sslmode=require");
+        }
+        assertThat(DatabaseUrl.parse("postgres://u:p%40ss@h/d?application_name=a@b").password()).contains("p@ss");
+        assertThat(DatabaseUrl.parse("postgres://u:p%40ss@h/d?application_name=a@b").jdbcUrl())
+                .isEqualTo("jdbc:postgresql://h/d?application_name=a%40b");
+    }
+
+    @Test
+    void malformedUrlMessagesQuoteNothingFromTheUrl() {
+        for (String url : java.util.List.of("postgres://u:Kq7v/Zr8w@h:Hm3x/d", "postgres://u:Kq7v@h:99999/Zr8w",
+                "postgres://u:Kq7v@/Zr8w", "mysql://u:Kq7v@Zr8w/Hm3x", "postgres://Kq7v@Zr8w@Hm3x@")) {
+            assertThatThrownBy(() -> DatabaseUrl.parse(url)).as(url).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageNotContaining("Kq7v").hasMessageNotContaining("Zr8w").hasMessageNotContaining("Hm3x");
+        }
+    }
+
+    @Test
+    void libpqTargetSessionAttrsBecomesTheDriversTargetServerType() {
+        assertThat(DatabaseUrl.parse("postgres://u@h1:5432,h2:5433/d?target_session_attrs=read-write").jdbcUrl())
+                .isEqualTo("jdbc:postgresql://h1:5432,h2:5433/d?targetServerType=primary");
+        assertThat(DatabaseUrl.parse("postgres://u@h1,h2/d?target_session_attrs=prefer-standby").jdbcUrl())
+                .endsWith("?targetServerType=preferSecondary");
+        assertThatThrownBy(() -> DatabaseUrl.parse("postgres://u@h/d?target_session_attrs=Kq7v"))
+                .hasMessageContaining("target_session_attrs").hasMessageNotContaining("Kq7v");
+    }
 }

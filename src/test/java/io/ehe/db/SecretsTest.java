@@ -14,4 +14,15 @@ class SecretsTest {
         assertThat(masked).doesNotContain("inline-pw", "param-pw", "Zq9-registered", "quoted pw");
         assertThat(masked).contains("postgres://app:****@h/d", "password=****");
     }
+
+    @Test
+    void aShortSecretIsMaskedAsAWordButDoesNotGarbleWordsContainingIt() {
+        Secrets.register("ta");
+        assertThat(Secrets.mask("database has no table; password 'ta' or ta.")).isEqualTo("database has no table; password '****' or ****.");
+    }
+
+    @Test
+    void urlUserInfoWithAnAtSignIsMaskedWhole() {
+        assertThat(Secrets.mask("url postgres://app:Kq7v@Zr8w/x@h/d failed")).isEqualTo("url postgres://app:****@h/d failed");
+    }
 }

@@ -1,0 +1,83 @@
+package io.ehe.design.select;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ehe.db.ConnectionFactory;
+import io.ehe.status.StatusSession;
+import io.ehe.status.TriggerBypass;
+import io.ehe.catalog.Design;
+import io.ehe.design.DesignStatus;
+
+import java.sql.Connection;
+import java.util.List;
+
+/**
+ * A design's status, vetoed by {@link TriggerBypass}: "ready" only when no subscription writes the
+ * design's tables and the sampled drift check finds nothing. The problems join the status's own
+ * reasons: in the text as "not ready:" lines, in the JSON as {@code ready: false}, entries appended
+ * to {@code notReadyBecause} and the list {@code triggerBypass}.
+ */
+public final class BypassCheckedStatus implements DesignStatus {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final DesignStatus inner;
+    private final List<String> problems;
+
+    private BypassCheckedStatus(DesignStatus inner, List<String> problems) {
+        this.inner = inner;
+        this.problems = problems;
+    }
+
+    /** Runs the checks on a read-only session when {@code inner} says ready; otherwise returns it as is. */
+    public static DesignStatus check(ConnectionFactory connections, Design design, DesignStatus inner) throws Exception {
+        if (!inner.ready()) {
+            return inner;
+        }
+        try (Connection c = StatusSession.open(connections)) {
+            List<String> problems = TriggerBypass.problems(c, design);
+            return problems.isEmpty() ? inner : new BypassCheckedStatus(inner, problems);
+        }
+    }
+
+    @Override
+    public boolean ready() {
+        return false;
+    }
+
+    @Override
+    public String text() {
+        StringBuilder out = new StringBuilder(inner.text());
+        if (out.length() > 0 && out.charAt(out.length() - 1) != '\n') {
+            out.append('\n');
+        }
+        for (String p : problems) {
+            out.append("not ready: ").append(p).append('\n');
+        }
+        return out.toString();
+    }
+
+    @Override
+    public String json() {
+        try {
+            JsonNode node = JSON.readTree(inner.json());
+            if (!(node instanceof ObjectNode object)) {
+                return inner.json();
+            }
+            object.put("ready", false);
+            ArrayNode why = object.has("notReadyBecause") && object.get("notReadyBecause").isArray()
+                    ? (ArrayNode) object.get("notReadyBecause") : object.putArray("notReadyBecause");
+            ArrayNode bypass = object.putArray("triggerBypass");
+            for (String p : problems) {
+                why.add(p);
+                bypass.add(p);
+            }
+            String text = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(object);
+            return inner.json().endsWith("\n") ? text + "\n" : text;
+        } catch (Exception e) {
+            throw new IllegalStateException("status JSON could not be read back", e);
+        }
+    }
+}

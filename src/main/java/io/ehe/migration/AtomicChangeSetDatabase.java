@@ -1,0 +1,74 @@
+package io.ehe.migration;
+
+import liquibase.change.Change;
+import liquibase.changelog.ChangeSet;
+import liquibase.changelog.DatabaseChangeLog;
+import liquibase.database.core.PostgresDatabase;
+import liquibase.database.jvm.JdbcConnection;
+import liquibase.exception.DatabaseException;
+import liquibase.exception.LiquibaseException;
+import liquibase.sql.visitor.SqlVisitor;
+
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * PostgreSQL as Liquibase sees it, except that a transactional changeSet and its DATABASECHANGELOG
+ * row commit together.
+ *
+ * Stock Liquibase commits the changeSet's DDL, then inserts the history row in a second
+ * transaction. When that insert is refused (another session holds a lock on the history table, the
+ * runner is killed in between) the DDL stays applied but unrecorded, and every later run fails on
+ * "already exists". Here the history table is locked (ROW EXCLUSIVE, what the insert needs) before
+ * the changeSet's first statement, so a refusal comes before any DDL and while nothing else of the
+ * changeSet is held; commits are held back until the row is written, so both commit or neither.
+ * Changesets that run outside a transaction (CREATE INDEX CONCURRENTLY) cannot join one and keep the
+ * stock order; theirs must be safe to run again.
+ */
+final class AtomicChangeSetDatabase extends PostgresDatabase {
+
+    private boolean holdingCommit;
+
+    @Override
+    public void executeStatements(Change change, DatabaseChangeLog changeLog, List<SqlVisitor> sqlVisitors) throws LiquibaseException {
+        ChangeSet changeSet = change.getChangeSet();
+        if (!holdingCommit && changeSet != null && changeSet.isRunInTransaction()) {
+            lockHistoryTable();
+            holdingCommit = true;
+        }
+        super.executeStatements(change, changeLog, sqlVisitors);
+    }
+
+    private void lockHistoryTable() throws DatabaseException {
+        String table = escapeTableName(getLiquibaseCatalogName(), getLiquibaseSchemaName(), getDatabaseChangeLogTableName());
+        try (Statement st = ((JdbcConnection) getConnection()).getUnderlyingConnection().createStatement()) {
+            st.execute("LOCK TABLE " + table + " IN ROW EXCLUSIVE MODE");
+        } catch (SQLException e) {
+            throw new DatabaseException(e);
+        }
+    }
+
+    /** Held back between a transactional changeSet's first statement and its history row. */
+    @Override
+    public void commit() throws DatabaseException {
+        if (!holdingCommit) {
+            super.commit();
+        }
+    }
+
+    @Override
+    public void rollback() throws DatabaseException {
+        holdingCommit = false;
+        super.rollback();
+    }
+
+    @Override
+    public void markChangeSetExecStatus(ChangeSet changeSet, ChangeSet.ExecType execType) throws DatabaseException {
+        super.markChangeSetExecStatus(changeSet, execType);
+        if (holdingCommit) {
+            holdingCommit = false;
+            super.commit();
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package io.ehe.migration;
+
+/**
+ * What a lock-timeout refusal (SQLSTATE 55P03) during an update was: an index built or dropped
+ * CONCURRENTLY (under the index lock timeout, waiting for older transactions, outside any
+ * transaction) or any other statement (under lock_timeout, inside its changeSet's transaction).
+ * Told apart by the failed SQL Liquibase puts in its exception messages.
+ *
+ * @param indexBuild whether the refused statement was a CONCURRENTLY index build or drop
+ * @param timeout    the timeout that was in force, as given (e.g. {@code 3s})
+ */
+record Refusal(boolean indexBuild, String timeout) {
+
+    static Refusal of(Throwable error, MigrationSettings settings) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = t.getMessage();
+            if (message != null && message.toUpperCase(java.util.Locale.ROOT).contains("INDEX CONCURRENTLY")) {
+                return new Refusal(true, settings.indexLockTimeout());
+            }
+        }
+        return new Refusal(false, settings.lockTimeout());
+    }
+
+    String what() {
+        return indexBuild ? "index build (CONCURRENTLY)" : "lock";
+    }
+
+    String timeoutName() {
+        return indexBuild ? "the index lock timeout" : "lock_timeout";
+    }
+
+    /** A true account of what the refusal left, for the final error line. */
+    String leftBehind() {
+        return indexBuild
+                ? "A cancelled CONCURRENTLY build leaves an INVALID index; it is not recorded, and the next migrate drops and rebuilds it."
+                  + " End or wait out the transactions named, then run migrate again."
+                : "The refused changeSet and its history row were rolled back together; run migrate again once the blocker is gone.";
+    }
+}

@@ -1,0 +1,118 @@
+package io.ehe.cli;
+
+import io.ehe.testing.PostgresExtension;
+import io.ehe.testing.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Field fault 4: a postgres:// URL whose password holds unencoded {@code / ? % @ # :} once printed
+ * fragments of it (as a "port", as the text before a '?', in a JSON stack trace) and garbled ordinary
+ * words by masking a fragment. Each password here is made of 4-character pieces that occur nowhere
+ * else, so any piece in the output is a leak.
+ */
+@ExtendWith(PostgresExtension.class)
+class SpecialCharacterPasswordTest {
+
+    private static final String ROLE = "ehe_special_pw_role";
+    private static final List<String> PASSWORDS = List.of(
+            "Kq7v/Zr8w", "Hm3x?Tp9y", "Lc2n%Tq5j", "Wf4g@Ys6u", "Qa1e#Vo3i", "Nx8r:Jk2m",
+            "Gu5b/Pe7h?Ic9o%Rz4l@Dy6s#Ot1w");
+
+    private static Path hbaFile;
+    private static String hbaOriginal;
+
+    @AfterAll
+    static void restoreHba(TestDatabase db) throws Exception {
+        if (hbaFile != null) {
+            Files.writeString(hbaFile, hbaOriginal);
+            db.execute("SELECT pg_reload_conf()");
+        }
+    }
+
+    private static List<String> pieces(String password) {
+        return List.of(password.split("[/?%@#:]"));
+    }
+
+    private static void assertNoPiece(String output, String password) {
+        for (String piece : pieces(password)) {
+            assertThat(output).as("a piece of the password leaked:\n" + output).doesNotContain(piece);
+        }
+        assertThat(output).doesNotContain("****ss", "d****", "****base");
+    }
+
+    @Test
+    void unreachableServerIsExitThreeWithNoPieceOfThePassword() {
+        for (String password : PASSWORDS) {
+            for (String command : List.of("status", "migrate")) {
+                Cli.Result r = Cli.run(command, "--url", "postgres://app:" + password + "@127.0.0.1:1/app?sslmode=disable");
+                assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.CONNECT);
+                assertThat(r.errLines()).as(r.toString()).hasSize(1);
+                assertThat(r.err()).startsWith("error: could not connect");
+                assertNoPiece(r.all(), password);
+            }
+        }
+    }
+
+    @Test
+    void jsonStackTraceOfAChildProcessCarriesNoPieceOfThePassword(@TempDir Path tmp) throws Exception {
+        String password = PASSWORDS.get(PASSWORDS.size() - 1);
+        Path out = tmp.resolve("out");
+        Path err = tmp.resolve("err");
+        Process p = Cli.start(List.of("status"), Map.of("LOG_FORMAT", "json",
+                "DATABASE_URL", "postgres://app:" + password + "@127.0.0.1:1/app"), out.toFile(), err.toFile());
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String stderr = Files.readString(err);
+        assertThat(p.exitValue()).as(stderr).isEqualTo(ExitCodes.CONNECT);
+        assertThat(stderr).contains("\"stack_trace\"").contains("could not connect");
+        assertNoPiece(stderr + Files.readString(out), password);
+    }
+
+    @Test
+    void malformedUrlsAreDescribedByShapeNeverByContent() {
+        for (String password : PASSWORDS) {
+            for (String url : List.of("postgres://app:" + password + "@db.example:99999/app",
+                    "postgres://app:" + password + "@db.example:port/app",
+                    "postgres://app:" + password + "@/app",
+                    "mysql://app:" + password + "@db.example/app")) {
+                Cli.Result r = Cli.run("status", "--url", url);
+                assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.USAGE);
+                assertThat(r.errLines()).hasSize(1);
+                assertNoPiece(r.all(), password);
+            }
+        }
+    }
+
+    @Test
+    void thePasswordReachesTheServerWhole(TestDatabase db) throws Exception {
+        // The embedded server trusts local logins: require scram for one role so that only the
+        // exact password gets in (a wrong split would be refused, exit 3).
+        Path hba = Path.of(db.queryString("SHOW hba_file"));
+        Assumptions.assumeTrue(Files.isWritable(hba), "pg_hba.conf is not local: " + hba);
+        hbaOriginal = Files.readString(hba);
+        hbaFile = hba;
+        Files.writeString(hba, "host all " + ROLE + " 127.0.0.1/32 scram-sha-256\nhost all " + ROLE + " ::1/128 scram-sha-256\n" + hbaOriginal);
+        db.execute("SELECT pg_reload_conf()");
+        String host = db.jdbcUrl().replaceFirst("^jdbc:postgresql://([^/]+)/.*$", "$1");
+        for (String password : PASSWORDS) {
+            db.execute("DROP ROLE IF EXISTS " + ROLE, "CREATE ROLE " + ROLE + " LOGIN PASSWORD '" + password + "'");
+            // This database has no events tables: getting that far proves the login succeeded.
+            Cli.Result r = Cli.run("status", "--url", "postgres://" + ROLE + ":" + password + "@" + host + "/" + db.name());
+            assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.WRONG_DATABASE);
+            assertThat(r.err()).contains("database");
+            assertNoPiece(r.all(), password);
+        }
+        db.execute("DROP ROLE IF EXISTS " + ROLE);
+    }
+}
