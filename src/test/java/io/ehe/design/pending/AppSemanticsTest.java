@@ -261,4 +261,22 @@ class AppSemanticsTest {
         assertExact(bulk);
         assertThat(cli(bulk, "verify")).isZero();
     }
+
+    @Test
+    void rowsThatArrivedWithoutTheTriggersMakeStatusNotReadyUntilRepaired() throws Exception {
+        TestDatabase bypass = PostgresServer.get().createDatabase("app_bypass");
+        AppSchema.install(bypass, "model-a");
+        bypass.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org', 'text ' || g FROM generate_series(1, 300) g");
+        assertThat(cli(bypass, "backfill")).isZero();
+        assertThat(cli(bypass, "status")).isZero();
+        try (var c = bypass.open(); var st = c.createStatement()) {
+            // What a logical-replication apply worker or pg_restore --disable-triggers does: no trigger fires.
+            st.execute("SET session_replication_role = replica");
+            st.execute("INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT max(id), 'model-a', 0 FROM events");
+        }
+        assertThat(cli(bypass, "status")).as("a chunk-0 row arrived without the triggers").isEqualTo(5);
+        assertThat(cli(bypass, "verify", "--repair")).isZero();
+        assertThat(cli(bypass, "status")).isZero();
+        assertExact(bypass);
+    }
 }
