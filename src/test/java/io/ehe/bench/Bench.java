@@ -28,7 +28,9 @@ import java.util.Map;
  * second during rollouts and backfills, 50), --skip-designs, --skip-narrow; opt-in extras of earlier
  * runs: --with-production-strategies and --with-3x (the strategy comparison at production weight and
  * on a 3x narrow table; --big-repeats N, 3); --out FILE (BENCHMARKS.md), --plot FILE
- * (docs/backfill-progress.svg), --design-plot FILE (docs/design-queries.svg).
+ * (docs/backfill-progress.svg), --design-plot FILE (docs/design-queries.svg); --skip-app-semantics leaves out the
+ * app-semantics goals (AppSemanticsBench), --app-semantics-only runs just them and replaces only their
+ * section of the report.
  */
 public final class Bench {
 
@@ -51,6 +53,8 @@ public final class Bench {
         boolean designs = !opt.containsKey("skip-designs");
         boolean production = opt.containsKey("with-production-strategies");
         boolean triple = opt.containsKey("with-3x");
+        boolean appOnly = opt.containsKey("app-semantics-only");
+        boolean app = !opt.containsKey("skip-app-semantics");
         Path out = Path.of(opt.getOrDefault("out", "BENCHMARKS.md"));
         Path plot = Path.of(opt.getOrDefault("plot", "docs/backfill-progress.svg"));
         Path designPlot = Path.of(opt.getOrDefault("design-plot", "docs/design-queries.svg"));
@@ -58,9 +62,27 @@ public final class Bench {
         long started = System.nanoTime();
 
         BenchReport report = new BenchReport(scale, events, String.join(" ", args));
+        if (appOnly) {
+            // Only the app-semantics section: it replaces its own part of the report and leaves the rest.
+            try (BenchServer server = BenchServer.start()) {
+                String run = runLine(server, scale, events, args);
+                say("server: " + run);
+                AppSemanticsBench.Result r = AppSemanticsBench.run(server, events, writeRounds, queryRepeats);
+                AppSemanticsReport.splice(out, AppSemanticsReport.markdown(r, run + String.format(" (%.1f minutes)", (System.nanoTime() - started) / 60e9)));
+            }
+            say("wrote the app-semantics section of " + out);
+            return;
+        }
+        AppSemanticsBench.Result appResult = null;
+        String appRun = null;
         try (BenchServer server = BenchServer.start()) {
             report.server = server.description + ", PostgreSQL " + server.version() + "; " + server.durability();
             say("server: " + report.server);
+            if (app) {
+                long t = System.nanoTime();
+                appResult = AppSemanticsBench.run(server, events, writeRounds, queryRepeats);
+                appRun = runLine(server, scale, events, args) + String.format(" (this part %.1f minutes)", (System.nanoTime() - t) / 60e9);
+            }
 
             if (designs) {
                 report.designs = DesignBench.run(server, events, rolloutRepeats, queryRepeats, writeRounds, writerRate);
@@ -107,6 +129,9 @@ public final class Bench {
             DesignPlot.write(designPlot, report.designs.shapes());
         }
         Files.writeString(out, report.markdown(plot, designPlot));
+        if (appResult != null) {
+            AppSemanticsReport.splice(out, AppSemanticsReport.markdown(appResult, appRun));
+        }
         say("wrote " + out + ", " + plot + " and " + designPlot);
     }
 
@@ -200,13 +225,19 @@ public final class Bench {
             String key = a.substring(2);
             if (key.contains("=")) {
                 out.put(key.substring(0, key.indexOf('=')), key.substring(key.indexOf('=') + 1));
-            } else if (key.startsWith("skip-") || key.startsWith("with-")) {
+            } else if (key.startsWith("skip-") || key.startsWith("with-") || key.endsWith("-only")) {
                 out.put(key, "true");
             } else {
                 out.put(key, args[++i]);
             }
         }
         return out;
+    }
+
+    private static String runLine(BenchServer server, double scale, int events, String[] args) throws Exception {
+        return today() + ", scale " + scale + " (" + String.format("%,d", events) + " events), `make bench"
+                + (args.length == 0 ? "" : " BENCH_ARGS='" + String.join(" ", args) + "'") + "`, " + server.description
+                + ", PostgreSQL " + server.version() + "; " + server.durability();
     }
 
     static void say(String line) {

@@ -108,6 +108,12 @@ final class TargetFillStep implements FillStep {
              WHERE p.shard_count = ? AND p.shard_index = ?""";
 
     private final BackfillSettings settings;
+    /**
+     * Pairs per id in the batches so far (a model swap: about one per live event and filling target;
+     * a recent backlog: a few percent). The window is sized so it holds about {@link #MAX_CANDIDATES}
+     * pairs: a window of thousands of ids of which only 500 can be taken would be read again and again.
+     */
+    private double density = 0;
 
     TargetFillStep(BackfillSettings settings) {
         this.settings = settings;
@@ -203,7 +209,8 @@ final class TargetFillStep implements FillStep {
     private Optional<Optional<BatchResult>> tryBatch(Connection c, Shard shard, int limit) throws SQLException {
         try {
             BatchTransaction.setLocalTimeouts(c, settings);
-            KeysetWindow window = KeysetWindow.next(c, PROGRESS_TABLE, shard, limit);
+            int window0 = density <= 0 ? limit : (int) Math.max(50, Math.min(limit, MAX_CANDIDATES / density));
+            KeysetWindow window = KeysetWindow.next(c, PROGRESS_TABLE, shard, window0);
             if (window.empty()) {
                 c.commit();
                 return Optional.of(Optional.empty());
@@ -255,6 +262,8 @@ final class TargetFillStep implements FillStep {
                 return Optional.empty();
             }
             long walked = cursorTo == window.upper() ? window.count() : idsBetween(c, window.cursor(), cursorTo);
+            double seenPerId = (double) seen / Math.max(1, walked);
+            density = density <= 0 ? seenPerId : 0.5 * density + 0.5 * seenPerId;
             long eventsAdded = ids.stream().filter(id -> id <= window.upper()).distinct().count();
             try (PreparedStatement ps = c.prepareStatement(ADVANCE)) {
                 ps.setLong(1, cursorTo);

@@ -1,0 +1,64 @@
+package io.ehe.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * The markdown section of {@link AppSemanticsBench}: every goal of issue 16 with the measured value
+ * and met or missed. Spliced into BENCHMARKS.md between two markers, so a run of this part alone
+ * replaces only its own section and says which run produced it.
+ */
+final class AppSemanticsReport {
+
+    static final String BEGIN = "<!-- app-semantics:begin -->";
+    static final String END = "<!-- app-semantics:end -->";
+
+    private AppSemanticsReport() {
+    }
+
+    static String markdown(AppSemanticsBench.Result r, String run) {
+        StringBuilder md = new StringBuilder();
+        md.append(BEGIN).append('\n');
+        md.append("## The app's question: pending-table design, per target model (issue 16)\n\n");
+        md.append("Run: ").append(run).append(". Data: ").append(r.shape()).append(". Semantics `app` (only a chunk-0 row of a target ")
+                .append("model counts, superseded events never pending), target `").append(AppSemanticsBench.MODEL)
+                .append("`. Every ratio is paired: the same statements on a copy of the same data without the module, ")
+                .append("alternating within each round; the median of the per-round ratios, and their range. ")
+                .append("Existing embedding rows carry no vector; every row the measured transactions write carries a 768-float `real[]`.\n\n");
+
+        md.append("### Goals\n\n| goal | measured | |\n|---|---|---|\n");
+        for (AppSemanticsBench.WriteRow w : r.writes()) {
+            md.append("| ").append(w.name()).append(" ≤ ").append(Paired.x(w.goal())).append(" | ").append(w.ratio().text())
+                    .append(" (on ").append(w.on().medianP95()).append(", off ").append(w.off().medianP95()).append(", median / p95 per transaction)")
+                    .append(" | ").append(w.ratio().median() <= w.goal() + 0.005 ? "met" : "**missed**").append(" |\n");
+        }
+        AppSemanticsBench.FillRow f = r.fill();
+        md.append(String.format(Locale.ROOT, "| adding a target model on the whole table ≤ 3x the floor (one `INSERT ... SELECT`, no batching) "
+                        + "| %s vs %s: %s (%,d pairs, %,d batches) | %s |\n", Stats.ms(f.fillMillis()), Stats.ms(f.floorMillis()),
+                Paired.x(f.ratio()), f.pairs(), f.batches(), f.ratio() <= 3.0 ? "met" : "**missed**"));
+        md.append(String.format(Locale.ROOT, "| rows of events written by the fill: 0 | %d | %s |\n", f.eventsUpdated(),
+                f.eventsUpdated() == 0 ? "met" : "**missed**"));
+        for (AppSemanticsBench.QueryRow q : r.queries()) {
+            md.append(String.format(Locale.ROOT, "| %s backlog (%,d pending): newest 5,000 per organization ≤ 5 ms, one organization's newest 100 ≤ 1 ms (server) "
+                            + "| %s and %s (median; p95 %s and %s) | %s |\n", q.backlog(), q.pending(), Stats.ms(q.discovery().median()),
+                    Stats.ms(q.pick().median()), Stats.ms(q.discovery().p95()), Stats.ms(q.pick().p95()),
+                    q.discovery().median() <= 5 && q.pick().median() <= 1 ? "met" : "**missed**"));
+        }
+        md.append("\nThe discovery query on the model-swap backlog (every live event pending), as the server ran it:\n\n```\n")
+                .append(r.swapPlan()).append("```\n");
+        md.append(END).append('\n');
+        return md.toString();
+    }
+
+    /** Replaces the section in {@code file} (appends it when the file has none). */
+    static void splice(Path file, String section) throws IOException {
+        String text = Files.exists(file) ? Files.readString(file) : "";
+        int b = text.indexOf(BEGIN);
+        int e = text.indexOf(END);
+        String out = b >= 0 && e > b ? text.substring(0, b) + section + text.substring(e + END.length() + 1)
+                : text + (text.endsWith("\n") || text.isEmpty() ? "" : "\n") + "\n" + section;
+        Files.writeString(file, out);
+    }
+}
