@@ -271,6 +271,22 @@ BEGIN
 END
 $fn$;
 
+CREATE OR REPLACE FUNCTION public.ehe_pending_add_back(p_event bigint, p_model text) RETURNS void
+LANGUAGE plpgsql AS $fn$
+-- After a row that counted for (p_event, p_model) went away: the pair is pending again if the event
+-- is live and no other row counts. Called with both keys held; PL/pgSQL so its plan is cached per session.
+BEGIN
+    INSERT INTO public.event_embedding_pending (event_id, model, organization_id, created_at)
+    SELECT e.id, p_model, e.organization_id, public.ehe_pending_event_created(e)
+      FROM public.events e
+     WHERE e.id = p_event
+       AND public.ehe_pending_event_live(e)
+       AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x
+                        WHERE x.event_id = e.id AND public.ehe_pending_counted_model(x) = p_model)
+    ON CONFLICT (event_id, model) DO NOTHING;
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION public.ehe_pending_targets_after_embedding_delete() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -282,14 +298,7 @@ BEGIN
     END IF;
     PERFORM public.ehe_pending_lock(1701340465, public.ehe_pending_event_key(OLD.event_id), true);
     PERFORM public.ehe_pending_lock(1701340466, public.ehe_pending_target_key(OLD.event_id, m), false);
-    INSERT INTO public.event_embedding_pending (event_id, model, organization_id, created_at)
-    SELECT e.id, m, e.organization_id, public.ehe_pending_event_created(e)
-      FROM public.events e
-     WHERE e.id = OLD.event_id
-       AND public.ehe_pending_event_live(e)
-       AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x
-                        WHERE x.event_id = e.id AND public.ehe_pending_counted_model(x) = m)
-    ON CONFLICT (event_id, model) DO NOTHING;
+    PERFORM public.ehe_pending_add_back(OLD.event_id, m);
     RETURN NULL;
 END
 $fn$;
@@ -319,14 +328,7 @@ BEGIN
         DELETE FROM public.event_embedding_pending p WHERE p.event_id = NEW.event_id AND p.model = m_new;
     END IF;
     IF m_old IS NOT NULL THEN
-        INSERT INTO public.event_embedding_pending (event_id, model, organization_id, created_at)
-        SELECT e.id, m_old, e.organization_id, public.ehe_pending_event_created(e)
-          FROM public.events e
-         WHERE e.id = OLD.event_id
-           AND public.ehe_pending_event_live(e)
-           AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x
-                            WHERE x.event_id = e.id AND public.ehe_pending_counted_model(x) = m_old)
-        ON CONFLICT (event_id, model) DO NOTHING;
+        PERFORM public.ehe_pending_add_back(OLD.event_id, m_old);
     END IF;
     RETURN NULL;
 END
@@ -385,6 +387,7 @@ SELECT public.ehe_pending_apply_semantics();
 --rollback DROP FUNCTION IF EXISTS public.ehe_pending_target_key(bigint, text);
 --rollback DROP FUNCTION IF EXISTS public.ehe_pending_event_key(bigint);
 --rollback DROP FUNCTION IF EXISTS public.ehe_pending_lock(integer, integer, boolean);
+--rollback DROP FUNCTION IF EXISTS public.ehe_pending_add_back(bigint, text);
 --rollback -- Back to the seed's question. The rows of target '' answer it only if the semantics were the
 --rollback -- default ones and that target was ready; otherwise the table is emptied and the bootstrap's plan
 --rollback -- reset, so `backfill` fills it again (status says so). No statement writes events.
