@@ -16,7 +16,11 @@
 --    per (event, model): two models never wait for each other, and nothing here dirties a page of events.
 -- 2. Inserting a row that counts for (E, M) only deletes the pending row: it takes the target key,
 --    then deletes in a new statement. Deleting (or moving) such a row may add one: shared event key,
---    target key, then, in a new statement, it adds the row if E is live and no other row counts.
+--    target key, then, in a new statement, it adds the row if E is live and no other row counts. The
+--    delete trigger is deferred to commit (a constraint trigger), so a transaction that deletes a
+--    pair's rows and inserts new ones (the app's re-embed) decides once, on its final state; taking
+--    the keys at commit rather than at the DELETE changes nothing below: they are still taken before
+--    deciding and held to the end.
 --    A PL/pgSQL statement in a volatile function takes a new snapshot, so whoever waited for a key
 --    sees what the holder committed; deciding in the locking statement would judge on the old one.
 -- 3. A change of liveness (payload_text, organization_id, the superseded or created column; the
@@ -187,8 +191,13 @@ BEGIN
     counted_old := replace(counted_new, 'NEW.', 'OLD.');
     EXECUTE format('CREATE OR REPLACE TRIGGER trg_event_embeddings_pending_targets_ins AFTER INSERT ON public.event_embeddings '
                    'FOR EACH ROW %sEXECUTE FUNCTION public.ehe_pending_targets_after_embedding_insert()', counted_new);
-    EXECUTE format('CREATE OR REPLACE TRIGGER trg_event_embeddings_pending_targets_del AFTER DELETE ON public.event_embeddings '
-                   'FOR EACH ROW %sEXECUTE FUNCTION public.ehe_pending_targets_after_embedding_delete()', counted_old);
+    -- Deferred to commit: the app's re-embed deletes a pair's rows and inserts the new chunk 0 in the
+    -- same transaction; decided at commit, the pair is still embedded and nothing is written, where
+    -- an immediate trigger would add the pending row and the insert delete it again. (A constraint
+    -- trigger cannot be replaced in place: dropped and created, under the caller's lock_timeout.)
+    EXECUTE 'DROP TRIGGER IF EXISTS trg_event_embeddings_pending_targets_del ON public.event_embeddings';
+    EXECUTE format('CREATE CONSTRAINT TRIGGER trg_event_embeddings_pending_targets_del AFTER DELETE ON public.event_embeddings '
+                   'DEFERRABLE INITIALLY DEFERRED FOR EACH ROW %sEXECUTE FUNCTION public.ehe_pending_targets_after_embedding_delete()', counted_old);
     EXECUTE format('CREATE OR REPLACE TRIGGER trg_event_embeddings_pending_targets_upd AFTER UPDATE ON public.event_embeddings '
                    'FOR EACH ROW WHEN (OLD.event_id IS DISTINCT FROM NEW.event_id%s%s) '
                    'EXECUTE FUNCTION public.ehe_pending_targets_after_embedding_update()',

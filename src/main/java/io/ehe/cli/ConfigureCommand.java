@@ -3,6 +3,7 @@ package io.ehe.cli;
 import io.ehe.catalog.Design;
 import io.ehe.catalog.Semantics;
 import io.ehe.db.ConnectionFactory;
+import io.ehe.db.PgDuration;
 import io.ehe.design.pending.PendingConfiguration;
 import io.ehe.design.select.DesignChoice;
 import picocli.CommandLine.Command;
@@ -32,7 +33,7 @@ public final class ConfigureCommand implements Callable<Integer> {
     @Option(names = "--lock-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             defaultValue = "${env:EHE_LOCK_TIMEOUT:-5s}",
             description = "lock_timeout of each transaction (default: ${DEFAULT-VALUE})")
-    io.ehe.db.PgDuration lockTimeout;
+    PgDuration lockTimeout;
 
     @Override
     public Integer call() throws Exception {

@@ -4,7 +4,6 @@ import io.ehe.catalog.Design;
 import io.ehe.catalog.Semantics;
 import io.ehe.design.pending.PendingConfiguration;
 import io.ehe.design.select.DesignChoice;
-import java.util.List;
 import io.ehe.migration.Migrator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -12,6 +11,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** migrate: apply the changelog, never queueing production traffic behind a DDL lock. */
@@ -78,7 +79,7 @@ public final class MigrateCommand implements Callable<Integer> {
             report.applied(migrator.migrate(tag, count), tag);
             if (targets != null) {
                 PendingConfiguration.Outcome outcome = new PendingConfiguration(connection.connections(),
-                        locks.lockTimeout.toDuration(), java.time.Duration.ofMinutes(10)).configure(requested, targets);
+                        locks.lockTimeout.toDuration(), Duration.ofMinutes(10)).configure(requested, targets);
                 spec.commandLine().getOut().println(outcome.line());
             }
         }

@@ -2,6 +2,7 @@ package io.ehe.cli;
 
 import io.ehe.catalog.Design;
 import io.ehe.db.ConnectionFactory;
+import io.ehe.db.PgDuration;
 import io.ehe.design.pending.PendingConfiguration;
 import io.ehe.design.select.DesignChoice;
 import picocli.CommandLine.Command;
@@ -33,12 +34,12 @@ public final class TargetsCommand implements Callable<Integer> {
     @Option(names = "--lock-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             defaultValue = "${env:EHE_LOCK_TIMEOUT:-5s}",
             description = "lock_timeout of each transaction (default: ${DEFAULT-VALUE})")
-    io.ehe.db.PgDuration lockTimeout;
+    PgDuration lockTimeout;
 
     @Option(names = "--older-transactions-wait", paramLabel = "DURATION", converter = DurationConverter.class,
             defaultValue = "10min",
             description = "remove: how long to wait for transactions older than the removal before deleting rows (default: ${DEFAULT-VALUE})")
-    io.ehe.db.PgDuration olderWait;
+    PgDuration olderWait;
 
     @Override
     public Integer call() throws Exception {

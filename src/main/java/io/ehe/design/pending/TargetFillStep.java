@@ -9,6 +9,7 @@ import io.ehe.backfill.Shard;
 import io.ehe.catalog.Design;
 import io.ehe.catalog.Semantics;
 import io.ehe.db.OlderTransactions;
+import io.ehe.db.PgDuration;
 import io.ehe.status.ShardRows;
 import io.ehe.status.TriggerCatalog;
 import org.slf4j.Logger;
@@ -162,7 +163,7 @@ final class TargetFillStep implements FillStep {
         List<String> filling = Target.filling(c);
         if (!filling.isEmpty()) {
             try (Statement st = c.createStatement()) {
-                st.execute("SELECT set_config('lock_timeout', '" + io.ehe.db.PgDuration.toSetting(settings.lockTimeout()) + "', true)");
+                st.execute("SELECT set_config('lock_timeout', '" + PgDuration.toSetting(settings.lockTimeout()) + "', true)");
                 // The same lock markDone takes: a plan is never reset while another process marks it done.
                 st.execute("LOCK TABLE " + PROGRESS_TABLE + " IN SHARE ROW EXCLUSIVE MODE");
             }
@@ -176,7 +177,7 @@ final class TargetFillStep implements FillStep {
         }
         c.commit();
         if (!filling.isEmpty()) {
-            LOG.info("fill: waiting for transactions older than this fill to end (at most {})", io.ehe.db.PgDuration.human(OLDER_TRANSACTIONS_WAIT));
+            LOG.info("fill: waiting for transactions older than this fill to end (at most {})", PgDuration.human(OLDER_TRANSACTIONS_WAIT));
             OlderTransactions.waitFor(c, OlderTransactions.serverNow(c), OLDER_TRANSACTIONS_WAIT, "the fill");
             LOG.info("fill: filling target(s) {}", labels(filling));
         }
