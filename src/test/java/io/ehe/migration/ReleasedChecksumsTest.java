@@ -30,6 +30,27 @@ class ReleasedChecksumsTest {
         RELEASED.put("050-has-embedding-not-null", "9:110f1824064fd77191d1adcda9de7211");
     }
 
+    /** The pending-table design's changeSets: 100-120 released before issue 16, 130-140 with it. */
+    private static final Map<String, String> RELEASED_PENDING = new LinkedHashMap<>();
+
+    static {
+        RELEASED_PENDING.put("100-pending-table", "9:4f385e76469a09356960c3e9ca34b139");
+        RELEASED_PENDING.put("110-pending-triggers", "9:f7f80ffc1ff3e8824bcc02eab5c86808");
+        RELEASED_PENDING.put("120-pending-bootstrap-progress", "9:57932c809e366c22bf8b9244fd642c39");
+        RELEASED_PENDING.put("130-pending-semantics-and-targets", "9:d290981e9809c406e220083f92d392ac");
+        RELEASED_PENDING.put("140-pending-per-target", "9:b2a21003d35c3707ceb9326f49ebaee9");
+    }
+
+    @Test
+    void releasedPendingTableChangeSetsKeepTheirChecksums(TestDatabase db) {
+        Migrations.migrate(db, true, io.ehe.catalog.Design.PENDING_TABLE);
+        Map<String, String> applied = new LinkedHashMap<>();
+        for (String id : RELEASED_PENDING.keySet()) {
+            applied.put(id, db.queryString("SELECT md5sum FROM databasechangelog WHERE id = '" + id + "'"));
+        }
+        assertThat(applied).isEqualTo(RELEASED_PENDING);
+    }
+
     @Test
     void releasedChangeSetsKeepTheirChecksums(TestDatabase db) {
         Migrations.migrate(db, true);
