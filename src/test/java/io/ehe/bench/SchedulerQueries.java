@@ -16,7 +16,8 @@ package io.ehe.bench;
  *     candidate, and the planner turns the correlated form into the same hash anti-join, so the rewrite's
  *     count is the anti-join's (measured once, reported under both).</li>
  * <li>{@link Variant#COLUMN}: {@code idx_events_pending_embedding (organization_id, id) WHERE NOT has_embedding ...}.</li>
- * <li>{@link Variant#PENDING_TABLE}: {@code event_embedding_pending} and its {@code (organization_id, event_id)} index.</li>
+ * <li>{@link Variant#PENDING_TABLE}: {@code event_embedding_pending}, target {@code ''} (the seed's question), and its
+ *     per-target indexes {@code (model, organization_id, created_at, event_id)} and {@code (model, created_at, event_id)}.</li>
  * </ul>
  */
 final class SchedulerQueries {
@@ -77,9 +78,11 @@ final class SchedulerQueries {
                     : "SELECT e.id FROM public.events e WHERE " + orgFilter("e.organization_id", org) + "NOT e.has_embedding AND " + CANDIDATE
                       + " ORDER BY e.id DESC LIMIT 100";
             case PENDING_TABLE -> q == Question.COUNT_PER_ORG
-                    ? "SELECT p.organization_id, count(*) FROM public.event_embedding_pending p GROUP BY p.organization_id ORDER BY 1"
-                    : "SELECT p.event_id FROM public.event_embedding_pending p" + (org == null ? "" : " WHERE p.organization_id = '" + org + "'")
-                      + " ORDER BY p.event_id DESC LIMIT 100";
+                    ? "SELECT p.organization_id, count(*) FROM public.event_embedding_pending p WHERE p.model = '' GROUP BY p.organization_id ORDER BY 1"
+                    // The target '' of the seed's question; created_at is NULL in every row there, so this is
+                    // event_id order, in the order of the per-target indexes of changeSet 140.
+                    : "SELECT p.event_id FROM public.event_embedding_pending p WHERE p.model = ''" + (org == null ? "" : " AND p.organization_id = '" + org + "'")
+                      + " ORDER BY p.created_at DESC, p.event_id DESC LIMIT 100";
         };
     }
 
