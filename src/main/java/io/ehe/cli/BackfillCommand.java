@@ -18,11 +18,13 @@ import java.util.concurrent.Callable;
 /** backfill: thin over the installed design's fill; every value is checked before any connection is made. */
 @Command(name = "backfill", mixinStandardHelpOptions = true,
         description = {"Column design: fills events.has_embedding for rows still NULL, in short batches, race-free with the triggers.",
-                "Pending-table design: the bootstrap, which adds the events that existed before the triggers to event_embedding_pending.",
+                "Pending-table design: the fill, which adds the pending rows of every filling target model for the events that existed before (after install, targets add, configure).",
                 "Resumable: progress is kept per shard in the database. Also runnable as io.ehe.backfill.BackfillMain."},
         footer = {"", "Durations: an integer and a unit, ms|s|min|h (e.g. 500ms, 5s, 2min).", "",
-                "Exit codes: 0 no NULL left; 2 bad value; 3 cannot connect; 7 interrupted (SIGTERM, --max-rows,",
-                "--max-duration, rows kept locked): safe to run again; 1 other failure (safe to run again)."})
+                "Exit codes: 0 done (column: no NULL left; pending-table: every filling target filled); 2 bad value; 3 cannot connect;",
+                "4 lock not granted, or (pending-table) a transaction older than the fill stayed open past 10 min; 7 interrupted (SIGTERM,",
+                "--max-rows, --max-duration, rows kept locked): safe to run again; 9 design mismatch; 10 unsuitable connection;",
+                "1 other failure (safe to run again)."})
 public final class BackfillCommand implements Callable<Integer> {
 
     @Mixin
@@ -33,7 +35,7 @@ public final class BackfillCommand implements Callable<Integer> {
     Integer batchSize;
 
     @Option(names = "--target-batch-ms", paramLabel = "MS",
-            description = "adapt the batch size so a batch holds its row locks about this long (default 200; on unless --batch-size is given alone)")
+            description = "adapt the batch size so a batch holds its row locks about this long (default 150; on unless --batch-size is given alone)")
     Integer targetBatchMs;
 
     @Option(names = "--sleep", paramLabel = "DURATION", description = "pause after each batch (default 0ms)")
@@ -68,7 +70,7 @@ public final class BackfillCommand implements Callable<Integer> {
 
     @Option(names = "--design", paramLabel = "DESIGN", defaultValue = "${env:EHE_DESIGN}",
             description = "column | pending-table; default: the design installed in the database (env EHE_DESIGN). "
-                    + "On the pending-table design this is the bootstrap, which writes nothing but event_embedding_pending")
+                    + "On the pending-table design this is the fill, which writes nothing but event_embedding_pending")
     String design;
 
     @Override

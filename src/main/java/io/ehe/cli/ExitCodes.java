@@ -39,8 +39,11 @@ public final class ExitCodes {
               2  usage error: bad flag or value, nothing done
               3  could not connect or log in
               4  lock not granted within lock_timeout after all retries (nothing half-applied;
-                 an INVALID index from a cancelled CONCURRENTLY build is rebuilt by the next run)
-              5  status: not ready for the scheduler (index / bootstrap)
+                 an INVALID index from a cancelled CONCURRENTLY build is rebuilt by the next run),
+                 or (pending-table fill, targets remove) an older transaction stayed open past the wait
+              5  status: not ready for the scheduler (column: index / NULL rows / triggers / another question
+                 configured; pending-table: a target filling or being removed / triggers / semantics no longer
+                 matching the tables; both: a subscription or rows that arrived without the triggers)
               6  wrong database: events/event_embeddings missing, nothing changed
               7  backfill interrupted (SIGTERM or a limit): safe to resume
               8  verify: drift or NULL rows found

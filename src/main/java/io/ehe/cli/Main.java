@@ -19,7 +19,7 @@ import java.io.PrintWriter;
 @Command(name = "events-has-embedding",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        description = "Adds and maintains events.has_embedding safely on a live PostgreSQL.",
+        description = "Makes \"which events still need an embedding?\" cheap on a live PostgreSQL: events.has_embedding (column design) or event_embedding_pending (pending-table design).",
         subcommands = {
                 MigrateCommand.class,
                 RollbackCommand.class,

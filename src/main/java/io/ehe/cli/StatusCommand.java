@@ -16,8 +16,8 @@ import java.util.concurrent.Callable;
 
 /** status: the rollout on one screen, and the one answer the app needs (exit 0 ready, 5 not ready). */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = {"Shows the installed design's changeSets, triggers, backfill or bootstrap progress, and whether it is ready for the scheduler.",
-                "Column design: ready = triggers enabled, index valid, no NULL row proven. Pending-table design: ready = triggers enabled, bootstrap complete.",
+        description = {"Shows the installed design's changeSets, triggers, backfill or fill progress (and, pending-table, the semantics and each target model), and whether it is ready for the scheduler.",
+                "Column design: ready = triggers enabled, index valid, no NULL row proven. Pending-table design: ready = all eight triggers enabled, every target model ready, semantics still match the tables.",
                 "Never ready while a subscription replicates into the design's tables or a sampled drift check finds drift (rows that arrived without the triggers).",
                 "Read-only. Exit 0 when ready, 5 when not."},
         footer = {"", ExitCodes.HELP_TEXT})

@@ -475,5 +475,8 @@ class HelmChartTest {
                 .hasMessageContaining("values don't meet the specifications of the schema");
         assertThatThrownBy(() -> Chart.template("design", "pending-table", "pending.semantics", "sideways"))
                 .hasMessageContaining("values don't meet the specifications of the schema");
+        assertThatThrownBy(() -> Chart.template("design", "pending-table", "pending.targetModels[0]", "m"))
+                .as("a target model needs the app's semantics (a model column)")
+                .hasMessageContaining("values don't meet the specifications of the schema");
     }
 }

@@ -170,7 +170,7 @@ public final class PendingConfiguration {
                     "the pending-table design's targets table is missing: run 'migrate --design pending-table' first"));
             if (stateOf(c, model).isEmpty()) {
                 c.rollback();
-                throw new IllegalArgumentException("'" + model + "' is not a target model (see 'targets')");
+                throw new IllegalArgumentException("'" + model + "' is not a target model (status lists the targets)");
             }
             try (PreparedStatement ps = c.prepareStatement("UPDATE public.event_embedding_pending_targets SET state = 'removing' WHERE model = ?")) {
                 ps.setString(1, model);
