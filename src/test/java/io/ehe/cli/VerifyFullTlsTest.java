@@ -1,5 +1,6 @@
 package io.ehe.cli;
 
+import io.ehe.testing.PostgresVersion;
 import io.ehe.testing.ShippedCli;
 import io.ehe.testing.TestCertificates;
 import io.ehe.testing.TlsPostgres;
@@ -71,6 +72,14 @@ class VerifyFullTlsTest {
             ResultSet rs = st.executeQuery("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
             rs.next();
             assertThat(rs.getBoolean(1)).isTrue();
+            // The major make test asks for (17, then 14 in the postgres-oldest pass).
+            PostgresVersion.requested().ifPresent(major -> {
+                try {
+                    assertThat(c.getMetaData().getDatabaseMajorVersion()).isEqualTo(major);
+                } catch (java.sql.SQLException e) {
+                    throw new AssertionError(e);
+                }
+            });
         }
         ShippedCli.Result migrate = run(url, "migrate", "--with-baseline");
         assertThat(migrate.exit()).as(migrate.toString()).isEqualTo(ExitCodes.OK);
