@@ -28,9 +28,9 @@ import java.util.Date;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A certificate authority and the certificates it signs, made in the test with BouncyCastle (RSA 2048,
- * SHA-256; the embedded PostgreSQL's OpenSSL 1.1 cannot load the EC key as written here), valid from an hour ago for a day), written as PEM files the way PostgreSQL and the JDBC driver
- * read them.
+ * A certificate authority and the certificates it signs, made in the test with BouncyCastle: RSA 2048 and
+ * SHA-256 (the embedded PostgreSQL's OpenSSL 1.1 could not load an EC key written this way), valid from an
+ * hour ago for a day, written as PEM files the way PostgreSQL and the JDBC driver read them.
  */
 public final class TestCertificates {
 
@@ -49,10 +49,7 @@ public final class TestCertificates {
     /** A server's key and certificate, signed by an {@link Authority}. */
     public record Server(KeyPair keys, X509Certificate certificate) {
 
-        /**
-         * server.crt and server.key in {@code dir}; the key is readable by its owner only, as PostgreSQL
-         * demands of ssl_key_file.
-         */
+        /** The certificate and the key (readable by its owner only, as PostgreSQL demands of ssl_key_file). */
         public void write(Path certificateFile, Path keyFile) throws IOException {
             Files.writeString(certificateFile, pem(certificate));
             Files.writeString(keyFile, pem(keys.getPrivate()));
