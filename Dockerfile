@@ -24,8 +24,17 @@ RUN --mount=type=cache,target=/root/.m2 \
 # Runtime base: JRE only, no shell work needed at run time, no writes outside /tmp.
 FROM ${RUNTIME_IMAGE} AS runtime-base
 ARG APP_UID=10001
+# scripts/build-image.sh passes the pom's version, `git rev-parse HEAD` (with -dirty when the work tree
+# has changes) and the origin's https URL without credentials; a bare `docker build` leaves "unknown".
+ARG VERSION=unknown
+ARG REVISION=unknown
+ARG SOURCE=""
 LABEL org.opencontainers.image.title="events-has-embedding" \
-      org.opencontainers.image.description="Adds and maintains events.has_embedding safely on a live PostgreSQL (migrate, backfill, status, verify, rollback)"
+      org.opencontainers.image.description="Adds and maintains events.has_embedding safely on a live PostgreSQL (migrate, backfill, status, verify, rollback)" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.licenses="Apache-2.0"
 # HOME and user.home point at /tmp: the numeric user has no passwd entry and no home directory, and
 # the root filesystem is read-only in the chart (/tmp is an emptyDir there, a tmpfs with docker --read-only).
 ENV HOME=/tmp \

@@ -125,10 +125,16 @@ containers:
     volumeMounts:
       - name: tmp
         mountPath: /tmp
+{{- with $v.extraVolumeMounts }}
+{{ toYaml . | indent 6 }}
+{{- end }}
 volumes:
   - name: tmp
     emptyDir:
       sizeLimit: {{ $v.tmpVolume.sizeLimit }}
+{{- with $v.extraVolumes }}
+{{ toYaml . | indent 2 }}
+{{- end }}
 {{- with $v.nodeSelector }}
 nodeSelector:
 {{ toYaml . | indent 2 }}
@@ -202,5 +208,89 @@ attempts (doubling, capped at 60 s, as the CLI does), plus 5 minutes for start-u
 {{- $deadline := mul (int64 $m.activeDeadlineSeconds) 1000 -}}
 {{- if gt (add $worst $reserve) $deadline -}}
 {{- fail (printf "migrations: maxAttempts (%d) x the longer of lockTimeout and indexLockTimeout (%s), plus the pauses between attempts and 300 s for start-up and the index build, come to %d s, past activeDeadlineSeconds (%d s): Kubernetes would kill the Job in the middle of a retry. Lower maxAttempts or indexLockTimeout, or raise activeDeadlineSeconds." $attempts (ternary $m.indexLockTimeout $m.lockTimeout (ge $index $lock)) (div (add $worst $reserve) 1000) (int64 $m.activeDeadlineSeconds)) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* gitops.mode: helm (also when the key is absent, as in a parent chart's old values), flux or argocd. */}}
+{{- define "ehe.mode" -}}
+{{- $g := .Values.gitops | default dict -}}
+{{- $g.mode | default "helm" -}}
+{{- end -}}
+
+{{/* helm --timeout and Flux's HelmRelease spec.timeout, in whole minutes: the Job's deadline plus the margin. */}}
+{{- define "ehe.releaseTimeoutMinutes" -}}
+{{- $margin := 300 -}}
+{{- with .Values.gitops }}{{ if not (kindIs "invalid" .timeoutMarginSeconds) }}{{ $margin = int64 .timeoutMarginSeconds }}{{ end }}{{ end -}}
+{{- div (add (int64 .Values.migrations.activeDeadlineSeconds) $margin 59) 60 -}}
+{{- end -}}
+
+{{/*
+Refusals the schema cannot word clearly, checked wherever a resource is rendered:
+1. hook annotations given as plain annotations. Argo CD ignores every Helm hook of the whole release as
+   soon as one resource carries an argocd.argoproj.io/hook* annotation: the migration Job, the Secret
+   hook and the test Pod would become plain resources, applied with everything else (and the Secret
+   deleted with the hook policy). helm.sh/hook* from values would fight the chart's own.
+2. argocd mode: the migration is an Argo CD hook (hook=false has no meaning there), and a PreSync hook
+   runs before the Sync phase in which a chart-created Secret (an ordinary resource there) is applied.
+3. a TTL on a plain migration Job: the Job vanishes, whatever reconciles the release creates it again
+   and migrate runs again (after the rollback runbook it would re-install the design).
+4. a volume mount naming no volume: the API server would refuse the pod only at run time.
+*/}}
+{{- define "ehe.checkValues" -}}
+{{- $mode := include "ehe.mode" . -}}
+{{- $m := .Values.migrations -}}
+{{- range $component, $values := dict "migrations" $m "backfill" .Values.backfill -}}
+{{- range $key, $_ := $values.annotations -}}
+{{- if or (hasPrefix "argocd.argoproj.io/hook" $key) (hasPrefix "helm.sh/hook" $key) -}}
+{{- fail (printf "%s.annotations: %q belongs to the chart. One Argo CD hook annotation makes Argo CD ignore every Helm hook of the release (the migration and Secret hooks would run as plain resources); set gitops.mode=argocd for Argo CD's hooks, or leave gitops.mode=helm for Helm's." $component $key) -}}
+{{- end -}}
+{{- if and (eq $mode "argocd") (eq $key "argocd.argoproj.io/sync-wave") -}}
+{{- fail (printf "%s.annotations: %q is set by the chart in gitops.mode=argocd: use gitops.argocd.migrateSyncWave" $component $key) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if eq $mode "argocd" -}}
+{{- if and $m.enabled (not $m.hook) -}}
+{{- fail "gitops.mode=argocd: the migration runs as an Argo CD hook, migrations.hook=false has no meaning there (for a plain Job applied in a sync wave use gitops.mode=helm with migrations.hook=false)" -}}
+{{- end -}}
+{{- if and $m.enabled (eq (include "ehe.createSecret" .) "true") (eq .Values.gitops.argocd.migrateHook "PreSync") -}}
+{{- fail "gitops.mode=argocd: a PreSync migration runs before the Sync phase that creates the chart's Secret (database.url): use gitops.argocd.migrateHook=Sync, or database.existingSecret" -}}
+{{- end -}}
+{{- else if and $m.enabled (not $m.hook) (not (kindIs "invalid" $m.ttlSecondsAfterFinished)) -}}
+{{- fail "migrations.ttlSecondsAfterFinished must be null with migrations.hook=false: the plain Job would vanish after the TTL and helm upgrade, Argo CD self-heal or Flux drift correction would create it again and run migrate again (after a rollback, re-installing the design)" -}}
+{{- end -}}
+{{- $volumes := list "tmp" -}}
+{{- range .Values.extraVolumes }}{{ $volumes = append $volumes .name }}{{ end -}}
+{{- range .Values.extraVolumeMounts -}}
+{{- if not (has .name $volumes) -}}
+{{- fail (printf "extraVolumeMounts: %q names no volume of extraVolumes" .name) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+podFailurePolicy of a Job whose container is .component. Exit codes that no retry can turn into success
+fail the Job at once (io.ehe.cli.ExitCodes):
+   2 usage: a bad flag or value, nothing done; the same arguments come back on every retry
+   6 wrong database: no events/event_embeddings; the URL, not time, has to change
+   9 design not installed (or both, none named): backfill/status need migrate first, not a retry
+  10 unsuitable connection (transaction pooler, hot standby, read-only sessions): the URL has to change
+Retried (within backoffLimit): 1 (any other failure), 3 (could not connect: the server may be
+restarting), 4 (lock not granted: the blocker may be gone), 5 (not ready), 7 (interrupted: resumes).
+An evicted, preempted or drained pod (DisruptionTarget) does not count against backoffLimit: migrate and
+backfill both start again safely (an INVALID index left by a killed build is rebuilt by migrate).
+*/}}
+{{- define "ehe.podFailurePolicy" -}}
+{{- if .root.Values.podFailurePolicy.enabled -}}
+podFailurePolicy:
+  rules:
+    - action: FailJob
+      onExitCodes:
+        containerName: {{ .component }}
+        operator: In
+        values: [2, 6, 9, 10]
+    - action: Ignore
+      onPodConditions:
+        - type: DisruptionTarget
 {{- end -}}
 {{- end -}}

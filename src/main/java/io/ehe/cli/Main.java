@@ -6,6 +6,7 @@ import io.ehe.db.SqlErrors;
 import io.ehe.db.UnsuitableConnectionException;
 import io.ehe.design.DesignNotInstalledException;
 import io.ehe.migration.LockNotGrantedException;
+import io.ehe.migration.LogBridge;
 import io.ehe.migration.UnknownTargetException;
 import io.ehe.migration.WrongDatabaseException;
 import org.slf4j.Logger;
@@ -50,6 +51,7 @@ public final class Main implements Runnable {
     /** Runs one command and returns its exit code (tests call this in-process). */
     public static int run(String... args) {
         registerSecrets(args);
+        LogBridge.install();
         return commandLine().execute(args);
     }
 

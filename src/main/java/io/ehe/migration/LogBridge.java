@@ -2,15 +2,19 @@ package io.ehe.migration;
 
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
-/** Liquibase logs through java.util.logging: send it to logback so one format (and one mask) applies. */
-final class LogBridge {
+/**
+ * Liquibase and the JDBC driver log through java.util.logging: send it to logback so one format (and one
+ * mask) applies. Without it JUL's own console handler prints straight to stderr, unmasked, beside the
+ * CLI's one error line.
+ */
+public final class LogBridge {
 
     private static boolean installed;
 
     private LogBridge() {
     }
 
-    static synchronized void install() {
+    public static synchronized void install() {
         if (!installed) {
             SLF4JBridgeHandler.removeHandlersForRootLogger();
             SLF4JBridgeHandler.install();

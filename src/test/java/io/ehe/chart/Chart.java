@@ -29,6 +29,11 @@ final class Chart {
     static final Path DIR = Path.of("chart").toAbsolutePath();
     static final String RELEASE = "ehe";
     static final String NAMESPACE = "prod";
+    /**
+     * The cluster version Helm renders for (helm-java's default is 1.20, below the chart's kubeVersion
+     * constraint): the first version in which podFailurePolicy is generally available.
+     */
+    static final String KUBE_VERSION = "1.31.0";
 
     private Chart() {
     }
@@ -44,7 +49,7 @@ final class Chart {
 
     /** helm template as release {@code release} in {@code namespace}. */
     static Rendered template(Path chartDir, String release, String namespace, List<Path> valuesFiles, String... sets) {
-        TemplateCommand cmd = new Helm(chartDir).template().withName(release).withNamespace(namespace);
+        TemplateCommand cmd = new Helm(chartDir).template().withName(release).withNamespace(namespace).withKubeVersion(KUBE_VERSION);
         for (Path values : valuesFiles) {
             cmd = cmd.withValuesFile(values);
         }
@@ -64,7 +69,7 @@ final class Chart {
 
     /** The NOTES a real install would print (client-only dry run: no cluster is contacted). */
     static String installNotes(List<Path> valuesFiles, String... sets) {
-        var cmd = new Helm(DIR).install().withName(RELEASE).withNamespace(NAMESPACE).dryRun().clientOnly();
+        var cmd = new Helm(DIR).install().withName(RELEASE).withNamespace(NAMESPACE).withKubeVersion(KUBE_VERSION).dryRun().clientOnly();
         for (Path values : valuesFiles) {
             cmd = cmd.withValuesFile(values);
         }
@@ -198,12 +203,13 @@ final class Chart {
         }
     }
 
-    /** The pod spec of a Job or of a CronJob's job template. */
+    /** The pod spec of a Pod, a Job or a CronJob's job template. */
     static Map<String, Object> podSpec(Map<String, Object> doc) {
         return switch (String.valueOf(doc.get("kind"))) {
+            case "Pod" -> map(at(doc, "spec"));
             case "Job" -> map(at(doc, "spec", "template", "spec"));
             case "CronJob" -> map(at(doc, "spec", "jobTemplate", "spec", "template", "spec"));
-            default -> throw new IllegalArgumentException("not a Job or CronJob: " + doc.get("kind"));
+            default -> throw new IllegalArgumentException("not a Pod, Job or CronJob: " + doc.get("kind"));
         };
     }
 

@@ -39,7 +39,7 @@ class ChartCliDriftTest {
         List<String> failures = new ArrayList<>();
         int checked = 0;
         for (Map<String, Object> doc : r.docs()) {
-            if (!List.of("Job", "CronJob").contains(doc.get("kind"))) {
+            if (!List.of("Job", "CronJob", "Pod").contains(doc.get("kind"))) {
                 continue;
             }
             if (!"events-has-embedding".equals(at(doc, "metadata", "labels", "app.kubernetes.io/name"))) {

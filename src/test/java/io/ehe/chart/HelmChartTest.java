@@ -89,7 +89,7 @@ class HelmChartTest {
         Map<String, Object> spec = jobSpec(job);
         assertThat(spec.get("backoffLimit")).isEqualTo(0);
         assertThat(spec.get("activeDeadlineSeconds")).isEqualTo(1800);
-        assertThat(spec.get("ttlSecondsAfterFinished")).isEqualTo(86400);
+        assertThat(spec).as("a plain Job keeps no TTL: it would vanish and be created again").doesNotContainKey("ttlSecondsAfterFinished");
 
         Map<String, Object> pod = podSpec(job);
         assertThat(pod.get("restartPolicy")).isEqualTo("Never");
@@ -197,7 +197,7 @@ class HelmChartTest {
         assertThat(annotations(job)).containsEntry("argocd.argoproj.io/sync-wave", "-1").doesNotContainKey(HOOK);
         assertThat(at(job, "spec", "template", "metadata", "annotations", "cluster-autoscaler.kubernetes.io/safe-to-evict"))
                 .isEqualTo("false");
-        assertThat(jobSpec(job)).containsEntry("activeDeadlineSeconds", 3600).containsEntry("ttlSecondsAfterFinished", 600);
+        assertThat(jobSpec(job)).containsEntry("activeDeadlineSeconds", 3600).doesNotContainKey("ttlSecondsAfterFinished");
         assertThat(args(containers(job).get(0))).containsExactly("migrate", "--lock-timeout", "3s",
                 "--index-lock-timeout", "5min", "--max-attempts", "8", "--retry-backoff", "500ms", "--tag", "before-has-embedding");
 

@@ -70,9 +70,9 @@ class KubernetesApiTypesTest {
     static Stream<Arguments> templateMistakes() {
         return Stream.of(
                 mistake("misspelt pod field", "_helpers.tpl", t -> t.replace("restartPolicy: Never", "restartPolicyy: Never"),
-                        "spec.template.spec.restartPolicyy", "Unrecognized property \"restartPolicyy\""),
+                        "spec.restartPolicyy", "Unrecognized property \"restartPolicyy\""),
                 mistake("misspelt list of containers", "_helpers.tpl", t -> t.replace("\ncontainers:\n", "\ncontainres:\n"),
-                        "spec.template.spec.containres", "Unrecognized property \"containres\""),
+                        "spec.containres", "Unrecognized property \"containres\""),
                 mistake("field in the wrong object", "migrate-job.yaml", t -> t.replace("  backoffLimit:", "  restartPolicy: Never\n  backoffLimit:"),
                         "spec.restartPolicy", "Unrecognized property \"restartPolicy\""),
                 mistake("string for an integer", "migrate-job.yaml",
@@ -81,10 +81,10 @@ class KubernetesApiTypesTest {
                 mistake("string for a boolean", "_helpers.tpl",
                         t -> t.replace("automountServiceAccountToken: {{ $v.automountServiceAccountToken }}",
                                 "automountServiceAccountToken: {{ $v.automountServiceAccountToken | quote }}"),
-                        "spec.template.spec.automountServiceAccountToken", "Cannot coerce String value (\"false\") to `java.lang.Boolean`"),
+                        "spec.automountServiceAccountToken", "Cannot coerce String value (\"false\") to `java.lang.Boolean`"),
                 mistake("integer for a string", "_helpers.tpl",
                         t -> t.replace("- name: {{ .component }}", "- name: {{ .component }}\n    workingDir: 7"),
-                        "spec.template.spec.containers[0].workingDir", "Cannot coerce Integer value (7) to `java.lang.String`"));
+                        "spec.containers[0].workingDir", "Cannot coerce Integer value (7) to `java.lang.String`"));
     }
 
     private static Arguments mistake(String what, String template, UnaryOperator<String> edit, String path, String message) {
@@ -101,7 +101,7 @@ class KubernetesApiTypesTest {
 
         Chart.Rendered r = Chart.templateWithHooks(broken, tmp.resolve("rendered"), Chart.RELEASE, Chart.NAMESPACE, List.of());
         List<String> problems = KubernetesApiTypes.problems(r.text());
-        // A helper's mistake shows in the Job and in both CronJobs, each at its own depth (path is the tail).
+        // A helper's mistake shows in the Job, both CronJobs and the test Pod, each at its own depth (path is the tail).
         assertThat(problems).as(what).isNotEmpty().allSatisfy(p -> assertThat(p).contains(path + ": ").contains(message));
         // The unbroken chart rendered the same way has none: the edit is what was found.
         assertThat(KubernetesApiTypes.problems(Chart.templateWithHooks(tmp.resolve("good")).text())).isEmpty();
