@@ -72,6 +72,7 @@ public final class ChangelogRunner {
     /** Applies every pending changeSet (or the next {@code count}), tagging the result when asked. */
     public void update(String tag, Integer count) throws Exception {
         run(Mode.WRITE, lb -> {
+            PartitionedReplacements.skipRefused(lb, settings.design());
             if (count != null) {
                 lb.update(count, new Contexts(), designOnly());
             } else {
@@ -95,6 +96,7 @@ public final class ChangelogRunner {
      */
     public DryRunResult dryRunUpdate(Integer count) throws Exception {
         return run(Mode.READ_ONLY, lb -> {
+            PartitionedReplacements.skipRefused(lb, settings.design());
             List<PlannedChangeSet> plan = DryRunPlanner.plan(lb, count, settings.design());
             StringWriter out = new StringWriter();
             if (count != null) {
