@@ -166,8 +166,19 @@ public final class StatusReader {
         }
     }
 
+    /** 020's statement triggers, and in their place changeSet 060's row triggers where event_embeddings is partitioned. */
+    public static final List<String> ROW_TRIGGERS = List.of(
+            "trg_event_embeddings_has_embedding_ins_row",
+            "trg_event_embeddings_has_embedding_del_row",
+            "trg_event_embeddings_has_embedding_upd_row",
+            "trg_event_embeddings_has_embedding_trunc");
+
     private static List<Status.TriggerLine> triggers(Connection c) throws SQLException {
-        return TriggerCatalog.read(c, TRIGGERS);
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT coalesce((SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass('public.event_embeddings')), false)")) {
+            rs.next();
+            return TriggerCatalog.read(c, rs.getBoolean(1) ? ROW_TRIGGERS : TRIGGERS);
+        }
     }
 
     private static Status.Index index(Connection c) throws SQLException {
