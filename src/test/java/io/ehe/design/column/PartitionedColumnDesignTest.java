@@ -312,4 +312,36 @@ class PartitionedColumnDesignTest {
         db.execute("ALTER TABLE public.event_embeddings_p0 DISABLE TRIGGER trg_event_embeddings_has_embedding_del_row");
         assertThat(cli(db, "status")).isNotZero();
     }
+
+    /** docs/partitioning.md's retention job, step by step, on events by id with the foreign key and a DEFAULT partition. */
+    @org.junit.jupiter.api.Test
+    void theRetentionRunbookLeavesItReady() {
+        TestDatabase db = PostgresServer.get().createDatabase("partitioned_column_retention");
+        createPartitioned(db, Scheme.BY_ID);
+        assertThat(cli(db, "migrate")).isZero();
+        assertThat(cli(db, "backfill", "--then-migrate")).isZero();
+
+        db.execute("DELETE FROM public.event_embeddings x USING public.events_p0 e WHERE x.event_id = e.id",
+                "ALTER TABLE public.events DETACH PARTITION public.events_p0",
+                "DROP TABLE public.events_p0");
+        assertThat(cli(db, "status")).isZero();
+        assertThat(cli(db, "verify")).isZero();
+        assertThat(wrongRows(db)).isZero();
+    }
+
+    /** Dropping an event_embeddings partition fires no trigger: verify sees the drift, verify --repair fixes it. */
+    @org.junit.jupiter.api.Test
+    void droppingAnEmbeddingsPartitionIsFoundByVerifyAndRepaired() {
+        TestDatabase db = PostgresServer.get().createDatabase("partitioned_column_drop_embeddings");
+        createPartitioned(db, Scheme.BY_ID_BOTH);
+        assertThat(cli(db, "migrate")).isZero();
+        assertThat(cli(db, "backfill", "--then-migrate")).isZero();
+
+        db.execute("DROP TABLE public.event_embeddings_p0");
+        assertThat(wrongRows(db)).isPositive();
+        assertThat(cli(db, "verify")).as("drift found").isEqualTo(8);
+        assertThat(cli(db, "verify", "--repair")).isZero();
+        assertThat(wrongRows(db)).isZero();
+        assertThat(cli(db, "status")).isZero();
+    }
 }
