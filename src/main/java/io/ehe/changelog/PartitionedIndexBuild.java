@@ -1,10 +1,15 @@
 package io.ehe.changelog;
 
+import liquibase.Scope;
 import liquibase.change.custom.CustomTaskChange;
 import liquibase.change.custom.CustomTaskRollback;
 import liquibase.database.Database;
 import liquibase.database.jvm.JdbcConnection;
 import liquibase.exception.CustomChangeException;
+import liquibase.exception.DatabaseException;
+import liquibase.executor.Executor;
+import liquibase.executor.ExecutorService;
+import liquibase.executor.LoggingExecutor;
 import liquibase.exception.RollbackImpossibleException;
 import liquibase.exception.SetupException;
 import liquibase.exception.ValidationErrors;
@@ -61,6 +66,8 @@ public final class PartitionedIndexBuild implements CustomTaskChange, CustomTask
     private String indexName;
     private String columns;
     private String predicate;
+    /** Where the statements go instead of the server when Liquibase only writes SQL; null when running. */
+    private Executor out;
 
     public void setSchemaName(String schemaName) {
         this.schemaName = schemaName;
@@ -87,6 +94,10 @@ public final class PartitionedIndexBuild implements CustomTaskChange, CustomTask
     @Override
     public void execute(Database database) throws CustomChangeException {
         requireParameters();
+        // Liquibase calls a task change even when it only writes SQL (update-sql, the runner's dry run):
+        // then every statement is written out as a comment instead of run, and only catalog reads happen.
+        Executor executor = Scope.getCurrentScope().getSingleton(ExecutorService.class).getExecutor("jdbc", database);
+        out = executor instanceof LoggingExecutor ? executor : null;
         try {
             Connection c = connection(database);
             String shortTimeout = timeout(c, "ehe.lock_timeout", "5s");
@@ -119,7 +130,7 @@ public final class PartitionedIndexBuild implements CustomTaskChange, CustomTask
                 }
             }
             execute(c, "RESET lock_timeout");
-            if (!valid(c, quote(schemaName) + "." + quote(indexName))) {
+            if (out == null && !valid(c, quote(schemaName) + "." + quote(indexName))) {
                 throw new CustomChangeException("index " + indexName + " is still INVALID after attaching every leaf"
                         + " (a partition attached meanwhile?): run migrate again");
             }
@@ -131,6 +142,8 @@ public final class PartitionedIndexBuild implements CustomTaskChange, CustomTask
     @Override
     public void rollback(Database database) throws CustomChangeException, RollbackImpossibleException {
         requireParameters();
+        Executor executor = Scope.getCurrentScope().getSingleton(ExecutorService.class).getExecutor("jdbc", database);
+        out = executor instanceof LoggingExecutor ? executor : null;
         try {
             Connection c = connection(database);
             String shortTimeout = timeout(c, "ehe.lock_timeout", "5s");
@@ -257,14 +270,19 @@ public final class PartitionedIndexBuild implements CustomTaskChange, CustomTask
         }
     }
 
-    private static void setLockTimeout(Connection c, String value) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT set_config('lock_timeout', ?, false)")) {
-            ps.setString(1, value);
-            ps.execute();
-        }
+    private void setLockTimeout(Connection c, String value) throws SQLException {
+        execute(c, "SET lock_timeout = '" + value.replace("'", "''") + "'");
     }
 
-    private static void execute(Connection c, String sql) throws SQLException {
+    private void execute(Connection c, String sql) throws SQLException {
+        if (out != null) {
+            try {
+                out.comment(sql + ";");
+            } catch (DatabaseException e) {
+                throw new SQLException(e);
+            }
+            return;
+        }
         try (Statement st = c.createStatement()) {
             st.execute(sql);
         }
@@ -275,12 +293,12 @@ public final class PartitionedIndexBuild implements CustomTaskChange, CustomTask
     }
 
     /** CREATE INDEX CONCURRENTLY refuses to run in a transaction block: the changeSet sets runInTransaction false. */
-    private static Connection connection(Database database) throws SQLException, CustomChangeException {
+    private Connection connection(Database database) throws SQLException, CustomChangeException {
         if (!(database.getConnection() instanceof JdbcConnection jdbc)) {
             throw new CustomChangeException("needs a JDBC connection");
         }
         Connection c = jdbc.getUnderlyingConnection();
-        if (!c.getAutoCommit()) {
+        if (out == null && !c.getAutoCommit()) {
             throw new CustomChangeException("must run with runInTransaction:false (CREATE INDEX CONCURRENTLY)");
         }
         return c;
