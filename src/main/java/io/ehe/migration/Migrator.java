@@ -68,9 +68,9 @@ public final class Migrator {
 
     /** The changeSets of the design this migrator installs (and the baseline). */
     public List<ChangeSetState> changeSets() throws Exception {
-        boolean partitioned;
+        PartitionedReplacements.Partitioning partitioned;
         try (Connection c = connections.open()) {
-            partitioned = PartitionedReplacements.eventsPartitioned(c);
+            partitioned = PartitionedReplacements.Partitioning.of(c);
         }
         return runner.changeSets().stream()
                 .filter(cs -> cs.belongsTo(settings.design()))

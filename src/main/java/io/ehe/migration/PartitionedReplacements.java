@@ -13,11 +13,12 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The changeSets that PostgreSQL refuses on a partitioned {@code public.events}, and the ones that stand
  * in for them there. Today one pair: 040's {@code CREATE INDEX CONCURRENTLY} (refused on a partitioned
- * table) is replaced by 045's build leaf by leaf.
+ * table) is replaced by 045, which records the index {@link PartitionedIndexBuilder} builds leaf by leaf.
  *
  * A released changeSet cannot change, so 040 cannot learn to skip itself: the runner leaves it out of
  * every update and dry run of the column design on such a database (Liquibase's ignore flag, set on the
@@ -34,19 +35,49 @@ public final class PartitionedReplacements {
     /** changeSet refused on a partitioned events -> the changeSet that does its work there. */
     public static final Map<String, String> REPLACED_BY = Map.of(
             "040-pending-embedding-index", "045-partitioned-pending-embedding-index");
+    /** changeSets with work to do only where event_embeddings is partitioned (their precondition skips them elsewhere). */
+    public static final Set<String> ONLY_FOR_PARTITIONED_EMBEDDINGS = Set.of("060-has-embedding-row-triggers-partitioned");
+
+    /** Which of the two upstream tables are partitioned (relkind 'p'). */
+    public record Partitioning(boolean events, boolean embeddings) {
+
+        public static Partitioning of(Connection c) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT coalesce((SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass('public.events')), false),
+                           coalesce((SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass('public.event_embeddings')), false)""");
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new Partitioning(rs.getBoolean(1), rs.getBoolean(2));
+            }
+        }
+    }
 
     private PartitionedReplacements() {
     }
 
-    /** Whether {@code changeSetId} has work to do on a database whose events is (or is not) partitioned. */
-    public static boolean applies(String changeSetId, boolean eventsPartitioned) {
+    /** Whether {@code changeSetId} has work to do on a database partitioned as {@code p} says. */
+    public static boolean applies(String changeSetId, Partitioning p) {
         if (REPLACED_BY.containsKey(changeSetId)) {
-            return !eventsPartitioned;
+            return !p.events();
         }
         if (REPLACED_BY.containsValue(changeSetId)) {
-            return eventsPartitioned;
+            return p.events();
+        }
+        if (ONLY_FOR_PARTITIONED_EMBEDDINGS.contains(changeSetId)) {
+            return p.embeddings();
         }
         return true;
+    }
+
+    /** Why {@code changeSetId} does not apply here (for status), given that {@link #applies} said so. */
+    public static String whyNot(String changeSetId, Partitioning p) {
+        if (REPLACED_BY.containsKey(changeSetId)) {
+            return "refused by PostgreSQL on a partitioned events: " + REPLACED_BY.get(changeSetId) + " does its work";
+        }
+        if (REPLACED_BY.containsValue(changeSetId)) {
+            return "only for a partitioned events";
+        }
+        return "only for a partitioned event_embeddings";
     }
 
     /** {@code public.events} is a partitioned table (relkind 'p'). */

@@ -82,7 +82,7 @@ public final class StatusReader {
         boolean backfillIncomplete = backfill.nullRows() == null || backfill.nullRows() > 0;
         List<ChangeSetState> states = new ChangelogRunner(connections, MigrationSettings.defaults()).changeSets().stream()
                 .filter(cs -> cs.belongsTo(Design.COLUMN)).toList();
-        boolean partitioned = PartitionedReplacements.eventsPartitioned(c);
+        PartitionedReplacements.Partitioning partitioned = PartitionedReplacements.Partitioning.of(c);
         List<Status.ChangeSetLine> out = new ArrayList<>();
         for (ChangeSetState cs : states) {
             boolean devOnly = cs.id().contains("baseline");
@@ -90,8 +90,7 @@ public final class StatusReader {
             String note = "";
             if (!cs.ran() && !PartitionedReplacements.applies(cs.id(), partitioned)) {
                 state = "not_applicable";
-                note = partitioned ? "refused by PostgreSQL on a partitioned events: "
-                        + PartitionedReplacements.REPLACED_BY.get(cs.id()) + " does its work" : "only for a partitioned events";
+                note = PartitionedReplacements.whyNot(cs.id(), partitioned);
             } else if (cs.ran()) {
                 state = "MARK_RAN".equals(execType.get(cs.id())) ? "marked_ran" : "applied";
                 if (devOnly) {
