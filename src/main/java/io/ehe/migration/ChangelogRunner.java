@@ -14,6 +14,7 @@ import liquibase.changelog.RanChangeSet;
 import liquibase.database.Database;
 import liquibase.database.DatabaseFactory;
 import liquibase.database.jvm.JdbcConnection;
+import liquibase.lockservice.LockService;
 import liquibase.lockservice.LockServiceFactory;
 import liquibase.resource.ClassLoaderResourceAccessor;
 import liquibase.ui.LoggerUIService;
@@ -72,6 +73,10 @@ public final class ChangelogRunner {
     /** Applies every pending changeSet (or the next {@code count}), tagging the result when asked. */
     public void update(String tag, Integer count) throws Exception {
         run(Mode.WRITE, lb -> {
+            PartitionedReplacements.skipRefused(lb, settings.design());
+            if (settings.design() == Design.COLUMN) {
+                buildPartitionedIndexIfDue(lb);
+            }
             if (count != null) {
                 lb.update(count, new Contexts(), designOnly());
             } else {
@@ -95,8 +100,15 @@ public final class ChangelogRunner {
      */
     public DryRunResult dryRunUpdate(Integer count) throws Exception {
         return run(Mode.READ_ONLY, lb -> {
+            PartitionedReplacements.skipRefused(lb, settings.design());
             List<PlannedChangeSet> plan = DryRunPlanner.plan(lb, count, settings.design());
             StringWriter out = new StringWriter();
+            Connection c = ((JdbcConnection) lb.getDatabase().getConnection()).getUnderlyingConnection();
+            if (settings.design() == Design.COLUMN && PartitionedIndexBuilder.due(c)) {
+                out.write("-- Before the update, the runner builds 040's index on the partitioned events, leaf by leaf (045 then records it):\n");
+                PartitionedIndexBuilder.plan(c, sql -> out.write("--   " + sql + "\n"));
+            }
+            lb.getDatabase().rollback();
             if (count != null) {
                 lb.update(count, new Contexts(), designOnly(), out);
             } else {
@@ -132,6 +144,31 @@ public final class ChangelogRunner {
             lb.rollback(count, null, new Contexts(), labels(design), out);
             return out.toString();
         });
+    }
+
+    /**
+     * 045's work on a partitioned events (see {@link PartitionedIndexBuilder}), under Liquibase's lock,
+     * on this run's session switched to autocommit for it (CREATE INDEX CONCURRENTLY).
+     */
+    private static void buildPartitionedIndexIfDue(Liquibase lb) throws Exception {
+        Database database = lb.getDatabase();
+        Connection c = ((JdbcConnection) database.getConnection()).getUnderlyingConnection();
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(true);
+        try {
+            if (!PartitionedIndexBuilder.due(c)) {
+                return;
+            }
+            LockService lock = LockServiceFactory.getInstance().getLockService(database);
+            lock.waitForLock();
+            try {
+                PartitionedIndexBuilder.build(c);
+            } finally {
+                lock.releaseLock();
+            }
+        } finally {
+            c.setAutoCommit(autoCommit);
+        }
     }
 
     /** An update installs only the chosen design; changeSets without a label (the baseline) always pass. */

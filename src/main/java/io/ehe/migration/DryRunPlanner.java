@@ -43,7 +43,7 @@ final class DryRunPlanner {
         }
         List<PlannedChangeSet> plan = new ArrayList<>();
         for (ChangeSet cs : changeLog.getChangeSets()) {
-            if (ran.contains(cs.getId() + "::" + cs.getAuthor()) || !ofDesign(cs, design)) {
+            if (ran.contains(cs.getId() + "::" + cs.getAuthor()) || !ofDesign(cs, design) || cs.isIgnore()) {
                 continue;
             }
             if (count != null && plan.size() >= count) {

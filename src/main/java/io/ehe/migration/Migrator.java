@@ -68,7 +68,14 @@ public final class Migrator {
 
     /** The changeSets of the design this migrator installs (and the baseline). */
     public List<ChangeSetState> changeSets() throws Exception {
-        return runner.changeSets().stream().filter(cs -> cs.belongsTo(settings.design())).toList();
+        PartitionedReplacements.Partitioning partitioned;
+        try (Connection c = connections.open()) {
+            partitioned = PartitionedReplacements.Partitioning.of(c);
+        }
+        return runner.changeSets().stream()
+                .filter(cs -> cs.belongsTo(settings.design()))
+                .filter(cs -> cs.ran() || PartitionedReplacements.applies(cs.id(), partitioned))
+                .toList();
     }
 
     private MigrationResult result(List<ChangeSetState> before, List<ChangeSetState> after) throws Exception {

@@ -6,6 +6,7 @@ import io.ehe.catalog.Semantics;
 import io.ehe.migration.ChangeSetState;
 import io.ehe.migration.ChangelogRunner;
 import io.ehe.migration.MigrationSettings;
+import io.ehe.migration.PartitionedReplacements;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -81,12 +82,16 @@ public final class StatusReader {
         boolean backfillIncomplete = backfill.nullRows() == null || backfill.nullRows() > 0;
         List<ChangeSetState> states = new ChangelogRunner(connections, MigrationSettings.defaults()).changeSets().stream()
                 .filter(cs -> cs.belongsTo(Design.COLUMN)).toList();
+        PartitionedReplacements.Partitioning partitioned = PartitionedReplacements.Partitioning.of(c);
         List<Status.ChangeSetLine> out = new ArrayList<>();
         for (ChangeSetState cs : states) {
             boolean devOnly = cs.id().contains("baseline");
             String state;
             String note = "";
-            if (cs.ran()) {
+            if (!cs.ran() && !PartitionedReplacements.applies(cs.id(), partitioned)) {
+                state = "not_applicable";
+                note = PartitionedReplacements.whyNot(cs.id(), partitioned);
+            } else if (cs.ran()) {
                 state = "MARK_RAN".equals(execType.get(cs.id())) ? "marked_ran" : "applied";
                 if (devOnly) {
                     note = "marked_ran".equals(state)
@@ -160,8 +165,19 @@ public final class StatusReader {
         }
     }
 
+    /** 020's statement triggers, and in their place changeSet 060's row triggers where event_embeddings is partitioned. */
+    public static final List<String> ROW_TRIGGERS = List.of(
+            "trg_event_embeddings_has_embedding_ins_row",
+            "trg_event_embeddings_has_embedding_del_row",
+            "trg_event_embeddings_has_embedding_upd_row",
+            "trg_event_embeddings_has_embedding_trunc");
+
     private static List<Status.TriggerLine> triggers(Connection c) throws SQLException {
-        return TriggerCatalog.read(c, TRIGGERS);
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT coalesce((SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass('public.event_embeddings')), false)")) {
+            rs.next();
+            return TriggerCatalog.read(c, rs.getBoolean(1) ? ROW_TRIGGERS : TRIGGERS);
+        }
     }
 
     private static Status.Index index(Connection c) throws SQLException {
@@ -181,9 +197,40 @@ public final class StatusReader {
                         + ", blocks " + rs.getLong(4) + "/" + rs.getLong(5) + ", tuples " + rs.getLong(6) + "/" + rs.getLong(7));
             }
             if (!rs.getBoolean(1)) {
+                String partitioned = partitionedProgress(c);
+                if (partitioned != null) {
+                    return new Status.Index(INDEX, "invalid", partitioned);
+                }
                 return new Status.Index(INDEX, "invalid", "INVALID (a build that failed or was interrupted): the next migrate drops and rebuilds it");
             }
             return new Status.Index(INDEX, "valid", "valid and ready for queries");
+        }
+    }
+
+    /**
+     * On a partitioned events the root index is INVALID until every leaf's index is attached (changeSet
+     * 045): how far that is, and whether a leaf's build is running now. Null for an ordinary index.
+     */
+    private static String partitionedProgress(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT count(*) FILTER (WHERE t.isleaf),
+                       count(*) FILTER (WHERE t.isleaf AND EXISTS (
+                           SELECT 1 FROM pg_index i
+                            WHERE i.indrelid = t.relid AND i.indisvalid
+                              AND to_regclass('public.idx_events_pending_embedding') IN
+                                  (SELECT a.relid FROM pg_partition_ancestors(i.indexrelid) a))),
+                       (SELECT string_agg(p.relid::regclass::text || ' ' || p.phase, ', ')
+                          FROM pg_stat_progress_create_index p
+                         WHERE p.relid IN (SELECT relid FROM pg_partition_tree('public.events')))
+                  FROM pg_partition_tree('public.events') t
+                 WHERE (SELECT relkind FROM pg_class WHERE oid = to_regclass('public.idx_events_pending_embedding')) = 'I'""");
+             ResultSet rs = ps.executeQuery()) {
+            if (!rs.next() || rs.getLong(1) == 0) {
+                return null;
+            }
+            String running = rs.getString(3);
+            return "partitioned: " + rs.getLong(2) + " of " + rs.getLong(1) + " leaf partitions have theirs attached"
+                    + (running == null ? "; the next migrate builds the rest (CONCURRENTLY, one leaf at a time)" : "; building now: " + running);
         }
     }
 

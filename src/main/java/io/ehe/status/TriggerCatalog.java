@@ -19,12 +19,16 @@ public final class TriggerCatalog {
     public static List<Status.TriggerLine> read(Connection c, List<String> names) throws SQLException {
         Map<String, String> found = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT t.tgname, t.tgenabled::text FROM pg_trigger t WHERE t.tgname = ANY (?) AND NOT t.tgisinternal")) {
+                "SELECT t.tgname, t.tgenabled::text FROM pg_trigger t WHERE t.tgname = ANY (?)"
+                        // before PostgreSQL 15 a partition's copy of a row trigger is marked internal; tgparentid (13+) tells it apart
+                        + " AND (NOT t.tgisinternal OR t.tgparentid <> 0)")) {
             Array array = c.createArrayOf("text", names.toArray());
             ps.setArray(1, array);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    found.put(rs.getString(1), rs.getString(2));
+                    // A row trigger on a partitioned table has a copy on every partition: one copy that
+                    // does not fire is enough to make the trigger not enabled.
+                    found.merge(rs.getString(1), rs.getString(2), (a, b) -> fires(a) ? b : a);
                 }
             }
         }
@@ -35,6 +39,10 @@ public final class TriggerCatalog {
             out.add(new Status.TriggerLine(name, enabled != null, "O".equals(enabled) || "A".equals(enabled), enabled));
         }
         return out;
+    }
+
+    private static boolean fires(String tgenabled) {
+        return "O".equals(tgenabled) || "A".equals(tgenabled);
     }
 
     /** The reasons a set of triggers keeps a design from being ready. */

@@ -29,7 +29,8 @@ import java.util.Map;
  * runs: --with-production-strategies and --with-3x (the strategy comparison at production weight and
  * on a 3x narrow table; --big-repeats N, 3); --out FILE (BENCHMARKS.md), --plot FILE
  * (docs/backfill-progress.svg), --design-plot FILE (docs/design-queries.svg); --skip-app-semantics leaves out the
- * app-semantics goals (AppSemanticsBench), --app-semantics-only runs just them and replaces only their
+ * app-semantics goals (AppSemanticsBench), --skip-partitioned-index / --partitioned-index-only the column design's
+ * deferred migrate on a partitioned events beside an ordinary one (PartitionedIndexBench), --app-semantics-only runs just them and replaces only their
  * section of the report.
  */
 public final class Bench {
@@ -62,6 +63,16 @@ public final class Bench {
         long started = System.nanoTime();
 
         BenchReport report = new BenchReport(scale, events, String.join(" ", args));
+        boolean partitionedIndex = !opt.containsKey("skip-partitioned-index");
+        if (opt.containsKey("partitioned-index-only")) {
+            try (BenchServer server = BenchServer.start()) {
+                String run = runLine(server, scale, events, args);
+                PartitionedIndexBench.Result r = PartitionedIndexBench.run(server, events, Math.max(1, rolloutRepeats / 2), writerRate);
+                PartitionedIndexBench.splice(out, PartitionedIndexBench.markdown(r, run + String.format(" (%.1f minutes)", (System.nanoTime() - started) / 60e9)));
+            }
+            say("wrote the partitioned-index section of " + out);
+            return;
+        }
         if (appOnly) {
             // Only the app-semantics section: it replaces its own part of the report and leaves the rest.
             try (BenchServer server = BenchServer.start()) {
@@ -74,6 +85,8 @@ public final class Bench {
             return;
         }
         AppSemanticsBench.Result appResult = null;
+        PartitionedIndexBench.Result partitionedResult = null;
+        String partitionedRun = null;
         String appRun = null;
         try (BenchServer server = BenchServer.start()) {
             report.server = server.description + ", PostgreSQL " + server.version() + "; " + server.durability();
@@ -86,6 +99,11 @@ public final class Bench {
 
             if (designs) {
                 report.designs = DesignBench.run(server, events, rolloutRepeats, queryRepeats, writeRounds, writerRate);
+            }
+            if (partitionedIndex) {
+                long t = System.nanoTime();
+                partitionedResult = PartitionedIndexBench.run(server, events, Math.max(1, rolloutRepeats / 2), writerRate);
+                partitionedRun = runLine(server, scale, events, args) + String.format(" (this part %.1f minutes)", (System.nanoTime() - t) / 60e9);
             }
 
             List<BackfillStrategy> strategies = List.of(new BackfillStrategy.SingleUpdate(), ModuleBackfill.defaults(),
@@ -131,6 +149,9 @@ public final class Bench {
         Files.writeString(out, report.markdown(plot, designPlot));
         if (appResult != null) {
             AppSemanticsReport.splice(out, AppSemanticsReport.markdown(appResult, appRun));
+        }
+        if (partitionedResult != null) {
+            PartitionedIndexBench.splice(out, PartitionedIndexBench.markdown(partitionedResult, partitionedRun));
         }
         say("wrote " + out + ", " + plot + " and " + designPlot);
     }

@@ -1,0 +1,122 @@
+package io.ehe.migration;
+
+import io.ehe.catalog.Design;
+import liquibase.Liquibase;
+import liquibase.changelog.ChangeSet;
+import liquibase.database.Database;
+import liquibase.database.jvm.JdbcConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The changeSets that PostgreSQL refuses on a partitioned {@code public.events}, and the ones that stand
+ * in for them there. Today one pair: 040's {@code CREATE INDEX CONCURRENTLY} (refused on a partitioned
+ * table) is replaced by 045, which records the index {@link PartitionedIndexBuilder} builds leaf by leaf.
+ *
+ * A released changeSet cannot change, so 040 cannot learn to skip itself: the runner leaves it out of
+ * every update and dry run of the column design on such a database (Liquibase's ignore flag, set on the
+ * parsed changelog), so it is neither run nor recorded and its rollback never runs. Recording it as
+ * MARK_RAN instead was tried and rejected: the row would take a place in the rollback order and a
+ * {@code rollback --count} would count it. Elsewhere 045's own precondition skips 045. A plain
+ * {@code liquibase update} on a partitioned events stops at 040 with PostgreSQL's error and changes
+ * nothing (040's DROP ... IF EXISTS finds nothing to drop): docs/partitioning.md says what to run instead.
+ */
+public final class PartitionedReplacements {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionedReplacements.class);
+
+    /** changeSet refused on a partitioned events -> the changeSet that does its work there. */
+    public static final Map<String, String> REPLACED_BY = Map.of(
+            "040-pending-embedding-index", "045-partitioned-pending-embedding-index");
+    /** changeSets with work to do only where event_embeddings is partitioned (their precondition skips them elsewhere). */
+    public static final Set<String> ONLY_FOR_PARTITIONED_EMBEDDINGS = Set.of("060-has-embedding-row-triggers-partitioned");
+
+    /** Which of the two upstream tables are partitioned (relkind 'p'). */
+    public record Partitioning(boolean events, boolean embeddings) {
+
+        public static Partitioning of(Connection c) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT coalesce((SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass('public.events')), false),
+                           coalesce((SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass('public.event_embeddings')), false)""");
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new Partitioning(rs.getBoolean(1), rs.getBoolean(2));
+            }
+        }
+    }
+
+    private PartitionedReplacements() {
+    }
+
+    /** Whether {@code changeSetId} has work to do on a database partitioned as {@code p} says. */
+    public static boolean applies(String changeSetId, Partitioning p) {
+        if (REPLACED_BY.containsKey(changeSetId)) {
+            return !p.events();
+        }
+        if (REPLACED_BY.containsValue(changeSetId)) {
+            return p.events();
+        }
+        if (ONLY_FOR_PARTITIONED_EMBEDDINGS.contains(changeSetId)) {
+            return p.embeddings();
+        }
+        return true;
+    }
+
+    /** Why {@code changeSetId} does not apply here (for status), given that {@link #applies} said so. */
+    public static String whyNot(String changeSetId, Partitioning p) {
+        if (REPLACED_BY.containsKey(changeSetId)) {
+            return "refused by PostgreSQL on a partitioned events: " + REPLACED_BY.get(changeSetId) + " does its work";
+        }
+        if (REPLACED_BY.containsValue(changeSetId)) {
+            return "only for a partitioned events";
+        }
+        return "only for a partitioned event_embeddings";
+    }
+
+    /** {@code public.events} is a partitioned table (relkind 'p'). */
+    public static boolean eventsPartitioned(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT coalesce((SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass('public.events')), false)");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
+    }
+
+    /**
+     * Leaves the refused changeSets of {@code design} out of this run when events is partitioned: marked
+     * ignored in the parsed changelog that the update then walks, so Liquibase neither runs nor records them.
+     */
+    static void skipRefused(Liquibase liquibase, Design design) throws Exception {
+        Database database = liquibase.getDatabase();
+        if (design != Design.COLUMN
+                || !eventsPartitioned(((JdbcConnection) database.getConnection()).getUnderlyingConnection())) {
+            return;
+        }
+        for (String id : REPLACED_BY.keySet()) {
+            ChangeSet cs = find(liquibase, id);
+            if (cs != null && !cs.isIgnore()) {
+                cs.setIgnore(true);
+                LOG.info("changeSet {} left out: public.events is partitioned and PostgreSQL refuses it there; {} does its work",
+                        id, REPLACED_BY.get(id));
+            }
+        }
+    }
+
+    private static ChangeSet find(Liquibase liquibase, String id) throws Exception {
+        for (ChangeSet cs : liquibase.getDatabaseChangeLog().getChangeSets()) {
+            if (cs.getId().equals(id)) {
+                return cs;
+            }
+        }
+        return null;
+    }
+
+}
