@@ -80,16 +80,6 @@ public final class PartitionedReplacements {
         return "only for a partitioned event_embeddings";
     }
 
-    /** {@code public.events} is a partitioned table (relkind 'p'). */
-    public static boolean eventsPartitioned(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT coalesce((SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass('public.events')), false)");
-             ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getBoolean(1);
-        }
-    }
-
     /**
      * Leaves the refused changeSets of {@code design} out of this run when events is partitioned: marked
      * ignored in the parsed changelog that the update then walks, so Liquibase neither runs nor records them.
@@ -97,7 +87,7 @@ public final class PartitionedReplacements {
     static void skipRefused(Liquibase liquibase, Design design) throws Exception {
         Database database = liquibase.getDatabase();
         if (design != Design.COLUMN
-                || !eventsPartitioned(((JdbcConnection) database.getConnection()).getUnderlyingConnection())) {
+                || !Partitioning.of(((JdbcConnection) database.getConnection()).getUnderlyingConnection()).events()) {
             return;
         }
         for (String id : REPLACED_BY.keySet()) {

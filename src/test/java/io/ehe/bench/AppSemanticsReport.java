@@ -1,7 +1,6 @@
 package io.ehe.bench;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -54,11 +53,6 @@ final class AppSemanticsReport {
 
     /** Replaces the section in {@code file} (appends it when the file has none). */
     static void splice(Path file, String section) throws IOException {
-        String text = Files.exists(file) ? Files.readString(file) : "";
-        int b = text.indexOf(BEGIN);
-        int e = text.indexOf(END);
-        String out = b >= 0 && e > b ? text.substring(0, b) + section + text.substring(e + END.length() + 1)
-                : text + (text.endsWith("\n") || text.isEmpty() ? "" : "\n") + "\n" + section;
-        Files.writeString(file, out);
+        Splice.section(file, BEGIN, END, section);
     }
 }

@@ -5,7 +5,6 @@ import io.ehe.migration.MigrationSettings;
 import io.ehe.testing.TestDatabase;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -159,11 +158,6 @@ final class PartitionedIndexBench {
     }
 
     static void splice(Path file, String section) throws IOException {
-        String text = Files.exists(file) ? Files.readString(file) : "";
-        int b = text.indexOf(BEGIN);
-        int e = text.indexOf(END);
-        String out = b >= 0 && e > b ? text.substring(0, b) + section + text.substring(e + END.length() + 1)
-                : text + (text.endsWith("\n") || text.isEmpty() ? "" : "\n") + "\n" + section;
-        Files.writeString(file, out);
+        Splice.section(file, BEGIN, END, section);
     }
 }

@@ -2,7 +2,7 @@ package io.ehe.design;
 
 import io.ehe.catalog.Design;
 
-import io.ehe.cli.Main;
+import io.ehe.testing.InProcessCli;
 import io.ehe.testing.DataSet;
 import io.ehe.testing.Migrations;
 import io.ehe.testing.PostgresExtension;
@@ -21,11 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DesignMoveTest {
 
     static int cli(TestDatabase db, String... args) {
-        String[] all = new String[args.length + 2];
-        System.arraycopy(args, 0, all, 0, args.length);
-        all[args.length] = "--url";
-        all[args.length + 1] = db.urlWithCredentials();
-        return Main.run(all);
+        return InProcessCli.run(db, args);
     }
 
     static long count(TestDatabase db, String sql) {

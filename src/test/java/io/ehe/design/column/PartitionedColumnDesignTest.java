@@ -1,6 +1,6 @@
 package io.ehe.design.column;
 
-import io.ehe.cli.Main;
+import io.ehe.testing.InProcessCli;
 import io.ehe.testing.PostgresServer;
 import io.ehe.testing.TestDatabase;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,11 +30,7 @@ class PartitionedColumnDesignTest {
     }
 
     static int cli(TestDatabase db, String... args) {
-        String[] all = new String[args.length + 2];
-        System.arraycopy(args, 0, all, 0, args.length);
-        all[args.length] = "--url";
-        all[args.length + 1] = db.urlWithCredentials();
-        return Main.run(all);
+        return InProcessCli.run(db, args);
     }
 
     /** events partitioned as {@code scheme} says; 6,000 events spread over every leaf, the DEFAULT one included. */
