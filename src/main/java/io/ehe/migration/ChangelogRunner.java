@@ -80,7 +80,7 @@ public final class ChangelogRunner {
     public void update(String tag, Integer count) throws Exception {
         run(Mode.WRITE, lb -> {
             if (count != null) {
-                lb.update(count, new Contexts(), designOnly());
+                lb.update(withPreflight(count), new Contexts(), designOnly());
             } else {
                 lb.update(new Contexts(), designOnly());
             }
@@ -105,7 +105,7 @@ public final class ChangelogRunner {
             List<PlannedChangeSet> plan = DryRunPlanner.plan(lb, count, settings.design());
             StringWriter out = new StringWriter();
             if (count != null) {
-                lb.update(count, new Contexts(), designOnly(), out);
+                lb.update(withPreflight(count), new Contexts(), designOnly(), out);
             } else {
                 lb.update(new Contexts(), designOnly(), out);
             }
@@ -219,6 +219,14 @@ public final class ChangelogRunner {
             }
             return out;
         });
+    }
+
+    /**
+     * Liquibase's count takes every pending changeSet the filters let through, and the preflight check
+     * is always pending (never recorded) and always first: the N changeSets asked for come after it.
+     */
+    private static int withPreflight(int count) {
+        return count + 1;
     }
 
     static boolean isPreflight(ChangeSet cs) {

@@ -57,8 +57,8 @@ final class HistoryPaths {
                 + files.stream().map(f -> "'" + f + "'").collect(Collectors.joining(", "))
                 + " instead of their own changelog/changes/... path: an app changelog with a root logicalFilePath included this module"
                 + " (Liquibase 4.31-4.33 gives that path to every included changeSet). Nothing was changed. To repair:"
-                + " (1) in the app, include io/ehe/events-has-embedding/db.changelog-master.yaml from a changelog without a root"
-                + " logicalFilePath (a new top-level master that includes the app's current master, then this module);"
+                + " (1) in the app, move the include of io/ehe/events-has-embedding/db.changelog-master.yaml out of that changelog into a new"
+                + " top-level master without a root logicalFilePath that includes the app's changelog first, then this module;"
                 + " (2) run once on this database: " + fix);
     }
 
