@@ -1,6 +1,7 @@
 package io.ehe.module;
 
 import io.ehe.catalog.Design;
+import io.ehe.cli.ExitCodes;
 import io.ehe.migration.ChangelogRunner;
 import io.ehe.migration.ChangeSetState;
 import io.ehe.migration.HistoryPathMismatchException;
@@ -8,12 +9,14 @@ import io.ehe.migration.Migrator;
 import io.ehe.testing.Catalog;
 import io.ehe.testing.Migrations;
 import io.ehe.testing.PostgresServer;
+import io.ehe.testing.ShippedCli;
 import io.ehe.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -117,6 +120,10 @@ class ChangeSetIdentityTest {
         assertThat(AppChangelog.history(db)).isEqualTo(history);
         assertThat(catchThrowable(() -> Migrations.runner(db, false).changeSets()))
                 .as("status reads the same list").isInstanceOf(HistoryPathMismatchException.class);
+        ShippedCli.Result cli = ShippedCli.run(Map.of(), Duration.ofMinutes(2), "migrate", "--url", db.urlWithCredentials());
+        assertThat(cli.exit()).as("%s", cli).isEqualTo(ExitCodes.HISTORY_PATH_MISMATCH);
+        assertThat(cli.errLines()).hasSize(1).first().asString().startsWith("error: ").contains("UPDATE databasechangelog SET filename");
+        assertThat(AppChangelog.history(db)).isEqualTo(history);
 
         // The repair as printed: (1) the app's master without the include, under a new top without a root path ...
         app.master("  - logicalFilePath: app/db.changelog.yaml\n" + AppChangelog.APP_TABLES);

@@ -41,7 +41,7 @@ class ConsumerAppsIT {
 
     private static final Path CHANGELOG_JAR = Path.of(System.getProperty("ehe.changelog.jar", "target/events-has-embedding-changelog.jar"));
     private static final Path LOCK_JAR = Path.of(System.getProperty("ehe.lock.jar", "target/events-has-embedding-advisory-lock.jar"));
-    private static final Path APP_SOURCES = Path.of("src", "test", "apps", "spring-boot-app");
+    private static final Path APP_SOURCES = Path.of(System.getProperty("ehe.basedir", "."), "src", "test", "apps", "spring-boot-app");
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(3);
 
     /** The app's jar and its dependencies (Spring Boot, liquibase-core 4.33.0, the driver): no module jar. */
@@ -118,16 +118,23 @@ class ConsumerAppsIT {
         return ShippedCli.run(Map.of(), Duration.ofMinutes(2), all.toArray(String[]::new));
     }
 
-    /** (c): the runner agrees with what the app's Liquibase applied. */
-    private static void runnerAgrees(TestDatabase db, String... migrateArgs) throws Exception {
+    /**
+     * (c): the runner agrees with what the app's Liquibase applied: migrate applies nothing; after the
+     * runner's own next step where the design has one (pending-table: backfill fills the new target,
+     * even on an empty table), status is ready.
+     */
+    private static void runnerAgrees(TestDatabase db, String design) throws Exception {
         List<String> history = AppChangelog.history(db);
-        ShippedCli.Result status = runner(db, "status");
-        assertThat(status.exit()).as("status: %s", status).isEqualTo(ExitCodes.OK);
-        List<String> migrate = new ArrayList<>(List.of("migrate"));
-        migrate.addAll(List.of(migrateArgs));
-        ShippedCli.Result applied = runner(db, migrate.toArray(String[]::new));
+        ShippedCli.Result applied = runner(db, "migrate", "--design", design);
         assertThat(applied.exit()).as("migrate: %s", applied).isEqualTo(ExitCodes.OK);
         assertThat(AppChangelog.history(db)).as("migrate applied nothing").isEqualTo(history);
+        if (design.equals("pending-table")) {
+            ShippedCli.Result fill = runner(db, "backfill");
+            assertThat(fill.exit()).as("backfill: %s", fill).isEqualTo(ExitCodes.OK);
+        }
+        ShippedCli.Result status = runner(db, "status");
+        assertThat(status.exit()).as("status: %s", status).isEqualTo(ExitCodes.OK);
+        assertThat(AppChangelog.history(db)).isEqualTo(history);
     }
 
     private static List<String> moduleRows(TestDatabase db) {
@@ -169,7 +176,7 @@ class ConsumerAppsIT {
         List<String> history = AppChangelog.history(db);
         springApp(db, List.of(CHANGELOG_JAR));
         assertThat(AppChangelog.history(db)).isEqualTo(history);
-        runnerAgrees(db);
+        runnerAgrees(db, "column");
     }
 
     /** The design as a Spring parameter; the advisory lock opted in with its jar. */
@@ -181,7 +188,7 @@ class ConsumerAppsIT {
                 .noneMatch(h -> h.startsWith("010-"));
         assertThat(hasTable(db, "event_embedding_pending")).isTrue();
         assertThat(hasTable(db, "databasechangeloglock")).as("the advisory lock service replaced the table lock").isFalse();
-        runnerAgrees(db, "--design", "pending-table");
+        runnerAgrees(db, "pending-table");
     }
 
     /** (b) then (c): the Liquibase command line with the thin jar on its class path and -D parameters. */
@@ -192,6 +199,6 @@ class ConsumerAppsIT {
         liquibaseCli(db, "update", "-Dehe.design=column");
         assertThat(moduleRows(db)).contains("020-has-embedding-triggers changelog/changes/020-has-embedding-triggers.sql")
                 .allMatch(h -> h.contains(" changelog/changes/"));
-        runnerAgrees(db);
+        runnerAgrees(db, "column");
     }
 }
