@@ -97,15 +97,19 @@ class ConsumerAppsIT {
      * from the jar.
      */
     private static String liquibaseCli(TestDatabase db, String... args) throws Exception {
+        return liquibaseCli(db, Files.createTempDirectory("ehe-cli"), "io/ehe/events-has-embedding/db.changelog-master.yaml", args);
+    }
+
+    private static String liquibaseCli(TestDatabase db, Path workingDirectory, String changelog, String... args) throws Exception {
         String libraries = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(e -> e.contains(File.separator + ".m2" + File.separator) && e.endsWith(".jar"))
                 .collect(Collectors.joining(File.pathSeparator));
         List<String> cmd = new ArrayList<>(List.of(java(), "-cp", libraries + File.pathSeparator + CHANGELOG_JAR.toAbsolutePath(),
                 "liquibase.integration.commandline.LiquibaseCommandLine", "--show-banner=false", "--log-level=WARNING",
-                "--changelog-file=io/ehe/events-has-embedding/db.changelog-master.yaml",
+                "--changelog-file=" + changelog,
                 "--url=" + db.jdbcUrl(), "--username=" + db.user()));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(Files.createTempDirectory("ehe-cli").toFile());
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(workingDirectory.toFile());
         if (db.password() != null) {
             pb.environment().put("LIQUIBASE_COMMAND_PASSWORD", db.password());
         }
@@ -200,5 +204,22 @@ class ConsumerAppsIT {
         assertThat(moduleRows(db)).contains("020-has-embedding-triggers changelog/changes/020-has-embedding-triggers.sql")
                 .allMatch(h -> h.contains(" changelog/changes/"));
         runnerAgrees(db, "column");
+    }
+
+    /** includeAll of the changes directory inside the thin jar (listed from the jar, not a directory). */
+    @Test
+    void includeAllOfTheChangesDirectoryInTheThinJarInstallsTheDesign() throws Exception {
+        TestDatabase db = PostgresServer.get().createDatabase("app_cli_include_all");
+        Migrations.createUpstreamTables(db);
+        Path app = Files.createTempDirectory("ehe-cli-app");
+        Files.writeString(app.resolve("app-master.yaml"), """
+                databaseChangeLog:
+                  - includeAll:
+                      path: io/ehe/events-has-embedding/changes/
+                """);
+        liquibaseCli(db, app, "app-master.yaml", "update", "-Dehe.design=pending-table");
+        assertThat(moduleRows(db)).contains("140-pending-per-target changelog/changes/140-pending-per-target.sql")
+                .allMatch(h -> h.contains(" changelog/changes/"));
+        runnerAgrees(db, "pending-table");
     }
 }
