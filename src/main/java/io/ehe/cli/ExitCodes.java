@@ -31,6 +31,11 @@ public final class ExitCodes {
      * read-only); refused before anything was written. The message says what to connect to instead.
      */
     public static final int UNSUITABLE_CONNECTION = 10;
+    /**
+     * DATABASECHANGELOG holds this module's changeSets under another file name (an app's changelog
+     * with a root logicalFilePath applied them); nothing was changed, the message gives the repair.
+     */
+    public static final int HISTORY_PATH_MISMATCH = 11;
 
     public static final String HELP_TEXT = """
             Exit codes:
@@ -48,7 +53,9 @@ public final class ExitCodes {
               7  backfill interrupted (SIGTERM or a limit): safe to resume
               8  verify: drift or NULL rows found
               9  design not installed (or both installed and none named): nothing changed
-             10  unsuitable connection (a transaction pooler, a hot standby, read-only sessions): nothing changed""";
+             10  unsuitable connection (a transaction pooler, a hot standby, read-only sessions): nothing changed
+             11  changeSets of this module recorded under another file name (an app's root logicalFilePath):
+                 nothing changed; the error line gives the repair""";
 
     private ExitCodes() {
     }

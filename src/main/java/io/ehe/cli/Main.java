@@ -5,6 +5,7 @@ import io.ehe.db.Secrets;
 import io.ehe.db.SqlErrors;
 import io.ehe.db.UnsuitableConnectionException;
 import io.ehe.design.DesignNotInstalledException;
+import io.ehe.migration.HistoryPathMismatchException;
 import io.ehe.migration.LockNotGrantedException;
 import io.ehe.migration.LogBridge;
 import io.ehe.migration.UnknownTargetException;
@@ -127,6 +128,15 @@ public final class Main implements Runnable {
         return false;
     }
 
+    private static Throwable cause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return c;
+            }
+        }
+        return e;
+    }
+
     private static Throwable unsuitable(Throwable e) {
         for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
             if (c instanceof UnsuitableConnectionException) {
@@ -144,6 +154,9 @@ public final class Main implements Runnable {
             code = ExitCodes.USAGE;
         } else if (e instanceof DesignNotInstalledException) {
             code = ExitCodes.WRONG_DESIGN;
+        } else if (causedBy(e, HistoryPathMismatchException.class)) {
+            code = ExitCodes.HISTORY_PATH_MISMATCH;
+            message = cause(e, HistoryPathMismatchException.class).getMessage();
         } else if (e instanceof WrongDatabaseException) {
             code = ExitCodes.WRONG_DATABASE;
         } else if (e instanceof LockNotGrantedException) {

@@ -7,8 +7,6 @@ import liquibase.exception.DatabaseException;
 import liquibase.exception.LockException;
 import liquibase.lockservice.DatabaseChangeLogLock;
 import liquibase.lockservice.LockService;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -17,6 +15,8 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Liquibase's changelog lock as a session-level PostgreSQL advisory lock instead of a row in
@@ -29,13 +29,19 @@ import java.util.List;
  *    {@code pg_advisory_lock} would sit in an open transaction, and CREATE INDEX CONCURRENTLY run by
  *    the lock holder waits for every open transaction to end: holder and waiter would deadlock.
  * 3. Nothing is created in the database, so a dry run changes nothing.
+ *
+ * The runner registers it (META-INF/services). An app that runs this changelog from its own Liquibase
+ * opts in by adding the events-has-embedding-&lt;version&gt;-advisory-lock.jar, which holds this class and
+ * its registration only; it then takes the lock for the app's whole changelog. It needs liquibase-core
+ * and the JDK, nothing else: it logs through java.util.logging, which Liquibase, Spring Boot and the
+ * runner (io.ehe.migration.LogBridge) all route to their own logging.
  */
 public class AdvisoryLockService implements LockService {
 
     /** "ehe-migr" as a bigint: the same key for every runner of this changelog. */
     public static final long LOCK_KEY = 0x6568652d6d696772L;
 
-    private static final Logger LOG = LoggerFactory.getLogger(AdvisoryLockService.class);
+    private static final Logger LOG = Logger.getLogger(AdvisoryLockService.class.getName());
 
     private Database database;
     private boolean hasLock;
@@ -89,7 +95,7 @@ public class AdvisoryLockService implements LockService {
                         + ") within " + (limit / 1000) + " s: held by " + describeHolders());
             }
             if (!logged) {
-                LOG.info("waiting for the migration lock, held by {}", describeHolders());
+                LOG.log(Level.INFO, "waiting for the migration lock, held by {0}", describeHolders());
                 logged = true;
             }
             try {

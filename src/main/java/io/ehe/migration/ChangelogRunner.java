@@ -31,8 +31,10 @@ import java.util.Map;
 
 /**
  * Runs this module's changelog through Liquibase on one fresh connection per call. The changelog is
- * read from the classpath under the same relative path the Liquibase CLI uses from the repository
- * root, so both record the same DATABASECHANGELOG rows.
+ * read from the classpath (io/ehe/events-has-embedding/, as the thin jar an app depends on holds it);
+ * every changeSet pins its logicalFilePath, so the runner, the Liquibase CLI from the repository root
+ * and an app's Liquibase record the same DATABASECHANGELOG rows. Each run first refuses a history
+ * where they were recorded under another path ({@link HistoryPaths}).
  *
  * Sessions come in two kinds. Writing sessions carry {@code lock_timeout} as a startup option (see
  * {@link SessionOptions}), so Liquibase's own statements never queue behind a long transaction
@@ -41,9 +43,14 @@ import java.util.Map;
  */
 public final class ChangelogRunner {
 
-    public static final String CHANGELOG = "changelog/db.changelog-master.yaml";
+    public static final String CHANGELOG = "io/ehe/events-has-embedding/db.changelog-master.yaml";
     /** The label of changeSets whose precondition defers them until the backfill is complete (040, 050). */
     public static final String DEFERRED_LABEL = "deferred";
+    /**
+     * The changeSet that only checks (changes/000-00-preflight.sql): never recorded, so it is no step of
+     * the rollout and is left out of every list and plan.
+     */
+    public static final String PREFLIGHT_ID = "000-00-preflight";
 
     static {
         // Liquibase 4.30+ may phone home with usage data; a migration runner in production must not.
@@ -78,7 +85,7 @@ public final class ChangelogRunner {
                 buildPartitionedIndexIfDue(lb);
             }
             if (count != null) {
-                lb.update(count, new Contexts(), designOnly());
+                lb.update(withPreflight(count), new Contexts(), designOnly());
             } else {
                 lb.update(new Contexts(), designOnly());
             }
@@ -110,7 +117,7 @@ public final class ChangelogRunner {
             }
             lb.getDatabase().rollback();
             if (count != null) {
-                lb.update(count, new Contexts(), designOnly(), out);
+                lb.update(withPreflight(count), new Contexts(), designOnly(), out);
             } else {
                 lb.update(new Contexts(), designOnly(), out);
             }
@@ -238,6 +245,9 @@ public final class ChangelogRunner {
             }
             List<ChangeSetState> out = new ArrayList<>();
             for (ChangeSet cs : lb.getDatabaseChangeLog().getChangeSets()) {
+                if (isPreflight(cs)) {
+                    continue;
+                }
                 RanChangeSet r = byKey.get(cs.getId() + "::" + cs.getAuthor() + "::" + cs.getFilePath());
                 boolean deferrable = cs.getLabels() != null && cs.getLabels().getLabels().contains(DEFERRED_LABEL);
                 out.add(new ChangeSetState(cs.getId(), cs.getAuthor(), cs.getFilePath(),
@@ -246,6 +256,18 @@ public final class ChangelogRunner {
             }
             return out;
         });
+    }
+
+    /**
+     * Liquibase's count takes every pending changeSet the filters let through, and the preflight check
+     * is always pending (never recorded) and always first: the N changeSets asked for come after it.
+     */
+    private static int withPreflight(int count) {
+        return count + 1;
+    }
+
+    static boolean isPreflight(ChangeSet cs) {
+        return PREFLIGHT_ID.equals(cs.getId());
     }
 
     /** The design a changeSet belongs to (its label); null for the baseline, which belongs to none. */
@@ -283,6 +305,7 @@ public final class ChangelogRunner {
                 liquibase.setChangeLogParameter("ehe.baseline", Boolean.toString(settings.withBaseline()));
                 liquibase.setChangeLogParameter("ehe.design", settings.design().id());
                 try {
+                    HistoryPaths.requireOwn(liquibase.getDatabaseChangeLog().getChangeSets(), database.getRanChangeSetList());
                     return work.apply(liquibase);
                 } finally {
                     // Releases the advisory lock if a command left it held; the session ends right after.

@@ -43,6 +43,13 @@ final class DryRunPlanner {
         }
         List<PlannedChangeSet> plan = new ArrayList<>();
         for (ChangeSet cs : changeLog.getChangeSets()) {
+            if (ChangelogRunner.isPreflight(cs)) {
+                // Judged like the others so the SQL leaves it out; the runner has made its checks itself.
+                if (cs.getPreconditions() != null && evaluate(cs.getPreconditions(), database, changeLog, cs) != Outcome.ERROR) {
+                    cs.getPreconditions().setOnSqlOutput(PreconditionContainer.OnSqlOutputOption.TEST);
+                }
+                continue;
+            }
             if (ran.contains(cs.getId() + "::" + cs.getAuthor()) || !ofDesign(cs, design) || cs.isIgnore()) {
                 continue;
             }
