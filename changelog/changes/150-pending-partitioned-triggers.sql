@@ -180,6 +180,7 @@ SELECT public.ehe_pending_partition_setup();
 --rollback     END IF;
 --rollback END
 --rollback $rb$;
+--rollback -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout set by set_config() above; dropping functions is catalog-only
 --rollback DROP FUNCTION IF EXISTS public.ehe_pending_partition_setup();
 --rollback DROP FUNCTION IF EXISTS public.ehe_pending_targets_after_event_leaf_truncate();
 --rollback DROP FUNCTION IF EXISTS public.ehe_pending_targets_after_embedding_leaf_truncate();

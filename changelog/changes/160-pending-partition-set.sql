@@ -20,6 +20,7 @@ CREATE TABLE public.event_embedding_pending_partitions (
     is_leaf      boolean     NOT NULL,
     recorded_at  timestamptz NOT NULL DEFAULT now()
 );
+-- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout comes from set_config() above; a comment on a table created in this transaction is catalog-only
 COMMENT ON TABLE public.event_embedding_pending_partitions IS 'events-has-embedding: the partitions of events and event_embeddings as of the last partitions sync (status compares)';
 
 CREATE OR REPLACE FUNCTION public.ehe_pending_partitions_now()
@@ -51,7 +52,8 @@ $fn$;
 -- The set at install: the triggers of 140 and 150 cover every partition that exists now.
 SELECT public.ehe_pending_record_partitions();
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
+--rollback -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout set by set_config() above; dropping functions is catalog-only
 --rollback DROP FUNCTION IF EXISTS public.ehe_pending_record_partitions();
 --rollback DROP FUNCTION IF EXISTS public.ehe_pending_partitions_now();
---rollback -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout set by set_config() above; the module's own small table
+--rollback -- squawk-ignore require-lock-timeout, require-statement-timeout, ban-drop-table -- lock_timeout set by set_config() above; catalog-only; the module's own small table, read only by status and partitions sync
 --rollback DROP TABLE IF EXISTS public.event_embedding_pending_partitions;
