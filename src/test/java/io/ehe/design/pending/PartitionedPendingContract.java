@@ -279,6 +279,8 @@ abstract class PartitionedPendingContract {
     @Test
     @Order(8)
     void truncateOfAnEmbeddingsPartitionIsExactAtOnce() throws Exception {
+        db.execute("INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, '" + M + "', 0 FROM events"
+                + " WHERE payload_text <> '' AND id % 2 = 1 ON CONFLICT DO NOTHING");
         assertThat(db.queryLong("SELECT count(*) FROM event_embeddings_h0")).isPositive();
         db.execute("TRUNCATE event_embeddings_h0");
         exactAndReady();
@@ -383,6 +385,21 @@ abstract class PartitionedPendingContract {
             db.execute("ALTER TABLE " + t[0] + " ENABLE TRIGGER " + t[1]);
             assertThat(status().ready()).isTrue();
         }
+    }
+
+    /** Same relation, same bound, same triggers: only the pg_inherits row is new, and rows changed meanwhile unseen. */
+    @Test
+    @Order(15)
+    void aDetachAndAttachAgainBetweenTwoChecksIsStillAChange() throws Exception {
+        retire("events_archive");
+        String bound = db.queryString("SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE oid = 'public.events_archive'::regclass");
+        db.execute("ALTER TABLE events DETACH PARTITION events_archive",
+                "UPDATE events_archive SET payload_text = 'written while detached' WHERE payload_text = ''",
+                "ALTER TABLE events ATTACH PARTITION events_archive " + bound);
+        assertThat(AppSchema.missing(db)).isPositive();
+        notReadyNaming("events_archive");
+        sync();
+        exactAndReady();
     }
 
     @Test
