@@ -13,12 +13,18 @@ import java.sql.SQLException;
  */
 public final class TableSize {
 
+    /** The leaves of the table named by the one parameter: its leaf partitions, or the table itself when not partitioned. */
+    private static final String LEAVES = """
+            (SELECT p.relid FROM pg_partition_tree(to_regclass(?)) p WHERE p.isleaf AND p.level > 0
+             UNION
+             SELECT k.oid FROM pg_class k WHERE k.oid = to_regclass(?) AND k.relkind <> 'p')""";
+
     private TableSize() {
     }
 
     /** Heap bytes of {@code table}'s leaves (main fork, as pg_relation_size); 0 when absent. */
     public static long heapBytes(Connection c, String table) throws SQLException {
-        return sum(c, "SELECT coalesce(sum(pg_relation_size(l.relid)), 0)::bigint FROM pg_partition_tree(to_regclass(?)) l WHERE l.isleaf", table);
+        return sum(c, "SELECT coalesce(sum(pg_relation_size(l.relid)), 0)::bigint FROM " + LEAVES + " l", table);
     }
 
     /**
@@ -28,13 +34,13 @@ public final class TableSize {
     public static long estimatedRows(Connection c, String table) throws SQLException {
         return sum(c, """
                 SELECT coalesce(sum(greatest(k.reltuples, 0)), 0)::bigint
-                  FROM pg_partition_tree(to_regclass(?)) l JOIN pg_class k ON k.oid = l.relid
-                 WHERE l.isleaf""", table);
+                  FROM """ + LEAVES + " l JOIN pg_class k ON k.oid = l.relid", table);
     }
 
     private static long sum(Connection c, String sql, String table) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, table);
+            ps.setString(2, table);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : 0;
             }

@@ -22,10 +22,17 @@ public final class TriggerCatalog {
     private TriggerCatalog() {
     }
 
+    /**
+     * One line per name: the trigger as defined on public.events or public.event_embeddings itself
+     * (not a partition's copy, not a namesake on another table). Its copies: {@link #copies}.
+     */
     public static List<Status.TriggerLine> read(Connection c, List<String> names) throws SQLException {
         Map<String, String> found = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT t.tgname, t.tgenabled::text FROM pg_trigger t WHERE t.tgname = ANY (?) AND NOT t.tgisinternal")) {
+                """
+                SELECT t.tgname, t.tgenabled::text FROM pg_trigger t
+                 WHERE t.tgname = ANY (?) AND t.tgparentid = 0
+                   AND t.tgrelid IN (to_regclass('public.events'), to_regclass('public.event_embeddings'))""")) {
             Array array = c.createArrayOf("text", names.toArray());
             ps.setArray(1, array);
             try (ResultSet rs = ps.executeQuery()) {
