@@ -189,6 +189,23 @@ abstract class PartitionedPendingContract {
         exactAndReady();
     }
 
+    /** Writes naming the sub-partitioned partition itself (not a leaf, not the root). */
+    @Test
+    @Order(4)
+    void writesNamingTheSubPartitionedPartition() throws Exception {
+        String intermediate = scheme() == PartitionedSchema.Scheme.BY_ID ? "events_p1" : "events_recent";
+        String leaf = schema.eventLeaves().get(2);
+        String insert = schema.insertNamingLeaf(leaf, "org", "text").replace("INSERT INTO public." + leaf + " ", "INSERT INTO public." + intermediate + " ");
+        long e = db.queryLong(insert);
+        assertThat(schema.leafOf(e)).isEqualTo(leaf);
+        assertThat(pending(db, e, M)).isTrue();
+        db.execute("UPDATE " + intermediate + " SET organization_id = 'org-7' WHERE id = " + e);
+        assertThat(db.queryString("SELECT organization_id FROM event_embedding_pending WHERE event_id = " + e)).isEqualTo("org-7");
+        db.execute("DELETE FROM " + intermediate + " WHERE id = " + e);
+        assertThat(pending(db, e, M)).isFalse();
+        exactAndReady();
+    }
+
     /** An UPDATE naming a sub-partitioned partition moves rows between its own leaves. */
     @Test
     @Order(4)
@@ -400,6 +417,18 @@ abstract class PartitionedPendingContract {
         notReadyNaming("events_archive");
         sync();
         exactAndReady();
+    }
+
+    /** A second target added on the partitioned tables is filled by backfill across every leaf, the archive included. */
+    @Test
+    @Order(16)
+    void aTargetAddedLaterIsFilledAcrossThePartitions() throws Exception {
+        assertThat(cli(db, "targets", "add", "model-b")).isZero();
+        assertThat(status().ready()).isFalse();
+        assertThat(cli(db, "backfill")).isZero();
+        exactAndReady();
+        assertThat(db.queryLong("SELECT count(DISTINCT e.tableoid) FROM event_embedding_pending p JOIN events e ON e.id = p.event_id"
+                + " WHERE p.model = 'model-b'")).isGreaterThanOrEqualTo(3);
     }
 
     @Test
