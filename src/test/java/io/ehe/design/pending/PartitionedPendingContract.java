@@ -75,6 +75,7 @@ abstract class PartitionedPendingContract {
         assertThat(cli(db, "verify")).as("verify").isZero();
         DesignStatus s = status();
         assertThat(s.ready()).as(s.text()).isTrue();
+        assertThat(cli(db, "status")).as("the CLI's status, with its sampled drift check over the partitions").isZero();
     }
 
     void notReadyNaming(String partition) throws Exception {
@@ -402,6 +403,18 @@ abstract class PartitionedPendingContract {
             db.execute("ALTER TABLE " + t[0] + " ENABLE TRIGGER " + t[1]);
             assertThat(status().ready()).isTrue();
         }
+    }
+
+    @Test
+    @Order(17)
+    void partitionsSyncRefusesBadInputWithUsageAndTheOtherDesignWithNine() {
+        assertThat(cli(db, "partitions", "resync")).isEqualTo(io.ehe.cli.ExitCodes.USAGE);
+        assertThat(cli(db, "partitions", "sync", "--batch-size", "0")).isEqualTo(io.ehe.cli.ExitCodes.USAGE);
+        assertThat(cli(db, "partitions", "sync", "--design", "column")).isEqualTo(io.ehe.cli.ExitCodes.USAGE);
+        TestDatabase empty = io.ehe.testing.PostgresServer.get().createDatabase(getClass().getSimpleName() + "_column");
+        Migrations.createUpstreamTables(empty); // unpartitioned: the column design's partitioned build is the coordinator's half
+        Migrations.migrate(empty, false, Design.COLUMN);
+        assertThat(cli(empty, "partitions", "sync")).as("the column design is installed there").isEqualTo(io.ehe.cli.ExitCodes.WRONG_DESIGN);
     }
 
     /** Same relation, same bound, same triggers: only the pg_inherits row is new, and rows changed meanwhile unseen. */
