@@ -244,6 +244,18 @@ abstract class PartitionedPendingContract {
             }
             AppSchema.assertExact(db);
         }
+        for (boolean deleteEventFirst : new boolean[]{true, false}) {
+            // The embedding's deferred delete may add the pair back; the event's delete naming its leaf must win either way.
+            long e = schema.eventIn(from, "org", "text");
+            embed(e, 0);
+            String deleteEvent = "DELETE FROM " + from + " WHERE id = " + e;
+            String deleteEmbedding = "DELETE FROM event_embeddings WHERE event_id = " + e;
+            try (TwoSessions sessions = new TwoSessions(db)) {
+                sessions.race(deleteEventFirst ? deleteEvent : deleteEmbedding, deleteEventFirst ? deleteEmbedding : deleteEvent);
+            }
+            assertThat(pending(db, e, M)).as("event deleted first: %s", deleteEventFirst).isFalse();
+            AppSchema.assertExact(db);
+        }
         if (!schema.foreignKey()) {
             for (boolean moveFirst : new boolean[]{true, false}) {
                 long e = schema.eventIn(from, "org", "text");
