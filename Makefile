@@ -5,7 +5,7 @@ JAR := target/events-has-embedding.jar
 .PHONY: help build test rollback-test demo bench image image-check clean
 
 help:
-	@echo "make demo           run the whole rollout on an embedded PostgreSQL (no Docker needed); DESIGN=pending-table for the second design"
+	@echo "make demo           run the whole rollout on an embedded PostgreSQL (no Docker needed); DESIGN=pending-table for the second design, PARTITIONED=1 on partitioned tables"
 	@echo "make test           every test on a real PostgreSQL 17 (PG_TEST_URL, else Testcontainers, else embedded),"
 	@echo "                     the server-facing ones again on 14 (PG_TEST_VERSION), and squawk over the changelog"
 	@echo "make rollback-test  apply, roll back every changeSet, apply again, for both designs; compare catalogs and rows"
@@ -24,10 +24,11 @@ test:
 
 # The demo class lives with the tests (it uses the test data generator and the embedded PostgreSQL);
 # it runs the commands through the shipped jar. DEMO_EVENTS=N changes the size (default 200000);
-# DESIGN=pending-table narrates the second design.
+# DESIGN=pending-table narrates the second design; PARTITIONED=1 (with it) runs on partitioned tables with a retention step.
 demo: $(JAR)
 	$(MVN) -q test-compile exec:java -Dexec.mainClass=io.ehe.demo.Demo -Dexec.classpathScope=test \
-	  -Dexec.cleanupDaemonThreads=false $(if $(DEMO_EVENTS),-Ddemo.events=$(DEMO_EVENTS)) $(if $(DESIGN),-Ddemo.design=$(DESIGN))
+	  -Dexec.cleanupDaemonThreads=false $(if $(DEMO_EVENTS),-Ddemo.events=$(DEMO_EVENTS)) $(if $(DESIGN),-Ddemo.design=$(DESIGN)) \
+	  $(if $(PARTITIONED),-Ddemo.partitioned=true)
 
 rollback-test:
 	$(MVN) test -Dtest='RollbackRoundTripTest' -Dsurefire.failIfNoSpecifiedTests=false

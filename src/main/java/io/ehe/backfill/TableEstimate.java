@@ -1,5 +1,7 @@
 package io.ehe.backfill;
 
+import io.ehe.catalog.TableSize;
+
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -11,12 +13,11 @@ record TableEstimate(long rows, long minId, long maxId) {
     static TableEstimate read(Connection c) throws SQLException {
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("""
-                     SELECT greatest(c.reltuples, 0)::bigint,
-                            coalesce((SELECT min(id) FROM public.events), 0),
-                            coalesce((SELECT max(id) FROM public.events), 0)
-                       FROM pg_class c WHERE c.oid = 'public.events'::regclass""")) {
+                     SELECT coalesce((SELECT min(id) FROM public.events), 0),
+                            coalesce((SELECT max(id) FROM public.events), 0)""")) {
             rs.next();
-            TableEstimate e = new TableEstimate(rs.getLong(1), rs.getLong(2), rs.getLong(3));
+            // Summed over the leaves: a partitioned events has no reltuples of its own.
+            TableEstimate e = new TableEstimate(TableSize.estimatedRows(c, "public.events"), rs.getLong(1), rs.getLong(2));
             c.commit();
             return e;
         }

@@ -1,5 +1,7 @@
 package io.ehe.backfill;
 
+import io.ehe.catalog.TableSize;
+
 import io.ehe.db.ConnectionFactory;
 
 import java.sql.Connection;
@@ -63,13 +65,9 @@ public final class Verifier {
 
     /** Percent of blocks to read for about {@code sample} rows, with headroom; 100 on a small table. */
     public static String samplePercent(Connection c, long sample) throws SQLException {
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT reltuples FROM pg_class WHERE oid = 'public.events'::regclass")) {
-            rs.next();
-            double rows = rs.getDouble(1);
-            double pct = rows <= 0 ? 100.0 : Math.min(100.0, Math.max(0.0001, sample * 150.0 / rows));
-            return String.format(java.util.Locale.ROOT, "%.6f", pct);
-        }
+        double rows = TableSize.estimatedRows(c, "public.events");
+        double pct = rows <= 0 ? 100.0 : Math.min(100.0, Math.max(0.0001, sample * 150.0 / rows));
+        return String.format(java.util.Locale.ROOT, "%.6f", pct);
     }
 
     private static VerifyResult read(ResultSet rs, boolean sampled) throws SQLException {

@@ -30,6 +30,7 @@ import java.io.PrintWriter;
                 VerifyCommand.class,
                 ConfigureCommand.class,
                 TargetsCommand.class,
+                PartitionsCommand.class,
                 CommandLine.HelpCommand.class
         },
         footer = {"", ExitCodes.HELP_TEXT})

@@ -3,6 +3,7 @@ package io.ehe.status;
 import io.ehe.db.ConnectionFactory;
 import io.ehe.catalog.Design;
 import io.ehe.catalog.Semantics;
+import io.ehe.catalog.TableSize;
 import io.ehe.migration.ChangeSetState;
 import io.ehe.migration.ChangelogRunner;
 import io.ehe.migration.MigrationSettings;
@@ -56,6 +57,7 @@ public final class StatusReader {
             List<Status.TriggerLine> triggers = triggers(c);
             Status.Index index = index(c);
             List<String> why = notReadyBecause(column, triggers, backfill, index);
+            why.addAll(TriggerCatalog.copyProblems(TriggerCatalog.copies(c, triggers.stream().map(Status.TriggerLine::name).toList()), "run migrate"));
             // The column design answers only the seed's question. If this database is configured for
             // another one (the pending-table design's semantics, during a move or beside it), the flag
             // is not an answer to it: never ready, whatever else holds.
@@ -270,11 +272,9 @@ public final class StatusReader {
         }
     }
 
+    /** The heap of events' leaves: a partitioned events has none of its own (the "small table" rule sums them). */
     private static long heapBytes(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_relation_size('public.events')")) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return TableSize.heapBytes(c, "public.events");
     }
 
     private static boolean exists(Connection c, String table) throws SQLException {

@@ -1,6 +1,7 @@
 package io.ehe.status;
 
 import io.ehe.catalog.Design;
+import io.ehe.catalog.TableSize;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -87,11 +88,7 @@ public final class TriggerBypass {
 
     /** The block-sample percentage that yields about {@value #SAMPLED} rows (100 on a small table). */
     private static double samplePercent(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT reltuples FROM pg_class WHERE oid = 'public.events'::regclass");
-             ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            double rows = rs.getDouble(1);
-            return rows <= SAMPLED ? 100.0 : Math.max(0.01, Math.min(100.0, 100.0 * SAMPLED / rows));
-        }
+        double rows = TableSize.estimatedRows(c, "public.events");
+        return rows <= SAMPLED ? 100.0 : Math.max(0.01, Math.min(100.0, 100.0 * SAMPLED / rows));
     }
 }

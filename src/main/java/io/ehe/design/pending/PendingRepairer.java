@@ -69,6 +69,41 @@ final class PendingRepairer {
                      WHERE (p.organization_id, p.created_at) IS DISTINCT FROM (EXCLUDED.organization_id, EXCLUDED.created_at)"""
                             .formatted(WANT.formatted("e.id = ANY (?)"))));
 
+    /**
+     * The same repair limited to the events {@code eventsPredicate} selects (SQL over alias e, no
+     * parameter), plus every row whose event no longer exists; used by {@link PartitionSync} for
+     * the partitions that changed. Unlike verify --repair it also adds the rows of filling targets
+     * (what the triggers do for every event they touch): an attached partition's events may lie
+     * behind the fill's cursor, and the fill would never come back for them.
+     */
+    static LockThenFix limitedTo(String eventsPredicate) {
+        String want = WANT.formatted(eventsPredicate);
+        return new LockThenFix("WITH want AS (" + want + """
+                )
+                SELECT id FROM (
+                    SELECT w.id FROM want w
+                      LEFT JOIN public.event_embedding_pending p ON p.event_id = w.id AND p.model = w.model
+                     WHERE p.event_id IS NULL
+                        OR (p.organization_id, p.created_at) IS DISTINCT FROM (w.organization_id, w.created_at)
+                    UNION
+                    SELECT p.event_id FROM public.event_embedding_pending p
+                      JOIN public.event_embedding_pending_targets t ON t.model = p.model AND t.state <> 'removing'
+                      JOIN public.events e ON e.id = p.event_id
+                     WHERE (%s) AND NOT EXISTS (SELECT 1 FROM want w WHERE w.id = p.event_id AND w.model = p.model)
+                    UNION
+                    SELECT p.event_id FROM public.event_embedding_pending p
+                     WHERE NOT EXISTS (SELECT 1 FROM public.events e WHERE e.id = p.event_id)) d
+                 ORDER BY id LIMIT ?""".formatted(eventsPredicate),
+                REPAIR.lock(),
+                List.of(REPAIR.fixes().get(0), """
+                        INSERT INTO public.event_embedding_pending AS p (event_id, model, organization_id, created_at)
+                        SELECT w.id, w.model, w.organization_id, w.created_at FROM (%s) w
+                        ON CONFLICT (event_id, model) DO UPDATE
+                           SET organization_id = EXCLUDED.organization_id, created_at = EXCLUDED.created_at
+                         WHERE (p.organization_id, p.created_at) IS DISTINCT FROM (EXCLUDED.organization_id, EXCLUDED.created_at)"""
+                        .formatted(WANT.formatted("e.id = ANY (?)"))));
+    }
+
     private PendingRepairer() {
     }
 

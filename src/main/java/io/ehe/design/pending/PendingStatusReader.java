@@ -44,6 +44,7 @@ final class PendingStatusReader {
                 why.add((table.present() ? "the semantics table" : "table " + table.name()) + " is missing: run migrate --design pending-table");
             }
             why.addAll(TriggerCatalog.problems(triggers, "run migrate --design pending-table"));
+            why.addAll(partitionProblems(c));
             if (semanticsLine != null) {
                 why.addAll(semanticsLine.drift());
             }
@@ -61,6 +62,37 @@ final class PendingStatusReader {
             return new PendingStatus(Design.PENDING_TABLE.id(), connections.url().jdbcUrl(), changeSets, table, semanticsLine,
                     targets, triggers, bootstrap, why.isEmpty(), why);
         }
+    }
+
+    /**
+     * On partitioned tables (issue 18): every copy of every row-level trigger on every leaf, the
+     * event delete trigger row-level, each leaf's own TRUNCATE trigger (changeSet 150), and the
+     * partition set unchanged since the last {@code partitions sync} (changeSet 160).
+     */
+    private static List<String> partitionProblems(Connection c) throws SQLException {
+        List<String> why = new ArrayList<>(TriggerCatalog.copyProblems(TriggerCatalog.copies(c, PendingTableDesign.TRIGGERS),
+                "run 'partitions sync'"));
+        if (!PartitionSet.recorded(c)) {
+            return why;
+        }
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("""
+                     SELECT 1 FROM pg_trigger t JOIN pg_class k ON k.oid = t.tgrelid
+                      WHERE k.oid = 'public.events'::regclass AND k.relkind = 'p'
+                        AND t.tgname = 'trg_events_pending_targets_del' AND t.tgtype::integer & 1 = 0""")) {
+            if (rs.next()) {
+                why.add("trigger trg_events_pending_targets_del is statement-level on a partitioned events: a DELETE naming a"
+                        + " partition is not seen; run 'partitions sync'");
+            }
+        }
+        why.addAll(TriggerCatalog.missingOnLeaves(c, "public.events", "trg_events_pending_targets_leaf_trunc", "run 'partitions sync'"));
+        why.addAll(TriggerCatalog.missingOnLeaves(c, "public.event_embeddings", "trg_event_embeddings_pending_targets_leaf_trunc",
+                "run 'partitions sync'"));
+        PartitionSet set = PartitionSet.read(c);
+        if (set.changed()) {
+            why.add(set.problem());
+        }
+        return why;
     }
 
     private static PendingStatus.SemanticsLine line(Connection c, Semantics s) {

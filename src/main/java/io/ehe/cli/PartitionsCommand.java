@@ -1,0 +1,51 @@
+package io.ehe.cli;
+
+import io.ehe.catalog.Design;
+import io.ehe.db.ConnectionFactory;
+import io.ehe.db.PgDuration;
+import io.ehe.design.pending.PartitionSync;
+import io.ehe.design.select.DesignChoice;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.concurrent.Callable;
+
+/** partitions sync: thin over {@link PartitionSync} (pending-table design; docs/partitioning.md has the runbook). */
+@Command(name = "partitions", mixinStandardHelpOptions = true,
+        description = {"sync: after ATTACH, DETACH, DROP or CREATE of a partition of events or event_embeddings (they fire no trigger),",
+                "fixes the pending table for exactly the partitions that changed, gives new partitions the module's TRUNCATE trigger,",
+                "and records the partition set, so status is ready again. Safe under live writes; run it again after a failure."},
+        footer = {"", "Exit codes: 0 done; 1 failed; 2 bad value; 3 cannot connect; 4 lock not granted; 9 pending-table design not installed."})
+public final class PartitionsCommand implements Callable<Integer> {
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Parameters(index = "0", paramLabel = "ACTION", description = "sync")
+    String action;
+
+    @Option(names = "--lock-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "${env:EHE_LOCK_TIMEOUT:-5s}",
+            description = "lock_timeout of each transaction (default: ${DEFAULT-VALUE})")
+    PgDuration lockTimeout;
+
+    @Option(names = "--batch-size", paramLabel = "N", description = "events per repair transaction (default 1000)")
+    Integer batchSize;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!action.equals("sync")) {
+            throw new IllegalArgumentException("partitions: ACTION must be sync");
+        }
+        if (batchSize != null && (batchSize < 1 || batchSize > 100_000)) {
+            throw new IllegalArgumentException("--batch-size must be between 1 and 100000 (got " + batchSize + ")");
+        }
+        ConnectionFactory connections = connection.connections();
+        DesignChoice.installed(connections, Design.PENDING_TABLE.id());
+        PartitionSync.Result r = new PartitionSync(connections, lockTimeout.toDuration(), batchSize == null ? 1000 : batchSize, 10).run();
+        System.out.println(r.line());
+        return ExitCodes.OK;
+    }
+}
