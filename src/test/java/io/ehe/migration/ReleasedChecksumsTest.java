@@ -1,7 +1,9 @@
 package io.ehe.migration;
 
 import io.ehe.testing.Migrations;
+import io.ehe.testing.PartitionedSchema;
 import io.ehe.testing.PostgresExtension;
+import io.ehe.testing.PostgresServer;
 import io.ehe.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -39,6 +41,34 @@ class ReleasedChecksumsTest {
         RELEASED_PENDING.put("120-pending-bootstrap-progress", "9:57932c809e366c22bf8b9244fd642c39");
         RELEASED_PENDING.put("130-pending-semantics-and-targets", "9:d290981e9809c406e220083f92d392ac");
         RELEASED_PENDING.put("140-pending-per-target", "9:53610269a38b78a57d8fb2727ff69221");
+    }
+
+    /** The changeSets that apply only to partitioned tables (issue 18): released with it, applied here on partitioned tables. */
+    private static final Map<String, String> RELEASED_PARTITIONED = new LinkedHashMap<>();
+
+    static {
+        RELEASED_PARTITIONED.put("045-partitioned-pending-embedding-index", "9:2ab0d6da356d4d1b470e54cb253ce1e4");
+        RELEASED_PARTITIONED.put("060-has-embedding-row-triggers-partitioned", "9:10ba8117f8a44c30b382fd50dea19000");
+        RELEASED_PARTITIONED.put("150-pending-partitioned-triggers", "9:7bd8b16960afba95d7b7c4d065686ba9");
+        RELEASED_PARTITIONED.put("160-pending-partition-set", "9:d0fc38d7d770fccc7de126fadfabbc87");
+    }
+
+    @Test
+    void releasedPartitionedChangeSetsKeepTheirChecksums() {
+        Map<String, String> applied = new LinkedHashMap<>();
+        TestDatabase column = PostgresServer.get().createDatabase("checksums_partitioned_column");
+        PartitionedSchema.create(column, PartitionedSchema.Scheme.BY_ID, true);
+        Migrations.migrate(column, false);
+        column.execute("UPDATE public.events e SET has_embedding = EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = e.id)");
+        Migrations.migrate(column, false);
+        TestDatabase pending = PostgresServer.get().createDatabase("checksums_partitioned_pending");
+        PartitionedSchema.create(pending, PartitionedSchema.Scheme.BY_ID, true);
+        Migrations.migrate(pending, false, io.ehe.catalog.Design.PENDING_TABLE);
+        for (String id : RELEASED_PARTITIONED.keySet()) {
+            TestDatabase db = id.startsWith("0") ? column : pending;
+            applied.put(id, db.queryString("SELECT md5sum FROM databasechangelog WHERE id = '" + id + "'"));
+        }
+        assertThat(applied).isEqualTo(RELEASED_PARTITIONED);
     }
 
     @Test
