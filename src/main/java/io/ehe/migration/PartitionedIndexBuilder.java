@@ -234,6 +234,10 @@ public final class PartitionedIndexBuilder {
         }
         try (Statement st = c.createStatement()) {
             st.execute(sql);
+        } catch (SQLException e) {
+            // The statement goes into the message (as Liquibase's own errors carry theirs): LockRetry tells a
+            // refused CONCURRENTLY build from other refusals by it, and names the older transactions it waited for.
+            throw new SQLException(e.getMessage() + " [" + sql + "]", e.getSQLState(), e);
         }
     }
 
