@@ -1,0 +1,142 @@
+package io.ehe.bench;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The high-watermark scheduler of issue 20: no trigger at all, one small table of cursors, one row per
+ * (organization, model). Not a shipped design; the benchmark's contender and the tests' subject.
+ *
+ * <p>How it works, and what it relies on:
+ * <ol>
+ * <li>A cursor {@code (cursor_at, cursor_id)} is a position in the order the app already indexes,
+ *     {@code (created_at, id)}: every candidate of that organization strictly below it is taken to have
+ *     a chunk-0 row of the model. Nothing writes {@code events} or {@code event_embeddings} for it.</li>
+ * <li>A tick first gives every organization it has not met a cursor at the very start (a loose index
+ *     scan over {@code events_org_created_idx}: one probe per organization), then moves each cursor
+ *     forward to the organization's first pending candidate at or above it, but never past
+ *     {@code now() - lag}: a transaction that began earlier may still commit an event below that point,
+ *     and a cursor that passed it would never look back. A cursor never moves backward in a tick.</li>
+ * <li>The scheduler's queries read {@code events} above the cursors only (the rewrite's walk, with a
+ *     lower bound). That is exact only while the invariant of 1. holds; it breaks, silently, when an
+ *     embedding below a cursor is deleted, when an event below it becomes a candidate by UPDATE (text
+ *     filled, {@code superseded_by} cleared), or when a transaction longer than {@code lag} commits an
+ *     event below it. One event that never gets an embedding holds its organization's cursor forever.</li>
+ * <li>Hence the sweep: the anti-join below the cursors (whole, or one {@code created_at} slice per tick),
+ *     moving a cursor back to the first hole it finds. Between sweeps the answer is approximate; right
+ *     after a whole sweep it is exact.</li>
+ * </ol>
+ */
+final class HighWatermark {
+
+    private final String table;
+    private final AppQuestion question;
+
+    /** @param table the cursor table, schema-qualified; {@code question} decides which events are candidates */
+    HighWatermark(String table, AppQuestion question) {
+        this.table = table;
+        this.question = question;
+    }
+
+    String table() {
+        return table;
+    }
+
+    String createTable() {
+        return "CREATE TABLE " + table + " (model text NOT NULL, organization_id text NOT NULL, "
+                + "cursor_at timestamptz NOT NULL DEFAULT '-infinity', cursor_id bigint NOT NULL DEFAULT 0, "
+                + "advanced_at timestamptz, PRIMARY KEY (model, organization_id))";
+    }
+
+    /** One tick for {@code model}: new organizations, then every cursor forward. Returns the statements, in order. */
+    String[] tick(String model, String lag) {
+        String m = AppQuestion.literal(model);
+        String orgs = """
+                WITH RECURSIVE orgs AS (
+                  (SELECT e.organization_id FROM public.events e WHERE e.organization_id IS NOT NULL ORDER BY e.organization_id LIMIT 1)
+                  UNION ALL
+                  SELECT (SELECT e.organization_id FROM public.events e WHERE e.organization_id > o.organization_id
+                           ORDER BY e.organization_id LIMIT 1)
+                    FROM orgs o WHERE o.organization_id IS NOT NULL)
+                INSERT INTO %s (model, organization_id)
+                SELECT %s, organization_id FROM orgs WHERE organization_id IS NOT NULL
+                ON CONFLICT DO NOTHING""".formatted(table, m);
+        String advance = """
+                WITH cap AS (SELECT now() - interval %s AS at),
+                next AS (
+                  SELECT c.organization_id, c.cursor_at, c.cursor_id,
+                         CASE WHEN f.created_at IS NOT NULL THEN f.created_at ELSE cap.at END AS at,
+                         CASE WHEN f.created_at IS NOT NULL THEN f.id ELSE 0 END AS id
+                    FROM %s c CROSS JOIN cap
+                    LEFT JOIN LATERAL (
+                      SELECT e.created_at, e.id FROM public.events e
+                       WHERE e.organization_id = c.organization_id AND e.created_at >= c.cursor_at
+                         AND (e.created_at, e.id) >= (c.cursor_at, c.cursor_id) AND e.created_at < cap.at
+                         AND %s
+                       ORDER BY e.created_at, e.id LIMIT 1) f ON true
+                   WHERE c.model = %s)
+                UPDATE %s c SET cursor_at = n.at, cursor_id = n.id, advanced_at = now()
+                  FROM next n
+                 WHERE c.model = %s AND c.organization_id = n.organization_id AND (n.at, n.id) > (n.cursor_at, n.cursor_id)"""
+                .formatted(AppQuestion.literal(lag), table, AppQuestion.pending(question, model), m, table, m);
+        return new String[]{orgs, advance};
+    }
+
+    /**
+     * The sweep below the cursors of {@code model}, over candidates with {@code created_at} in [from, to)
+     * (both SQL expressions; {@code '-infinity'} and {@code 'infinity'} for the whole table): every cursor
+     * above a hole moves back to its first hole. Returns the statement; its update count is the number of
+     * cursors moved back.
+     */
+    String sweep(String model, String from, String to) {
+        String m = AppQuestion.literal(model);
+        return """
+                WITH holes AS (
+                  SELECT DISTINCT ON (e.organization_id) e.organization_id, e.created_at, e.id
+                    FROM public.events e JOIN %s c ON c.model = %s AND c.organization_id = e.organization_id
+                   WHERE e.created_at >= %s AND e.created_at < %s AND (e.created_at, e.id) < (c.cursor_at, c.cursor_id)
+                     AND %s
+                   ORDER BY e.organization_id, e.created_at, e.id)
+                UPDATE %s c SET cursor_at = h.created_at, cursor_id = h.id
+                  FROM holes h WHERE c.model = %s AND c.organization_id = h.organization_id"""
+                .formatted(table, m, from, to, AppQuestion.pending(question, model), table, m);
+    }
+
+    /** The app's discovery: the newest (or oldest) 5,000 pending candidates above the cursors, counted per organization, the top one. */
+    String discovery(String model, boolean newestFirst) {
+        String m = AppQuestion.literal(model);
+        String dir = newestFirst ? "DESC" : "";
+        return """
+                SELECT organization_id, count(*) FROM (
+                  SELECT e.organization_id FROM public.events e JOIN %s c ON c.model = %s AND c.organization_id = e.organization_id
+                   WHERE e.created_at >= (SELECT min(cursor_at) FROM %s WHERE model = %s)
+                     AND (e.created_at, e.id) >= (c.cursor_at, c.cursor_id) AND %s
+                   ORDER BY e.created_at %s, e.id %s LIMIT 5000) p
+                 GROUP BY organization_id ORDER BY count(*) DESC, organization_id LIMIT 1"""
+                .formatted(table, m, table, m, AppQuestion.pending(question, model), dir, dir);
+    }
+
+    /** The app's pick: one organization's newest (or oldest) 100 pending candidates above its cursor. */
+    String pick(String model, String org, boolean newestFirst) {
+        String m = AppQuestion.literal(model);
+        String o = AppQuestion.literal(org);
+        String dir = newestFirst ? "DESC" : "";
+        String cursor = "(SELECT %s FROM " + table + " WHERE model = " + m + " AND organization_id = " + o + ")";
+        return """
+                SELECT e.id FROM public.events e
+                 WHERE e.organization_id = %s AND e.created_at >= %s AND (e.created_at, e.id) >= (%s, %s) AND %s
+                 ORDER BY e.created_at %s, e.id %s LIMIT 100"""
+                .formatted(o, cursor.formatted("cursor_at"), cursor.formatted("cursor_at"), cursor.formatted("cursor_id"),
+                        AppQuestion.pending(question, model), dir, dir);
+    }
+
+    /** Runs a tick; returns the number of cursors that moved. */
+    int runTick(Connection c, String model, String lag) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            String[] sql = tick(model, lag);
+            st.executeUpdate(sql[0]);
+            return st.executeUpdate(sql[1]);
+        }
+    }
+}
