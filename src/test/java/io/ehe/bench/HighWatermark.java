@@ -103,32 +103,47 @@ final class HighWatermark {
                 .formatted(table, m, from, to, AppQuestion.pending(question, model), table, m);
     }
 
-    /** The app's discovery: the newest (or oldest) 5,000 pending candidates above the cursors, counted per organization, the top one. */
-    String discovery(String model, boolean newestFirst) {
-        String m = AppQuestion.literal(model);
+    /**
+     * The app's discovery: the newest (or oldest) 5,000 pending candidates above the lowest cursor of
+     * {@code model}, counted per organization, the top one. The scheduler reads the cursor first and sends
+     * it as a constant: behind a subquery the planner cannot see how far the bound cuts, and in a run at
+     * small scale it then preferred computing every pending row and sorting them to the ordered walk.
+     * Above the lowest cursor but below an organization's own one every candidate is embedded by the
+     * invariant, so no per-organization filter is needed (and a hole there is found, not hidden).
+     */
+    String discovery(Connection c, String model, boolean newestFirst) throws SQLException {
         String dir = newestFirst ? "DESC" : "";
+        String lowest = text(c, "SELECT min(cursor_at)::text FROM " + table + " WHERE model = " + AppQuestion.literal(model));
         return """
                 SELECT organization_id, count(*) FROM (
-                  SELECT e.organization_id FROM public.events e JOIN %s c ON c.model = %s AND c.organization_id = e.organization_id
-                   WHERE e.created_at >= (SELECT min(cursor_at) FROM %s WHERE model = %s)
-                     AND (e.created_at, e.id) >= (c.cursor_at, c.cursor_id) AND %s
+                  SELECT e.organization_id FROM public.events e
+                   WHERE e.created_at >= %s AND %s
                    ORDER BY e.created_at %s, e.id %s LIMIT 5000) p
                  GROUP BY organization_id ORDER BY count(*) DESC, organization_id LIMIT 1"""
-                .formatted(table, m, table, m, AppQuestion.pending(question, model), dir, dir);
+                .formatted(timestamp(lowest), AppQuestion.pending(question, model), dir, dir);
     }
 
-    /** The app's pick: one organization's newest (or oldest) 100 pending candidates above its cursor. */
-    String pick(String model, String org, boolean newestFirst) {
-        String m = AppQuestion.literal(model);
-        String o = AppQuestion.literal(org);
+    /** The app's pick: one organization's newest (or oldest) 100 pending candidates above its cursor (read first, sent as constants). */
+    String pick(Connection c, String model, String org, boolean newestFirst) throws SQLException {
         String dir = newestFirst ? "DESC" : "";
-        String cursor = "(SELECT %s FROM " + table + " WHERE model = " + m + " AND organization_id = " + o + ")";
+        String at = text(c, "SELECT cursor_at::text FROM " + table + " WHERE model = " + AppQuestion.literal(model) + " AND organization_id = " + AppQuestion.literal(org));
+        String id = text(c, "SELECT cursor_id::text FROM " + table + " WHERE model = " + AppQuestion.literal(model) + " AND organization_id = " + AppQuestion.literal(org));
         return """
                 SELECT e.id FROM public.events e
                  WHERE e.organization_id = %s AND e.created_at >= %s AND (e.created_at, e.id) >= (%s, %s) AND %s
                  ORDER BY e.created_at %s, e.id %s LIMIT 100"""
-                .formatted(o, cursor.formatted("cursor_at"), cursor.formatted("cursor_at"), cursor.formatted("cursor_id"),
-                        AppQuestion.pending(question, model), dir, dir);
+                .formatted(AppQuestion.literal(org), timestamp(at), timestamp(at), id == null ? "0" : id, AppQuestion.pending(question, model), dir, dir);
+    }
+
+    /** A cursor position as a constant; no cursor yet means nothing is known: from the start. */
+    private static String timestamp(String value) {
+        return AppQuestion.literal(value == null ? "-infinity" : value) + "::timestamptz";
+    }
+
+    private static String text(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); var rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
     }
 
     /** Runs a tick; returns the number of cursors that moved. */

@@ -71,11 +71,19 @@ class HighWatermarkTest {
     }
 
     private static Set<Long> hwmPick(boolean newestFirst) {
-        return new HashSet<>(db.queryList(HWM.pick(MODEL, ORG, newestFirst), rs -> id(rs)));
+        try (Connection c = db.open()) {
+            return new HashSet<>(db.queryList(HWM.pick(c, MODEL, ORG, newestFirst), rs -> id(rs)));
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
-    private static Set<Long> hwmDiscovered(boolean newestFirst) {
-        List<Long> n = db.queryList(HWM.discovery(MODEL, newestFirst), rs -> {
+    private static Set<Long> hwmDiscovered(boolean newestFirst) throws Exception {
+        String sql;
+        try (Connection c = db.open()) {
+            sql = HWM.discovery(c, MODEL, newestFirst);
+        }
+        List<Long> n = db.queryList(sql, rs -> {
             try {
                 return rs.getLong(2);
             } catch (java.sql.SQLException e) {
