@@ -86,6 +86,13 @@ final class HighWatermarkReport {
         }
         md.append("\nSame rows: the newest-first contenders return the rewrite's top organization, count and pick; the oldest-first variant returns "
                 + "the rewrite's rows walked oldest first (checked after the sweep).\n");
+        for (HighWatermarkBench.ShapeRow s : r.shapes()) {
+            md.append("\n<details><summary>plans, ").append(s.backlog()).append(" backlog: the rewrite and the high watermark (the pending table's are in the app-semantics section)</summary>\n\n");
+            for (AppContender c : List.of(AppContender.REWRITE, AppContender.HWM_NEWEST, AppContender.HWM_OLDEST)) {
+                md.append("**").append(c.label).append("**\n\n```\n").append(s.queries().plans().get(c)).append("```\n\n");
+            }
+            md.append("</details>\n");
+        }
         md.append(END).append('\n');
         return md.toString();
     }
