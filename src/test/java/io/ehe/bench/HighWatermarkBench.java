@@ -1,6 +1,5 @@
 package io.ehe.bench;
 
-import io.ehe.catalog.Semantics;
 import io.ehe.backfill.BackfillSettings;
 import io.ehe.design.pending.PendingConfiguration;
 import io.ehe.design.pending.PendingTableDesign;
