@@ -29,9 +29,12 @@ import java.util.Map;
  * runs: --with-production-strategies and --with-3x (the strategy comparison at production weight and
  * on a 3x narrow table; --big-repeats N, 3); --out FILE (BENCHMARKS.md), --plot FILE
  * (docs/backfill-progress.svg), --design-plot FILE (docs/design-queries.svg); --skip-app-semantics leaves out the
- * app-semantics goals (AppSemanticsBench), --skip-partitioned-index / --partitioned-index-only the column design's
- * deferred migrate on a partitioned events beside an ordinary one (PartitionedIndexBench), --app-semantics-only runs just them and replaces only their
- * section of the report.
+ * app-semantics goals (AppSemanticsBench), --app-semantics-only runs just them and replaces only their
+ * section of the report; --skip-partitioned-index / --partitioned-index-only the same for the column design's
+ * deferred migrate on a partitioned events beside an ordinary one (PartitionedIndexBench); --skip-high-watermark leaves out issue 20's contender (HighWatermarkBench),
+ * --high-watermark-only runs just it and replaces only its section and the decision table at the top.
+ * --target-url URL --i-know-this-is-a-disposable-copy [--target-model M] [--target-out FILE] runs the
+ * app's-question comparison on a database the user names instead ({@link TargetCopy}) and nothing else.
  */
 public final class Bench {
 
@@ -56,12 +59,18 @@ public final class Bench {
         boolean triple = opt.containsKey("with-3x");
         boolean appOnly = opt.containsKey("app-semantics-only");
         boolean app = !opt.containsKey("skip-app-semantics");
+        boolean hwmOnly = opt.containsKey("high-watermark-only");
+        boolean hwm = !opt.containsKey("skip-high-watermark");
         Path out = Path.of(opt.getOrDefault("out", "BENCHMARKS.md"));
         Path plot = Path.of(opt.getOrDefault("plot", "docs/backfill-progress.svg"));
         Path designPlot = Path.of(opt.getOrDefault("design-plot", "docs/design-queries.svg"));
         int events = (int) Math.round(1_150_000 * scale);
         long started = System.nanoTime();
 
+        if (opt.containsKey("target-url")) {
+            System.exit(TargetCopy.main(opt, queryRepeats));
+            return;
+        }
         BenchReport report = new BenchReport(scale, events, String.join(" ", args));
         boolean partitionedIndex = !opt.containsKey("skip-partitioned-index");
         if (opt.containsKey("partitioned-index-only")) {
@@ -71,6 +80,19 @@ public final class Bench {
                 PartitionedIndexBench.splice(out, PartitionedIndexBench.markdown(r, run + String.format(" (%.1f minutes)", (System.nanoTime() - started) / 60e9)));
             }
             say("wrote the partitioned-index section of " + out);
+            return;
+        }
+        if (hwmOnly) {
+            // Only issue 20's part: its section and the decision table at the top; the rest stays as the last full run wrote it.
+            try (BenchServer server = BenchServer.start()) {
+                String run = runLine(server, scale, events, args);
+                say("server: " + run);
+                HighWatermarkBench.Result r = HighWatermarkBench.run(server, events, writeRounds, queryRepeats);
+                String line = run + String.format(" (%.1f minutes)", (System.nanoTime() - started) / 60e9);
+                spliceHighWatermark(out, r, line);
+                DesignPlot.addAppPanel(designPlot, r);
+            }
+            say("wrote the high-watermark section and the decision table of " + out + ", and " + designPlot);
             return;
         }
         if (appOnly) {
@@ -88,6 +110,8 @@ public final class Bench {
         PartitionedIndexBench.Result partitionedResult = null;
         String partitionedRun = null;
         String appRun = null;
+        HighWatermarkBench.Result hwmResult = null;
+        String hwmRun = null;
         try (BenchServer server = BenchServer.start()) {
             report.server = server.description + ", PostgreSQL " + server.version() + "; " + server.durability();
             say("server: " + report.server);
@@ -95,6 +119,12 @@ public final class Bench {
                 long t = System.nanoTime();
                 appResult = AppSemanticsBench.run(server, events, writeRounds, queryRepeats);
                 appRun = runLine(server, scale, events, args) + String.format(" (this part %.1f minutes)", (System.nanoTime() - t) / 60e9);
+            }
+
+            if (hwm) {
+                long t = System.nanoTime();
+                hwmResult = HighWatermarkBench.run(server, events, writeRounds, queryRepeats);
+                hwmRun = runLine(server, scale, events, args) + String.format(" (this part %.1f minutes)", (System.nanoTime() - t) / 60e9);
             }
 
             if (designs) {
@@ -152,6 +182,10 @@ public final class Bench {
         }
         if (partitionedResult != null) {
             PartitionedIndexBench.splice(out, PartitionedIndexBench.markdown(partitionedResult, partitionedRun));
+        }
+        if (hwmResult != null) {
+            spliceHighWatermark(out, hwmResult, hwmRun);
+            DesignPlot.addAppPanel(designPlot, hwmResult);
         }
         say("wrote " + out + ", " + plot + " and " + designPlot);
     }
@@ -236,7 +270,12 @@ public final class Bench {
                 BenchSchema.rowWidth(db));
     }
 
-    private static Map<String, String> parse(String[] args) {
+    private static void spliceHighWatermark(Path out, HighWatermarkBench.Result r, String run) throws java.io.IOException {
+        HighWatermarkReport.splice(out, HighWatermarkReport.section(r, run), HighWatermarkReport.BEGIN, HighWatermarkReport.END, false);
+        HighWatermarkReport.splice(out, HighWatermarkReport.decisionTable(r, run), HighWatermarkReport.TABLE_BEGIN, HighWatermarkReport.TABLE_END, true);
+    }
+
+    static Map<String, String> parse(String[] args) {
         Map<String, String> out = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -246,7 +285,7 @@ public final class Bench {
             String key = a.substring(2);
             if (key.contains("=")) {
                 out.put(key.substring(0, key.indexOf('=')), key.substring(key.indexOf('=') + 1));
-            } else if (key.startsWith("skip-") || key.startsWith("with-") || key.endsWith("-only")) {
+            } else if (key.startsWith("skip-") || key.startsWith("with-") || key.endsWith("-only") || key.equals(TargetCopy.DISPOSABLE_FLAG)) {
                 out.put(key, "true");
             } else {
                 out.put(key, args[++i]);

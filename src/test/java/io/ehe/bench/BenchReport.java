@@ -44,7 +44,7 @@ final class BenchReport {
                 .append(Bench.today())
                 .append(String.format(Locale.ROOT, " in %.0f minutes, scale %.2f (%,d events; 1.0 = the seed's 1.15M)", totalMinutes, scale, events))
                 .append(scale == 1.0 ? "" : " **(not the full scale: figures here are from a smaller table)**")
-                .append("; every figure below comes from that one run on one server. Re-run with `make bench`; the quick variant (under 5 minutes) is "
+                .append("; every figure below comes from that one run on one server, except the sections that name their own run (the app's-question decision table, the app's question, the high watermark: `--app-semantics-only` and `--high-watermark-only` replace just those). Re-run with `make bench`; the quick variant (under 5 minutes) is "
                         + "`make bench BENCH_ARGS='" + Bench.QUICK + "'`.\n\n");
         if (design != null) {
             md.append("## Which design, for my table?\n\n");
