@@ -24,7 +24,8 @@ test:
 
 # The demo class lives with the tests (it uses the test data generator and the embedded PostgreSQL);
 # it runs the commands through the shipped jar. DEMO_EVENTS=N changes the size (default 200000);
-# DESIGN=pending-table narrates the second design; PARTITIONED=1 (with it) runs on partitioned tables with a retention step.
+# DESIGN=pending-table narrates the second design; PARTITIONED=1 (either design) runs on partitioned tables, with a
+# retention step in the pending-table design.
 demo: $(JAR)
 	$(MVN) -q test-compile exec:java -Dexec.mainClass=io.ehe.demo.Demo -Dexec.classpathScope=test \
 	  -Dexec.cleanupDaemonThreads=false $(if $(DEMO_EVENTS),-Ddemo.events=$(DEMO_EVENTS)) $(if $(DESIGN),-Ddemo.design=$(DESIGN)) \

@@ -275,6 +275,7 @@ fail the Job at once (io.ehe.cli.ExitCodes):
    6 wrong database: no events/event_embeddings; the URL, not time, has to change
    9 design not installed (or both, none named): backfill/status need migrate first, not a retry
   10 unsuitable connection (transaction pooler, hot standby, read-only sessions): the URL has to change
+  11 the module's changeSets recorded under another file name: the repair the error line gives, by hand
 Retried (within backoffLimit): 1 (any other failure), 3 (could not connect: the server may be
 restarting), 4 (lock not granted: the blocker may be gone), 5 (not ready), 7 (interrupted: resumes).
 An evicted, preempted or drained pod (DisruptionTarget) does not count against backoffLimit: migrate and
@@ -288,7 +289,7 @@ podFailurePolicy:
       onExitCodes:
         containerName: {{ .component }}
         operator: In
-        values: [2, 6, 9, 10]
+        values: [2, 6, 9, 10, 11]
     - action: Ignore
       onPodConditions:
         - type: DisruptionTarget

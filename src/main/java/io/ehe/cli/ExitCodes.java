@@ -1,6 +1,6 @@
 package io.ehe.cli;
 
-/** Every exit code the CLI uses; documented in the README and in --help. */
+/** Every exit code the CLI uses; documented in docs/cli.md#exit-codes and in --help. */
 public final class ExitCodes {
 
     public static final int OK = 0;
