@@ -50,7 +50,7 @@ final class BenchReport {
             md.append("## Which design, for my table?\n\n");
             md.append("Three ways to answer the scheduler's \"which events still need an embedding?\": **no schema change** (the app's query rewrite over its "
                     + "existing `events_embed_candidates_idx`), the **column design** (`events.has_embedding`, changeSets 010-050) and the **pending-table design** "
-                    + "(`event_embedding_pending`, changeSets 100-140), on a production-weight table and backlogs of the same size: **recent** (99% of the pending "
+                    + "(`event_embedding_pending`, changeSets 100-160), on a production-weight table and backlogs of the same size: **recent** (99% of the pending "
                     + "events among the newest 10% of ids, as when events are embedded right after they arrive), **scattered** (uniform over all ids, as after an "
                     + "embedding outage or a model change) and, beyond the issue's two, **old** (99% among the oldest 10% of ids, as after an import or "
                     + "re-embedding of old events).\n\n");
