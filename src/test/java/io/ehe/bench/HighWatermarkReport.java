@@ -21,7 +21,8 @@ final class HighWatermarkReport {
     static final String TABLE_END = "<!-- decision:end -->";
 
     /** The last full run (all parts, scale 1.0), whose figures the cells this part does not measure quote. */
-    static final String FULL_RUN = "full run of 2026-11-29 (scale 1.0, 26 min)";
+    static final String FULL_RUN = "full run of 2026-11-29 at 20:13 (scale 1.0, 26 min; its BENCHMARKS.md is commit bac2d7c's), quoted as constants, "
+            + "so they do not follow a newer run of the tables further down";
 
     private HighWatermarkReport() {
     }
