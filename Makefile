@@ -44,7 +44,7 @@ clean:
 	$(MVN) -q clean
 
 # Production-scale benchmarks (not part of `make test`): writes BENCHMARKS.md, docs/design-queries.svg and
-# docs/backfill-progress.svg. Full run about half an hour on 2 cores. Quick variant (under 5 minutes):
+# docs/backfill-progress.svg. Full run about 40 minutes on 2 cores. Quick variant (under 5 minutes):
 # make bench BENCH_ARGS='--scale 0.1 --repeats 1 --rollout-repeats 1 --query-repeats 5 --write-rounds 5'
 # Just the high-watermark part (issue 20): BENCH_ARGS='--high-watermark-only'. On a restored copy of your own database
 # (refused unless it is one; it leaves the copy as it found it): BENCH_ARGS='--target-url URL --i-know-this-is-a-disposable-copy'.
