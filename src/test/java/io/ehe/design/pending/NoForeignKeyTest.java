@@ -1,0 +1,87 @@
+package io.ehe.design.pending;
+
+import io.ehe.testing.Migrations;
+import io.ehe.testing.PostgresExtension;
+import io.ehe.testing.TestDatabase;
+import io.ehe.testing.TwoSessions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.sql.Connection;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static io.ehe.design.pending.AppSchema.assertExact;
+import static io.ehe.design.pending.AppSchema.pending;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Issue 24's exactness gap: where event_embeddings has no foreign key to events, an embedding can be
+ * committed before its event; the event's insert then must not leave a pending pair (changeSet 170,
+ * point 7). On the main of 2026-12-06 (140/150's insert trigger) both tests left a stale pair.
+ */
+@ExtendWith(PostgresExtension.class)
+class NoForeignKeyTest {
+
+    static TestDatabase db;
+
+    @BeforeAll
+    static void setUp(TestDatabase database) {
+        db = database;
+        Migrations.baselineOnly(db);
+        db.execute("ALTER TABLE events ADD COLUMN superseded_by bigint",
+                "ALTER TABLE events ALTER COLUMN organization_id DROP NOT NULL",
+                "ALTER TABLE event_embeddings DROP CONSTRAINT event_embeddings_event_id_fkey");
+        AppSchema.installOnExisting(db, "model-a", "model-b");
+        assertThat(AppSchema.cli(db, "backfill")).isZero();
+        assertThat(db.queryString("SELECT obj_description('public.ehe_pending_on_event_insert()'::regprocedure, 'pg_proc')"))
+                .contains("no foreign key");
+    }
+
+    @Test
+    void anEmbeddingCommittedBeforeItsEventLeavesNoPendingPair() {
+        long id = db.queryLong("SELECT coalesce(max(id), 0) + 1000 FROM events");
+        db.execute("INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) VALUES (" + id + ", 'model-a', 0)");
+        db.execute("INSERT INTO events (id, organization_id, payload_text) VALUES (" + id + ", 'org', 'text')");
+        assertThat(pending(db, id, "model-a")).as("embedded before the event arrived").isFalse();
+        assertThat(pending(db, id, "model-b")).as("the other target still needs it").isTrue();
+        assertExact(db);
+    }
+
+    @Test
+    void anEmbeddingCommittedWhileItsEventIsBeingInsertedLeavesNoPendingPair() throws Exception {
+        long id = db.queryLong("SELECT coalesce(max(id), 0) + 2000 FROM events");
+        try (TwoSessions s = new TwoSessions(db)) {
+            Connection events = s.one();
+            Connection worker = s.two();
+            TwoSessions.exec(events, "INSERT INTO events (id, organization_id, payload_text) VALUES (" + id + ", 'org', 'text')");
+            // No foreign key: the embedding insert does not wait for the event's commit; the module's key makes it.
+            Future<?> embed = s.inBackground(worker, "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) VALUES (" + id + ", 'model-a', 0)");
+            s.waitUntilBlocked(embed);
+            events.commit();
+            embed.get(10, TimeUnit.SECONDS);
+            worker.commit();
+        }
+        assertThat(pending(db, id, "model-a")).isFalse();
+        assertThat(pending(db, id, "model-b")).isTrue();
+        assertExact(db);
+    }
+
+    @Test
+    void theOtherOrderToo() throws Exception {
+        long id = db.queryLong("SELECT coalesce(max(id), 0) + 3000 FROM events");
+        try (TwoSessions s = new TwoSessions(db)) {
+            Connection events = s.one();
+            Connection worker = s.two();
+            TwoSessions.exec(worker, "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) VALUES (" + id + ", 'model-a', 0)");
+            Future<?> insert = s.inBackground(events, "INSERT INTO events (id, organization_id, payload_text) VALUES (" + id + ", 'org', 'text')");
+            s.waitUntilBlocked(insert);
+            worker.commit();
+            insert.get(10, TimeUnit.SECONDS);
+            events.commit();
+        }
+        assertThat(pending(db, id, "model-a")).isFalse();
+        assertExact(db);
+    }
+}
