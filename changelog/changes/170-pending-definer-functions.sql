@@ -41,6 +41,7 @@
 --    their own row type), and no inlinable SQL function is planned per call.
 -- 6. The key count (at most 256 keys, then SHARE ROW EXCLUSIVE on the pending table, 140 point 7) is
 --    read once per call and written once, in the body, instead of once per key in ehe_pending_lock.
+--    Points 6, 8 and 9 pay for what SECURITY DEFINER and the SET clause cost on every call (BENCHMARKS.md).
 -- 7. A new event has no embedding only where a foreign key makes an embedding insert wait for the
 --    event's commit (140 point 4). Where event_embeddings has no foreign key to events, the generated
 --    insert function takes 150's slow path for every new event: the event key, every target key in key
@@ -49,6 +50,20 @@
 --    sees the first's commit: the pending row is never left behind for an embedding committed first.
 --    Whether the foreign key exists is read when the functions are generated (migrate, configure);
 --    status reports a generated variant that no longer matches the table.
+-- 8. The deferred embedding delete answers without a key in two cases, because then no other
+--    transaction can change the answer before this one commits: (a) the pair still has a counting row
+--    that this transaction wrote (xmin is its own xid: the app's re-embed). Nobody else can delete that
+--    row before we commit, and until then everybody else still sees the row we deleted, so to every
+--    other transaction the pair has a counting row throughout; the insert that wrote it took the
+--    target key. (b) The event's visible version was written by this transaction and is not live (the
+--    app's supersede): we hold its row lock, so its liveness cannot change before we commit, and a dead
+--    event is never pending; whoever makes it live later decides after our commit (140 point 3). In
+--    every other case (a row written in a subtransaction included) it takes the keys as before.
+-- 9. The active targets are written into the bodies (no query of the targets table per call). Every
+--    change of the targets table rewrites them in the same transaction (a statement trigger on it), so
+--    a transaction that starts after the change commits runs the new bodies. A writer still running
+--    with the old set is older than the change, and the fill (or the removal) waits for every such
+--    transaction before its walk (140 point 5): the same argument as before, over whole transactions.
 -- Upgrade in place in one transaction (ACCESS EXCLUSIVE on the three tables, lock_timeout bounds the
 -- wait; catalog changes only, milliseconds): the functions are replaced and the triggers re-pointed
 -- before any write can run between the old and the new. Rollback restores 140/150's functions.
@@ -60,49 +75,40 @@ LOCK TABLE public.events, public.event_embeddings, public.event_embedding_pendin
 -- 140's generator stays, renamed, for the rollback; the new one writes the bodies as well as the triggers.
 ALTER FUNCTION public.ehe_pending_apply_semantics() RENAME TO ehe_pending_apply_semantics_140;
 
-CREATE FUNCTION public.ehe_pending_apply_semantics() RETURNS text
+CREATE FUNCTION public.ehe_pending_write_bodies() RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
--- Regenerates everything that depends on the semantics row or on the tables' shape, in the caller's
--- transaction: the three row-type helpers (kept for the fill, verify and repair), the five row-trigger
--- functions with the expressions written out (170's header, points 5-7), their triggers' WHEN clauses
--- and column lists. Fails, changing nothing, if a configured column is missing. Returns the semantics
--- in words.
+-- Writes the five row-trigger functions from the semantics row, the active targets (state not
+-- 'removing') and whether a foreign key orders an embedding after its event (170's header, points
+-- 5 to 9). A function whose text would not change is left alone (no catalog churn when a target only
+-- turns ready). Runs in the caller's transaction: from ehe_pending_apply_semantics() and from the
+-- targets table's own trigger. Returns how many functions it replaced.
 DECLARE
     s           record;
+    targets     text;
     live_new    text;
-    live_old    text;
+    live_e      text;
     created_new text;
     created_e   text;
     counted_new text;
     counted_old text;
     counted_x   text;
-    columns     text;
-    when_new    text;
-    when_old    text;
     fk_ordered  boolean;
     header      text := E'LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$\n';
     keys_read   text := E'    n := coalesce(nullif(current_setting(''ehe.pending_keys'', true), ''''), ''0'')::integer;\n';
     keys_write  text := E'    PERFORM set_config(''ehe.pending_keys'', n::text, true);\n';
-    fast_insert text;
-    slow_insert text;
+    lock_event  text;
+    lock_all    text;
+    bodies      text[];
+    names       text[] := ARRAY['ehe_pending_on_event_insert', 'ehe_pending_on_event_update', 'ehe_pending_on_embedding_insert',
+                                'ehe_pending_on_embedding_delete', 'ehe_pending_on_embedding_update'];
+    replaced    integer := 0;
 BEGIN
     SELECT * INTO STRICT s FROM public.event_embedding_pending_semantics;
-    IF s.model_column IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'public.event_embeddings'::regclass AND attname = s.model_column AND NOT attisdropped) THEN
-        RAISE EXCEPTION 'events-has-embedding: the configured model column event_embeddings.% does not exist', s.model_column;
-    END IF;
-    IF s.chunk_column IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'public.event_embeddings'::regclass AND attname = s.chunk_column AND NOT attisdropped) THEN
-        RAISE EXCEPTION 'events-has-embedding: the configured chunk column event_embeddings.% does not exist', s.chunk_column;
-    END IF;
-    IF s.superseded_column IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'public.events'::regclass AND attname = s.superseded_column AND NOT attisdropped) THEN
-        RAISE EXCEPTION 'events-has-embedding: the configured superseded column events.% does not exist', s.superseded_column;
-    END IF;
-    IF s.created_column IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'public.events'::regclass AND attname = s.created_column AND NOT attisdropped) THEN
-        RAISE EXCEPTION 'events-has-embedding: the configured created column events.% does not exist', s.created_column;
-    END IF;
-
+    SELECT quote_literal(coalesce(array_agg(t.model ORDER BY t.model), '{}')::text) || '::text[]' INTO targets
+      FROM public.event_embedding_pending_targets t WHERE t.state <> 'removing';
     live_new := 'NEW.payload_text IS NOT NULL AND NEW.payload_text <> '''' AND NEW.organization_id IS NOT NULL'
         || CASE WHEN s.superseded_column IS NULL THEN '' ELSE format(' AND NEW.%I IS NULL', s.superseded_column) END;
-    live_old := replace(live_new, 'NEW.', 'OLD.');
+    live_e := replace(live_new, 'NEW.', 'e.');
     created_new := CASE WHEN s.created_column IS NULL THEN 'NULL::timestamptz' ELSE format('NEW.%I::timestamptz', s.created_column) END;
     created_e := replace(created_new, 'NEW.', 'e.');
     counted_new := CASE WHEN s.model_column IS NULL THEN '''''::text' ELSE format('NEW.%I::text', s.model_column) END;
@@ -119,31 +125,15 @@ BEGIN
            AND c.confrelid = 'public.events'::regclass AND c.conparentid = 0
            AND c.conkey = ARRAY[(SELECT a.attnum FROM pg_attribute a WHERE a.attrelid = c.conrelid AND a.attname = 'event_id')]);
 
-    -- The helpers the fill, verify and repair read (whole rows, from a query of the tables, not a trigger's NEW).
-    EXECUTE format('CREATE OR REPLACE FUNCTION public.ehe_pending_event_live(e public.events) RETURNS boolean LANGUAGE sql STABLE AS %L',
-                   'SELECT ' || replace(live_new, 'NEW.', 'e.'));
-    EXECUTE format('CREATE OR REPLACE FUNCTION public.ehe_pending_event_created(e public.events) RETURNS timestamptz LANGUAGE sql STABLE AS %L',
-                   'SELECT ' || created_e);
-    EXECUTE format('CREATE OR REPLACE FUNCTION public.ehe_pending_counted_model(x public.event_embeddings) RETURNS text LANGUAGE sql STABLE AS %L',
-                   'SELECT ' || counted_x);
-
-    -- Event insert. Fast path: a new event has no embedding (foreign key), one row per active target, no key.
-    fast_insert := format(E'    INSERT INTO public.event_embedding_pending (event_id, model, organization_id, created_at)\n'
-                          '    SELECT NEW.id, t.model, NEW.organization_id, %s\n'
-                          '      FROM public.event_embedding_pending_targets t\n'
-                          '     WHERE t.state <> ''removing''\n'
-                          '    ON CONFLICT (event_id, model) DO NOTHING;\n'
-                          '    RETURN NULL;\n', created_new);
-    -- Slow path (150 point 2; 170 point 7): event key, every target key in key order, then decide.
-    slow_insert := keys_read || format(E'    IF n >= 256 THEN\n'
+    -- The event key exclusive, then every active target's key in key order (140 points 3 and 6).
+    lock_event := E'    IF n >= 256 THEN\n'
         '        LOCK TABLE public.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
         '        n := -1;\n'
         '    ELSIF n >= 0 THEN\n'
         '        PERFORM pg_advisory_xact_lock(1701340465, hashint8(NEW.id));\n'
         '        n := n + 1;\n'
-        '    END IF;\n'
-        '    FOR k IN SELECT hashint8(NEW.id) # hashtext(t.model) FROM public.event_embedding_pending_targets t\n'
-        '              WHERE t.state <> ''removing'' ORDER BY 1 LOOP\n'
+        '    END IF;\n';
+    lock_all := format(E'    FOR k IN SELECT hashint8(NEW.id) # hashtext(u.model) FROM unnest(%s) u(model) ORDER BY 1 LOOP\n'
         '        IF n >= 256 THEN\n'
         '            LOCK TABLE public.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
         '            n := -1;\n'
@@ -151,72 +141,53 @@ BEGIN
         '            PERFORM pg_advisory_xact_lock(1701340466, k);\n'
         '            n := n + 1;\n'
         '        END IF;\n'
-        '    END LOOP;\n')
-        || keys_write || format(E'    INSERT INTO public.event_embedding_pending AS p (event_id, model, organization_id, created_at)\n'
-        '    SELECT NEW.id, t.model, NEW.organization_id, %s\n'
-        '      FROM public.event_embedding_pending_targets t\n'
-        '     WHERE t.state <> ''removing''\n'
-        '       AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = NEW.id AND (%s) = t.model)\n'
-        '    ON CONFLICT (event_id, model) DO UPDATE\n'
-        '       SET organization_id = EXCLUDED.organization_id, created_at = EXCLUDED.created_at\n'
-        '     WHERE (p.organization_id, p.created_at) IS DISTINCT FROM (EXCLUDED.organization_id, EXCLUDED.created_at);\n'
-        '    RETURN NULL;\n', created_new, counted_x);
+        '    END LOOP;\n', targets);
 
-    EXECUTE 'CREATE OR REPLACE FUNCTION public.ehe_pending_on_event_insert() RETURNS trigger ' || header
-        || E'DECLARE\n    n integer;\n    k integer;\nBEGIN\n'
-        || CASE WHEN fk_ordered
-                THEN E'    IF coalesce(current_setting(''ehe.pending_event_deleted'', true), '''') <> ''on'' THEN\n'
-                     || replace(fast_insert, E'\n    ', E'\n        ') || E'    END IF;\n'
-                ELSE '' END
-        || slow_insert || E'END\n$body$';
-    EXECUTE format('COMMENT ON FUNCTION public.ehe_pending_on_event_insert() IS %L',
-                   CASE WHEN fk_ordered THEN 'events-has-embedding: generated for a foreign key from event_embeddings to events'
-                        ELSE 'events-has-embedding: generated for no foreign key from event_embeddings to events' END);
+    -- Event insert. Fast path where a foreign key orders the two: a new event has no embedding, one row
+    -- per active target, no key. Otherwise, and for a row moved between partitions (150 point 2): the
+    -- event key, every target key, then a row per target that no counting embedding row covers.
+    bodies[1] := E'DECLARE\n    n integer;\n    k integer;\nBEGIN\n'
+        || CASE WHEN fk_ordered THEN
+               E'    IF coalesce(current_setting(''ehe.pending_event_deleted'', true), '''') <> ''on'' THEN\n'
+               || format(E'        INSERT INTO public.event_embedding_pending (event_id, model, organization_id, created_at)\n'
+                         '        SELECT NEW.id, u.model, NEW.organization_id, %s FROM unnest(%s) u(model)\n'
+                         '        ON CONFLICT (event_id, model) DO NOTHING;\n'
+                         '        RETURN NULL;\n'
+                         '    END IF;\n', created_new, targets)
+           ELSE '' END
+        || keys_read || lock_event || lock_all || keys_write
+        || format(E'    INSERT INTO public.event_embedding_pending AS p (event_id, model, organization_id, created_at)\n'
+                  '    SELECT NEW.id, u.model, NEW.organization_id, %s FROM unnest(%s) u(model)\n'
+                  '     WHERE NOT EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = NEW.id AND (%s) = u.model)\n'
+                  '    ON CONFLICT (event_id, model) DO UPDATE\n'
+                  '       SET organization_id = EXCLUDED.organization_id, created_at = EXCLUDED.created_at\n'
+                  '     WHERE (p.organization_id, p.created_at) IS DISTINCT FROM (EXCLUDED.organization_id, EXCLUDED.created_at);\n'
+                  '    RETURN NULL;\n'
+                  'END\n', created_new, targets, counted_x);
 
-    -- Event update of a watched column (140 point 3).
-    EXECUTE 'CREATE OR REPLACE FUNCTION public.ehe_pending_on_event_update() RETURNS trigger ' || header
-        || E'DECLARE\n    n integer;\n    k integer;\nBEGIN\n' || keys_read
-        || E'    IF n >= 256 THEN\n'
-           '        LOCK TABLE public.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
-           '        n := -1;\n'
-           '    ELSIF n >= 0 THEN\n'
-           '        PERFORM pg_advisory_xact_lock(1701340465, hashint8(NEW.id));\n'
-           '        n := n + 1;\n'
-           '    END IF;\n'
+    -- Event update of a watched column (140 point 3): event key exclusive; live: every target key,
+    -- then a row per target that no counting row covers; dead: all of the event's rows deleted.
+    bodies[2] := E'DECLARE\n    n integer;\n    k integer;\nBEGIN\n' || keys_read || lock_event
         || format(E'    IF %s THEN\n', live_new)
-        || E'        FOR k IN SELECT hashint8(NEW.id) # hashtext(t.model) FROM public.event_embedding_pending_targets t\n'
-           '                  WHERE t.state <> ''removing'' ORDER BY 1 LOOP\n'
-           '            IF n >= 256 THEN\n'
-           '                LOCK TABLE public.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
-           '                n := -1;\n'
-           '            ELSIF n >= 0 THEN\n'
-           '                PERFORM pg_advisory_xact_lock(1701340466, k);\n'
-           '                n := n + 1;\n'
-           '            END IF;\n'
-           '        END LOOP;\n'
-        || replace(keys_write, '    PERFORM', '        PERFORM')
+        || replace(lock_all, E'\n    ', E'\n        ') || replace(keys_write, '    PERFORM', '        PERFORM')
         || format(E'        INSERT INTO public.event_embedding_pending AS p (event_id, model, organization_id, created_at)\n'
-           '        SELECT NEW.id, t.model, NEW.organization_id, %s\n'
-           '          FROM public.event_embedding_pending_targets t\n'
-           '         WHERE t.state <> ''removing''\n'
-           '           AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = NEW.id AND (%s) = t.model)\n'
-           '        ON CONFLICT (event_id, model) DO UPDATE\n'
-           '           SET organization_id = EXCLUDED.organization_id, created_at = EXCLUDED.created_at\n'
-           '         WHERE (p.organization_id, p.created_at) IS DISTINCT FROM (EXCLUDED.organization_id, EXCLUDED.created_at);\n'
-           '    ELSE\n', created_new, counted_x)
+                  '        SELECT NEW.id, u.model, NEW.organization_id, %s FROM unnest(%s) u(model)\n'
+                  '         WHERE NOT EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = NEW.id AND (%s) = u.model)\n'
+                  '        ON CONFLICT (event_id, model) DO UPDATE\n'
+                  '           SET organization_id = EXCLUDED.organization_id, created_at = EXCLUDED.created_at\n'
+                  '         WHERE (p.organization_id, p.created_at) IS DISTINCT FROM (EXCLUDED.organization_id, EXCLUDED.created_at);\n'
+                  '    ELSE\n', created_new, targets, counted_x)
         || replace(keys_write, '    PERFORM', '        PERFORM')
         || E'        DELETE FROM public.event_embedding_pending p WHERE p.event_id = NEW.id;\n'
            '    END IF;\n'
            '    RETURN NULL;\n'
-           'END\n$body$';
+           'END\n';
 
-    -- Embedding insert: a counting row for an active target only deletes, under its target key (140 point 2).
-    EXECUTE 'CREATE OR REPLACE FUNCTION public.ehe_pending_on_embedding_insert() RETURNS trigger ' || header
-        || format(E'DECLARE\n    m text := %s;\n    n integer;\nBEGIN\n', counted_new)
-        || E'    IF m IS NULL OR NOT EXISTS (SELECT 1 FROM public.event_embedding_pending_targets t\n'
-           '                                 WHERE t.model = m AND t.state <> ''removing'') THEN\n'
-           '        RETURN NULL;\n'
-           '    END IF;\n'
+    -- Embedding insert: a counting row of an active target only deletes, under its target key (140 point 2).
+    bodies[3] := format(E'DECLARE\n    m text := %s;\n    n integer;\nBEGIN\n'
+                        '    IF m IS NULL OR NOT m = ANY (%s) THEN\n'
+                        '        RETURN NULL;\n'
+                        '    END IF;\n', counted_new, targets)
         || keys_read
         || E'    IF n >= 256 THEN\n'
            '        LOCK TABLE public.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
@@ -228,16 +199,21 @@ BEGIN
         || keys_write
         || E'    DELETE FROM public.event_embedding_pending p WHERE p.event_id = NEW.event_id AND p.model = m;\n'
            '    RETURN NULL;\n'
-           'END\n$body$';
+           'END\n';
 
-    -- Embedding delete, deferred to commit: shared event key, target key, then add the pair back if the
-    -- event is live and no other row counts (140 point 2; 140's ehe_pending_add_back written in).
-    EXECUTE 'CREATE OR REPLACE FUNCTION public.ehe_pending_on_embedding_delete() RETURNS trigger ' || header
-        || format(E'DECLARE\n    m text := %s;\n    n integer;\nBEGIN\n', counted_old)
-        || E'    IF m IS NULL OR NOT EXISTS (SELECT 1 FROM public.event_embedding_pending_targets t\n'
-           '                                 WHERE t.model = m AND t.state <> ''removing'') THEN\n'
-           '        RETURN NULL;\n'
-           '    END IF;\n'
+    -- Embedding delete, deferred to commit (140 point 2, its add-back written in), after the two keyless
+    -- answers of point 8: the pair still has a counting row this transaction wrote, or the event is dead
+    -- in a version this transaction wrote.
+    bodies[4] := format(E'DECLARE\n    m text := %s;\n    n integer;\nBEGIN\n'
+                        '    IF m IS NULL OR NOT m = ANY (%s) THEN\n'
+                        '        RETURN NULL;\n'
+                        '    END IF;\n', counted_old, targets)
+        || format(E'    IF EXISTS (SELECT 1 FROM public.event_embeddings x\n'
+                  '                WHERE x.event_id = OLD.event_id AND (%s) = m AND x.xmin = pg_current_xact_id()::xid)\n'
+                  '       OR EXISTS (SELECT 1 FROM public.events e\n'
+                  '                   WHERE e.id = OLD.event_id AND e.xmin = pg_current_xact_id()::xid AND NOT coalesce(%s, false)) THEN\n'
+                  '        RETURN NULL;\n'
+                  '    END IF;\n', counted_x, live_e)
         || keys_read
         || E'    IF n >= 256 THEN\n'
            '        LOCK TABLE public.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
@@ -255,25 +231,22 @@ BEGIN
            '    END IF;\n'
         || keys_write
         || format(E'    INSERT INTO public.event_embedding_pending (event_id, model, organization_id, created_at)\n'
-           '    SELECT e.id, m, e.organization_id, %s\n'
-           '      FROM public.events e\n'
-           '     WHERE e.id = OLD.event_id\n'
-           '       AND %s\n'
-           '       AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = e.id AND (%s) = m)\n'
-           '    ON CONFLICT (event_id, model) DO NOTHING;\n'
-           '    RETURN NULL;\n'
-           'END\n$body$', created_e, replace(live_new, 'NEW.', 'e.'), counted_x);
+                  '    SELECT e.id, m, e.organization_id, %s FROM public.events e\n'
+                  '     WHERE e.id = OLD.event_id AND %s\n'
+                  '       AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = e.id AND (%s) = m)\n'
+                  '    ON CONFLICT (event_id, model) DO NOTHING;\n'
+                  '    RETURN NULL;\n'
+                  'END\n', created_e, live_e, counted_x);
 
     -- Embedding moved to another event, model or chunk: the new pair gains a counting row, the old may
-    -- have lost its last one. Keys in the usual order: the old event's shared key, then the target keys.
-    EXECUTE 'CREATE OR REPLACE FUNCTION public.ehe_pending_on_embedding_update() RETURNS trigger ' || header
-        || format(E'DECLARE\n    m_new text := %s;\n    m_old text := %s;\n    n integer;\n    k integer;\nBEGIN\n', counted_new, counted_old)
-        || E'    IF m_new IS NOT NULL AND NOT EXISTS (SELECT 1 FROM public.event_embedding_pending_targets t WHERE t.model = m_new AND t.state <> ''removing'') THEN\n'
-           '        m_new := NULL;\n'
-           '    END IF;\n'
-           '    IF m_old IS NOT NULL AND NOT EXISTS (SELECT 1 FROM public.event_embedding_pending_targets t WHERE t.model = m_old AND t.state <> ''removing'') THEN\n'
-           '        m_old := NULL;\n'
-           '    END IF;\n'
+    -- have lost its last one. The old event's shared key, then the target keys in key order.
+    bodies[5] := format(E'DECLARE\n    m_new text := %s;\n    m_old text := %s;\n    n integer;\n    k integer;\nBEGIN\n'
+                        '    IF NOT m_new = ANY (%s) THEN\n'
+                        '        m_new := NULL;\n'
+                        '    END IF;\n'
+                        '    IF NOT m_old = ANY (%s) THEN\n'
+                        '        m_old := NULL;\n'
+                        '    END IF;\n', counted_new, counted_old, targets, targets)
         || keys_read
         || E'    IF m_old IS NOT NULL THEN\n'
            '        IF n >= 256 THEN\n'
@@ -301,15 +274,73 @@ BEGIN
            '    END IF;\n'
            '    IF m_old IS NOT NULL THEN\n'
         || format(E'        INSERT INTO public.event_embedding_pending (event_id, model, organization_id, created_at)\n'
-           '        SELECT e.id, m_old, e.organization_id, %s\n'
-           '          FROM public.events e\n'
-           '         WHERE e.id = OLD.event_id\n'
-           '           AND %s\n'
-           '           AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = e.id AND (%s) = m_old)\n'
-           '        ON CONFLICT (event_id, model) DO NOTHING;\n'
-           '    END IF;\n'
-           '    RETURN NULL;\n'
-           'END\n$body$', created_e, replace(live_new, 'NEW.', 'e.'), counted_x);
+                  '        SELECT e.id, m_old, e.organization_id, %s FROM public.events e\n'
+                  '         WHERE e.id = OLD.event_id AND %s\n'
+                  '           AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = e.id AND (%s) = m_old)\n'
+                  '        ON CONFLICT (event_id, model) DO NOTHING;\n'
+                  '    END IF;\n'
+                  '    RETURN NULL;\n'
+                  'END\n', created_e, live_e, counted_x);
+
+    FOR i IN 1 .. 5 LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_proc p WHERE p.oid = to_regprocedure('public.' || names[i] || '()')
+                          AND p.prosrc = bodies[i] AND p.prosecdef) THEN
+            EXECUTE format('CREATE OR REPLACE FUNCTION public.%I() RETURNS trigger ', names[i]) || header || bodies[i] || '$body$';
+            replaced := replaced + 1;
+        END IF;
+    END LOOP;
+    EXECUTE format('COMMENT ON FUNCTION public.ehe_pending_on_event_insert() IS %L',
+                   CASE WHEN fk_ordered THEN 'events-has-embedding: generated for a foreign key from event_embeddings to events'
+                        ELSE 'events-has-embedding: generated for no foreign key from event_embeddings to events' END);
+    RETURN replaced;
+END
+$fn$;
+
+CREATE FUNCTION public.ehe_pending_apply_semantics() RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+-- Regenerates everything that depends on the semantics row or on the tables' shape, in the caller's
+-- transaction: the three row-type helpers (kept for the fill, verify and repair), the five row-trigger
+-- functions (ehe_pending_write_bodies), their triggers' WHEN clauses and column lists, and the owner
+-- rule (ehe_pending_secure_functions). Fails, changing nothing, if a configured column is missing.
+-- Returns the semantics in words.
+DECLARE
+    s        record;
+    live_new text;
+    live_old text;
+    counted  text;
+    columns  text;
+    when_new text;
+    when_old text;
+BEGIN
+    SELECT * INTO STRICT s FROM public.event_embedding_pending_semantics;
+    IF s.model_column IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'public.event_embeddings'::regclass AND attname = s.model_column AND NOT attisdropped) THEN
+        RAISE EXCEPTION 'events-has-embedding: the configured model column event_embeddings.% does not exist', s.model_column;
+    END IF;
+    IF s.chunk_column IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'public.event_embeddings'::regclass AND attname = s.chunk_column AND NOT attisdropped) THEN
+        RAISE EXCEPTION 'events-has-embedding: the configured chunk column event_embeddings.% does not exist', s.chunk_column;
+    END IF;
+    IF s.superseded_column IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'public.events'::regclass AND attname = s.superseded_column AND NOT attisdropped) THEN
+        RAISE EXCEPTION 'events-has-embedding: the configured superseded column events.% does not exist', s.superseded_column;
+    END IF;
+    IF s.created_column IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'public.events'::regclass AND attname = s.created_column AND NOT attisdropped) THEN
+        RAISE EXCEPTION 'events-has-embedding: the configured created column events.% does not exist', s.created_column;
+    END IF;
+
+    live_new := 'NEW.payload_text IS NOT NULL AND NEW.payload_text <> '''' AND NEW.organization_id IS NOT NULL'
+        || CASE WHEN s.superseded_column IS NULL THEN '' ELSE format(' AND NEW.%I IS NULL', s.superseded_column) END;
+    live_old := replace(live_new, 'NEW.', 'OLD.');
+    counted := CASE WHEN s.model_column IS NULL THEN '''''::text' ELSE format('x.%I::text', s.model_column) END;
+    IF s.chunk_column IS NOT NULL THEN
+        counted := format('CASE WHEN x.%I = 0 THEN %s END', s.chunk_column, counted);
+    END IF;
+    -- The helpers the fill, verify and repair read (whole rows, from a query of the tables, never a trigger's NEW).
+    EXECUTE format('CREATE OR REPLACE FUNCTION public.ehe_pending_event_live(e public.events) RETURNS boolean LANGUAGE sql STABLE AS %L',
+                   'SELECT ' || replace(live_new, 'NEW.', 'e.'));
+    EXECUTE format('CREATE OR REPLACE FUNCTION public.ehe_pending_event_created(e public.events) RETURNS timestamptz LANGUAGE sql STABLE AS %L',
+                   'SELECT ' || CASE WHEN s.created_column IS NULL THEN 'NULL::timestamptz' ELSE format('e.%I::timestamptz', s.created_column) END);
+    EXECUTE format('CREATE OR REPLACE FUNCTION public.ehe_pending_counted_model(x public.event_embeddings) RETURNS text LANGUAGE sql STABLE AS %L',
+                   'SELECT ' || counted);
+    PERFORM public.ehe_pending_write_bodies();
 
     -- The triggers: WHEN clauses written out (a trigger's WHEN is not inlined), column lists from the semantics.
     columns := 'payload_text, organization_id'
@@ -368,6 +399,8 @@ BEGIN
         SELECT p.oid::regprocedure FROM pg_proc p
          WHERE p.pronamespace = 'public'::regnamespace AND p.prorettype = 'trigger'::regtype
            AND (p.proname LIKE 'ehe\_pending\_on\_%' OR p.proname LIKE 'ehe\_pending\_targets\_after\_%')
+           AND (NOT p.prosecdef OR p.proowner <> to_regrole(runs_as)
+                OR p.proconfig IS DISTINCT FROM ARRAY['search_path=pg_catalog, pg_temp'])
          ORDER BY 1
     LOOP
         EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = pg_catalog, pg_temp', f);
@@ -376,6 +409,20 @@ BEGIN
     RETURN runs_as;
 END
 $fn$;
+
+CREATE FUNCTION public.ehe_pending_after_targets_change() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+-- The active targets are written into the row-trigger bodies (170 point 9), so every change of the
+-- targets table rewrites them in the same transaction.
+BEGIN
+    PERFORM public.ehe_pending_write_bodies();
+    RETURN NULL;
+END
+$fn$;
+
+CREATE TRIGGER trg_event_embedding_pending_targets_bodies
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON public.event_embedding_pending_targets
+    FOR EACH STATEMENT EXECUTE FUNCTION public.ehe_pending_after_targets_change();
 
 SELECT public.ehe_pending_apply_semantics();
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
@@ -397,8 +444,11 @@ SELECT public.ehe_pending_apply_semantics();
 --rollback     END LOOP;
 --rollback END
 --rollback $rb$;
+--rollback DROP TRIGGER IF EXISTS trg_event_embedding_pending_targets_bodies ON public.event_embedding_pending_targets;
+--rollback DROP FUNCTION IF EXISTS public.ehe_pending_after_targets_change();
 --rollback DROP FUNCTION IF EXISTS public.ehe_pending_apply_semantics();
 --rollback DROP FUNCTION IF EXISTS public.ehe_pending_secure_functions();
+--rollback DROP FUNCTION IF EXISTS public.ehe_pending_write_bodies();
 --rollback ALTER FUNCTION public.ehe_pending_apply_semantics_140() RENAME TO ehe_pending_apply_semantics;
 --rollback -- 140's generator points the five row triggers back at 140/150's functions (and its helpers at whole rows, as before).
 --rollback SELECT public.ehe_pending_apply_semantics();

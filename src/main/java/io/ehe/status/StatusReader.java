@@ -58,6 +58,8 @@ public final class StatusReader {
             Status.Index index = index(c);
             List<String> why = notReadyBecause(column, triggers, backfill, index);
             why.addAll(TriggerCatalog.copyProblems(TriggerCatalog.copies(c, triggers.stream().map(Status.TriggerLine::name).toList()), "run migrate"));
+            why.addAll(TriggerCatalog.definerProblems(c, triggers.stream().map(Status.TriggerLine::name).toList(),
+                    "run migrate (changeSet 070), as the owner of the tables"));
             // The column design answers only the seed's question. If this database is configured for
             // another one (the pending-table design's semantics, during a move or beside it), the flag
             // is not an answer to it: never ready, whatever else holds.

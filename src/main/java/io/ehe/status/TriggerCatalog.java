@@ -51,6 +51,44 @@ public final class TriggerCatalog {
     }
 
     /**
+     * Issue 24 (changeSets 070 and 170): the function behind each named trigger must run as its owner
+     * (SECURITY DEFINER), with search_path pinned to pg_catalog, pg_temp, and that owner must not be a
+     * superuser; otherwise the app's roles need privileges they did not have before the install, or a
+     * superuser's rights run in the app's sessions, or the caller's search_path reaches the body. One
+     * line per function that falls short, naming it and what is wrong; empty when all hold (or none exist).
+     */
+    public static List<String> definerProblems(Connection c, List<String> names, String fix) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                """
+                SELECT DISTINCT p.oid::regprocedure::text, p.prosecdef,
+                       p.proconfig IS NOT DISTINCT FROM ARRAY['search_path=pg_catalog, pg_temp'], r.rolsuper, r.rolname
+                  FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_roles r ON r.oid = p.proowner
+                 WHERE t.tgname = ANY (?) AND t.tgparentid = 0
+                   AND t.tgrelid IN (to_regclass('public.events'), to_regclass('public.event_embeddings'))
+                 ORDER BY 1""")) {
+            ps.setArray(1, c.createArrayOf("text", names.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String function = rs.getString(1);
+                    if (!rs.getBoolean(2)) {
+                        out.add("trigger function " + function + " runs with the writer's privileges (not SECURITY DEFINER): "
+                                + "the app's roles would need privileges on the module's tables; " + fix);
+                    } else if (!rs.getBoolean(3)) {
+                        out.add("trigger function " + function + " does not pin search_path to pg_catalog, pg_temp: "
+                                + "a writer's search_path reaches its body; " + fix);
+                    }
+                    if (rs.getBoolean(4)) {
+                        out.add("trigger function " + function + " is owned by the superuser " + rs.getString(5)
+                                + ": it would run with superuser rights in the app's sessions; " + fix);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
      * A row-level trigger's copy on one leaf partition of the table the trigger is defined on.
      * present: a copy descending from the trigger exists on that leaf; enabled: it fires in ordinary
      * sessions (tgenabled O or A); tgenabled: the raw letter, null when absent.

@@ -23,7 +23,8 @@ import java.util.Map;
  * NULL picker on identical copies.
  *
  * <p>Flags: --scale X (1.0 = 1.15M events), --rollout-repeats N (design rollouts, default 5),
- * --query-repeats N (rounds of the scheduler queries, 15), --write-rounds N (write-path rounds, 15),
+ * --query-repeats N (rounds of the scheduler queries, 15), --write-rounds N (write-path rounds, 15), --write-runs N
+ * (consecutive repetitions of the app-semantics write-path measurement, 3: issue 24 asks each goal in three in a row),
  * --repeats N (backfill runs per strategy on the narrow table, 3), --writer-rate N (app writes per
  * second during rollouts and backfills, 50), --skip-designs, --skip-narrow; opt-in extras of earlier
  * runs: --with-production-strategies and --with-3x (the strategy comparison at production weight and
@@ -52,6 +53,7 @@ public final class Bench {
         int rolloutRepeats = Integer.parseInt(opt.getOrDefault("rollout-repeats", "5"));
         int queryRepeats = Integer.parseInt(opt.getOrDefault("query-repeats", "15"));
         int writeRounds = Integer.parseInt(opt.getOrDefault("write-rounds", "15"));
+        int writeRuns = Integer.parseInt(opt.getOrDefault("write-runs", "3"));
         int writerRate = Integer.parseInt(opt.getOrDefault("writer-rate", "50"));
         boolean narrowStrategies = !opt.containsKey("skip-narrow");
         boolean designs = !opt.containsKey("skip-designs");
@@ -100,7 +102,7 @@ public final class Bench {
             try (BenchServer server = BenchServer.start()) {
                 String run = runLine(server, scale, events, args);
                 say("server: " + run);
-                AppSemanticsBench.Result r = AppSemanticsBench.run(server, events, writeRounds, queryRepeats);
+                AppSemanticsBench.Result r = AppSemanticsBench.run(server, events, writeRounds, queryRepeats, writeRuns);
                 AppSemanticsReport.splice(out, AppSemanticsReport.markdown(r, run + String.format(" (%.1f minutes)", (System.nanoTime() - started) / 60e9)));
             }
             say("wrote the app-semantics section of " + out);
@@ -117,7 +119,7 @@ public final class Bench {
             say("server: " + report.server);
             if (app) {
                 long t = System.nanoTime();
-                appResult = AppSemanticsBench.run(server, events, writeRounds, queryRepeats);
+                appResult = AppSemanticsBench.run(server, events, writeRounds, queryRepeats, writeRuns);
                 appRun = runLine(server, scale, events, args) + String.format(" (this part %.1f minutes)", (System.nanoTime() - t) / 60e9);
             }
 

@@ -118,7 +118,7 @@ class LiquibaseCliCompatibilityTest {
         Migrations.createUpstreamTables(db);
         liquibaseCli(db, "update");
         liquibaseCli(db, "update", "-Dehe.design=pending-table");
-        liquibaseCli(db, "rollback-count", "--count=5", "--label-filter=column");
+        liquibaseCli(db, "rollback-count", "--count=6", "--label-filter=column");
         assertThat(history(db)).noneMatch(h -> h.startsWith("0") && !h.startsWith("000"));
         assertThat(history(db)).anyMatch(h -> h.startsWith("110-pending-triggers"));
         assertThat(db.queryLong("SELECT count(*) FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'has_embedding' AND NOT attisdropped")).isZero();

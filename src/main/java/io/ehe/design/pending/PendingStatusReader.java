@@ -45,6 +45,9 @@ final class PendingStatusReader {
             }
             why.addAll(TriggerCatalog.problems(triggers, "run migrate --design pending-table"));
             why.addAll(partitionProblems(c));
+            why.addAll(TriggerCatalog.definerProblems(c, PendingTableDesign.TRIGGERS,
+                    "run migrate --design pending-table (changeSet 170), as the owner of the tables"));
+            foreignKeyDrift(c).ifPresent(why::add);
             if (semanticsLine != null) {
                 why.addAll(semanticsLine.drift());
             }
@@ -93,6 +96,30 @@ final class PendingStatusReader {
             why.add(set.problem());
         }
         return why;
+    }
+
+    /**
+     * ChangeSet 170 point 7: the event insert trigger is generated for whether a foreign key orders an
+     * embedding after its event. A key added or dropped since leaves it generated for the other case:
+     * without a key and generated for one, an embedding committed first leaves a stale pending pair.
+     */
+    private static Optional<String> foreignKeyDrift(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("""
+                     SELECT obj_description(f.oid, 'pg_proc') LIKE '%generated for a foreign key%',
+                            EXISTS (SELECT 1 FROM pg_constraint k
+                                     WHERE k.contype = 'f' AND k.conrelid = 'public.event_embeddings'::regclass
+                                       AND k.confrelid = 'public.events'::regclass AND k.conparentid = 0
+                                       AND k.conkey = ARRAY[(SELECT a.attnum FROM pg_attribute a
+                                                              WHERE a.attrelid = k.conrelid AND a.attname = 'event_id')])
+                       FROM pg_proc f WHERE f.oid = to_regprocedure('public.ehe_pending_on_event_insert()')""")) {
+            if (rs.next() && rs.getBoolean(1) != rs.getBoolean(2)) {
+                return Optional.of("the event insert trigger was generated for " + (rs.getBoolean(1) ? "a" : "no")
+                        + " foreign key from event_embeddings to events, and the table now has " + (rs.getBoolean(2) ? "one" : "none")
+                        + ": run configure with this database's current semantics and targets to regenerate it");
+            }
+        }
+        return Optional.empty();
     }
 
     private static PendingStatus.SemanticsLine line(Connection c, Semantics s) {
