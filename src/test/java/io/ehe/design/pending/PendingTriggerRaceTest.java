@@ -78,6 +78,38 @@ class PendingTriggerRaceTest {
         assertExact(db);
     }
 
+    /**
+     * ChangeSet 170 point 8: the deferred delete answers without a key only from rows this transaction
+     * wrote. Here both deferred triggers fire before either transaction commits (SET CONSTRAINTS ...
+     * IMMEDIATE), each still seeing the other's row: only the keys make the second decide after the
+     * first commits. (Mutation-checked: without the xmin condition in the first keyless answer, the
+     * event is left not pending.)
+     */
+    @RepeatedTest(5)
+    void twoDeletesDecidedBeforeEitherCommitsLeaveItPending() throws Exception {
+        long e = eventWithChunks(2);
+        race("DELETE FROM event_embeddings WHERE event_id = " + e + " AND chunk_index = 0; SET CONSTRAINTS ALL IMMEDIATE",
+                "DELETE FROM event_embeddings WHERE event_id = " + e + " AND chunk_index = 1; SET CONSTRAINTS ALL IMMEDIATE");
+        assertThat(pending(db, e)).isTrue();
+        assertExact(db);
+    }
+
+    /**
+     * ChangeSet 170 point 8 (b): "the event is dead" answers without a key only when this transaction
+     * wrote the event's visible version. Here the event comes alive in another transaction while the
+     * embedding delete decides. (Mutation-checked: without the xmin condition in the second keyless
+     * answer, the event is left not pending.)
+     */
+    @RepeatedTest(5)
+    void anEmbeddingDeleteDecidedWhileItsEventComesAliveLeavesItPending() throws Exception {
+        long e = db.queryLong("INSERT INTO events (organization_id, payload_text) VALUES ('org', '') RETURNING id");
+        db.execute("INSERT INTO event_embeddings (event_id, chunk_index) VALUES (" + e + ", 0)");
+        race("UPDATE events SET payload_text = 'now with text' WHERE id = " + e,
+                "DELETE FROM event_embeddings WHERE event_id = " + e + "; SET CONSTRAINTS ALL IMMEDIATE");
+        assertThat(pending(db, e)).isTrue();
+        assertExact(db);
+    }
+
     @RepeatedTest(10)
     void anEmbeddingInsertAndADeleteOfTheOtherChunkLeaveItNotPendingInEitherOrder() throws Exception {
         long e = eventWithChunks(1);
