@@ -132,6 +132,28 @@ class LeastPrivilegeTest {
 
     @ParameterizedTest
     @EnumSource(Scenario.class)
+    void statusIsNotReadyWhereATriggerFunctionRunsAsTheWriter(Scenario s) throws Exception {
+        Roles r = Roles.install(s);
+        String function = r.owner.queryString("SELECT min(p.oid::regprocedure::text) FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid"
+                + " WHERE t.tgrelid = 'public.event_embeddings'::regclass AND NOT t.tgisinternal");
+        r.owner.execute("ALTER FUNCTION " + function + " SECURITY INVOKER");
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream was = System.out;
+        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        int exit;
+        try {
+            exit = cli(r.owner, "status");
+        } finally {
+            System.setOut(was);
+        }
+        assertThat(exit).isEqualTo(io.ehe.cli.ExitCodes.NOT_READY);
+        assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("trigger function " + function + " runs with the writer's privileges");
+        r.owner.execute("ALTER FUNCTION " + function + " SECURITY DEFINER");
+        assertThat(cli(r.owner, "status")).isZero();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Scenario.class)
     void rollbackByTheOwnerLeavesNoModuleFunction(Scenario s) throws Exception {
         Roles r = Roles.install(s);
         appTransactions(r, r.app, s, null);

@@ -68,6 +68,22 @@ public final class PendingConfiguration {
     }
 
     /**
+     * ChangeSet 170: the row-trigger bodies are generated for the tables as they are (a foreign key from
+     * event_embeddings to events, or none); the same question configured again rewrites them, without
+     * any lock on the app's tables, so a key added or dropped since is taken into account. Nothing on a
+     * database that predates 170.
+     */
+    private static void rewriteTriggerBodies(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT to_regprocedure('public.ehe_pending_write_bodies()') IS NOT NULL")) {
+            rs.next();
+            if (rs.getBoolean(1)) {
+                st.execute("SELECT public.ehe_pending_write_bodies()");
+            }
+        }
+    }
+
+    /**
      * Sets the semantics. A different question (any column differs) empties the pending table and
      * the fill's plan and makes {@code models} the targets, all filling: run backfill next. The same
      * question only records which of the app's optional columns exist now (so status stops
@@ -90,6 +106,7 @@ public final class PendingConfiguration {
                     ps.setArray(1, c.createArrayOf("text", seen.toArray()));
                     ps.executeUpdate();
                 }
+                rewriteTriggerBodies(c);
                 List<String> added = new ArrayList<>();
                 for (String m : targets) {
                     if (insertTarget(c, m)) {

@@ -84,4 +84,31 @@ class NoForeignKeyTest {
         assertThat(pending(db, id, "model-a")).isFalse();
         assertExact(db);
     }
+
+    @Test
+    void statusNamesAForeignKeyAddedSinceTheTriggersWereGeneratedAndConfigureRewritesThem() throws Exception {
+        try {
+            db.execute("DELETE FROM event_embeddings x WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = x.event_id)",
+                    "ALTER TABLE event_embeddings ADD CONSTRAINT zz_fk FOREIGN KEY (event_id) REFERENCES events (id) NOT VALID");
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            java.io.PrintStream was = System.out;
+            System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+            int exit;
+            try {
+                exit = AppSchema.cli(db, "status");
+            } finally {
+                System.setOut(was);
+            }
+            assertThat(exit).isEqualTo(io.ehe.cli.ExitCodes.NOT_READY);
+            assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8))
+                    .contains("generated for no foreign key from event_embeddings to events, and the table now has one");
+            assertThat(AppSchema.cli(db, "configure", "--semantics", "app", "--target-model", "model-a", "--target-model", "model-b")).isZero();
+            assertThat(db.queryString("SELECT obj_description('public.ehe_pending_on_event_insert()'::regprocedure, 'pg_proc')"))
+                    .contains("for a foreign key");
+            assertThat(AppSchema.cli(db, "status")).isZero();
+        } finally {
+            db.execute("ALTER TABLE event_embeddings DROP CONSTRAINT IF EXISTS zz_fk");
+            assertThat(AppSchema.cli(db, "configure", "--semantics", "app", "--target-model", "model-a", "--target-model", "model-b")).isZero();
+        }
+    }
 }
