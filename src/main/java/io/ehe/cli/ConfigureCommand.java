@@ -3,7 +3,6 @@ package io.ehe.cli;
 import io.ehe.catalog.Design;
 import io.ehe.catalog.Semantics;
 import io.ehe.db.ConnectionFactory;
-import io.ehe.db.PgDuration;
 import io.ehe.design.pending.PendingConfiguration;
 import io.ehe.design.select.DesignChoice;
 import picocli.CommandLine.Command;
@@ -30,10 +29,8 @@ public final class ConfigureCommand implements Callable<Integer> {
     @Mixin
     SemanticsOptions semantics;
 
-    @Option(names = "--lock-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-            defaultValue = "${env:EHE_LOCK_TIMEOUT:-5s}",
-            description = "lock_timeout of each transaction (default: ${DEFAULT-VALUE})")
-    PgDuration lockTimeout;
+    @Mixin
+    TransactionLockOptions lock;
 
     @Override
     public Integer call() throws Exception {
@@ -41,7 +38,7 @@ public final class ConfigureCommand implements Callable<Integer> {
         List<String> targets = PendingConfiguration.checkedTargets(requested, semantics.targetModels());
         ConnectionFactory connections = connection.connections();
         DesignChoice.installed(connections, Design.PENDING_TABLE.id());
-        PendingConfiguration.Outcome outcome = new PendingConfiguration(connections, lockTimeout.toDuration(), Duration.ofMinutes(10))
+        PendingConfiguration.Outcome outcome = new PendingConfiguration(connections, lock.lockTimeout(), Duration.ofMinutes(10))
                 .configure(requested, targets);
         System.out.println(outcome.line());
         return ExitCodes.OK;

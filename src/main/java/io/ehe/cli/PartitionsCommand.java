@@ -2,7 +2,6 @@ package io.ehe.cli;
 
 import io.ehe.catalog.Design;
 import io.ehe.db.ConnectionFactory;
-import io.ehe.db.PgDuration;
 import io.ehe.design.pending.PartitionSync;
 import io.ehe.design.select.DesignChoice;
 import picocli.CommandLine.Command;
@@ -26,10 +25,8 @@ public final class PartitionsCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ACTION", description = "sync")
     String action;
 
-    @Option(names = "--lock-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-            defaultValue = "${env:EHE_LOCK_TIMEOUT:-5s}",
-            description = "lock_timeout of each transaction (default: ${DEFAULT-VALUE})")
-    PgDuration lockTimeout;
+    @Mixin
+    TransactionLockOptions lock;
 
     @Option(names = "--batch-size", paramLabel = "N", description = "events per repair transaction (default 1000)")
     Integer batchSize;
@@ -44,7 +41,7 @@ public final class PartitionsCommand implements Callable<Integer> {
         }
         ConnectionFactory connections = connection.connections();
         DesignChoice.installed(connections, Design.PENDING_TABLE.id());
-        PartitionSync.Result r = new PartitionSync(connections, lockTimeout.toDuration(), batchSize == null ? 1000 : batchSize, 10).run();
+        PartitionSync.Result r = new PartitionSync(connections, lock.lockTimeout(), batchSize == null ? 1000 : batchSize, 10).run();
         System.out.println(r.line());
         return ExitCodes.OK;
     }

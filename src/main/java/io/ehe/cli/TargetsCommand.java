@@ -31,10 +31,8 @@ public final class TargetsCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "MODEL", description = "the model, as event_embeddings stores it")
     String model;
 
-    @Option(names = "--lock-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-            defaultValue = "${env:EHE_LOCK_TIMEOUT:-5s}",
-            description = "lock_timeout of each transaction (default: ${DEFAULT-VALUE})")
-    PgDuration lockTimeout;
+    @Mixin
+    TransactionLockOptions lock;
 
     @Option(names = "--older-transactions-wait", paramLabel = "DURATION", converter = DurationConverter.class,
             defaultValue = "10min",
@@ -48,7 +46,7 @@ public final class TargetsCommand implements Callable<Integer> {
         }
         ConnectionFactory connections = connection.connections();
         DesignChoice.installed(connections, Design.PENDING_TABLE.id());
-        PendingConfiguration config = new PendingConfiguration(connections, lockTimeout.toDuration(), olderWait.toDuration());
+        PendingConfiguration config = new PendingConfiguration(connections, lock.lockTimeout(), olderWait.toDuration());
         PendingConfiguration.Outcome outcome = action.equals("add") ? config.addTarget(model) : config.removeTarget(model);
         System.out.println(outcome.line());
         return ExitCodes.OK;

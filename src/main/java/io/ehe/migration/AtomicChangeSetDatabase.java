@@ -8,6 +8,7 @@ import liquibase.database.jvm.JdbcConnection;
 import liquibase.exception.DatabaseException;
 import liquibase.exception.LiquibaseException;
 import liquibase.sql.visitor.SqlVisitor;
+import liquibase.statement.SqlStatement;
 
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -25,6 +26,14 @@ import java.util.List;
  * changeSet is held; commits are held back until the row is written, so both commit or neither.
  * Changesets that run outside a transaction (CREATE INDEX CONCURRENTLY) cannot join one and keep the
  * stock order; theirs must be safe to run again.
+ *
+ * Rollback is paired the same way: stock Liquibase commits a changeSet's rollback statements, then
+ * deletes its history row and commits again, so a kill or a refused delete in between left a
+ * changeSet undone but recorded as applied. The history table is locked before the first rollback
+ * statement and the commit is held back until {@link #removeRanStatus} has deleted the row. A
+ * changeSet's rollback runs in a transaction exactly when Liquibase turned autocommit off for it
+ * (ChangeSet.rollback sets autocommit to "not runInTransaction"); the rollback statements carry no
+ * changeSet to ask.
  */
 final class AtomicChangeSetDatabase extends PostgresDatabase {
 
@@ -40,6 +49,35 @@ final class AtomicChangeSetDatabase extends PostgresDatabase {
         super.executeStatements(change, changeLog, sqlVisitors);
     }
 
+    @Override
+    public void executeRollbackStatements(Change change, List<SqlVisitor> sqlVisitors) throws LiquibaseException {
+        holdCommitOfRollback();
+        super.executeRollbackStatements(change, sqlVisitors);
+    }
+
+    @Override
+    public void executeRollbackStatements(SqlStatement[] statements, List<SqlVisitor> sqlVisitors) throws LiquibaseException {
+        holdCommitOfRollback();
+        super.executeRollbackStatements(statements, sqlVisitors);
+    }
+
+    private void holdCommitOfRollback() throws DatabaseException {
+        if (!holdingCommit && !getConnection().getAutoCommit()) {
+            lockHistoryTable();
+            holdingCommit = true;
+        }
+    }
+
+    /** The rolled-back changeSet's history row is gone: its rollback and the delete commit together. */
+    @Override
+    public void removeRanStatus(ChangeSet changeSet) throws DatabaseException {
+        super.removeRanStatus(changeSet);
+        if (holdingCommit) {
+            holdingCommit = false;
+            super.commit();
+        }
+    }
+
     private void lockHistoryTable() throws DatabaseException {
         String table = escapeTableName(getLiquibaseCatalogName(), getLiquibaseSchemaName(), getDatabaseChangeLogTableName());
         try (Statement st = ((JdbcConnection) getConnection()).getUnderlyingConnection().createStatement()) {
@@ -49,7 +87,7 @@ final class AtomicChangeSetDatabase extends PostgresDatabase {
         }
     }
 
-    /** Held back between a transactional changeSet's first statement and its history row. */
+    /** Held back between a transactional changeSet's (or its rollback's) first statement and its history row. */
     @Override
     public void commit() throws DatabaseException {
         if (!holdingCommit) {

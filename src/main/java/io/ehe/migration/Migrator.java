@@ -68,9 +68,9 @@ public final class Migrator {
 
     /** The changeSets of the design this migrator installs (and the baseline). */
     public List<ChangeSetState> changeSets() throws Exception {
-        PartitionedReplacements.Partitioning partitioned;
+        io.ehe.catalog.Partitioning partitioned;
         try (Connection c = connections.open()) {
-            partitioned = PartitionedReplacements.Partitioning.of(c);
+            partitioned = io.ehe.catalog.Partitioning.of(c);
         }
         return runner.changeSets().stream()
                 .filter(cs -> cs.belongsTo(settings.design()))

@@ -1,5 +1,7 @@
 package io.ehe.migration;
 
+import io.ehe.catalog.Partitioning;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -56,9 +58,11 @@ public final class PartitionedIndexBuilder {
      * deferral), and the root index is not valid yet.
      */
     static boolean due(Connection c) throws SQLException {
+        if (!Partitioning.of(c).events()) {
+            return false;
+        }
         try (PreparedStatement ps = c.prepareStatement("""
-                SELECT coalesce((SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass('public.events')), false)
-                   AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('public.events') AND attname = 'has_embedding' AND NOT attisdropped)
+                SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('public.events') AND attname = 'has_embedding' AND NOT attisdropped)
                    AND NOT coalesce((SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('public.idx_events_pending_embedding')), false)""");
              ResultSet rs = ps.executeQuery()) {
             rs.next();

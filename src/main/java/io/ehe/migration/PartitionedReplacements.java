@@ -1,6 +1,7 @@
 package io.ehe.migration;
 
 import io.ehe.catalog.Design;
+import io.ehe.catalog.Partitioning;
 import liquibase.Liquibase;
 import liquibase.changelog.ChangeSet;
 import liquibase.database.Database;
@@ -8,10 +9,6 @@ import liquibase.database.jvm.JdbcConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.Map;
 import java.util.Set;
 
@@ -37,20 +34,6 @@ public final class PartitionedReplacements {
             "040-pending-embedding-index", "045-partitioned-pending-embedding-index");
     /** changeSets with work to do only where event_embeddings is partitioned (their precondition skips them elsewhere). */
     public static final Set<String> ONLY_FOR_PARTITIONED_EMBEDDINGS = Set.of("060-has-embedding-row-triggers-partitioned");
-
-    /** Which of the two upstream tables are partitioned (relkind 'p'). */
-    public record Partitioning(boolean events, boolean embeddings) {
-
-        public static Partitioning of(Connection c) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT coalesce((SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass('public.events')), false),
-                           coalesce((SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass('public.event_embeddings')), false)""");
-                 ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return new Partitioning(rs.getBoolean(1), rs.getBoolean(2));
-            }
-        }
-    }
 
     private PartitionedReplacements() {
     }

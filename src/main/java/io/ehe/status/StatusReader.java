@@ -2,6 +2,7 @@ package io.ehe.status;
 
 import io.ehe.db.ConnectionFactory;
 import io.ehe.catalog.Design;
+import io.ehe.catalog.Partitioning;
 import io.ehe.catalog.Semantics;
 import io.ehe.catalog.TableSize;
 import io.ehe.migration.ChangeSetState;
@@ -86,7 +87,7 @@ public final class StatusReader {
         boolean backfillIncomplete = backfill.nullRows() == null || backfill.nullRows() > 0;
         List<ChangeSetState> states = new ChangelogRunner(connections, MigrationSettings.defaults()).changeSets().stream()
                 .filter(cs -> cs.belongsTo(Design.COLUMN)).toList();
-        PartitionedReplacements.Partitioning partitioned = PartitionedReplacements.Partitioning.of(c);
+        Partitioning partitioned = Partitioning.of(c);
         List<Status.ChangeSetLine> out = new ArrayList<>();
         for (ChangeSetState cs : states) {
             boolean devOnly = cs.id().contains("baseline");
@@ -177,11 +178,7 @@ public final class StatusReader {
             "trg_event_embeddings_has_embedding_trunc");
 
     private static List<Status.TriggerLine> triggers(Connection c) throws SQLException {
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT coalesce((SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass('public.event_embeddings')), false)")) {
-            rs.next();
-            return TriggerCatalog.read(c, rs.getBoolean(1) ? ROW_TRIGGERS : TRIGGERS);
-        }
+        return TriggerCatalog.read(c, Partitioning.of(c).embeddings() ? ROW_TRIGGERS : TRIGGERS);
     }
 
     private static Status.Index index(Connection c) throws SQLException {

@@ -33,7 +33,8 @@ import java.util.Map;
  * app-semantics goals (AppSemanticsBench), --app-semantics-only runs just them and replaces only their
  * section of the report; --skip-partitioned-index / --partitioned-index-only the same for the column design's
  * deferred migrate on a partitioned events beside an ordinary one (PartitionedIndexBench); --skip-high-watermark leaves out issue 20's contender (HighWatermarkBench),
- * --high-watermark-only runs just it and replaces only its section and the decision table at the top.
+ * --high-watermark-only runs just it and replaces only its section and the decision table at the top (whose
+ * column-design and app-semantics cells then say "not measured in this run").
  * --target-url URL --i-know-this-is-a-disposable-copy [--target-model M] [--target-out FILE] runs the
  * app's-question comparison on a database the user names instead ({@link TargetCopy}) and nothing else.
  */
@@ -91,7 +92,7 @@ public final class Bench {
                 say("server: " + run);
                 HighWatermarkBench.Result r = HighWatermarkBench.run(server, events, writeRounds, queryRepeats);
                 String line = run + String.format(" (%.1f minutes)", (System.nanoTime() - started) / 60e9);
-                spliceHighWatermark(out, r, line);
+                spliceHighWatermark(out, r, null, null, line);
                 DesignPlot.addAppPanel(designPlot, r);
             }
             say("wrote the high-watermark section and the decision table of " + out + ", and " + designPlot);
@@ -186,7 +187,7 @@ public final class Bench {
             PartitionedIndexBench.splice(out, PartitionedIndexBench.markdown(partitionedResult, partitionedRun));
         }
         if (hwmResult != null) {
-            spliceHighWatermark(out, hwmResult, hwmRun);
+            spliceHighWatermark(out, hwmResult, report.designs, appResult, hwmRun);
             DesignPlot.addAppPanel(designPlot, hwmResult);
         }
         say("wrote " + out + ", " + plot + " and " + designPlot);
@@ -272,9 +273,11 @@ public final class Bench {
                 BenchSchema.rowWidth(db));
     }
 
-    private static void spliceHighWatermark(Path out, HighWatermarkBench.Result r, String run) throws java.io.IOException {
-        HighWatermarkReport.splice(out, HighWatermarkReport.section(r, run), HighWatermarkReport.BEGIN, HighWatermarkReport.END, false);
-        HighWatermarkReport.splice(out, HighWatermarkReport.decisionTable(r, run), HighWatermarkReport.TABLE_BEGIN, HighWatermarkReport.TABLE_END, true);
+    /** Issue 20's section and the decision table; {@code designs} and {@code app} are null when this run did not measure them. */
+    private static void spliceHighWatermark(Path out, HighWatermarkBench.Result r, DesignBench.Results designs, AppSemanticsBench.Result app, String run)
+            throws java.io.IOException {
+        Splice.section(out, HighWatermarkReport.BEGIN, HighWatermarkReport.END, HighWatermarkReport.section(r, run));
+        Splice.section(out, HighWatermarkReport.TABLE_BEGIN, HighWatermarkReport.TABLE_END, HighWatermarkReport.decisionTable(r, designs, app, run), true);
     }
 
     static Map<String, String> parse(String[] args) {

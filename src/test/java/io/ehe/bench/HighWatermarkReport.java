@@ -1,17 +1,13 @@
 package io.ehe.bench;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * The markdown of {@link HighWatermarkBench}: its own section (between {@link #BEGIN} and {@link #END})
  * and the all-contenders decision table at the top of BENCHMARKS.md (between {@link #TABLE_BEGIN} and
- * {@link #TABLE_END}), each spliced so a run of this part alone replaces only them. Cells this run did not
- * measure (the column design, which answers the seed's question only, and the seed's-question write
- * path and WAL of the two designs) carry the figures of the last full run, named as such in the cell.
+ * {@link #TABLE_END}), each spliced so a run of this part alone replaces only them. Every figure comes from the run that
+ * writes it; a cell it did not measure says {@link #NOT_MEASURED}.
  */
 final class HighWatermarkReport {
 
@@ -19,10 +15,6 @@ final class HighWatermarkReport {
     static final String END = "<!-- high-watermark:end -->";
     static final String TABLE_BEGIN = "<!-- decision:begin -->";
     static final String TABLE_END = "<!-- decision:end -->";
-
-    /** The last full run (all parts, scale 1.0), whose figures the cells this part does not measure quote. */
-    static final String FULL_RUN = "full run of 2026-11-29 at 20:13 (scale 1.0, 26 min; its BENCHMARKS.md is commit bac2d7c's), quoted as constants, "
-            + "so they do not follow a newer run of the tables further down";
 
     private HighWatermarkReport() {
     }
@@ -44,7 +36,7 @@ final class HighWatermarkReport {
                 + "| %s (%d cursors) | %s |%n", Stats.ms(ro.hwmMillis()), ro.hwmCursors(), Stats.ms(ro.pendingMillis())));
         md.append(String.format(Locale.ROOT, "| a model swap: first tick of the new model / the fill of its pending rows | %s | %s |%n",
                 Stats.ms(ro.swapTickMillis()), Stats.ms(ro.swapFillMillis())));
-        md.append("| rows of `events` written by the rollout | 0 | 0 |\n");
+        md.append("| rows of `events` written by the rollout | none | none |\n");
         for (AppSemanticsBench.WriteRow w : r.writes()) {
             md.append(String.format(Locale.ROOT, "| %s, with the cursor table vs without (paired) | **%s** (with %s, without %s, median / p95 per transaction) "
                     + "| see the app-semantics section |%n", w.name(), w.ratio().text(), w.on().medianP95(), w.off().medianP95()));
@@ -98,15 +90,24 @@ final class HighWatermarkReport {
         return md.toString();
     }
 
-    /** The decision table: every contender, every backlog, write path, WAL, rollout, guarantee. */
-    static String decisionTable(HighWatermarkBench.Result r, String run) {
+    /** What a cell says when the run that writes the report did not measure its figure. */
+    static final String NOT_MEASURED = "not measured in this run";
+
+    /**
+     * The decision table: every contender, every backlog, write path, WAL, rollout, guarantee. Every figure
+     * comes from this run: the high watermark's and the app's queries from {@code r}, the column design's
+     * (the seed's question) and both designs' write-path WAL and rollout from {@code designs}, the pending
+     * table's app write paths from {@code app}. {@code designs} or {@code app} is null when this run did not
+     * measure it (a partial run, or a skipped part); its cells then say {@link #NOT_MEASURED}.
+     */
+    static String decisionTable(HighWatermarkBench.Result r, DesignBench.Results designs, AppSemanticsBench.Result app, String run) {
         StringBuilder md = new StringBuilder();
         md.append(TABLE_BEGIN).append('\n');
         md.append("## Which design, for the app's question? (all contenders)\n\n");
-        md.append("Query, high-watermark and pending-table-rollout cells: ").append(run)
-                .append(" (the machine is shared: compare within a row, not across runs). Cells marked *(full run)* come from the ").append(FULL_RUN)
-                .append(", the tables further down. The column design answers the seed's question only (any embedding row counts) and refuses the app's, ")
-                .append("so its query cells are the seed's question from the full run.\n\n");
+        md.append("Every cell: ").append(run)
+                .append(" (the machine is shared: compare within a row, not across runs); a cell this run did not measure says \"").append(NOT_MEASURED)
+                .append("\". The column design answers the seed's question only (any embedding row counts) and refuses the app's, ")
+                .append("so its query cells are the seed's question, from the designs part of this run.\n\n");
         md.append("| | no schema change (query rewrite) | column design | pending-table design | high watermark, newest first | high watermark, oldest first | best |\n")
                 .append("|---|---|---|---|---|---|---|\n");
         for (int k = 0; k < 2; k++) {
@@ -115,7 +116,7 @@ final class HighWatermarkReport {
                 md.append("| ").append(k == 0 ? "discovery (newest 5,000 per organization)" : "pick (one organization's next 100)").append(", ")
                         .append(s.backlog()).append(" backlog");
                 AppContender best = null;
-                String column = columnCell(k, s.backlog());
+                String column = columnCell(designs, k == 0 ? SchedulerQueries.Question.COUNT_PER_ORG : SchedulerQueries.Question.NEXT_BIG_ORG, s.backlog());
                 for (AppContender c : List.of(AppContender.REWRITE, AppContender.PENDING_TABLE, AppContender.HWM_NEWEST, AppContender.HWM_OLDEST)) {
                     double ms = (k == 0 ? q.discovery() : q.pick()).get(c).median();
                     if (best == null || ms < (k == 0 ? q.discovery() : q.pick()).get(best).median()) {
@@ -131,19 +132,20 @@ final class HighWatermarkReport {
             }
         }
         AppSemanticsBench.WriteRow reembed = r.writes().get(0), supersede = r.writes().get(1), insert = r.writes().get(2);
-        md.append(String.format(Locale.ROOT, "| the app's re-embed of one (event, model), vs no module | 1.00x (adds nothing) | seed's question: embedding insert, single-row, 7.61x *(full run)* "
-                + "| 1.26x *(full run, app-semantics section)* | %s (measured; no trigger: identical statements on an identical bare table, so the distance from 1.00x is the machine's noise) | same as newest first | no schema change ≈ high watermark |%n", Paired.x(reembed.ratio().median())));
-        md.append(String.format(Locale.ROOT, "| the app's supersede, vs no module | 1.00x | n/a (seed's question) | 1.40x *(full run, app-semantics section)* | %s (measured, as above) "
-                + "| same | no schema change ≈ high watermark |%n", Paired.x(supersede.ratio().median())));
-        md.append(String.format(Locale.ROOT, "| single-row event insert, vs no module | 1.00x | 1.06x *(full run)* | 1.13x *(full run, app-semantics section)* | %s (measured, as above) "
-                + "| same | no schema change ≈ high watermark |%n", Paired.x(insert.ratio().median())));
+        md.append(String.format(Locale.ROOT, "| the app's re-embed of one (event, model), vs no module | adds nothing | %s | %s "
+                        + "| %s (measured; no trigger: identical statements on an identical bare table, so the distance from parity is the machine's noise) | same as newest first | no schema change ≈ high watermark |%n",
+                columnWrite(designs, WritePathBench.Path.EMBEDDING_SINGLE, "seed's question: "), appWrite(app, 0), Paired.x(reembed.ratio().median())));
+        md.append(String.format(Locale.ROOT, "| the app's supersede, vs no module | adds nothing | n/a (seed's question) | %s | %s (measured, as above) "
+                + "| same | no schema change ≈ high watermark |%n", appWrite(app, 1), Paired.x(supersede.ratio().median())));
+        md.append(String.format(Locale.ROOT, "| single-row event insert, vs no module | adds nothing | %s | %s | %s (measured, as above) "
+                + "| same | no schema change ≈ high watermark |%n", columnWrite(designs, WritePathBench.Path.EVENT_SINGLE, ""), appWrite(app, 2), Paired.x(insert.ratio().median())));
         HighWatermarkBench.ShapeRow recent = r.shapes().get(0);
-        md.append(String.format(Locale.ROOT, "| WAL of the write path | the bare table's | 2.8 MB per 1,000 embeddings, 12x the bare 239 kB *(full run)* | 293 kB per 1,000 embeddings *(full run)* "
-                + "| the bare table's; plus %s per tick and %s per whole sweep (recent backlog) | same | no schema change ≈ high watermark |%n",
-                RolloutBench.bytes(recent.tickWal()), RolloutBench.bytes(recent.sweepWal())));
-        md.append(String.format(Locale.ROOT, "| rollout | nothing | 79.1 s, 4.98 GB WAL, 1,150,404 rows of `events` updated *(full run)* | %s (migrate, configure `app`, fill; "
-                + "0 rows of `events`); 3066 ms for the seed's question *(full run)* | %s (create the cursor table, first tick; 0 rows of `events`) | same | no schema change, then high watermark |%n",
-                Stats.ms(r.rollout().pendingMillis()), Stats.ms(r.rollout().hwmMillis())));
+        md.append(String.format(Locale.ROOT, "| WAL of the write path | the bare table's | %s | %s "
+                        + "| the bare table's; plus %s per tick and %s per whole sweep (recent backlog) | same | no schema change ≈ high watermark |%n",
+                columnWal(designs), pendingWal(designs), RolloutBench.bytes(recent.tickWal()), RolloutBench.bytes(recent.sweepWal())));
+        md.append(String.format(Locale.ROOT, "| rollout | nothing | %s | %s (migrate, configure `app`, fill; "
+                        + "no row of `events` written); %s | %s (create the cursor table, first tick; no row of `events` written) | same | no schema change, then high watermark |%n",
+                columnRollout(designs), Stats.ms(r.rollout().pendingMillis()), pendingSeedRollout(designs), Stats.ms(r.rollout().hwmMillis())));
         md.append(String.format(Locale.ROOT, "| a model swap (every live event pending) | nothing to do; the queries above | n/a | a fill of every live event: %s | a first tick: %s | same | no schema change ≈ high watermark |%n",
                 Stats.ms(r.rollout().swapFillMillis()), Stats.ms(r.rollout().swapTickMillis())));
         md.append("| what it guarantees | exact at every commit (reads the truth each time) | exact at every commit (triggers), the seed's question | exact at every commit (triggers) "
@@ -151,44 +153,59 @@ final class HighWatermarkReport {
                 + "events of transactions longer than the lag; one event that never embeds holds its organization's cursor | same; its cursor moves as the backlog "
                 + "drains, but new events wait behind the whole backlog | — |\n");
         md.append("\nQuery cells: server execution time, median of the rounds, and in brackets the speed-up over the rewrite in the same round. "
-                + "Write-path cells: with the contender over the same statements without it, paired per round. Where each contender wins and breaks, "
+                + "Write-path cells: with the contender over the same statements without it, paired per round (the column design's and its WAL: "
+                + "the designs part's write path; the pending table's: the app-semantics part's). Where each contender wins and breaks, "
                 + "in words: `docs/high-watermark.md`.\n");
         md.append(TABLE_END).append('\n');
         return md.toString();
     }
 
-    /** The column design's cell for a query row: the seed's question from the full run, or n/a. */
-    private static String columnCell(int query, String backlog) {
-        if (query == 0) {
-            return switch (backlog) {
-                case "recent" -> "seed's question, count per organization: 3.3 ms *(full run)*";
-                case "scattered" -> "3.3 ms *(full run)*";
-                case "old" -> "4.1 ms *(full run)*";
-                default -> "n/a";
-            };
+    /** The column design's cell for a query row: the seed's question on the same backlog in the designs part, or {@link #NOT_MEASURED}. */
+    private static String columnCell(DesignBench.Results designs, SchedulerQueries.Question question, String backlog) {
+        if (designs == null) {
+            return NOT_MEASURED;
         }
-        return switch (backlog) {
-            case "recent" -> "seed's question, next 100 of a big organization: 0.043 ms *(full run)*";
-            case "scattered" -> "0.058 ms *(full run)*";
-            case "old" -> "0.106 ms *(full run)*";
-            default -> "n/a";
-        };
+        return designs.shapes().stream().filter(s -> s.shape().label.equals(backlog)).findFirst()
+                .map(s -> "seed's question, " + question.label + ": " + Stats.ms(s.time(question, SchedulerQueries.Variant.COLUMN).median()))
+                .orElse("n/a (no such backlog in the designs part)");
     }
 
-    /** Replaces the section between {@code begin} and {@code end} in {@code file}; appends it, or puts it right after the first heading when {@code top}. */
-    static void splice(Path file, String section, String begin, String end, boolean top) throws IOException {
-        String text = Files.exists(file) ? Files.readString(file) : "";
-        int b = text.indexOf(begin);
-        int e = text.indexOf(end);
-        String out;
-        if (b >= 0 && e > b) {
-            out = text.substring(0, b) + section + text.substring(e + end.length() + 1);
-        } else if (top && text.contains("\n## ")) {
-            int at = text.indexOf("\n## ") + 1;
-            out = text.substring(0, at) + section + "\n" + text.substring(at);
-        } else {
-            out = text + (text.endsWith("\n") || text.isEmpty() ? "" : "\n") + "\n" + section;
+    private static String columnWrite(DesignBench.Results designs, WritePathBench.Path path, String prefix) {
+        return designs == null ? NOT_MEASURED : prefix + path.label + ", " + Paired.x(designs.writeColumn().paths().get(path).ratio().median());
+    }
+
+    private static String appWrite(AppSemanticsBench.Result app, int row) {
+        return app == null ? NOT_MEASURED : Paired.x(app.writes().get(row).ratio().median()) + " (app-semantics section)";
+    }
+
+    private static String columnWal(DesignBench.Results designs) {
+        if (designs == null) {
+            return NOT_MEASURED;
         }
-        Files.writeString(file, out);
+        WritePathBench.PathResult c = designs.writeColumn().paths().get(WritePathBench.Path.EMBEDDING_BULK);
+        return String.format(Locale.ROOT, "%s per 1,000 embeddings, %s the bare %s", RolloutBench.bytes(c.walOn().median()),
+                Paired.x(c.walOn().median() / c.walOff().median()), RolloutBench.bytes(c.walOff().median()));
+    }
+
+    private static String pendingWal(DesignBench.Results designs) {
+        return designs == null ? NOT_MEASURED : RolloutBench.bytes(designs.writePending().paths().get(WritePathBench.Path.EMBEDDING_BULK).walOn().median())
+                + " per 1,000 embeddings";
+    }
+
+    private static String columnRollout(DesignBench.Results designs) {
+        if (designs == null) {
+            return NOT_MEASURED;
+        }
+        List<RolloutBench.Run> runs = designs.rollout().column();
+        return String.format(Locale.ROOT, "%s, %s WAL, %,.0f rows of `events` updated", Stats.ms(median(runs, RolloutBench.Run::wallMillis)),
+                RolloutBench.bytes(median(runs, RolloutBench.Run::walBytes)), median(runs, RolloutBench.Run::updates));
+    }
+
+    private static String pendingSeedRollout(DesignBench.Results designs) {
+        return (designs == null ? NOT_MEASURED : Stats.ms(median(designs.rollout().pending(), RolloutBench.Run::wallMillis))) + " for the seed's question";
+    }
+
+    private static double median(List<RolloutBench.Run> runs, java.util.function.ToDoubleFunction<RolloutBench.Run> f) {
+        return Stats.of(runs.stream().map(x -> f.applyAsDouble(x)).toList()).median();
     }
 }

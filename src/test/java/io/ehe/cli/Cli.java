@@ -60,4 +60,18 @@ final class Cli {
         ProcessBuilder pb = ChildJvm.builder(ChildJvm.command(List.of(), "io.ehe.cli.Main", args), env).redirectOutput(out).redirectError(err);
         return pb.start();
     }
+
+    /**
+     * Returns once the child (a separate JVM of this module, application_name events-has-embedding) waits for
+     * a lock; fails the test when it exits first or has not within a minute.
+     */
+    static void awaitLockWait(io.ehe.testing.TestDatabase db, Process child, java.io.File err) throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (db.queryLong("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                + " AND application_name = 'events-has-embedding' AND wait_event_type = 'Lock'") == 0) {
+            org.assertj.core.api.Assertions.assertThat(child.isAlive()).as("child exited early: " + java.nio.file.Files.readString(err.toPath())).isTrue();
+            org.assertj.core.api.Assertions.assertThat(System.currentTimeMillis()).as("child never reached the lock wait").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
 }

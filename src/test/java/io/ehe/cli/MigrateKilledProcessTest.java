@@ -9,7 +9,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -44,13 +43,7 @@ class MigrateKilledProcessTest {
             }
             // A long lock_timeout: the child sits waiting on the events lock, holding the migration lock.
             child = Cli.start(List.of("migrate", "--url", db.urlWithCredentials(), "--lock-timeout", "10min", "--max-attempts", "1"), out, err);
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (db.queryLong("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    + " AND application_name = 'events-has-embedding' AND wait_event_type = 'Lock'") == 0) {
-                assertThat(child.isAlive()).as("child exited early: " + Files.readString(err.toPath())).isTrue();
-                assertThat(System.currentTimeMillis()).as("child never reached the lock wait").isLessThan(deadline);
-                Thread.sleep(100);
-            }
+            Cli.awaitLockWait(db, child, err);
             assertThat(db.queryLong(HOLDS_MIGRATION_LOCK)).as("the child holds the migration lock while it waits").isEqualTo(1);
 
             child.destroyForcibly(); // SIGKILL: no shutdown hook, no cleanup

@@ -29,7 +29,7 @@ class RollbackRoundTripTest {
         db.execute("UPDATE events e SET has_embedding = EXISTS (SELECT 1 FROM event_embeddings x WHERE x.event_id = e.id) WHERE has_embedding IS NULL");
         runner.update(null, null);
         // 045 and 060 have work only where events / event_embeddings are partitioned (PartitionedColumnDesignTest covers them).
-        PartitionedReplacements.Partitioning ordinary = new PartitionedReplacements.Partitioning(false, false);
+        io.ehe.catalog.Partitioning ordinary = new io.ehe.catalog.Partitioning(false, false);
         assertThat(runner.changeSets()).filteredOn(cs -> cs.belongsTo(Design.COLUMN) && PartitionedReplacements.applies(cs.id(), ordinary))
                 .allMatch(ChangeSetState::ran);
         assertThat(runner.changeSets()).filteredOn(cs -> cs.design() == Design.PENDING_TABLE).noneMatch(ChangeSetState::ran);

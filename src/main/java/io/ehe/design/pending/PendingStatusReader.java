@@ -1,6 +1,7 @@
 package io.ehe.design.pending;
 
 import io.ehe.catalog.Design;
+import io.ehe.catalog.Partitioning;
 import io.ehe.catalog.Semantics;
 import io.ehe.db.ConnectionFactory;
 import io.ehe.migration.ChangeSetState;
@@ -78,14 +79,16 @@ final class PendingStatusReader {
         if (!PartitionSet.recorded(c)) {
             return why;
         }
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("""
-                     SELECT 1 FROM pg_trigger t JOIN pg_class k ON k.oid = t.tgrelid
-                      WHERE k.oid = 'public.events'::regclass AND k.relkind = 'p'
-                        AND t.tgname = 'trg_events_pending_targets_del' AND t.tgtype::integer & 1 = 0""")) {
-            if (rs.next()) {
-                why.add("trigger trg_events_pending_targets_del is statement-level on a partitioned events: a DELETE naming a"
-                        + " partition is not seen; run 'partitions sync'");
+        if (Partitioning.of(c).events()) {
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("""
+                         SELECT 1 FROM pg_trigger t
+                          WHERE t.tgrelid = 'public.events'::regclass
+                            AND t.tgname = 'trg_events_pending_targets_del' AND t.tgtype::integer & 1 = 0""")) {
+                if (rs.next()) {
+                    why.add("trigger trg_events_pending_targets_del is statement-level on a partitioned events: a DELETE naming a"
+                            + " partition is not seen; run 'partitions sync'");
+                }
             }
         }
         why.addAll(TriggerCatalog.missingOnLeaves(c, "public.events", "trg_events_pending_targets_leaf_trunc", "run 'partitions sync'"));
@@ -161,6 +164,8 @@ final class PendingStatusReader {
 
     private static List<PendingStatus.TargetLine> targets(Connection c, boolean tablePresent) throws SQLException {
         Map<String, Long> rows = new HashMap<>();
+        // Kept on purpose (issue 26 asked): 130 (targets) and 140 (the model column) commit separately, so a
+        // migrate refused at 140 leaves targets without a model column; status must still answer, not fail.
         boolean perTarget = false;
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('public.event_embedding_pending') AND attname = 'model' AND NOT attisdropped)")) {

@@ -89,6 +89,12 @@ final class TargetFillStep implements FillStep {
                         ELSE false END AS taken
               FROM c ORDER BY c.id, c.model""";
 
+    /*
+     * The batch reads the targets table once ({@link Target#filling}, in this batch's transaction). A target
+     * removed meanwhile needs no second look here: {@code targets remove} commits its 'removing' mark, then
+     * waits for every transaction older than that commit (this batch, if it read the target as filling)
+     * before it deletes the target's rows, and a batch that starts after the mark does not read it as filling.
+     */
     private static final String ADD = """
             INSERT INTO public.event_embedding_pending (event_id, model, organization_id, created_at)
             SELECT e.id, u.model, e.organization_id, public.ehe_pending_event_created(e)
@@ -97,8 +103,6 @@ final class TargetFillStep implements FillStep {
              WHERE public.ehe_pending_event_live(e)
                AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x
                                 WHERE x.event_id = e.id AND public.ehe_pending_counted_model(x) = u.model)
-               AND EXISTS (SELECT 1 FROM public.event_embedding_pending_targets t
-                            WHERE t.model = u.model AND t.state <> 'removing')
             ON CONFLICT (event_id, model) DO NOTHING""";
 
     private static final String ADVANCE = """
