@@ -125,7 +125,7 @@ class ReportCellsTest {
         for (String backlog : List.of("recent", "scattered", "old")) {
             queries.add(new AppSemanticsBench.QueryRow(backlog, Math.round(11_500 * m), stats(m, 2.2), stats(m, 0.33)));
         }
-        return new AppSemanticsBench.Result("shape", writes(m),
+        return new AppSemanticsBench.Result("shape", writes(m), List.of(writes(m), writes(m), writes(m)),
                 new AppSemanticsBench.FillRow(Math.round(1_000_000 * m), 41_000 * m, 17_000 * m, Math.round(3 * m), (int) Math.round(200 * m)), queries, "plan\n");
     }
 
