@@ -51,6 +51,8 @@ public final class ChangelogRunner {
      * the rollout and is left out of every list and plan.
      */
     public static final String PREFLIGHT_ID = "000-00-preflight";
+    /** Where DATABASECHANGELOG and its lock table live, whatever the session's search_path (issue 24). */
+    public static final String HISTORY_SCHEMA = "public";
 
     static {
         // Liquibase 4.30+ may phone home with usage data; a migration runner in production must not.
@@ -320,19 +322,35 @@ public final class ChangelogRunner {
         }
     }
 
-    /** Writing runs pair each changeSet with its history row ({@link AtomicChangeSetDatabase}). */
+    /**
+     * Writing runs pair each changeSet with its history row ({@link AtomicChangeSetDatabase}). Both kinds
+     * pin the history to {@link #HISTORY_SCHEMA}: left to itself Liquibase takes the session's
+     * current_schema(), which a schema named after the role ("$user" first on the default search_path)
+     * or a role-level search_path moves, and then one command finds no history another one wrote.
+     */
     private static Database database(Mode mode, Connection connection) throws Exception {
+        Database database;
         if (mode == Mode.WRITE) {
-            Database database = new AtomicChangeSetDatabase();
+            database = new AtomicChangeSetDatabase();
             database.setConnection(new JdbcConnection(connection));
-            return database;
+        } else {
+            database = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(connection));
         }
-        return DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(connection));
+        database.setDefaultSchemaName(HISTORY_SCHEMA);
+        database.setLiquibaseSchemaName(HISTORY_SCHEMA);
+        return database;
     }
 
     private Connection open(Mode mode) throws SQLException {
         if (mode == Mode.WRITE) {
-            return writeConnections.open();
+            Connection c = writeConnections.open();
+            try {
+                SessionOptions.requireTimeouts(c, settings.lockTimeout());
+            } catch (SQLException e) {
+                c.close();
+                throw e;
+            }
+            return c;
         }
         return connections.readOnly().open();
     }
