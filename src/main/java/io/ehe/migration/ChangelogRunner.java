@@ -67,6 +67,7 @@ public final class ChangelogRunner {
     private final ConnectionFactory connections;
     private final ConnectionFactory writeConnections;
     private final MigrationSettings settings;
+    private List<String> readerRoles;
 
     public ChangelogRunner(ConnectionFactory connections, MigrationSettings settings) {
         this.connections = connections;
@@ -77,6 +78,15 @@ public final class ChangelogRunner {
 
     public MigrationSettings settings() {
         return settings;
+    }
+
+    /**
+     * The roles that read the answer (changeSets 175, {@link ReaderRoles}); null, the default, keeps
+     * the ones the database records. "none" alone names none.
+     */
+    public ChangelogRunner readerRoles(List<String> roles) {
+        this.readerRoles = roles == null ? null : List.copyOf(roles);
+        return this;
     }
 
     /** Applies every pending changeSet (or the next {@code count}), tagging the result when asked. */
@@ -298,6 +308,7 @@ public final class ChangelogRunner {
 
     private <T> T run(Mode mode, Work<T> work) throws Exception {
         try (Connection connection = open(mode)) {
+            String readers = ReaderRoles.parameter(connection, settings.design(), readerRoles);
             Database database = database(mode, connection);
             Map<String, Object> scope = new HashMap<>();
             scope.put(Scope.Attr.ui.name(), new LoggerUIService());
@@ -306,6 +317,7 @@ public final class ChangelogRunner {
                 Liquibase liquibase = new Liquibase(CHANGELOG, Scope.getCurrentScope().getResourceAccessor(), database);
                 liquibase.setChangeLogParameter("ehe.baseline", Boolean.toString(settings.withBaseline()));
                 liquibase.setChangeLogParameter("ehe.design", settings.design().id());
+                liquibase.setChangeLogParameter(ReaderRoles.PARAMETER, readers);
                 try {
                     HistoryPaths.requireOwn(liquibase.getDatabaseChangeLog().getChangeSets(), database.getRanChangeSetList());
                     return work.apply(liquibase);
