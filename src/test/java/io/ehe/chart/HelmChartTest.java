@@ -468,6 +468,16 @@ class HelmChartTest {
     }
 
     @Test
+    void theReaderRolesReachMigrate() {
+        Chart.Rendered r = Chart.template("migrations.hook", "false", "readerRoles[0]", "scheduler", "readerRoles[1]", "analytics");
+        assertThat(String.join(" ", args(containers(r.ofKind("Job").get(0)).get(0)))).contains("--reader-role scheduler --reader-role analytics");
+        assertThat(args(containers(Chart.template("migrations.hook", "false").ofKind("Job").get(0)).get(0)))
+                .as("by default the database keeps its recorded readers").doesNotContain("--reader-role");
+        assertThatThrownBy(() -> Chart.template("readerRoles[0]", "a,b"))
+                .as("one role per entry").hasMessageContaining("values don't meet the specifications of the schema");
+    }
+
+    @Test
     void theSchemaRefusesTheAppsQuestionForTheColumnDesignOrWithoutATarget() {
         assertThatThrownBy(() -> Chart.template("pending.semantics", "app", "pending.targetModels[0]", "m"))
                 .hasMessageContaining("values don't meet the specifications of the schema");
