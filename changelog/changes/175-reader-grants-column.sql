@@ -14,22 +14,26 @@
 --    desired state, and re-running this changeSet applies it. Every statement here is idempotent.
 --    The runner passes the stored list, sorted, when migrate names no reader, so a plain migrate
 --    never re-runs it; a Liquibase caller passes the same parameter on every update.
--- 2. public.ehe_column_grant_readers(roles) makes the named roles the readers: it checks every role
+-- 2. Until a reader is named, nothing is installed: the precondition skips this changeSet without
+--    recording it (onFail:CONTINUE, like the deferred 040/050), so a database without readers keeps
+--    the history, the rollback counts and the checksums it had. Once the readers table exists, every
+--    list is applied, "none" included (it takes the grants back).
+-- 3. public.ehe_column_grant_readers(roles) makes the named roles the readers: it checks every role
 --    exists (else nothing changes: the error rolls the changeSet back with its history row), revokes
 --    what it granted to roles no longer named, and grants SELECT on the four columns the query reads
 --    (id, organization_id, payload_text, has_embedding; column privileges, not the whole row) to each
 --    named role that cannot already read that column. public.events_has_embedding_readers records what it
 --    granted, per role, so revoking (a smaller list, the rollback) takes back exactly that and never
 --    a privilege a DBA granted by hand.
--- 3. No reader gets anything else: no other column of events, no table of the module, no function.
+-- 4. No reader gets anything else: no other column of events, no table of the module, no function.
 --    USAGE on schema public is the DBA's to grant (it is most databases' default); `status` reports a
 --    named reader that lacks it, or lost the SELECT by a later REVOKE, and is not ready (exit 5).
--- 4. The function is SECURITY INVOKER on purpose: only the installing role (owner of the table, so
+-- 5. The function is SECURITY INVOKER on purpose: only the installing role (owner of the table, so
 --    allowed to GRANT on it) may call it; EXECUTE is revoked from PUBLIC. A definer function here
 --    would let whoever may call it hand out read access.
 --changeset ehe:175-reader-grants-column runOnChange:true splitStatements:false rollbackSplitStatements:false labels:column logicalFilePath:changelog/changes/175-reader-grants-column.sql
 --preconditions onFail:CONTINUE onError:HALT
---precondition-sql-check expectedResult:1 SELECT CASE WHEN '${ehe.design}' = 'column' THEN 1 ELSE 0 END
+--precondition-sql-check expectedResult:1 SELECT CASE WHEN '${ehe.design}' = 'column' AND ($ehe_roles$${ehe.reader_roles}$ehe_roles$ <> 'none' OR to_regclass('public.events_has_embedding_readers') IS NOT NULL) THEN 1 ELSE 0 END
 --comment: The scheduler's roles (parameter ehe.reader_roles, comma-separated; none by default) get SELECT on events (id, organization_id, payload_text, has_embedding), the columns its documented query reads, and nothing else; a role no longer named, and every role on rollback, loses what this changeSet granted. Re-runs when the list changes (runOnChange).
 SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 CREATE TABLE IF NOT EXISTS public.events_has_embedding_readers (

@@ -54,6 +54,10 @@ public final class ReaderGrants {
      */
     public static List<String> missing(Connection c, Design design, String role) throws SQLException {
         List<String> out = new ArrayList<>();
+        if (!answerExists(c, design)) {
+            out.add(design == Design.COLUMN ? "the column public.events.has_embedding (not installed)" : "the table public.event_embedding_pending (not installed)");
+            return out;
+        }
         try (PreparedStatement ps = c.prepareStatement(needsSql(design))) {
             ps.setString(1, role);
             try (ResultSet rs = ps.executeQuery()) {
@@ -71,6 +75,9 @@ public final class ReaderGrants {
     /** Every role (PostgreSQL's own pg_* roles left out) that can run the documented queries of {@code design}, sorted. */
     public static List<String> rolesThatCanRead(Connection c, Design design) throws SQLException {
         List<String> out = new ArrayList<>();
+        if (!answerExists(c, design)) {
+            return out;
+        }
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.rolname !~ '^pg_' AND " + canReadCondition(design) + " ORDER BY 1");
              ResultSet rs = ps.executeQuery()) {
@@ -100,6 +107,19 @@ public final class ReaderGrants {
             sql.append(" AND pg_catalog.has_table_privilege(r.oid, 'public.event_embedding_pending', 'SELECT')");
         }
         return sql.toString();
+    }
+
+    /** The object the answer lives in exists (column design: events.has_embedding; pending-table: its table). */
+    private static boolean answerExists(Connection c, Design design) throws SQLException {
+        if (design != Design.COLUMN) {
+            return exists(c, "public.event_embedding_pending");
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute"
+                + " WHERE attrelid = to_regclass('public.events') AND attname = 'has_embedding' AND NOT attisdropped)");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
     }
 
     private static boolean exists(Connection c, String table) throws SQLException {

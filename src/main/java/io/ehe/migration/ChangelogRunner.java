@@ -89,6 +89,11 @@ public final class ChangelogRunner {
         return this;
     }
 
+    /** Reader roles were named for this run (not "none" alone): 175 will apply even where it never ran. */
+    public boolean namesReaders() {
+        return readerRoles != null && readerRoles.stream().anyMatch(r -> r != null && !r.isBlank() && !ReaderRoles.NONE.equals(r.strip()));
+    }
+
     /** Applies every pending changeSet (or the next {@code count}), tagging the result when asked. */
     public void update(String tag, Integer count) throws Exception {
         run(Mode.WRITE, lb -> {
@@ -247,7 +252,10 @@ public final class ChangelogRunner {
         });
     }
 
-    /** Every changeSet of the changelog in order, with whether it ran here (read-only). */
+    /**
+     * Every changeSet of the changelog in order, with whether it ran here (read-only); a reader-grants
+     * changeSet (175) only once it ran or while this run names readers.
+     */
     public List<ChangeSetState> changeSets() throws Exception {
         return run(Mode.READ_ONLY, lb -> {
             List<RanChangeSet> ran = lb.getDatabase().getRanChangeSetList();
@@ -261,6 +269,9 @@ public final class ChangelogRunner {
                     continue;
                 }
                 RanChangeSet r = byKey.get(cs.getId() + "::" + cs.getAuthor() + "::" + cs.getFilePath());
+                if (r == null && ReaderRoles.isReaderGrants(cs.getId()) && !namesReaders()) {
+                    continue; // skips itself until a reader is named: no step of this rollout
+                }
                 boolean deferrable = cs.getLabels() != null && cs.getLabels().getLabels().contains(DEFERRED_LABEL);
                 out.add(new ChangeSetState(cs.getId(), cs.getAuthor(), cs.getFilePath(),
                         cs.getComments() == null ? "" : cs.getComments(), r != null, r == null ? null : r.getTag(), deferrable,

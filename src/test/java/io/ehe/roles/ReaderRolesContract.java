@@ -77,6 +77,13 @@ abstract class ReaderRolesContract {
         db.execute("DROP ROLE IF EXISTS " + handGranted, "CREATE ROLE " + handGranted + " LOGIN PASSWORD '" + AppRoles.PASSWORD + "'");
         TestDatabase owner = roles.owner();
 
+        // No reader named: 175 skips itself and is not recorded (the history and rollback counts stay as they were).
+        Captured plain = cli(owner, "migrate", "--design", design().id());
+        assertThat(plain.code).as(plain.out).isEqualTo(ExitCodes.OK);
+        assertThat(plain.out).doesNotContain("175-reader-grants");
+        assertThat(owner.queryLong("SELECT count(*) FROM public.databasechangelog WHERE id LIKE '175%'")).isZero();
+        assertThat(db.queryString("SELECT to_regclass('" + io.ehe.catalog.ReaderGrants.readersTable(design()) + "')::text")).isNull();
+
         Captured unknown = cli(owner, "migrate", "--design", design().id(), "--reader-role", "no_such_role_" + db.name());
         assertThat(unknown.code).isEqualTo(ExitCodes.USAGE);
         assertThat(owner.queryLong("SELECT count(*) FROM public.databasechangelog WHERE id LIKE '175%'")).isZero();

@@ -74,7 +74,8 @@ public final class PrivilegeCheckedStatus implements DesignStatus {
             if (!r.missing().isEmpty()) {
                 List<String> grants = new ArrayList<>();
                 for (String m : r.missing()) {
-                    grants.add(m.startsWith("the role itself") ? "CREATE ROLE " + r.role() : "GRANT " + m + " TO " + r.role());
+                    grants.add(m.startsWith("the role itself") ? "CREATE ROLE " + r.role()
+                            : m.startsWith("the ") ? "migrate" : "GRANT " + m + " TO " + r.role());
                 }
                 out.add("reader role " + r.role() + " lacks " + String.join(", ", r.missing())
                         + ": the scheduler's queries would fail; fix: " + String.join("; ", grants));
