@@ -199,7 +199,7 @@ class HelmChartTest {
                 .isEqualTo("false");
         assertThat(jobSpec(job)).containsEntry("activeDeadlineSeconds", 3600).doesNotContainKey("ttlSecondsAfterFinished");
         assertThat(args(containers(job).get(0))).containsExactly("migrate", "--lock-timeout", "3s",
-                "--index-lock-timeout", "5min", "--max-attempts", "8", "--retry-backoff", "500ms", "--tag", "before-has-embedding");
+                "--index-lock-timeout", "5min", "--max-attempts", "8", "--retry-backoff", "500ms", "--tag", "before-has-embedding", "--reader-role", "scheduler");
 
         Map<String, Object> backfill = r.one("CronJob", "events-backfill");
         assertThat(args(containers(backfill).get(0))).containsExactly("backfill", "--batch-size", "2000",
