@@ -156,6 +156,7 @@ affinity:
 {{- if $m.tag }}{{ $args = concat $args (list "--tag" $m.tag) }}{{ end -}}
 {{- if .Values.pending.semantics }}{{ $args = concat $args (list "--semantics" .Values.pending.semantics) }}{{ end -}}
 {{- range .Values.pending.targetModels }}{{ $args = concat $args (list "--target-model" .) }}{{ end -}}
+{{- range .Values.readerRoles }}{{ $args = concat $args (list "--reader-role" .) }}{{ end -}}
 {{- $args = concat $args $m.extraArgs -}}
 {{- toJson $args -}}
 {{- end -}}

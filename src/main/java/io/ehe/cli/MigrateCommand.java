@@ -52,6 +52,12 @@ public final class MigrateCommand implements Callable<Integer> {
     @Mixin
     SemanticsOptions semantics;
 
+    @Option(names = "--reader-role", paramLabel = "ROLE", split = ",", defaultValue = "${env:EHE_READER_ROLES}",
+            description = "a role that reads the answer (the scheduler): granted SELECT on what the documented queries read, nothing more;"
+                    + " repeatable or a comma list; the list replaces the recorded one (roles dropped from it lose what the module granted);"
+                    + " 'none' names none; default: keep the recorded list (env EHE_READER_ROLES). An unknown role: exit 2, nothing changed")
+    List<String> readerRoles;
+
     @Spec
     CommandSpec spec;
 
@@ -72,6 +78,7 @@ public final class MigrateCommand implements Callable<Integer> {
             }
         }
         Migrator migrator = new Migrator(connection.connections(), locks.settings(withBaseline).withDesign(chosen));
+        migrator.runner().readerRoles(readerRoles);
         MigrateReport report = new MigrateReport(spec.commandLine().getOut());
         if (dryRun) {
             report.dryRun(migrator.dryRun(count), tag);

@@ -3,6 +3,7 @@ package io.ehe.cli;
 import io.ehe.db.ConnectionFactory;
 import io.ehe.catalog.Design;
 import io.ehe.design.select.BypassCheckedStatus;
+import io.ehe.design.select.PrivilegeCheckedStatus;
 import io.ehe.design.select.DesignChoice;
 import io.ehe.design.DesignStatus;
 import picocli.CommandLine.Command;
@@ -19,6 +20,7 @@ import java.util.concurrent.Callable;
         description = {"Shows the installed design's changeSets, triggers, backfill or fill progress (and, pending-table, the semantics and each target model), and whether it is ready for the scheduler.",
                 "Column design: ready = triggers enabled, index valid, no NULL row proven. Pending-table design: ready = all eight triggers enabled, every target model ready, semantics still match the tables.",
                 "Never ready while a subscription replicates into the design's tables or a sampled drift check finds drift (rows that arrived without the triggers).",
+                "Also lists the roles that can write events and event_embeddings and those that can read the answer; not ready while a reader role named at migrate (--reader-role) lacks a privilege the scheduler's queries need.",
                 "Read-only. Exit 0 when ready, 5 when not."},
         footer = {"", ExitCodes.HELP_TEXT})
 public final class StatusCommand implements Callable<Integer> {
@@ -44,7 +46,8 @@ public final class StatusCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ConnectionFactory connections = connection.connections();
         Design chosen = DesignChoice.forStatus(connections, design);
-        DesignStatus status = BypassCheckedStatus.check(connections, chosen, DesignChoice.operations(chosen).status(connections, exact));
+        DesignStatus status = PrivilegeCheckedStatus.check(connections, chosen,
+                BypassCheckedStatus.check(connections, chosen, DesignChoice.operations(chosen).status(connections, exact)));
         PrintWriter out = spec.commandLine().getOut();
         out.print(json ? status.json() : status.text());
         out.flush();

@@ -51,6 +51,8 @@ public final class ChangelogRunner {
      * the rollout and is left out of every list and plan.
      */
     public static final String PREFLIGHT_ID = "000-00-preflight";
+    /** Where DATABASECHANGELOG and its lock table live, whatever the session's search_path (issue 24). */
+    public static final String HISTORY_SCHEMA = "public";
 
     static {
         // Liquibase 4.30+ may phone home with usage data; a migration runner in production must not.
@@ -65,6 +67,7 @@ public final class ChangelogRunner {
     private final ConnectionFactory connections;
     private final ConnectionFactory writeConnections;
     private final MigrationSettings settings;
+    private List<String> readerRoles;
 
     public ChangelogRunner(ConnectionFactory connections, MigrationSettings settings) {
         this.connections = connections;
@@ -75,6 +78,20 @@ public final class ChangelogRunner {
 
     public MigrationSettings settings() {
         return settings;
+    }
+
+    /**
+     * The roles that read the answer (changeSets 175, {@link ReaderRoles}); null, the default, keeps
+     * the ones the database records. "none" alone names none.
+     */
+    public ChangelogRunner readerRoles(List<String> roles) {
+        this.readerRoles = roles == null ? null : List.copyOf(roles);
+        return this;
+    }
+
+    /** Reader roles were named for this run (not "none" alone): 175 will apply even where it never ran. */
+    public boolean namesReaders() {
+        return readerRoles != null && readerRoles.stream().anyMatch(r -> r != null && !r.isBlank() && !ReaderRoles.NONE.equals(r.strip()));
     }
 
     /** Applies every pending changeSet (or the next {@code count}), tagging the result when asked. */
@@ -235,7 +252,10 @@ public final class ChangelogRunner {
         });
     }
 
-    /** Every changeSet of the changelog in order, with whether it ran here (read-only). */
+    /**
+     * Every changeSet of the changelog in order, with whether it ran here (read-only); a reader-grants
+     * changeSet (175) only once it ran or while this run names readers.
+     */
     public List<ChangeSetState> changeSets() throws Exception {
         return run(Mode.READ_ONLY, lb -> {
             List<RanChangeSet> ran = lb.getDatabase().getRanChangeSetList();
@@ -249,6 +269,9 @@ public final class ChangelogRunner {
                     continue;
                 }
                 RanChangeSet r = byKey.get(cs.getId() + "::" + cs.getAuthor() + "::" + cs.getFilePath());
+                if (r == null && ReaderRoles.isReaderGrants(cs.getId()) && !namesReaders()) {
+                    continue; // skips itself until a reader is named: no step of this rollout
+                }
                 boolean deferrable = cs.getLabels() != null && cs.getLabels().getLabels().contains(DEFERRED_LABEL);
                 out.add(new ChangeSetState(cs.getId(), cs.getAuthor(), cs.getFilePath(),
                         cs.getComments() == null ? "" : cs.getComments(), r != null, r == null ? null : r.getTag(), deferrable,
@@ -296,6 +319,7 @@ public final class ChangelogRunner {
 
     private <T> T run(Mode mode, Work<T> work) throws Exception {
         try (Connection connection = open(mode)) {
+            String readers = ReaderRoles.parameter(connection, settings.design(), readerRoles);
             Database database = database(mode, connection);
             Map<String, Object> scope = new HashMap<>();
             scope.put(Scope.Attr.ui.name(), new LoggerUIService());
@@ -304,6 +328,7 @@ public final class ChangelogRunner {
                 Liquibase liquibase = new Liquibase(CHANGELOG, Scope.getCurrentScope().getResourceAccessor(), database);
                 liquibase.setChangeLogParameter("ehe.baseline", Boolean.toString(settings.withBaseline()));
                 liquibase.setChangeLogParameter("ehe.design", settings.design().id());
+                liquibase.setChangeLogParameter(ReaderRoles.PARAMETER, readers);
                 try {
                     HistoryPaths.requireOwn(liquibase.getDatabaseChangeLog().getChangeSets(), database.getRanChangeSetList());
                     return work.apply(liquibase);
@@ -320,19 +345,35 @@ public final class ChangelogRunner {
         }
     }
 
-    /** Writing runs pair each changeSet with its history row ({@link AtomicChangeSetDatabase}). */
+    /**
+     * Writing runs pair each changeSet with its history row ({@link AtomicChangeSetDatabase}). Both kinds
+     * pin the history to {@link #HISTORY_SCHEMA}: left to itself Liquibase takes the session's
+     * current_schema(), which a schema named after the role ("$user" first on the default search_path)
+     * or a role-level search_path moves, and then one command finds no history another one wrote.
+     */
     private static Database database(Mode mode, Connection connection) throws Exception {
+        Database database;
         if (mode == Mode.WRITE) {
-            Database database = new AtomicChangeSetDatabase();
+            database = new AtomicChangeSetDatabase();
             database.setConnection(new JdbcConnection(connection));
-            return database;
+        } else {
+            database = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(connection));
         }
-        return DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(connection));
+        database.setDefaultSchemaName(HISTORY_SCHEMA);
+        database.setLiquibaseSchemaName(HISTORY_SCHEMA);
+        return database;
     }
 
     private Connection open(Mode mode) throws SQLException {
         if (mode == Mode.WRITE) {
-            return writeConnections.open();
+            Connection c = writeConnections.open();
+            try {
+                SessionOptions.requireTimeouts(c, settings.lockTimeout());
+            } catch (SQLException e) {
+                c.close();
+                throw e;
+            }
+            return c;
         }
         return connections.readOnly().open();
     }

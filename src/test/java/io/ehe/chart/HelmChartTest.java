@@ -199,7 +199,7 @@ class HelmChartTest {
                 .isEqualTo("false");
         assertThat(jobSpec(job)).containsEntry("activeDeadlineSeconds", 3600).doesNotContainKey("ttlSecondsAfterFinished");
         assertThat(args(containers(job).get(0))).containsExactly("migrate", "--lock-timeout", "3s",
-                "--index-lock-timeout", "5min", "--max-attempts", "8", "--retry-backoff", "500ms", "--tag", "before-has-embedding");
+                "--index-lock-timeout", "5min", "--max-attempts", "8", "--retry-backoff", "500ms", "--tag", "before-has-embedding", "--reader-role", "scheduler");
 
         Map<String, Object> backfill = r.one("CronJob", "events-backfill");
         assertThat(args(containers(backfill).get(0))).containsExactly("backfill", "--batch-size", "2000",
@@ -465,6 +465,16 @@ class HelmChartTest {
         assertThat(String.join(" ", args)).contains("--semantics app --target-model bge-base-en-v1.5 --target-model model-b");
         assertThat(args(containers(Chart.template("migrations.hook", "false").ofKind("Job").get(0)).get(0)))
                 .as("by default the database keeps its configuration").doesNotContain("--semantics", "--target-model");
+    }
+
+    @Test
+    void theReaderRolesReachMigrate() {
+        Chart.Rendered r = Chart.template("migrations.hook", "false", "readerRoles[0]", "scheduler", "readerRoles[1]", "analytics");
+        assertThat(String.join(" ", args(containers(r.ofKind("Job").get(0)).get(0)))).contains("--reader-role scheduler --reader-role analytics");
+        assertThat(args(containers(Chart.template("migrations.hook", "false").ofKind("Job").get(0)).get(0)))
+                .as("by default the database keeps its recorded readers").doesNotContain("--reader-role");
+        assertThatThrownBy(() -> Chart.template("readerRoles[0]", "a,b"))
+                .as("one role per entry").hasMessageContaining("values don't meet the specifications of the schema");
     }
 
     @Test

@@ -111,6 +111,29 @@ class LiquibaseCliCompatibilityTest {
         assertThat(history(db)).as("the runner found nothing new to apply").isEqualTo(afterCli);
     }
 
+    /**
+     * Issue 24 with Liquibase alone: -Dehe.reader_roles names the scheduler's role (175 applies and grants),
+     * a runner migrate without --reader-role keeps it (the recorded list, no re-run), and an update
+     * without the parameter means "none" (175 re-runs and takes the grant back).
+     */
+    @Test
+    void theReaderRolesParameterGrantsAndAnUpdateWithoutItTakesTheGrantBack() throws Exception {
+        TestDatabase db = PostgresServer.get().createDatabase("lbcli_readers");
+        Migrations.createUpstreamTables(db);
+        String reader = db.name() + "_reader";
+        db.execute("DROP ROLE IF EXISTS " + reader, "CREATE ROLE " + reader);
+        String holds = "SELECT has_table_privilege('" + reader + "', 'public.event_embedding_pending', 'SELECT')::text";
+        liquibaseCli(db, "update", "-Dehe.design=pending-table", "-Dehe.reader_roles=" + reader);
+        assertThat(history(db)).anyMatch(h -> h.startsWith("175-reader-grants-pending-table"));
+        assertThat(db.queryString(holds)).isEqualTo("true");
+        List<String> before = history(db);
+        Migrations.migrate(db, false, io.ehe.catalog.Design.PENDING_TABLE);
+        assertThat(history(db)).isEqualTo(before);
+        assertThat(db.queryString(holds)).isEqualTo("true");
+        liquibaseCli(db, "update", "-Dehe.design=pending-table");
+        assertThat(db.queryString(holds)).isEqualTo("false");
+    }
+
     /** The move between designs with Liquibase alone: the label filter rolls back one design's changeSets. */
     @Test
     void aLabelFilteredRollbackRemovesOneDesignAndKeepsTheOther() throws Exception {

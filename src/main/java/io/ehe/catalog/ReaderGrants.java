@@ -1,0 +1,134 @@
+package io.ehe.catalog;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * What the roles that read the answer (the scheduler) need, per design, and the module's record of the
+ * roles named as readers (changeSets 175-reader-grants-column / -pending-table, issue 24).
+ *
+ * The need is what the documented scheduler queries read (README, docs/how-it-works.md): column design
+ * {@code SELECT organization_id, id FROM public.events WHERE NOT has_embedding AND payload_text <> ''},
+ * so SELECT on those four columns; pending-table design, SELECT on public.event_embedding_pending. Both
+ * also need USAGE on schema public, which the module never grants (the DBA's, usually PUBLIC's).
+ */
+public final class ReaderGrants {
+
+    /** The columns of events the column design's documented query reads. */
+    public static final List<String> COLUMN_DESIGN_COLUMNS = List.of("id", "organization_id", "payload_text", "has_embedding");
+
+    private ReaderGrants() {
+    }
+
+    /** The module's table of named reader roles for {@code design} (one per design, each dropped with its design). */
+    public static String readersTable(Design design) {
+        return design == Design.COLUMN ? "public.events_has_embedding_readers" : "public.event_embedding_pending_readers";
+    }
+
+    /** The roles named as readers for {@code design}, sorted; empty when none is or 175 is not applied. */
+    public static List<String> namedReaders(Connection c, Design design) throws SQLException {
+        List<String> out = new ArrayList<>();
+        if (!exists(c, readersTable(design))) {
+            return out;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT role_name FROM " + readersTable(design) + " ORDER BY role_name");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * What {@code role} lacks of what the documented queries of {@code design} need, as PostgreSQL
+     * GRANT phrases ("USAGE ON SCHEMA public", "SELECT (has_embedding) ON public.events", ...); a role
+     * that does not exist lacks "the role itself". Empty when it can run them. Privileges held through
+     * membership of an INHERIT role count, as PostgreSQL counts them.
+     */
+    public static List<String> missing(Connection c, Design design, String role) throws SQLException {
+        List<String> out = new ArrayList<>();
+        if (!answerExists(c, design)) {
+            out.add(design == Design.COLUMN ? "the column public.events.has_embedding (not installed)" : "the table public.event_embedding_pending (not installed)");
+            return out;
+        }
+        try (PreparedStatement ps = c.prepareStatement(needsSql(design))) {
+            ps.setString(1, role);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    out.add("the role itself (role \"" + role + "\" does not exist)");
+                    return out;
+                }
+                Array a = rs.getArray(1);
+                out.addAll(Arrays.asList((String[]) a.getArray()));
+            }
+        }
+        return out;
+    }
+
+    /** Every role (PostgreSQL's own pg_* roles left out) that can run the documented queries of {@code design}, sorted. */
+    public static List<String> rolesThatCanRead(Connection c, Design design) throws SQLException {
+        List<String> out = new ArrayList<>();
+        if (!answerExists(c, design)) {
+            return out;
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.rolname !~ '^pg_' AND " + canReadCondition(design) + " ORDER BY 1");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    private static String needsSql(Design design) {
+        String phrases = design == Design.COLUMN
+                ? "SELECT 'SELECT (' || col || ') ON public.events' AS need, pg_catalog.has_column_privilege(r.oid, 'public.events', col, 'SELECT') AS held"
+                  + " FROM unnest(ARRAY['" + String.join("','", COLUMN_DESIGN_COLUMNS) + "']) AS col"
+                : "SELECT 'SELECT ON public.event_embedding_pending', pg_catalog.has_table_privilege(r.oid, 'public.event_embedding_pending', 'SELECT')";
+        return "SELECT ARRAY(SELECT need FROM (SELECT 'USAGE ON SCHEMA public' AS need, pg_catalog.has_schema_privilege(r.oid, 'public', 'USAGE') AS held"
+                + " UNION ALL " + phrases + ") n WHERE NOT held) FROM pg_catalog.pg_roles r WHERE r.rolname = ?";
+    }
+
+    private static String canReadCondition(Design design) {
+        StringBuilder sql = new StringBuilder("pg_catalog.has_schema_privilege(r.oid, 'public', 'USAGE')");
+        if (design == Design.COLUMN) {
+            for (String col : COLUMN_DESIGN_COLUMNS) {
+                sql.append(" AND pg_catalog.has_column_privilege(r.oid, 'public.events', '").append(col).append("', 'SELECT')");
+            }
+        } else {
+            sql.append(" AND pg_catalog.has_table_privilege(r.oid, 'public.event_embedding_pending', 'SELECT')");
+        }
+        return sql.toString();
+    }
+
+    /** The object the answer lives in exists (column design: events.has_embedding; pending-table: its table). */
+    private static boolean answerExists(Connection c, Design design) throws SQLException {
+        if (design != Design.COLUMN) {
+            return exists(c, "public.event_embedding_pending");
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute"
+                + " WHERE attrelid = to_regclass('public.events') AND attname = 'has_embedding' AND NOT attisdropped)");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
+    }
+
+    private static boolean exists(Connection c, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+}

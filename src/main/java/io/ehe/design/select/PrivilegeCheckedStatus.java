@@ -1,0 +1,147 @@
+package io.ehe.design.select;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ehe.catalog.Design;
+import io.ehe.catalog.ReaderGrants;
+import io.ehe.catalog.TableWriters;
+import io.ehe.db.ConnectionFactory;
+import io.ehe.design.DesignStatus;
+import io.ehe.status.StatusSession;
+
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A design's status with who may write and who may read (issue 24): the roles that can write events and
+ * event_embeddings (whose writes fire the module's triggers), the reader roles named at install
+ * ({@code migrate --reader-role}) with what each lacks of what the documented scheduler queries need,
+ * and every role that can run those queries. A named reader that lacks anything makes the status not
+ * ready (exit 5), whatever the design says: the scheduler would fail on its first query.
+ *
+ * Text: a "privileges" block after the design's own, then one "not ready:" line per lacking reader.
+ * JSON: an object {@code privileges} ({@code writers}: table to list of {role, privileges, superuser};
+ * {@code readers}: list of {role, missing}; {@code canRead}: role names), and the reasons appended to
+ * {@code notReadyBecause} with {@code ready} false.
+ */
+public final class PrivilegeCheckedStatus implements DesignStatus {
+
+    static final List<String> WRITTEN_TABLES = List.of("public.events", "public.event_embeddings");
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A named reader and what it lacks (empty: it can run the documented queries). */
+    public record Reader(String role, List<String> missing) {
+    }
+
+    private final DesignStatus inner;
+    private final Map<String, List<TableWriters.Writer>> writers;
+    private final List<Reader> readers;
+    private final List<String> canRead;
+
+    private PrivilegeCheckedStatus(DesignStatus inner, Map<String, List<TableWriters.Writer>> writers, List<Reader> readers,
+                                   List<String> canRead) {
+        this.inner = inner;
+        this.writers = writers;
+        this.readers = readers;
+        this.canRead = canRead;
+    }
+
+    /** Reads the privileges on a read-only session. */
+    public static PrivilegeCheckedStatus check(ConnectionFactory connections, Design design, DesignStatus inner) throws Exception {
+        try (Connection c = StatusSession.open(connections)) {
+            Map<String, List<TableWriters.Writer>> writers = new LinkedHashMap<>();
+            for (String table : WRITTEN_TABLES) {
+                writers.put(table, TableWriters.of(c, table));
+            }
+            List<Reader> readers = new ArrayList<>();
+            for (String role : ReaderGrants.namedReaders(c, design)) {
+                readers.add(new Reader(role, ReaderGrants.missing(c, design, role)));
+            }
+            return new PrivilegeCheckedStatus(inner, writers, readers, ReaderGrants.rolesThatCanRead(c, design));
+        }
+    }
+
+    /** One line per named reader that lacks a privilege. */
+    List<String> problems() {
+        List<String> out = new ArrayList<>();
+        for (Reader r : readers) {
+            if (!r.missing().isEmpty()) {
+                List<String> grants = new ArrayList<>();
+                for (String m : r.missing()) {
+                    grants.add(m.startsWith("the role itself") ? "CREATE ROLE " + r.role()
+                            : m.startsWith("the ") ? "migrate" : "GRANT " + m + " TO " + r.role());
+                }
+                out.add("reader role " + r.role() + " lacks " + String.join(", ", r.missing())
+                        + ": the scheduler's queries would fail; fix: " + String.join("; ", grants));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public boolean ready() {
+        return inner.ready() && problems().isEmpty();
+    }
+
+    @Override
+    public String text() {
+        StringBuilder out = new StringBuilder(inner.text());
+        if (out.length() > 0 && out.charAt(out.length() - 1) != '\n') {
+            out.append('\n');
+        }
+        out.append("privileges:\n");
+        for (Map.Entry<String, List<TableWriters.Writer>> e : writers.entrySet()) {
+            List<String> names = new ArrayList<>();
+            for (TableWriters.Writer w : e.getValue()) {
+                names.add(w.role() + (w.superuser() ? " (superuser)" : "") + " " + String.join("/", w.privileges()));
+            }
+            out.append("  can write ").append(e.getKey()).append(": ").append(names.isEmpty() ? "none" : String.join(", ", names)).append('\n');
+        }
+        if (readers.isEmpty()) {
+            out.append("  reader roles named: none (migrate --reader-role ROLE)\n");
+        }
+        for (Reader r : readers) {
+            out.append("  reader role ").append(r.role()).append(": ")
+                    .append(r.missing().isEmpty() ? "can run the scheduler's queries" : "lacks " + String.join(", ", r.missing())).append('\n');
+        }
+        out.append("  can read the answer: ").append(canRead.isEmpty() ? "none" : String.join(", ", canRead)).append('\n');
+        for (String p : problems()) {
+            out.append("not ready: ").append(p).append('\n');
+        }
+        return out.toString();
+    }
+
+    @Override
+    public String json() {
+        try {
+            JsonNode node = JSON.readTree(inner.json());
+            if (!(node instanceof ObjectNode object)) {
+                return inner.json();
+            }
+            ObjectNode privileges = object.putObject("privileges");
+            ObjectNode w = privileges.putObject("writers");
+            for (Map.Entry<String, List<TableWriters.Writer>> e : writers.entrySet()) {
+                w.set(e.getKey(), JSON.valueToTree(e.getValue()));
+            }
+            privileges.set("readers", JSON.valueToTree(readers));
+            privileges.set("canRead", JSON.valueToTree(canRead));
+            List<String> problems = problems();
+            if (!problems.isEmpty()) {
+                object.put("ready", false);
+                ArrayNode why = object.has("notReadyBecause") && object.get("notReadyBecause").isArray()
+                        ? (ArrayNode) object.get("notReadyBecause") : object.putArray("notReadyBecause");
+                problems.forEach(why::add);
+            }
+            String text = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(object);
+            return inner.json().endsWith("\n") ? text + "\n" : text;
+        } catch (Exception e) {
+            throw new IllegalStateException("status JSON could not be read back", e);
+        }
+    }
+}

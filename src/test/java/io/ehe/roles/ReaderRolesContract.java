@@ -1,0 +1,193 @@
+package io.ehe.roles;
+
+import io.ehe.catalog.Design;
+import io.ehe.cli.ExitCodes;
+import io.ehe.testing.AppRoles;
+import io.ehe.testing.InProcessCli;
+import io.ehe.testing.PostgresExtension;
+import io.ehe.testing.TestDatabase;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Issue 24, readers by name, one design per subclass: an owner that is no superuser installs with
+ * {@code --reader-role}; the reader runs the documented scheduler queries and nothing else of the
+ * module; status lists writers and readers and is not ready once a named reader lost a privilege;
+ * a new list re-runs 175 (runOnChange); rolling 175 back takes back exactly what it granted.
+ */
+@ExtendWith(PostgresExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+abstract class ReaderRolesContract {
+
+    AppRoles roles;
+    /** A role a DBA granted the same privileges by hand before the install: the module must leave them. */
+    String handGranted;
+
+    abstract Design design();
+
+    /** The documented scheduler queries of this design (README, docs/how-it-works.md), as the scheduler would run them. */
+    abstract List<String> schedulerQueries();
+
+    /** Statements the reader must be refused: the rest of events and event_embeddings, the module's other tables and functions. */
+    abstract List<String> forbidden();
+
+    /** The grant the module makes, as has_*_privilege checks it: true while the reader holds it. */
+    abstract String readerHolds(String role);
+
+    /** What a DBA revokes by hand in the status test. */
+    abstract String revokeByHand(String role);
+
+    static final class Captured {
+        int code;
+        String out;
+    }
+
+    static Captured cli(TestDatabase db, String... args) {
+        PrintStream out = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        Captured c = new Captured();
+        try {
+            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            c.code = InProcessCli.run(db, args);
+        } finally {
+            System.setOut(out);
+        }
+        c.out = captured.toString(StandardCharsets.UTF_8);
+        return c;
+    }
+
+    @Test
+    @Order(1)
+    void anOwnerThatIsNoSuperuserInstallsAndGrantsTheNamedReader(TestDatabase db) {
+        roles = AppRoles.create(db).createTablesAsOwner();
+        handGranted = roles.readerRole() + "_dba";
+        db.execute("DROP ROLE IF EXISTS " + handGranted, "CREATE ROLE " + handGranted + " LOGIN PASSWORD '" + AppRoles.PASSWORD + "'");
+        TestDatabase owner = roles.owner();
+
+        // No reader named: 175 skips itself and is not recorded (the history and rollback counts stay as they were).
+        Captured plain = cli(owner, "migrate", "--design", design().id());
+        assertThat(plain.code).as(plain.out).isEqualTo(ExitCodes.OK);
+        assertThat(plain.out).doesNotContain("175-reader-grants");
+        assertThat(owner.queryLong("SELECT count(*) FROM public.databasechangelog WHERE id LIKE '175%'")).isZero();
+        assertThat(db.queryString("SELECT to_regclass('" + io.ehe.catalog.ReaderGrants.readersTable(design()) + "')::text")).isNull();
+
+        Captured unknown = cli(owner, "migrate", "--design", design().id(), "--reader-role", "no_such_role_" + db.name());
+        assertThat(unknown.code).isEqualTo(ExitCodes.USAGE);
+        assertThat(owner.queryLong("SELECT count(*) FROM public.databasechangelog WHERE id LIKE '175%'")).isZero();
+
+        Captured migrate = cli(owner, "migrate", "--design", design().id(), "--reader-role", roles.readerRole());
+        assertThat(migrate.code).as(migrate.out).isEqualTo(ExitCodes.OK);
+        assertThat(owner.queryLong("SELECT count(*) FROM public.databasechangelog WHERE id = '175-reader-grants-" + design().id() + "'")).isOne();
+        assertThat(db.queryString("SELECT " + readerHolds(roles.readerRole()) + "::text")).isEqualTo("true");
+        // Events written by the owner (the app's writes under least privilege are the lead's half of issue 24).
+        owner.execute("INSERT INTO public.events (organization_id, payload_text) SELECT 'org' || (g % 3), 'text ' || g FROM generate_series(1, 30) g",
+                "INSERT INTO public.event_embeddings (event_id) SELECT id FROM public.events WHERE id % 2 = 0");
+        assertThat(cli(owner, "backfill").code).isEqualTo(ExitCodes.OK);
+        if (design() == Design.COLUMN) {
+            assertThat(cli(owner, "migrate", "--design", "column").code).isEqualTo(ExitCodes.OK);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void theReaderRunsTheDocumentedQueriesAndNothingElse() {
+        TestDatabase reader = roles.reader();
+        for (String q : schedulerQueries()) {
+            reader.queryList(q, rs -> 1);
+        }
+        assertThat(reader.queryList(schedulerQueries().get(0), rs -> 1)).isNotEmpty();
+        for (String q : forbidden()) {
+            assertThatThrownBy(() -> reader.execute(q)).as(q).hasMessageContaining("permission denied");
+        }
+    }
+
+    @Test
+    @Order(3)
+    void statusListsWritersAndReadersAndIsNotReadyWhenANamedReaderLostAPrivilege(TestDatabase db) {
+        TestDatabase owner = roles.owner();
+        Captured ok = cli(owner, "status");
+        assertThat(ok.code).as(ok.out).isEqualTo(ExitCodes.OK);
+        assertThat(ok.out).contains("can write public.events: ").contains(roles.appRole() + " INSERT/UPDATE")
+                .contains(roles.ownerRole() + " INSERT/UPDATE/DELETE")
+                .contains("can write public.event_embeddings: ").contains(roles.appRole() + " INSERT/DELETE")
+                .contains("reader role " + roles.readerRole() + ": can run the scheduler's queries");
+        assertThat(ok.out.lines().filter(l -> l.contains("can write")).anyMatch(l -> l.contains(roles.readerRole()))).isFalse();
+        String canRead = ok.out.lines().filter(l -> l.contains("can read the answer: ")).findFirst().orElseThrow();
+        List<String> canReadRoles = List.of(canRead.substring(canRead.indexOf(": ") + 2).split(", "));
+        assertThat(canReadRoles).contains(roles.readerRole(), roles.ownerRole());
+        if (design() == Design.PENDING_TABLE) {
+            // The app reads events (its old SELECT), not the module's table.
+            assertThat(canReadRoles).doesNotContain(roles.appRole());
+        } else {
+            assertThat(canReadRoles).contains(roles.appRole());
+        }
+
+        owner.execute(revokeByHand(roles.readerRole()));
+        Captured text = cli(owner, "status");
+        assertThat(text.code).as(text.out).isEqualTo(ExitCodes.NOT_READY);
+        assertThat(text.out).contains("not ready: reader role " + roles.readerRole() + " lacks ").contains("fix: GRANT ");
+        Captured json = cli(owner, "status", "--json");
+        assertThat(json.code).isEqualTo(ExitCodes.NOT_READY);
+        assertThat(json.out).contains("\"privileges\"").contains("\"readers\"").contains("\"missing\"")
+                .contains("\"ready\" : false").contains("reader role " + roles.readerRole() + " lacks");
+        // The DBA puts it back by hand, as the message says.
+        String fix = text.out.lines().filter(l -> l.contains("fix: ")).findFirst().orElseThrow();
+        for (String grant : fix.substring(fix.indexOf("fix: ") + 5).split("; ")) {
+            owner.execute(grant);
+        }
+        assertThat(cli(owner, "status").code).isEqualTo(ExitCodes.OK);
+    }
+
+    @Test
+    @Order(4)
+    void aNewListRerunsTheGrantsAndAPlainMigrateKeepsThem(TestDatabase db) {
+        TestDatabase owner = roles.owner();
+        db.execute(revokeByHand(handGranted).replace("REVOKE", "GRANT").replace(" FROM ", " TO "));
+        assertThat(cli(owner, "migrate", "--design", design().id(), "--reader-role", roles.readerRole() + "," + handGranted).code).isEqualTo(ExitCodes.OK);
+        // A plain migrate passes the recorded list: nothing re-runs, nothing is lost.
+        String sum = owner.queryString("SELECT md5sum || orderexecuted FROM public.databasechangelog WHERE id = '175-reader-grants-" + design().id() + "'");
+        assertThat(cli(owner, "migrate", "--design", design().id()).code).isEqualTo(ExitCodes.OK);
+        assertThat(owner.queryString("SELECT md5sum || orderexecuted FROM public.databasechangelog WHERE id = '175-reader-grants-" + design().id() + "'")).isEqualTo(sum);
+        assertThat(db.queryString("SELECT " + readerHolds(roles.readerRole()) + "::text")).isEqualTo("true");
+
+        assertThat(cli(owner, "migrate", "--design", design().id(), "--reader-role", "none").code).isEqualTo(ExitCodes.OK);
+        assertThat(db.queryString("SELECT " + readerHolds(roles.readerRole()) + "::text")).isEqualTo("false");
+        assertThat(db.queryString("SELECT " + readerHolds(handGranted) + "::text")).as("granted by hand, kept").isEqualTo("true");
+        assertThat(cli(owner, "migrate", "--design", design().id(), "--reader-role", roles.readerRole()).code).isEqualTo(ExitCodes.OK);
+        assertThat(db.queryString("SELECT " + readerHolds(roles.readerRole()) + "::text")).isEqualTo("true");
+    }
+
+    @Test
+    @Order(5)
+    void rollingBackTakesBackExactlyWhatWasGranted(TestDatabase db) {
+        TestDatabase owner = roles.owner();
+        Captured dry = cli(owner, "rollback", "--count", "1", "--dry-run");
+        assertThat(cli(owner, "rollback", "--count", "1").code).isEqualTo(ExitCodes.OK);
+        assertThat(owner.queryLong("SELECT count(*) FROM public.databasechangelog WHERE id LIKE '175%'")).isZero();
+        assertThat(db.queryString("SELECT " + readerHolds(roles.readerRole()) + "::text")).isEqualTo("false");
+        assertThat(db.queryString("SELECT " + readerHolds(handGranted) + "::text")).isEqualTo("true");
+        assertThat(db.queryLong("SELECT count(*) FROM pg_proc WHERE proname LIKE 'ehe\\_%grant\\_readers'")).isZero();
+        assertThat(dry.out).contains("ehe_" + (design() == Design.COLUMN ? "column" : "pending") + "_grant_readers('{}')");
+        // And the whole design's rollback leaves no grant to the reader on anything of the module.
+        assertThat(cli(owner, "rollback", "--design", design().id()).code).isEqualTo(ExitCodes.OK);
+        assertThat(db.queryLong("""
+                SELECT count(*) FROM pg_class c, aclexplode(c.relacl) a
+                 WHERE a.grantee = (SELECT oid FROM pg_roles WHERE rolname = '%s')""".formatted(roles.readerRole()))).isZero();
+        assertThat(db.queryLong("""
+                SELECT count(*) FROM pg_attribute t, aclexplode(t.attacl) a
+                 WHERE a.grantee = (SELECT oid FROM pg_roles WHERE rolname = '%s')""".formatted(roles.readerRole()))).isZero();
+    }
+}

@@ -1,0 +1,79 @@
+package io.ehe.testing;
+
+import java.util.Locale;
+
+/**
+ * The roles of a production-shaped database (issue 24), created once per test database: an owner that
+ * is no superuser (it owns events and event_embeddings and installs the module), an app role with only
+ * the DML it always had (events: SELECT, INSERT, UPDATE; event_embeddings: SELECT, INSERT, DELETE) and a
+ * reader role (the scheduler) with nothing but CONNECT, which the module's reader option grants to.
+ *
+ * Roles are cluster-wide, so their names start with the database's (unique per test class on the
+ * shared server): {@code <db>_owner}, {@code <db>_app}, {@code <db>_reader}. Every role logs in with
+ * the same password, so the fixture works on a password-checking server (Testcontainers) as on the
+ * embedded one (trust). Usage:
+ * <pre>
+ *   AppRoles roles = AppRoles.create(db);      // as the test server's superuser
+ *   roles.createTablesAsOwner();               // the baseline tables, owned by the owner; the app's DML granted
+ *   Migrations.migrate(roles.owner(), false, Design.PENDING_TABLE);
+ *   roles.app().execute("INSERT INTO public.events ...");
+ * </pre>
+ */
+public record AppRoles(TestDatabase admin, String ownerRole, String appRole, String readerRole) {
+
+    public static final String PASSWORD = "ehe-role-pw";
+
+    /** Creates the three roles (dropping leftovers of an earlier run of the same database name). */
+    public static AppRoles create(TestDatabase admin) {
+        String base = admin.name().toLowerCase(Locale.ROOT);
+        if (base.length() > 55) {
+            base = base.substring(0, 55);
+        }
+        AppRoles roles = new AppRoles(admin, base + "_owner", base + "_app", base + "_reader");
+        for (String role : new String[] {roles.ownerRole, roles.appRole, roles.readerRole}) {
+            admin.execute("DROP ROLE IF EXISTS " + role,
+                    "CREATE ROLE " + role + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD '" + PASSWORD + "'");
+        }
+        // INHERIT for the app: the usual shape, so membership-granted rights would count (status lists them).
+        admin.execute("ALTER ROLE " + roles.appRole + " INHERIT",
+                // The owner creates objects in public (PostgreSQL 15+ no longer lets PUBLIC do that).
+                "GRANT USAGE, CREATE ON SCHEMA public TO " + roles.ownerRole,
+                "GRANT USAGE ON SCHEMA public TO " + roles.appRole + ", " + roles.readerRole);
+        return roles;
+    }
+
+    /** The same database, logged in as {@code role}. */
+    public TestDatabase as(String role) {
+        String url = admin.jdbcUrl().replaceAll("([?&])user=[^&]*", "$1user=" + role);
+        return new TestDatabase(admin.name(), url, role, PASSWORD);
+    }
+
+    public TestDatabase owner() {
+        return as(ownerRole);
+    }
+
+    public TestDatabase app() {
+        return as(appRole);
+    }
+
+    public TestDatabase reader() {
+        return as(readerRole);
+    }
+
+    /**
+     * The upstream tables created by the owner (the module's baseline changeSet, run as the owner, so
+     * DATABASECHANGELOG is the owner's too), then the app's old DML granted by the owner.
+     */
+    public AppRoles createTablesAsOwner() {
+        Migrations.baselineOnly(owner());
+        grantAppDml();
+        return this;
+    }
+
+    /** The app's DML as it was before the module: nothing on the module's own tables. */
+    public void grantAppDml() {
+        owner().execute(
+                "GRANT SELECT, INSERT, UPDATE ON public.events TO " + appRole,
+                "GRANT SELECT, INSERT, DELETE ON public.event_embeddings TO " + appRole);
+    }
+}
