@@ -112,7 +112,8 @@ class LeastPrivilegeTest {
                        || coalesce(array_to_string(p.proconfig, ';'), '')
                   FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner
                  WHERE p.prorettype = 'trigger'::regtype AND p.proname LIKE 'ehe\\_%'
-                   AND EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgfoid = p.oid)
+                   AND EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgfoid = p.oid
+                                  AND g.tgrelid IN ('public.events'::regclass, 'public.event_embeddings'::regclass))
                  ORDER BY 1""", rs -> {
             try {
                 return rs.getString(1);
@@ -124,7 +125,9 @@ class LeastPrivilegeTest {
                 .as("security definer, owner neither superuser nor able to log in, search_path pinned")
                 .endsWith(" true false false search_path=pg_catalog, pg_temp"));
         assertThat(db.queryString("SELECT string_agg(DISTINCT p.proowner::regrole::text, ',') FROM pg_proc p"
-                + " WHERE p.prorettype = 'trigger'::regtype AND p.proname LIKE 'ehe\\_%'")).isEqualTo("ehe_trigger_definer");
+                + " WHERE p.prorettype = 'trigger'::regtype AND p.proname LIKE 'ehe\\_%' AND EXISTS (SELECT 1 FROM pg_trigger g"
+                + " WHERE g.tgfoid = p.oid AND g.tgrelid IN ('public.events'::regclass, 'public.event_embeddings'::regclass))"))
+                .as("the functions that run in the app's sessions").isEqualTo("ehe_trigger_definer");
         // The app's writes still work, as a superuser (the usual development set-up).
         db.execute("INSERT INTO public.events (organization_id, payload_text) VALUES ('o', 'x')");
         db.execute("INSERT INTO public.event_embeddings (event_id, embedding_model, chunk_index) SELECT max(id), '" + MODEL + "', 0 FROM public.events");
