@@ -36,6 +36,18 @@ public final class ExitCodes {
      * with a root logicalFilePath applied them); nothing was changed, the message gives the repair.
      */
     public static final int HISTORY_PATH_MISMATCH = 11;
+    /**
+     * The command did all it could in this run but its goal does not hold yet (backfill: a target
+     * model still filling, because it was added after the plan this run finished started); the
+     * summary line says what is left. Run it again: a Job controller should retry, not fail.
+     */
+    public static final int MORE_TO_DO = 12;
+    /**
+     * The command would throw away state (configure with a different question) or act on a name no
+     * data uses (a target model with no event_embeddings row, a column differing only in case), and
+     * the option that says so was not given; nothing was changed. --dry-run shows what it would do.
+     */
+    public static final int NOT_CONFIRMED = 13;
 
     public static final String HELP_TEXT = """
             Exit codes:
@@ -55,7 +67,11 @@ public final class ExitCodes {
               9  design not installed (or both installed and none named): nothing changed
              10  unsuitable connection (a transaction pooler, a hot standby, read-only sessions): nothing changed
              11  changeSets of this module recorded under another file name (an app's root logicalFilePath):
-                 nothing changed; the error line gives the repair""";
+                 nothing changed; the error line gives the repair
+             12  more to do: this run ended cleanly but the goal does not hold yet (backfill: a target
+                 still filling); run it again (a Job controller retries)
+             13  not confirmed: the command would discard state or use a name no data uses; pass the
+                 option the error line names (--change-question, --new-model); nothing changed""";
 
     private ExitCodes() {
     }
