@@ -155,6 +155,8 @@ public final class Main implements Runnable {
             code = ExitCodes.USAGE;
         } else if (e instanceof DesignNotInstalledException) {
             code = ExitCodes.WRONG_DESIGN;
+        } else if (e instanceof io.ehe.design.NotConfirmedException) {
+            code = ExitCodes.NOT_CONFIRMED;
         } else if (causedBy(e, HistoryPathMismatchException.class)) {
             code = ExitCodes.HISTORY_PATH_MISMATCH;
             message = cause(e, HistoryPathMismatchException.class).getMessage();

@@ -52,6 +52,13 @@ public final class MigrateCommand implements Callable<Integer> {
     @Mixin
     SemanticsOptions semantics;
 
+    @Option(names = "--change-question", description = "pending-table: confirm that --semantics/--*-column change the installed "
+            + "question although that discards the fill's work (see configure --help)")
+    boolean changeQuestion;
+
+    @Option(names = "--new-model", description = "pending-table: confirm --target-model(s) that no event_embeddings row uses yet")
+    boolean newModel;
+
     @Spec
     CommandSpec spec;
 
@@ -75,14 +82,28 @@ public final class MigrateCommand implements Callable<Integer> {
         MigrateReport report = new MigrateReport(spec.commandLine().getOut());
         if (dryRun) {
             report.dryRun(migrator.dryRun(count), tag);
+            if (targets != null) {
+                spec.commandLine().getOut().println(configureStep(requested, targets));
+            }
         } else {
             report.applied(migrator.migrate(tag, count), tag);
             if (targets != null) {
                 PendingConfiguration.Outcome outcome = new PendingConfiguration(connection.connections(),
-                        locks.lockTimeout.toDuration(), Duration.ofMinutes(10)).configure(requested, targets);
+                        locks.lockTimeout.toDuration(), Duration.ofMinutes(10)).configure(requested, targets, new PendingConfiguration.Confirmations(false, changeQuestion, newModel));
                 spec.commandLine().getOut().println(outcome.line());
             }
         }
         return ExitCodes.OK;
+    }
+
+    /** migrate --dry-run: the configure step that follows the changeSets, as configure --dry-run would say it. */
+    private String configureStep(Semantics requested, List<String> targets) throws Exception {
+        try {
+            return "then configure: " + new PendingConfiguration(connection.connections(), locks.lockTimeout.toDuration(), Duration.ofMinutes(10))
+                    .configure(requested, targets, new PendingConfiguration.Confirmations(true, changeQuestion, newModel)).line();
+        } catch (io.ehe.design.DesignNotInstalledException notYet) {
+            return "then configure: the question (" + requested.describe() + "), target(s) " + String.join(", ", targets)
+                    + " filling (installed by the changeSets above; run backfill next)";
+        }
     }
 }

@@ -18,8 +18,11 @@ import java.util.concurrent.Callable;
         description = {"Adds or removes a target model of the pending-table design ('status' lists them with their backlog).",
                 "add: the model's pending rows are filled by the next backfill (resumable, sharded); the triggers keep it exact meanwhile.",
                 "remove: the triggers stop keeping it at once; its rows are deleted in batches (run again after a kill to finish)."},
-        footer = {"", "Exit codes: 0 done; 1 failed; 2 bad value; 3 cannot connect; 4 lock not granted, or an older transaction stayed open;",
-                "9 pending-table design not installed."})
+        footer = {"", "Exit codes: 0 done (or --dry-run printed); 1 failed; 2 bad value; 3 cannot connect; "
+                + "4 lock not granted, or an older transaction stayed open past --older-transactions-wait; "
+                + "7 interrupted (SIGTERM/SIGINT): run it again to finish; 9 pending-table design not installed; "
+                + "10 unsuitable connection; 13 add: no event_embeddings row uses the model, pass --new-model if that is deliberate "
+                + "(nothing changed)."})
 public final class TargetsCommand implements Callable<Integer> {
 
     @Mixin
@@ -41,6 +44,12 @@ public final class TargetsCommand implements Callable<Integer> {
             description = "remove: how long to wait for transactions older than the removal before deleting rows (default: ${DEFAULT-VALUE})")
     PgDuration olderWait;
 
+    @Option(names = "--dry-run", description = "say what would happen (the target's state, pending rows deleted, triggers); change nothing")
+    boolean dryRun;
+
+    @Option(names = "--new-model", description = "add: confirm a model that no event_embeddings row uses yet (else refused as a likely typo)")
+    boolean newModel;
+
     @Override
     public Integer call() throws Exception {
         if (!action.equals("add") && !action.equals("remove")) {
@@ -49,7 +58,9 @@ public final class TargetsCommand implements Callable<Integer> {
         ConnectionFactory connections = connection.connections();
         DesignChoice.installed(connections, Design.PENDING_TABLE.id());
         PendingConfiguration config = new PendingConfiguration(connections, lockTimeout.toDuration(), olderWait.toDuration());
-        PendingConfiguration.Outcome outcome = action.equals("add") ? config.addTarget(model) : config.removeTarget(model);
+        PendingConfiguration.Outcome outcome = action.equals("add")
+                ? config.addTarget(model, new PendingConfiguration.Confirmations(dryRun, false, newModel))
+                : config.removeTarget(model, dryRun);
         System.out.println(outcome.line());
         return ExitCodes.OK;
     }

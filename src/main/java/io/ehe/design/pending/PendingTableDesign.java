@@ -48,6 +48,13 @@ public final class PendingTableDesign implements DesignOperations {
     }
 
     @Override
+    public List<String> leftAfterFill(ConnectionFactory connections) throws Exception {
+        try (java.sql.Connection c = connections.open()) {
+            return Target.filling(c).stream().map(m -> "filling:" + Target.label(m).replace(' ', '_')).toList();
+        }
+    }
+
+    @Override
     public DesignCheck verify(ConnectionFactory connections, long sample) throws Exception {
         return PendingVerifier.check(connections, sample);
     }
