@@ -88,7 +88,15 @@ public final class BackfillCommand implements Callable<Integer> {
         DesignOperations ops = DesignChoice.operations(DesignChoice.installed(connections, design));
         Duration grace = settings.statementTimeout().plus(settings.lockTimeout()).plusSeconds(5);
         try (GracefulShutdown shutdown = new GracefulShutdown(grace, ExitCodes.INTERRUPTED)) {
-            BackfillSummary summary = ops.fill(connections, settings, null, shutdown.stopSignal());
+            BackfillSummary summary;
+            try {
+                summary = ops.fill(connections, settings, null, shutdown.stopSignal());
+            } catch (io.ehe.db.OlderTransactions.WaitStoppedException stopped) {
+                // The fill's wait for older transactions ended by SIGTERM/SIGINT: nothing was walked yet.
+                Main.interruptedLine(stopped);
+                shutdown.finished(ExitCodes.INTERRUPTED);
+                return ExitCodes.INTERRUPTED;
+            }
             int code = summary.complete() ? ExitCodes.OK : ExitCodes.INTERRUPTED;
             List<String> left = List.of();
             if (summary.complete() && summary.allShardsDone()) {

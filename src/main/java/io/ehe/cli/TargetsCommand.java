@@ -2,6 +2,8 @@ package io.ehe.cli;
 
 import io.ehe.catalog.Design;
 import io.ehe.db.ConnectionFactory;
+import io.ehe.backfill.GracefulShutdown;
+import io.ehe.db.OlderTransactions;
 import io.ehe.db.PgDuration;
 import io.ehe.design.pending.PendingConfiguration;
 import io.ehe.design.select.DesignChoice;
@@ -57,11 +59,23 @@ public final class TargetsCommand implements Callable<Integer> {
         }
         ConnectionFactory connections = connection.connections();
         DesignChoice.installed(connections, Design.PENDING_TABLE.id());
-        PendingConfiguration config = new PendingConfiguration(connections, lockTimeout.toDuration(), olderWait.toDuration());
-        PendingConfiguration.Outcome outcome = action.equals("add")
-                ? config.addTarget(model, new PendingConfiguration.Confirmations(dryRun, false, newModel))
-                : config.removeTarget(model, dryRun);
-        System.out.println(outcome.line());
-        return ExitCodes.OK;
+        // SIGTERM/SIGINT end the wait for older transactions within a poll (200 ms), exit 7; a batch of
+        // deletes in flight commits or rolls back first (each is one short statement).
+        try (GracefulShutdown shutdown = new GracefulShutdown(lockTimeout.toDuration().plusSeconds(5), ExitCodes.INTERRUPTED)) {
+            PendingConfiguration config = new PendingConfiguration(connections, lockTimeout.toDuration(), olderWait.toDuration())
+                    .stoppedBy(shutdown.stopSignal()::requested);
+            try {
+                PendingConfiguration.Outcome outcome = action.equals("add")
+                        ? config.addTarget(model, new PendingConfiguration.Confirmations(dryRun, false, newModel))
+                        : config.removeTarget(model, dryRun);
+                System.out.println(outcome.line());
+            } catch (OlderTransactions.WaitStoppedException stopped) {
+                Main.interruptedLine(stopped);
+                shutdown.finished(ExitCodes.INTERRUPTED);
+                return ExitCodes.INTERRUPTED;
+            }
+            shutdown.finished(ExitCodes.OK);
+            return ExitCodes.OK;
+        }
     }
 }

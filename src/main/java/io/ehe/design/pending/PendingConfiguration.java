@@ -53,10 +53,18 @@ public final class PendingConfiguration {
     private final Duration lockTimeout;
     private final Duration olderTransactionsWait;
 
+    private java.util.function.BooleanSupplier stop = () -> false;
+
     public PendingConfiguration(ConnectionFactory connections, Duration lockTimeout, Duration olderTransactionsWait) {
         this.connections = connections;
         this.lockTimeout = lockTimeout;
         this.olderTransactionsWait = olderTransactionsWait;
+    }
+
+    /** Ends the wait for older transactions (targets remove) when {@code stop} turns true (SIGTERM/SIGINT). */
+    public PendingConfiguration stoppedBy(java.util.function.BooleanSupplier stop) {
+        this.stop = stop;
+        return this;
     }
 
     /**
@@ -276,7 +284,7 @@ public final class PendingConfiguration {
                 ps.executeUpdate();
             }
             c.commit();
-            OlderTransactions.waitFor(c, OlderTransactions.serverNow(c), olderTransactionsWait, "targets remove");
+            OlderTransactions.waitFor(c, OlderTransactions.serverNow(c), olderTransactionsWait, "targets remove " + Target.label(model), stop);
             long deleted = 0;
             while (true) {
                 int n;
@@ -301,6 +309,9 @@ public final class PendingConfiguration {
                 ps.executeUpdate();
             }
             c.commit();
+            if (deleted > 0) {
+                TableMaintenance.vacuumAnalyze(connections, PendingTableDesign.TABLE, lockTimeout);
+            }
             LOG.info("targets: removed {} ({} pending rows deleted)", Target.label(model), deleted);
             return new Outcome(String.format("targets: removed %s (%,d pending rows deleted)", Target.label(model), deleted));
         }

@@ -174,4 +174,44 @@ class OperatorSafetyTest {
         assertThat(db.queryString("SELECT state FROM event_embedding_pending_targets WHERE model = 'm3'")).isEqualTo("ready");
         AppSchema.assertExact(db);
     }
+
+    /** Heap fetches of the scheduler's newest-first query for {@code model}, forced to its index-only plan. */
+    private static long heapFetches(TestDatabase db, String model) throws Exception {
+        try (java.sql.Connection c = db.open(); java.sql.Statement st = c.createStatement()) {
+            st.execute("SET enable_seqscan = off");
+            st.execute("SET enable_bitmapscan = off");
+            StringBuilder plan = new StringBuilder();
+            try (java.sql.ResultSet rs = st.executeQuery("EXPLAIN (ANALYZE, COSTS OFF) SELECT organization_id, event_id FROM event_embedding_pending "
+                    + "WHERE model = '" + model + "' ORDER BY created_at DESC, event_id DESC LIMIT 5000")) {
+                while (rs.next()) {
+                    plan.append(rs.getString(1)).append('\n');
+                }
+            }
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("Heap Fetches: (\\d+)").matcher(plan);
+            assertThat(m.find()).as("an index-only scan:\n" + plan).isTrue();
+            return Long.parseLong(m.group(1));
+        }
+    }
+
+    /**
+     * Case 7: right after a fill (a model swap) and after targets remove, the scheduler's index-only
+     * scan reads no heap page: the fill and the removal end with VACUUM (ANALYZE) of the pending table.
+     */
+    @Test
+    void theFillAndARemovalLeaveTheIndexOnlyScanWithoutHeapFetches() throws Exception {
+        TestDatabase db = filled("op_vacuum");
+        assertThat(run(db, "targets", "add", "m3", "--new-model").exit()).isZero();
+        assertThat(run(db, "backfill").exit()).isZero();
+        long m3 = db.queryLong("SELECT count(*) FROM event_embedding_pending WHERE model = 'm3'");
+        assertThat(m3).isEqualTo(3000);
+        long afterFill = heapFetches(db, "m3");
+        System.err.println("[op_vacuum] heap fetches after the fill of m3 (" + m3 + " rows): " + afterFill);
+        assertThat(afterFill).as("heap fetches right after the fill").isZero();
+        assertThat(run(db, "targets", "remove", "m1").exit()).isZero();
+        long afterRemove = heapFetches(db, "m2");
+        System.err.println("[op_vacuum] heap fetches after targets remove m1: " + afterRemove);
+        assertThat(afterRemove).as("heap fetches right after targets remove").isZero();
+        assertThat(db.queryLong("SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'event_embedding_pending' AND last_vacuum IS NOT NULL"))
+                .isEqualTo(1);
+    }
 }
