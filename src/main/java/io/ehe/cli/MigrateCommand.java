@@ -44,9 +44,9 @@ public final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--with-baseline", description = "development, tests and demo only: create events and event_embeddings when neither exists (ehe.baseline=true)")
     boolean withBaseline;
 
-    @Option(names = "--design", paramLabel = "DESIGN", defaultValue = "${env:EHE_DESIGN:-column}",
+    @Option(names = "--design", paramLabel = "DESIGN", defaultValue = "${env:EHE_DESIGN}",
             description = "which design to install: column (events.has_embedding) or pending-table (event_embedding_pending, "
-                    + "never writes events) (default: ${DEFAULT-VALUE}, env EHE_DESIGN)")
+                    + "never writes events); default (env EHE_DESIGN unset): the one installed in the database, column on a database with neither")
     String design;
 
     @Mixin
@@ -64,7 +64,9 @@ public final class MigrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Design chosen = DesignChoice.forMigrate(design);
+        // Without --design (or EHE_DESIGN) an update keeps the design installed first: it never installs the
+        // other beside it (issue 28, 5); moving between designs names the design explicitly (docs/runbooks.md).
+        Design chosen = design == null || design.isBlank() ? DesignChoice.forUpdate(connection.connections()) : DesignChoice.forMigrate(design);
         Semantics requested = semantics.semantics();
         List<String> targets = null;
         if (semantics.given()) {

@@ -207,7 +207,9 @@ class AppSemanticsTest {
     void badSemanticsAreRefusedBeforeAnyChange() {
         assertThat(cli(db, "configure", "--semantics", "sideways")).isEqualTo(2);
         assertThat(cli(db, "configure", "--semantics", "app")).as("a model column needs a target").isEqualTo(2);
-        assertThat(cli(db, "configure", "--target-model", "m")).as("a target needs a model column").isEqualTo(2);
+        assertThat(cli(db, "configure", "--target-model", "m"))
+                .as("no question given: the installed one is kept, and 'm' is a model no embedding uses").isEqualTo(13);
+        assertThat(cli(db, "configure", "--semantics", "seed", "--target-model", "m")).as("a target needs a model column").isEqualTo(2);
         assertThat(cli(db, "configure", "--semantics", "app", "--superseded-column", "no_such_column", "--target-model", "m"))
                 .as("a missing column: refused before any change").isEqualTo(2);
         assertThat(db.queryString("SELECT superseded_column FROM event_embedding_pending_semantics")).isEqualTo("superseded_by");
@@ -226,7 +228,7 @@ class AppSemanticsTest {
         assertThat(cli(both, "migrate")).isZero();
         assertThat(cli(both, "backfill", "--then-migrate")).isZero();
         assertThat(cli(both, "status")).as("the column design, seed question").isZero();
-        assertThat(cli(both, "migrate", "--design", "pending-table", "--semantics", "app", "--target-model", "m")).isZero();
+        assertThat(cli(both, "migrate", "--design", "pending-table", "--semantics", "app", "--target-model", "m", "--new-model")).isZero();
         assertThat(cli(both, "status", "--design", "column")).as("configured for the app's question").isEqualTo(5);
         assertThat(cli(both, "backfill", "--design", "pending-table")).isZero();
         assertThat(cli(both, "status", "--design", "pending-table")).isZero();

@@ -214,4 +214,18 @@ class OperatorSafetyTest {
         assertThat(db.queryLong("SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'event_embedding_pending' AND last_vacuum IS NOT NULL"))
                 .isEqualTo(1);
     }
+
+    /** Case 5 (the runner): a later migrate without --design keeps the installed design and never installs the other beside it. */
+    @Test
+    void aBareMigrateKeepsTheInstalledDesign() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("EHE_DESIGN") == null, "EHE_DESIGN is set in this environment");
+        TestDatabase db = PostgresServer.get().createDatabase("op_design_once");
+        AppSchema.install(db, "m1");
+        Run r = run(db, "migrate");
+        assertThat(r.exit()).as(r.output()).isZero();
+        assertThat(db.queryLong("SELECT count(*) FROM pg_attribute WHERE attrelid = 'public.events'::regclass AND attname = 'has_embedding'"))
+                .as("the column design installed beside the pending-table design").isZero();
+        assertThat(db.queryLong("SELECT count(*) FROM databasechangelog WHERE id LIKE '010%'")).isZero();
+        assertThat(run(db, "status").exit()).as("one design: status needs no --design").isNotEqualTo(ExitCodes.WRONG_DESIGN);
+    }
 }
