@@ -157,6 +157,8 @@ affinity:
 {{- if .Values.pending.semantics }}{{ $args = concat $args (list "--semantics" .Values.pending.semantics) }}{{ end -}}
 {{- range .Values.pending.targetModels }}{{ $args = concat $args (list "--target-model" .) }}{{ end -}}
 {{- range .Values.readerRoles }}{{ $args = concat $args (list "--reader-role" .) }}{{ end -}}
+{{- if .Values.pending.changeQuestion }}{{ $args = append $args "--change-question" }}{{ end -}}
+{{- if .Values.pending.newModel }}{{ $args = append $args "--new-model" }}{{ end -}}
 {{- $args = concat $args $m.extraArgs -}}
 {{- toJson $args -}}
 {{- end -}}
@@ -277,8 +279,10 @@ fail the Job at once (io.ehe.cli.ExitCodes):
    9 design not installed (or both, none named): backfill/status need migrate first, not a retry
   10 unsuitable connection (transaction pooler, hot standby, read-only sessions): the URL has to change
   11 the module's changeSets recorded under another file name: the repair the error line gives, by hand
+  13 not confirmed: a change of question or a new model needs pending.changeQuestion / pending.newModel
 Retried (within backoffLimit): 1 (any other failure), 3 (could not connect: the server may be
-restarting), 4 (lock not granted: the blocker may be gone), 5 (not ready), 7 (interrupted: resumes).
+restarting), 4 (lock not granted: the blocker may be gone), 5 (not ready), 7 (interrupted: resumes),
+12 (more to do: backfill ended a plan while a target added later is still filling; the next run fills it).
 An evicted, preempted or drained pod (DisruptionTarget) does not count against backoffLimit: migrate and
 backfill both start again safely (an INVALID index left by a killed build is rebuilt by migrate).
 */}}
@@ -290,7 +294,7 @@ podFailurePolicy:
       onExitCodes:
         containerName: {{ .component }}
         operator: In
-        values: [2, 6, 9, 10, 11]
+        values: [2, 6, 9, 10, 11, 13]
     - action: Ignore
       onPodConditions:
         - type: DisruptionTarget

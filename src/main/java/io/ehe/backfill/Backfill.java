@@ -228,7 +228,10 @@ public final class Backfill {
         BackfillSummary s = new BackfillSummary(status, settings.shard(), counters.rowsTrue, counters.rowsFalse,
                 counters.batches, retrier.retries(), counters.rowsScanned, sweepFilled, leftLocked,
                 Duration.ofNanos(System.nanoTime() - started), List.copyOf(counters.lockHolds), sizer.next(), allDone, migrated);
-        LogLine.info(LOG, s.line(), s.fields());
+        // The CLI prints s.line() on stdout: the log line says the same in short, so a terminal shows the
+        // summary once (issue 28); with LOG_FORMAT=json its fields still travel as the backfill_summary event.
+        LogLine.info(LOG, String.format("backfill %s: finished: %s, %,d rows walked in %,d ms", settings.shard(),
+                status.name().toLowerCase(), counters.rowsScanned, s.wall().toMillis()), s.fields());
         return s;
     }
 }

@@ -13,18 +13,24 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** backfill: thin over the installed design's fill; every value is checked before any connection is made. */
 @Command(name = "backfill", mixinStandardHelpOptions = true,
-        description = {"Column design: fills events.has_embedding for rows still NULL, in short batches, race-free with the triggers.",
+        description = {"Fills what the installed design's triggers did not see: has_embedding of rows still NULL (column design) "
+                        + "or the pending rows of every filling target model (pending-table design).",
+                "Column design: fills events.has_embedding for rows still NULL, in short batches, race-free with the triggers.",
                 "Pending-table design: the fill, which adds the pending rows of every filling target model for the events that existed before (after install, targets add, configure).",
                 "Resumable: progress is kept per shard in the database. Also runnable as io.ehe.backfill.BackfillMain."},
         footer = {"", "Durations: an integer and a unit, ms|s|min|h (e.g. 500ms, 5s, 2min).", "",
-                "Exit codes: 0 done (column: no NULL left; pending-table: every filling target filled); 2 bad value; 3 cannot connect;",
-                "4 lock not granted, or (pending-table) a transaction older than the fill stayed open past 10 min; 7 interrupted (SIGTERM,",
-                "--max-rows, --max-duration, rows kept locked): safe to run again; 9 design mismatch; 10 unsuitable connection;",
-                "1 other failure (safe to run again)."})
+                "Exit codes: 0 done (column: no NULL left; pending-table: every target ready, or this shard done while others walk); "
+                        + "2 bad value; 3 cannot connect; "
+                        + "4 lock not granted, or (pending-table) a transaction older than the fill stayed open past 10 min; "
+                        + "7 interrupted (SIGTERM/SIGINT, --max-rows, --max-duration, rows kept locked): safe to run again; "
+                        + "9 design mismatch; 10 unsuitable connection; "
+                        + "12 more to do: the plan ended but a target added after it started is still filling (the summary's left=): "
+                        + "run again; 1 other failure (safe to run again)."})
 public final class BackfillCommand implements Callable<Integer> {
 
     @Mixin
@@ -82,9 +88,26 @@ public final class BackfillCommand implements Callable<Integer> {
         DesignOperations ops = DesignChoice.operations(DesignChoice.installed(connections, design));
         Duration grace = settings.statementTimeout().plus(settings.lockTimeout()).plusSeconds(5);
         try (GracefulShutdown shutdown = new GracefulShutdown(grace, ExitCodes.INTERRUPTED)) {
-            BackfillSummary summary = ops.fill(connections, settings, null, shutdown.stopSignal());
+            BackfillSummary summary;
+            try {
+                summary = ops.fill(connections, settings, null, shutdown.stopSignal());
+            } catch (io.ehe.db.OlderTransactions.WaitStoppedException stopped) {
+                // The fill's wait for older transactions ended by SIGTERM/SIGINT: nothing was walked yet.
+                Main.interruptedLine(stopped);
+                shutdown.finished(ExitCodes.INTERRUPTED);
+                return ExitCodes.INTERRUPTED;
+            }
             int code = summary.complete() ? ExitCodes.OK : ExitCodes.INTERRUPTED;
-            System.out.println(summary.line());
+            List<String> left = List.of();
+            if (summary.complete() && summary.allShardsDone()) {
+                // The plan this run finished may not cover a target added after it started (issue 28, 2):
+                // a Job must not show Completed while a target is still filling.
+                left = ops.leftAfterFill(connections);
+                if (!left.isEmpty()) {
+                    code = ExitCodes.MORE_TO_DO;
+                }
+            }
+            System.out.println(summary.line() + (left.isEmpty() ? "" : " left=" + String.join(",", left) + " (run backfill again)"));
             System.out.flush();
             shutdown.finished(code);
             return code;

@@ -16,11 +16,15 @@ import java.util.concurrent.Callable;
 /** configure: thin over the pending-table design's semantics. */
 @Command(name = "configure", mixinStandardHelpOptions = true,
         description = {"Sets what \"pending\" means (pending-table design): the semantics and the target models.",
-                "A different question empties the pending table and marks the targets filling: run backfill next.",
-                "The same question records the tables' current columns (status stops reporting them) and adds new targets."},
+                "Without --semantics or a column option it keeps the installed question: it records the tables' current columns "
+                        + "(status stops reporting them) and adds the --target-model(s) not yet targets.",
+                "A different question empties the pending table and marks the targets filling: run backfill next. "
+                        + "Once a target is ready or a fill has progressed, that needs --change-question; --dry-run says what would happen."},
         footer = {"", "The app's question: configure --semantics app --target-model <model>",
-                "Exit codes: 0 done; 1 failed (a configured column is missing: nothing changed); 2 bad value; 3 cannot connect;",
-                "4 lock not granted; 9 pending-table design not installed."})
+                "Exit codes: 0 done (or --dry-run printed); 1 failed; 2 bad value (a column that does not exist: nothing changed); "
+                        + "3 cannot connect; 4 lock not granted; 9 pending-table design not installed; "
+                        + "13 not confirmed: the change needs --change-question, or a model no event_embeddings row uses needs --new-model "
+                        + "(nothing changed)."})
 public final class ConfigureCommand implements Callable<Integer> {
 
     @Mixin
@@ -32,14 +36,26 @@ public final class ConfigureCommand implements Callable<Integer> {
     @Mixin
     TransactionLockOptions lock;
 
+    @Option(names = "--dry-run", description = "say what would change (rows deleted, targets dropped or added, triggers); change nothing")
+    boolean dryRun;
+
+    @Option(names = "--change-question", description = "confirm a different question although it discards the fill's work "
+            + "(ready targets, fill progress): the pending table is emptied and every target filled again")
+    boolean changeQuestion;
+
+    @Option(names = "--new-model", description = "confirm target models that no event_embeddings row uses yet (else refused as a likely typo)")
+    boolean newModel;
+
     @Override
     public Integer call() throws Exception {
-        Semantics requested = semantics.semantics();
-        List<String> targets = PendingConfiguration.checkedTargets(requested, semantics.targetModels());
+        // A bare configure (no question given) keeps the installed question: it never resets it to the seed's.
+        Semantics requested = semantics.questionGiven() ? semantics.semantics() : null;
+        List<String> targets = requested == null ? semantics.targetModels()
+                : PendingConfiguration.checkedTargets(requested, semantics.targetModels());
         ConnectionFactory connections = connection.connections();
         DesignChoice.installed(connections, Design.PENDING_TABLE.id());
         PendingConfiguration.Outcome outcome = new PendingConfiguration(connections, lock.lockTimeout(), Duration.ofMinutes(10))
-                .configure(requested, targets);
+                .configure(requested, targets, new PendingConfiguration.Confirmations(dryRun, changeQuestion, newModel));
         System.out.println(outcome.line());
         return ExitCodes.OK;
     }

@@ -6,8 +6,9 @@ import io.ehe.db.Secrets;
 import picocli.CommandLine.Option;
 
 /**
- * Where the database is, shared by every command: --url (JDBC URL or libpq URI), else DATABASE_URL;
- * --username/--password, else PGUSER/PGPASSWORD, override what the URL carries.
+ * Where the database is, shared by every command: --url (JDBC URL or libpq URI), else DATABASE_URL.
+ * Precedence as libpq's: --username/--password (explicit parameters) over what the URL carries, and the
+ * URL over PGUSER/PGPASSWORD (the environment only fills what the URL leaves out).
  */
 public final class ConnectionOptions {
 
@@ -15,11 +16,11 @@ public final class ConnectionOptions {
             description = "jdbc:postgresql://host:5432/db or postgres://user@host:5432/db?sslmode=require (default: $DATABASE_URL)")
     String url;
 
-    @Option(names = {"--username", "-U"}, paramLabel = "USER", description = "overrides the URL's user (default: $PGUSER)")
+    @Option(names = {"--username", "-U"}, paramLabel = "USER", description = "overrides the URL's user (default: the URL's, else $PGUSER)")
     String username;
 
     @Option(names = "--password", paramLabel = "PASSWORD", arity = "0..1", interactive = false,
-            description = "overrides the URL's password (default: $PGPASSWORD); prefer the environment", showDefaultValue = picocli.CommandLine.Help.Visibility.NEVER)
+            description = "overrides the URL's password (default: the URL's, else $PGPASSWORD, as libpq); prefer the environment", showDefaultValue = picocli.CommandLine.Help.Visibility.NEVER)
     String password;
 
     /** Resolves flags and environment; throws IllegalArgumentException (a usage error) when nothing says where to go. */
@@ -35,8 +36,8 @@ public final class ConnectionOptions {
         }
         DatabaseUrl parsed = DatabaseUrl.parse(raw);
         parsed.password().ifPresent(Secrets::register);
-        String user = username != null ? username : System.getenv("PGUSER");
-        String pass = password != null ? password : envPassword;
+        String user = username != null ? username : parsed.user().orElse(System.getenv("PGUSER"));
+        String pass = password != null ? password : parsed.password().orElse(envPassword);
         return parsed.withCredentials(user, pass);
     }
 

@@ -36,26 +36,52 @@ public final class ExitCodes {
      * with a root logicalFilePath applied them); nothing was changed, the message gives the repair.
      */
     public static final int HISTORY_PATH_MISMATCH = 11;
+    /**
+     * The command did all it could in this run but its goal does not hold yet (backfill: a target
+     * model still filling, because it was added after the plan this run finished started); the
+     * summary line says what is left. Run it again: a Job controller should retry, not fail.
+     */
+    public static final int MORE_TO_DO = 12;
+    /**
+     * The command would throw away state (configure with a different question) or act on a name no
+     * data uses (a target model with no event_embeddings row, a column differing only in case), and
+     * the option that says so was not given; nothing was changed. --dry-run shows what it would do.
+     */
+    public static final int NOT_CONFIRMED = 13;
 
+    /** Every line at most 80 columns, so picocli never breaks one mid-sentence (HelpTextTest). */
     public static final String HELP_TEXT = """
             Exit codes:
-              0  success (status: ready)
+              0  success (status: ready; backfill: the goal holds)
               1  failure (see the error line)
               2  usage error: bad flag or value, nothing done
               3  could not connect or log in
-              4  lock not granted within lock_timeout after all retries (nothing half-applied;
-                 an INVALID index from a cancelled CONCURRENTLY build is rebuilt by the next run),
-                 or (pending-table fill, targets remove) an older transaction stayed open past the wait
-              5  status: not ready for the scheduler (column: index / NULL rows / triggers / another question
-                 configured; pending-table: a target filling or being removed / triggers / semantics no longer
-                 matching the tables; both: a subscription or rows that arrived without the triggers)
+              4  lock not granted within lock_timeout after all retries (nothing
+                 half-applied; an INVALID index from a cancelled CONCURRENTLY build
+                 is rebuilt by the next run), or (pending-table fill, targets
+                 remove) an older transaction stayed open past the wait
+              5  status: not ready for the scheduler (column: index / NULL rows /
+                 triggers / another question configured; pending-table: a target
+                 filling or being removed / triggers / semantics no longer matching
+                 the tables; both: a subscription or rows that arrived without the
+                 triggers)
               6  wrong database: events/event_embeddings missing, nothing changed
-              7  backfill interrupted (SIGTERM or a limit): safe to resume
+              7  interrupted (SIGTERM/SIGINT, or a backfill limit): safe to resume
               8  verify: drift or NULL rows found
-              9  design not installed (or both installed and none named): nothing changed
-             10  unsuitable connection (a transaction pooler, a hot standby, read-only sessions): nothing changed
-             11  changeSets of this module recorded under another file name (an app's root logicalFilePath):
-                 nothing changed; the error line gives the repair""";
+              9  design not installed (or both installed and none named): nothing
+                 changed
+             10  unsuitable connection (a transaction pooler, a hot standby,
+                 read-only sessions): nothing changed
+             11  changeSets of this module recorded under another file name (an
+                 app's root logicalFilePath): nothing changed; the error line gives
+                 the repair
+             12  more to do: this run ended cleanly but the goal does not hold yet
+                 (backfill: a target still filling); run it again (a Job retries)
+             13  not confirmed: the command would discard state or use a name no
+                 data uses; pass the option the error line names
+                 (--change-question, --new-model); nothing changed
+            A Job controller: 0 done; retry 1, 3, 4, 5, 7, 12; fail at once on 2, 6,
+            9, 10, 11, 13 (the chart's podFailurePolicy does so).""";
 
     private ExitCodes() {
     }

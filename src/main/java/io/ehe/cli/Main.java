@@ -147,6 +147,12 @@ public final class Main implements Runnable {
         return e;
     }
 
+    /** The one error line of a wait ended by SIGTERM/SIGINT (exit 7), printed before the shutdown hook ends the process. */
+    static void interruptedLine(Exception e) {
+        PrintWriter err = new PrintWriter(System.err, true);
+        errorLine(err, "error: " + Secrets.mask(String.valueOf(e.getMessage())), null);
+    }
+
     /** One line on stderr, a distinct exit code, no secret. */
     static int failure(Exception e, PrintWriter err) {
         int code;
@@ -155,6 +161,10 @@ public final class Main implements Runnable {
             code = ExitCodes.USAGE;
         } else if (e instanceof DesignNotInstalledException) {
             code = ExitCodes.WRONG_DESIGN;
+        } else if (causedBy(e, io.ehe.db.OlderTransactions.WaitStoppedException.class)) {
+            code = ExitCodes.INTERRUPTED;
+        } else if (e instanceof io.ehe.design.NotConfirmedException) {
+            code = ExitCodes.NOT_CONFIRMED;
         } else if (causedBy(e, HistoryPathMismatchException.class)) {
             code = ExitCodes.HISTORY_PATH_MISMATCH;
             message = cause(e, HistoryPathMismatchException.class).getMessage();

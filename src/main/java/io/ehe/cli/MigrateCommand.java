@@ -44,9 +44,9 @@ public final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--with-baseline", description = "development, tests and demo only: create events and event_embeddings when neither exists (ehe.baseline=true)")
     boolean withBaseline;
 
-    @Option(names = "--design", paramLabel = "DESIGN", defaultValue = "${env:EHE_DESIGN:-column}",
+    @Option(names = "--design", paramLabel = "DESIGN", defaultValue = "${env:EHE_DESIGN}",
             description = "which design to install: column (events.has_embedding) or pending-table (event_embedding_pending, "
-                    + "never writes events) (default: ${DEFAULT-VALUE}, env EHE_DESIGN)")
+                    + "never writes events); default (env EHE_DESIGN unset): the one installed in the database, column on a database with neither")
     String design;
 
     @Mixin
@@ -58,12 +58,21 @@ public final class MigrateCommand implements Callable<Integer> {
                     + " 'none' names none; default: keep the recorded list (env EHE_READER_ROLES). An unknown role: exit 2, nothing changed")
     List<String> readerRoles;
 
+    @Option(names = "--change-question", description = "pending-table: confirm that --semantics/--*-column change the installed "
+            + "question although that discards the fill's work (see configure --help)")
+    boolean changeQuestion;
+
+    @Option(names = "--new-model", description = "pending-table: confirm --target-model(s) that no event_embeddings row uses yet")
+    boolean newModel;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        Design chosen = DesignChoice.forMigrate(design);
+        // Without --design (or EHE_DESIGN) an update keeps the design installed first: it never installs the
+        // other beside it (issue 28, 5); moving between designs names the design explicitly (docs/runbooks.md).
+        Design chosen = design == null || design.isBlank() ? DesignChoice.forUpdate(connection.connections()) : DesignChoice.forMigrate(design);
         Semantics requested = semantics.semantics();
         List<String> targets = null;
         if (semantics.given()) {
@@ -82,14 +91,28 @@ public final class MigrateCommand implements Callable<Integer> {
         MigrateReport report = new MigrateReport(spec.commandLine().getOut());
         if (dryRun) {
             report.dryRun(migrator.dryRun(count), tag);
+            if (targets != null) {
+                spec.commandLine().getOut().println(configureStep(requested, targets));
+            }
         } else {
             report.applied(migrator.migrate(tag, count), tag);
             if (targets != null) {
                 PendingConfiguration.Outcome outcome = new PendingConfiguration(connection.connections(),
-                        locks.lockTimeout.toDuration(), Duration.ofMinutes(10)).configure(requested, targets);
+                        locks.lockTimeout.toDuration(), Duration.ofMinutes(10)).configure(requested, targets, new PendingConfiguration.Confirmations(false, changeQuestion, newModel));
                 spec.commandLine().getOut().println(outcome.line());
             }
         }
         return ExitCodes.OK;
+    }
+
+    /** migrate --dry-run: the configure step that follows the changeSets, as configure --dry-run would say it. */
+    private String configureStep(Semantics requested, List<String> targets) throws Exception {
+        try {
+            return "then configure: " + new PendingConfiguration(connection.connections(), locks.lockTimeout.toDuration(), Duration.ofMinutes(10))
+                    .configure(requested, targets, new PendingConfiguration.Confirmations(true, changeQuestion, newModel)).line();
+        } catch (io.ehe.design.DesignNotInstalledException notYet) {
+            return "then configure: the question (" + requested.describe() + "), target(s) " + String.join(", ", targets)
+                    + " filling (installed by the changeSets above; run backfill next)";
+        }
     }
 }

@@ -41,8 +41,12 @@ public final class SemanticsOptions {
 
     /** True when any of these options was given. */
     public boolean given() {
-        return preset != null || modelColumn != null || chunkColumn != null || supersededColumn != null
-                || createdColumn != null || !targetModels.isEmpty();
+        return questionGiven() || !targetModels.isEmpty();
+    }
+
+    /** True when the question itself (a preset or a column) was given, not only target models. */
+    public boolean questionGiven() {
+        return preset != null || modelColumn != null || chunkColumn != null || supersededColumn != null || createdColumn != null;
     }
 
     /** The requested semantics; a bad preset or column name is an IllegalArgumentException (usage error). */

@@ -2,6 +2,8 @@ package io.ehe.cli;
 
 import io.ehe.catalog.Design;
 import io.ehe.db.ConnectionFactory;
+import io.ehe.backfill.GracefulShutdown;
+import io.ehe.db.OlderTransactions;
 import io.ehe.db.PgDuration;
 import io.ehe.design.pending.PendingConfiguration;
 import io.ehe.design.select.DesignChoice;
@@ -18,8 +20,11 @@ import java.util.concurrent.Callable;
         description = {"Adds or removes a target model of the pending-table design ('status' lists them with their backlog).",
                 "add: the model's pending rows are filled by the next backfill (resumable, sharded); the triggers keep it exact meanwhile.",
                 "remove: the triggers stop keeping it at once; its rows are deleted in batches (run again after a kill to finish)."},
-        footer = {"", "Exit codes: 0 done; 1 failed; 2 bad value; 3 cannot connect; 4 lock not granted, or an older transaction stayed open;",
-                "9 pending-table design not installed."})
+        footer = {"", "Exit codes: 0 done (or --dry-run printed); 1 failed; 2 bad value; 3 cannot connect; "
+                + "4 lock not granted, or an older transaction stayed open past --older-transactions-wait; "
+                + "7 interrupted (SIGTERM/SIGINT): run it again to finish; 9 pending-table design not installed; "
+                + "10 unsuitable connection; 13 add: no event_embeddings row uses the model, pass --new-model if that is deliberate "
+                + "(nothing changed)."})
 public final class TargetsCommand implements Callable<Integer> {
 
     @Mixin
@@ -39,6 +44,12 @@ public final class TargetsCommand implements Callable<Integer> {
             description = "remove: how long to wait for transactions older than the removal before deleting rows (default: ${DEFAULT-VALUE})")
     PgDuration olderWait;
 
+    @Option(names = "--dry-run", description = "say what would happen (the target's state, pending rows deleted, triggers); change nothing")
+    boolean dryRun;
+
+    @Option(names = "--new-model", description = "add: confirm a model that no event_embeddings row uses yet (else refused as a likely typo)")
+    boolean newModel;
+
     @Override
     public Integer call() throws Exception {
         if (!action.equals("add") && !action.equals("remove")) {
@@ -46,9 +57,23 @@ public final class TargetsCommand implements Callable<Integer> {
         }
         ConnectionFactory connections = connection.connections();
         DesignChoice.installed(connections, Design.PENDING_TABLE.id());
-        PendingConfiguration config = new PendingConfiguration(connections, lock.lockTimeout(), olderWait.toDuration());
-        PendingConfiguration.Outcome outcome = action.equals("add") ? config.addTarget(model) : config.removeTarget(model);
-        System.out.println(outcome.line());
-        return ExitCodes.OK;
+        // SIGTERM/SIGINT end the wait for older transactions within a poll (200 ms), exit 7; a batch of
+        // deletes in flight commits or rolls back first (each is one short statement).
+        try (GracefulShutdown shutdown = new GracefulShutdown(lock.lockTimeout().plusSeconds(5), ExitCodes.INTERRUPTED)) {
+            PendingConfiguration config = new PendingConfiguration(connections, lock.lockTimeout(), olderWait.toDuration())
+                    .stoppedBy(shutdown.stopSignal()::requested);
+            try {
+                PendingConfiguration.Outcome outcome = action.equals("add")
+                        ? config.addTarget(model, new PendingConfiguration.Confirmations(dryRun, false, newModel))
+                        : config.removeTarget(model, dryRun);
+                System.out.println(outcome.line());
+            } catch (OlderTransactions.WaitStoppedException stopped) {
+                Main.interruptedLine(stopped);
+                shutdown.finished(ExitCodes.INTERRUPTED);
+                return ExitCodes.INTERRUPTED;
+            }
+            shutdown.finished(ExitCodes.OK);
+            return ExitCodes.OK;
+        }
     }
 }

@@ -44,6 +44,11 @@ public final class DatabaseUrl {
         if (jdbc.matches()) {
             return fromParts(jdbc.group(1), jdbc.group(2), jdbc.group(3), null);
         }
+        if (text.regionMatches(true, 0, "jdbc:postgresql:", 0, "jdbc:postgresql:".length())) {
+            // The scheme is right; the rest is not (often a '#', which ends a URL, in a password).
+            throw new IllegalArgumentException("database URL is malformed: a jdbc:postgresql URL is jdbc:postgresql://host[:port][/database][?name=value&...] "
+                    + "with no '#' or '@'; percent-encode a password's special characters (# as %23, @ as %40) or use PGPASSWORD");
+        }
         String rest = stripScheme(text);
         if (rest == null) {
             throw new IllegalArgumentException("database URL is not a PostgreSQL URL: its scheme is not jdbc:postgresql, postgres or postgresql" + EXPECTED);

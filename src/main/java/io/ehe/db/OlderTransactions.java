@@ -8,6 +8,10 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Waits until every transaction of this database that began before a point in time has ended, the
@@ -21,7 +25,7 @@ import java.util.Optional;
 public final class OlderTransactions {
 
     private static final String OLDEST = """
-            SELECT kind, who, state, since, query_start FROM (
+            SELECT kind, who, state, since, query_start, extract(epoch FROM clock_timestamp() - since) FROM (
                 SELECT 'pid ' || a.pid AS who, 'backend' AS kind, a.state, a.xact_start AS since, a.query_start
                   FROM pg_stat_activity a
                  WHERE a.datname = current_database() AND a.backend_type = 'client backend'
@@ -31,14 +35,28 @@ public final class OlderTransactions {
                   FROM pg_prepared_xacts p
                  WHERE p.database = current_database() AND p.prepared < ?) o
              ORDER BY since LIMIT 1""";
+    /** The first "still waiting" line comes after this; then one at least every {@link #LOG_EVERY}. */
+    static final Duration FIRST_LOG = Duration.ofSeconds(2);
+    static final Duration LOG_EVERY = Duration.ofSeconds(10);
+    /** How often the wait polls the server and the stop request: a stop ends it within this. */
+    static final Duration POLL = Duration.ofMillis(200);
+    private static final Logger LOG = LoggerFactory.getLogger("wait");
 
     /** The oldest transaction still open that began before the point waited for. */
-    public record Blocker(String who, String state, Instant since, Instant queryStart) {
+    public record Blocker(String who, String state, Instant since, Instant queryStart, Duration age) {
 
-        /** One line: who, its state, since when (never the query text: it may hold data or secrets). */
+        /** One line: who, its state, since when and its age (never the query text: it may hold data or secrets). */
         public String describe() {
             return who + " (" + (state == null ? "state unknown" : state) + ", transaction open since " + since
+                    + " (age " + PgDuration.human(age) + ")"
                     + (queryStart == null ? "" : ", current statement since " + queryStart) + ")";
+        }
+    }
+
+    /** Thrown when a stop was requested (SIGTERM/SIGINT) during the wait; nothing was changed by waiting. */
+    public static final class WaitStoppedException extends SQLException {
+        public WaitStoppedException(String message) {
+            super(message, "57014");
         }
     }
 
@@ -71,21 +89,32 @@ public final class OlderTransactions {
                 }
                 Timestamp q = rs.getTimestamp(5);
                 return Optional.of(new Blocker(rs.getString(2), rs.getString(3), rs.getTimestamp(4).toInstant(),
-                        q == null ? null : q.toInstant()));
+                        q == null ? null : q.toInstant(), Duration.ofMillis(Math.max(0, (long) (rs.getDouble(6) * 1000)))));
             }
         }
+    }
+
+    /** {@link #waitFor(Connection, Instant, Duration, String, BooleanSupplier)} that no stop request ends. */
+    public static void waitFor(Connection c, Instant point, Duration timeout, String what) throws SQLException {
+        waitFor(c, point, timeout, what, () -> false);
     }
 
     /**
      * Returns once no transaction that began before {@code point} is open. Must be called outside a
      * transaction of the caller's own that it would then wait for (autocommit, or right after commit).
+     * A wait longer than {@link #FIRST_LOG} logs whom it waits for (pid, state, age, statement start)
+     * and how long it will still wait, then again every {@link #LOG_EVERY}.
      *
-     * @param what    what is waiting, for the error message
-     * @param timeout how long to wait at most
-     * @throws StillOpenException (SQLSTATE 55P03) naming the oldest blocker when {@code timeout} passes
+     * @param what    what is waiting, for the log and the error message
+     * @param timeout how long to wait at most, exactly as given
+     * @param stop    polled every {@link #POLL}: true ends the wait (SIGTERM/SIGINT)
+     * @throws StillOpenException   (SQLSTATE 55P03) naming the oldest blocker when {@code timeout} passes
+     * @throws WaitStoppedException (SQLSTATE 57014) when {@code stop} turned true
      */
-    public static void waitFor(Connection c, Instant point, Duration timeout, String what) throws SQLException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    public static void waitFor(Connection c, Instant point, Duration timeout, String what, BooleanSupplier stop) throws SQLException {
+        long started = System.nanoTime();
+        long deadline = started + timeout.toNanos();
+        long nextLog = started + FIRST_LOG.toNanos();
         boolean autoCommit = c.getAutoCommit();
         while (true) {
             Optional<Blocker> oldest = oldest(c, point);
@@ -95,15 +124,26 @@ public final class OlderTransactions {
             if (oldest.isEmpty()) {
                 return;
             }
-            if (System.nanoTime() >= deadline) {
+            long now = System.nanoTime();
+            if (stop.getAsBoolean()) {
+                throw new WaitStoppedException(what + " stopped (signal) while waiting for transactions that began before it; still open: "
+                        + oldest.get().describe() + ". Nothing was changed by the wait: run it again");
+            }
+            if (now >= deadline) {
                 throw new StillOpenException(what + " waited " + PgDuration.human(timeout) + " for transactions that began before it; "
                         + "still open: " + oldest.get().describe() + ". End or wait for that transaction and run it again");
             }
+            if (now >= nextLog) {
+                LOG.info("{}: waiting for transactions that began before it; oldest still open: {}; waited {}, will wait at most {} more",
+                        what, oldest.get().describe(), PgDuration.human(Duration.ofNanos(now - started)),
+                        PgDuration.human(Duration.ofNanos(deadline - now)));
+                nextLog = now + LOG_EVERY.toNanos();
+            }
             try {
-                Thread.sleep(200);
+                Thread.sleep(Math.max(1, Math.min(POLL.toMillis(), (deadline - now) / 1_000_000)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new SQLException("interrupted while waiting for older transactions", "57014", e);
+                throw new WaitStoppedException("interrupted while waiting for older transactions");
             }
         }
     }

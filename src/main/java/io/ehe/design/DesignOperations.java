@@ -10,6 +10,7 @@ import io.ehe.backfill.StopSignal;
 import io.ehe.db.ConnectionFactory;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Everything a design does once its changeSets are applied, in the same shape for both: fill the
@@ -24,6 +25,16 @@ public interface DesignOperations {
     /** The column backfill or the pending-table bootstrap: resumable, sharded, stoppable. */
     BackfillSummary fill(ConnectionFactory connections, BackfillSettings settings, BackfillListener listener, StopSignal stop)
             throws Exception;
+
+    /**
+     * What the fill's goal still lacks after a run that ended cleanly with every shard of its plan
+     * done: for the pending-table design, each target model still filling (added after that plan
+     * started, so the next run's new plan fills it), as {@code filling:<model>}. Empty when the goal
+     * holds; the CLI then exits 0, else 12 (more to do). Read-only.
+     */
+    default List<String> leftAfterFill(ConnectionFactory connections) throws Exception {
+        return List.of();
+    }
 
     /** The invariant checked in one snapshot; {@code sample} 0 means every event. */
     DesignCheck verify(ConnectionFactory connections, long sample) throws Exception;

@@ -463,8 +463,13 @@ class HelmChartTest {
                 "pending.targetModels[0]", "bge-base-en-v1.5", "pending.targetModels[1]", "model-b");
         List<String> args = args(containers(r.ofKind("Job").get(0)).get(0));
         assertThat(String.join(" ", args)).contains("--semantics app --target-model bge-base-en-v1.5 --target-model model-b");
+        assertThat(args).as("confirmations only when the values say so").doesNotContain("--change-question", "--new-model");
         assertThat(args(containers(Chart.template("migrations.hook", "false").ofKind("Job").get(0)).get(0)))
                 .as("by default the database keeps its configuration").doesNotContain("--semantics", "--target-model");
+        List<String> confirmed = args(containers(Chart.template("migrations.hook", "false", "design", "pending-table",
+                "pending.semantics", "app", "pending.targetModels[0]", "m", "pending.changeQuestion", "true", "pending.newModel", "true")
+                .ofKind("Job").get(0)).get(0));
+        assertThat(confirmed).contains("--change-question", "--new-model");
     }
 
     @Test

@@ -94,16 +94,69 @@ class SpecialCharacterPasswordTest {
         }
     }
 
-    @Test
-    void thePasswordReachesTheServerWhole(TestDatabase db) throws Exception {
-        // The embedded server trusts local logins: require scram for one role so that only the
-        // exact password gets in (a wrong split would be refused, exit 3).
+    /**
+     * The embedded server trusts local logins: require scram for one role so that only the exact
+     * password gets in (a wrong split, or the wrong one of two passwords, is refused, exit 3).
+     */
+    private static synchronized void requireScram(TestDatabase db) throws Exception {
+        if (hbaFile != null) {
+            return;
+        }
         Path hba = Path.of(db.queryString("SHOW hba_file"));
         Assumptions.assumeTrue(Files.isWritable(hba), "pg_hba.conf is not local: " + hba);
         hbaOriginal = Files.readString(hba);
         hbaFile = hba;
         Files.writeString(hba, "host all " + ROLE + " 127.0.0.1/32 scram-sha-256\nhost all " + ROLE + " ::1/128 scram-sha-256\n" + hbaOriginal);
         db.execute("SELECT pg_reload_conf()");
+    }
+
+    /** Issue 28 (6): as libpq, the URL's password beats PGPASSWORD (which only fills a URL without one). */
+    @Test
+    void theUrlsPasswordBeatsPgpasswordAsInLibpq(TestDatabase db, @TempDir Path tmp) throws Exception {
+        requireScram(db);
+        String host = db.jdbcUrl().replaceFirst("^jdbc:postgresql://([^/]+)/.*$", "$1");
+        String password = "Url-Pa55-Wins";
+        db.execute("DROP ROLE IF EXISTS " + ROLE, "CREATE ROLE " + ROLE + " LOGIN PASSWORD '" + password + "'");
+        try {
+            for (String url : List.of("postgres://" + ROLE + ":" + password + "@" + host + "/" + db.name(),
+                    "jdbc:postgresql://" + host + "/" + db.name() + "?user=" + ROLE + "&password=" + password)) {
+                Path out = tmp.resolve("out");
+                Path err = tmp.resolve("err");
+                Process p = Cli.start(List.of("status"), Map.of("DATABASE_URL", url, "PGPASSWORD", "Env-Pa55-Loses"),
+                        out.toFile(), err.toFile());
+                assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                String stderr = Files.readString(err);
+                // This database has no events tables: exit 6 proves the login with the URL's password succeeded.
+                assertThat(p.exitValue()).as(url.replace(password, "****") + "\n" + stderr).isEqualTo(ExitCodes.WRONG_DATABASE);
+                assertThat(stderr + Files.readString(out)).doesNotContain(password).doesNotContain("Env-Pa55-Loses");
+            }
+            // Without a password in the URL, PGPASSWORD still fills it.
+            Path out = tmp.resolve("out2");
+            Path err = tmp.resolve("err2");
+            Process p = Cli.start(List.of("status"), Map.of("DATABASE_URL", "postgres://" + ROLE + "@" + host + "/" + db.name(),
+                    "PGPASSWORD", password), out.toFile(), err.toFile());
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(Files.readString(err)).isEqualTo(ExitCodes.WRONG_DATABASE);
+        } finally {
+            db.execute("DROP ROLE IF EXISTS " + ROLE);
+        }
+    }
+
+    /** Issue 28 (6): a '#' in a jdbc: URL's password is a malformed jdbc:postgresql URL, not another scheme. */
+    @Test
+    void aHashInAJdbcUrlsPasswordIsDescribedByShape() {
+        for (String password : PASSWORDS.stream().filter(p -> p.contains("#")).toList()) {
+            Cli.Result r = Cli.run("status", "--url", "jdbc:postgresql://db.example:5432/app?user=app&password=" + password);
+            assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.USAGE);
+            assertThat(r.errLines()).hasSize(1);
+            assertThat(r.err()).doesNotContain("scheme is not").contains("malformed: a jdbc:postgresql URL is").contains("%23");
+            assertNoPiece(r.all(), password);
+        }
+    }
+
+    @Test
+    void thePasswordReachesTheServerWhole(TestDatabase db) throws Exception {
+        requireScram(db);
         String host = db.jdbcUrl().replaceFirst("^jdbc:postgresql://([^/]+)/.*$", "$1");
         for (String password : PASSWORDS) {
             db.execute("DROP ROLE IF EXISTS " + ROLE, "CREATE ROLE " + ROLE + " LOGIN PASSWORD '" + password + "'");

@@ -173,8 +173,9 @@ public final class Demo {
             say("and that organization's next 100 to embed:");
             oneOrgMs = explainAndTime(PENDING_QUERY_ONE_ORG.formatted(MODEL));
 
-            step("A model change: targets add " + NEW_MODEL + " makes every live event pending for it, beside the old model");
-            requireOk(cli("targets", "add", NEW_MODEL, "--url", url), "targets add");
+            step("A model change: targets add " + NEW_MODEL + " --new-model makes every live event pending for it, beside the old model "
+                    + "(--new-model: no embedding of it exists yet; without it the name would be refused as a likely typo, exit 13)");
+            requireOk(cli("targets", "add", NEW_MODEL, "--new-model", "--url", url), "targets add");
             sayf("status while the new model fills: exit %d (5 = not ready)", cli("status", "--url", url));
             requireOk(cli("backfill", "--url", url), "backfill (fill of the new model)");
             sayf("pending for %s: %,d; live events: %,d", NEW_MODEL,

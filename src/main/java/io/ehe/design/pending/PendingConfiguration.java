@@ -34,14 +34,37 @@ public final class PendingConfiguration {
     public record Outcome(String line) {
     }
 
+    /**
+     * What the operator said explicitly, besides the change itself (issue 28: nothing destructive by
+     * default, typos caught before work starts).
+     *
+     * @param dryRun         say what would happen (rows, targets, triggers) and change nothing
+     * @param changeQuestion a different question may discard the fill's work (ready targets, fill
+     *                       progress); without it such a change is refused ({@link NotConfirmedException})
+     * @param newModel       a target model with no event_embeddings row at all is deliberate (a model
+     *                       swap before the first embedding); without it it is refused as a likely typo
+     */
+    public record Confirmations(boolean dryRun, boolean changeQuestion, boolean newModel) {
+        /** The Java API's callers name what they want in code: no confirmation is asked. */
+        public static final Confirmations EXPLICIT = new Confirmations(false, true, true);
+    }
+
     private final ConnectionFactory connections;
     private final Duration lockTimeout;
     private final Duration olderTransactionsWait;
+
+    private java.util.function.BooleanSupplier stop = () -> false;
 
     public PendingConfiguration(ConnectionFactory connections, Duration lockTimeout, Duration olderTransactionsWait) {
         this.connections = connections;
         this.lockTimeout = lockTimeout;
         this.olderTransactionsWait = olderTransactionsWait;
+    }
+
+    /** Ends the wait for older transactions (targets remove) when {@code stop} turns true (SIGTERM/SIGINT). */
+    public PendingConfiguration stoppedBy(java.util.function.BooleanSupplier stop) {
+        this.stop = stop;
+        return this;
     }
 
     /**
@@ -67,6 +90,11 @@ public final class PendingConfiguration {
         return out;
     }
 
+    /** {@link #configure(Semantics, List, Confirmations)} with {@link Confirmations#EXPLICIT}. */
+    public Outcome configure(Semantics requested, List<String> models) throws SQLException {
+        return configure(requested, models, Confirmations.EXPLICIT);
+    }
+
     /**
      * ChangeSet 170: the row-trigger bodies are generated for the tables as they are (a foreign key from
      * event_embeddings to events, or none); the same question configured again rewrites them, without
@@ -86,22 +114,52 @@ public final class PendingConfiguration {
     /**
      * Sets the semantics. A different question (any column differs) empties the pending table and
      * the fill's plan and makes {@code models} the targets, all filling: run backfill next. The same
-     * question only records which of the app's optional columns exist now (so status stops
+     * question, or {@code requested == null} (keep the installed one: a bare configure never changes
+     * the question), only records which of the app's optional columns exist now (so status stops
      * reporting them) and adds any of {@code models} that is not a target yet.
      *
-     * @throws SQLException with the database's message when a configured column does not exist
-     *                      (nothing is changed) or a lock is not granted within lock_timeout
+     * <p>Refused, with nothing changed: a configured column that does not exist (IllegalArgumentException,
+     * naming a column that differs only in case); a different question that would discard fill work
+     * (a ready target or fill progress) without {@code changeQuestion}, and a new target model that no
+     * event_embeddings row uses without {@code newModel} ({@link NotConfirmedException}).
+     *
+     * @throws SQLException when a lock is not granted within lock_timeout
      */
-    public Outcome configure(Semantics requested, List<String> models) throws SQLException {
-        List<String> targets = checkedTargets(requested, models);
+    public Outcome configure(Semantics requested, List<String> models, Confirmations confirm) throws SQLException {
         try (Connection c = open()) {
             Optional<Semantics> current = lockSemantics(c);
             if (current.isEmpty()) {
                 c.rollback();
                 throw new io.ehe.design.DesignNotInstalledException("the pending-table design's semantics table is missing: run 'migrate --design pending-table' first; nothing was changed");
             }
+            Semantics wanted = requested == null ? current.get() : requested;
+            boolean same = current.get().sameQuestion(wanted);
+            List<String> targets = same && (models == null || models.isEmpty()) ? List.of() : checkedTargets(wanted, models);
+            if (!same) {
+                checkColumnsExist(c, wanted);
+            }
+            List<String> newTargets = new ArrayList<>();
+            for (String m : targets) {
+                if (!same || stateOf(c, m).isEmpty()) {
+                    newTargets.add(m);
+                }
+            }
+            String unknown = unknownModels(c, wanted, newTargets);
+            if (!unknown.isEmpty() && !confirm.newModel() && !confirm.dryRun()) {
+                c.rollback();
+                throw new io.ehe.design.NotConfirmedException("configure: " + unknown + ": pass --new-model if that is deliberate "
+                        + "(a model not embedded yet); nothing was changed");
+            }
+            String unknownNote = unknown.isEmpty() ? "" : " (" + unknown + ": --new-model needed)";
             List<String> seen = Semantics.appColumnsPresent(c);
-            if (current.get().sameQuestion(requested)) {
+            if (same) {
+                if (confirm.dryRun()) {
+                    c.rollback();
+                    return new Outcome("configure --dry-run: the question stays (" + wanted.describe() + ")"
+                            + (newTargets.isEmpty() ? "; no target to add" : "; would add target(s) " + labels(newTargets)
+                            + ", filling (the next backfill fills them)" + unknownNote)
+                            + "; no row deleted, no trigger changed; nothing was changed");
+                }
                 try (PreparedStatement ps = c.prepareStatement("UPDATE public.event_embedding_pending_semantics SET columns_seen = ?")) {
                     ps.setArray(1, c.createArrayOf("text", seen.toArray()));
                     ps.executeUpdate();
@@ -117,17 +175,30 @@ public final class PendingConfiguration {
                     resetCompletePlan(c);
                 }
                 c.commit();
-                return new Outcome("configure: semantics unchanged (" + requested.describe() + ")"
+                return new Outcome("configure: semantics unchanged (" + wanted.describe() + ")"
                         + (added.isEmpty() ? "" : "; target(s) added, filling: " + String.join(", ", added) + " (run backfill)"));
+            }
+            Impact impact = Impact.read(c);
+            String what = "the question would change from (" + current.get().describe() + ") to (" + wanted.describe() + "): "
+                    + impact.describe() + "; target(s) " + labels(targets) + " would be filling" + unknownNote
+                    + "; the " + PendingTableDesign.TRIGGERS.size() + " triggers of changeSet 140 answer the new question from their next statement";
+            if (confirm.dryRun()) {
+                c.rollback();
+                return new Outcome("configure --dry-run: " + what + "; nothing was changed");
+            }
+            if (impact.workToLose() && !confirm.changeQuestion()) {
+                c.rollback();
+                throw new io.ehe.design.NotConfirmedException("configure: " + what + ". Pass --change-question to do it "
+                        + "(--dry-run shows it; configure without options keeps the question); nothing was changed");
             }
             try (PreparedStatement ps = c.prepareStatement("""
                     UPDATE public.event_embedding_pending_semantics
                        SET model_column = ?, chunk_column = ?, superseded_column = ?, created_column = ?,
                            columns_seen = ?, configured_at = now()""")) {
-                ps.setString(1, requested.modelColumn());
-                ps.setString(2, requested.chunkColumn());
-                ps.setString(3, requested.supersededColumn());
-                ps.setString(4, requested.createdColumn());
+                ps.setString(1, wanted.modelColumn());
+                ps.setString(2, wanted.chunkColumn());
+                ps.setString(3, wanted.supersededColumn());
+                ps.setString(4, wanted.createdColumn());
                 ps.setArray(5, c.createArrayOf("text", seen.toArray()));
                 ps.executeUpdate();
             }
@@ -144,14 +215,23 @@ public final class PendingConfiguration {
                 insertTarget(c, m);
             }
             c.commit();
-            LOG.info("configure: semantics changed to: {}; targets {} filling", requested.describe(), labels(targets));
-            return new Outcome("configure: semantics now " + requested.describe() + "; pending table emptied; target(s) "
+            LOG.info("configure: semantics changed to: {}; targets {} filling", wanted.describe(), labels(targets));
+            return new Outcome("configure: semantics now " + wanted.describe() + "; pending table emptied; target(s) "
                     + labels(targets) + " filling: run backfill");
         }
     }
 
-    /** Adds a target model, filling; run backfill next. Adding a target that exists changes nothing. */
+    /** {@link #addTarget(String, Confirmations)} with {@link Confirmations#EXPLICIT}. */
     public Outcome addTarget(String model) throws SQLException {
+        return addTarget(model, Confirmations.EXPLICIT);
+    }
+
+    /**
+     * Adds a target model, filling; run backfill next. Adding a target that exists changes nothing.
+     * A model that no event_embeddings row uses is refused without {@code newModel}
+     * ({@link NotConfirmedException}, the message names a model that differs only in case).
+     */
+    public Outcome addTarget(String model, Confirmations confirm) throws SQLException {
         try (Connection c = open()) {
             Semantics s = lockSemantics(c).orElseThrow(() -> new io.ehe.design.DesignNotInstalledException(
                     "the pending-table design's targets table is missing: run 'migrate --design pending-table' first"));
@@ -168,6 +248,18 @@ public final class PendingConfiguration {
                 }
                 return new Outcome("targets: " + model + " is already a target (" + state.get() + ")");
             }
+            String unknown = unknownModels(c, s, List.of(model));
+            if (confirm.dryRun()) {
+                c.rollback();
+                return new Outcome("targets add --dry-run: would add target " + model + ", filling: the triggers keep its rows from their "
+                        + "next statement and the next backfill fills the rest" + (unknown.isEmpty() ? "" : " (" + unknown + ": --new-model needed)")
+                        + "; nothing was changed");
+            }
+            if (!unknown.isEmpty() && !confirm.newModel()) {
+                c.rollback();
+                throw new io.ehe.design.NotConfirmedException("targets add: " + unknown + ": pass --new-model if that is deliberate "
+                        + "(a model not embedded yet); nothing was changed");
+            }
             insertTarget(c, model);
             resetCompletePlan(c);
             c.commit();
@@ -182,19 +274,34 @@ public final class PendingConfiguration {
      * then the target. Safe to run again after a kill: it resumes.
      */
     public Outcome removeTarget(String model) throws SQLException {
+        return removeTarget(model, false);
+    }
+
+    /** {@link #removeTarget(String)}; with {@code dryRun}, says what it would stop and delete and changes nothing. */
+    public Outcome removeTarget(String model, boolean dryRun) throws SQLException {
         try (Connection c = open()) {
             lockSemantics(c).orElseThrow(() -> new io.ehe.design.DesignNotInstalledException(
                     "the pending-table design's targets table is missing: run 'migrate --design pending-table' first"));
-            if (stateOf(c, model).isEmpty()) {
+            Optional<String> state = stateOf(c, model);
+            if (state.isEmpty()) {
                 c.rollback();
                 throw new IllegalArgumentException("'" + model + "' is not a target model (status lists the targets)");
+            }
+            if (dryRun) {
+                long rows = pendingRows(c, model);
+                c.rollback();
+                return new Outcome(String.format("targets remove --dry-run: would mark target %s (%s) removing: the %d triggers of changeSet 140 "
+                                + "stop adding its rows from their next statement; after transactions older than that end (at most %s), "
+                                + "would delete its %,d pending rows in batches of %,d, then the target; nothing was changed",
+                        Target.label(model), state.get(), PendingTableDesign.TRIGGERS.size(), PgDuration.human(olderTransactionsWait),
+                        rows, REMOVE_BATCH));
             }
             try (PreparedStatement ps = c.prepareStatement("UPDATE public.event_embedding_pending_targets SET state = 'removing' WHERE model = ?")) {
                 ps.setString(1, model);
                 ps.executeUpdate();
             }
             c.commit();
-            OlderTransactions.waitFor(c, OlderTransactions.serverNow(c), olderTransactionsWait, "targets remove");
+            OlderTransactions.waitFor(c, OlderTransactions.serverNow(c), olderTransactionsWait, "targets remove " + Target.label(model), stop);
             long deleted = 0;
             while (true) {
                 int n;
@@ -219,8 +326,137 @@ public final class PendingConfiguration {
                 ps.executeUpdate();
             }
             c.commit();
+            if (deleted > 0) {
+                TableMaintenance.vacuumAnalyze(connections, PendingTableDesign.TABLE, lockTimeout);
+            }
             LOG.info("targets: removed {} ({} pending rows deleted)", Target.label(model), deleted);
             return new Outcome(String.format("targets: removed %s (%,d pending rows deleted)", Target.label(model), deleted));
+        }
+    }
+
+    /**
+     * What a change of question throws away: the pending rows (all answer the old question), the
+     * targets and the fill's progress. Work is lost when a target is ready or a fill has progressed;
+     * before that (right after install) the next fill re-derives everything anyway.
+     */
+    private record Impact(long pendingRows, List<String> targets, boolean anyReady, long progressRows) {
+
+        static Impact read(Connection c) throws SQLException {
+            long rows;
+            long progress;
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM public.event_embedding_pending), "
+                         + "(SELECT count(*) FROM public.event_embedding_pending_bootstrap)")) {
+                rs.next();
+                rows = rs.getLong(1);
+                progress = rs.getLong(2);
+            }
+            List<String> targets = new ArrayList<>();
+            boolean ready = false;
+            for (Target t : Target.readAll(c)) {
+                targets.add(t.label() + " (" + t.state() + ")");
+                ready |= t.ready();
+            }
+            return new Impact(rows, targets, ready, progress);
+        }
+
+        boolean workToLose() {
+            return anyReady || progressRows > 0;
+        }
+
+        String describe() {
+            return String.format("the pending table would be emptied (%,d rows, TRUNCATE), target(s) %s dropped, the fill's progress "
+                    + "(%,d shard rows) cleared", pendingRows, targets.isEmpty() ? "none" : String.join(", ", targets), progressRows);
+        }
+    }
+
+    /**
+     * Why the first of {@code models} that no event_embeddings row uses looks like a typo, or "" when
+     * every one is used (or the semantics have no model column). The exact match may use an index on
+     * the model column; only a miss reads for a name that differs in case.
+     */
+    private static String unknownModels(Connection c, Semantics s, List<String> models) throws SQLException {
+        if (!s.perModel()) {
+            return "";
+        }
+        for (String m : models) {
+            if (m.isEmpty()) {
+                continue;
+            }
+            // The column name passed Semantics' lower-case identifier check: safe to quote here.
+            String col = "\"" + s.modelColumn() + "\"";
+            try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x." + col + " = ?)")) {
+                ps.setString(1, m);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getBoolean(1)) {
+                        continue;
+                    }
+                }
+            }
+            String like = null;
+            try (PreparedStatement ps = c.prepareStatement("SELECT x." + col + " FROM public.event_embeddings x WHERE lower(x." + col + ") = lower(?) LIMIT 1")) {
+                ps.setString(1, m);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        like = rs.getString(1);
+                    }
+                }
+            }
+            return "no event_embeddings row has " + s.modelColumn() + " = '" + m + "'"
+                    + (like == null ? "" : " (the data says '" + like + "': model names are case-sensitive)");
+        }
+        return "";
+    }
+
+    /**
+     * Refuses a configured column the tables do not have, before anything changes (the trigger
+     * functions would fail at once), naming a column that differs only in case: PostgreSQL folds
+     * unquoted names to lower case, so a column created quoted ("Deleted_By") is not deleted_by.
+     */
+    private static void checkColumnsExist(Connection c, Semantics s) throws SQLException {
+        String[][] wanted = {{"event_embeddings", s.modelColumn(), "--model-column"}, {"event_embeddings", s.chunkColumn(), "--chunk-column"},
+                {"events", s.supersededColumn(), "--superseded-column"}, {"events", s.createdColumn(), "--created-column"}};
+        for (String[] w : wanted) {
+            if (w[1] == null) {
+                continue;
+            }
+            String exact = null;
+            String folded = null;
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT attname FROM pg_attribute
+                     WHERE attrelid = to_regclass(?) AND lower(attname) = lower(?) AND attnum > 0 AND NOT attisdropped
+                     ORDER BY attname = ? DESC LIMIT 1""")) {
+                ps.setString(1, "public." + w[0]);
+                ps.setString(2, w[1]);
+                ps.setString(3, w[1]);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        String name = rs.getString(1);
+                        if (name.equals(w[1])) {
+                            exact = name;
+                        } else {
+                            folded = name;
+                        }
+                    }
+                }
+            }
+            if (exact == null) {
+                c.rollback();
+                throw new IllegalArgumentException(w[0] + "." + w[1] + " (" + w[2] + ") does not exist"
+                        + (folded == null ? "" : "; " + w[0] + " has \"" + folded + "\", which differs in case (column names are case-sensitive; "
+                        + "this module reads lower-case columns only)") + "; nothing was changed");
+            }
+        }
+    }
+
+    private static long pendingRows(Connection c, String model) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM public.event_embedding_pending WHERE model = ?")) {
+            ps.setString(1, model);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
         }
     }
 

@@ -44,7 +44,18 @@ public final class PendingTableDesign implements DesignOperations {
     @Override
     public BackfillSummary fill(ConnectionFactory connections, BackfillSettings settings, BackfillListener listener,
                                 StopSignal stop) throws Exception {
-        return Backfill.run(connections, settings, listener, stop, new TargetFillStep(settings));
+        BackfillSummary summary = Backfill.run(connections, settings, listener, stop, new TargetFillStep(settings, stop));
+        if (summary.status() == BackfillSummary.Status.COMPLETE && summary.allShardsDone()) {
+            TableMaintenance.vacuumAnalyze(connections, TABLE, settings.lockTimeout());
+        }
+        return summary;
+    }
+
+    @Override
+    public List<String> leftAfterFill(ConnectionFactory connections) throws Exception {
+        try (java.sql.Connection c = connections.open()) {
+            return Target.filling(c).stream().map(m -> "filling:" + Target.label(m).replace(' ', '_')).toList();
+        }
     }
 
     @Override

@@ -120,8 +120,11 @@ final class TargetFillStep implements FillStep {
      */
     private double density = 0;
 
-    TargetFillStep(BackfillSettings settings) {
+    private final io.ehe.backfill.StopSignal stop;
+
+    TargetFillStep(BackfillSettings settings, io.ehe.backfill.StopSignal stop) {
         this.settings = settings;
+        this.stop = stop;
     }
 
     @Override
@@ -182,7 +185,8 @@ final class TargetFillStep implements FillStep {
         c.commit();
         if (!filling.isEmpty()) {
             LOG.info("fill: waiting for transactions older than this fill to end (at most {})", PgDuration.human(OLDER_TRANSACTIONS_WAIT));
-            OlderTransactions.waitFor(c, OlderTransactions.serverNow(c), OLDER_TRANSACTIONS_WAIT, "the fill");
+            OlderTransactions.waitFor(c, OlderTransactions.serverNow(c), OLDER_TRANSACTIONS_WAIT, "the fill",
+                    () -> stop != null && stop.requested());
             LOG.info("fill: filling target(s) {}", labels(filling));
         }
     }

@@ -35,6 +35,16 @@ public final class DesignChoice {
         return requested == null || requested.isBlank() ? Design.DEFAULT : Design.parse(requested);
     }
 
+    /**
+     * migrate without a design named: the one design installed, so that a later update keeps it; the
+     * default on a database with neither, and while both are (a move in progress) the default too,
+     * as before.
+     */
+    public static Design forUpdate(ConnectionFactory connections) throws Exception {
+        Set<Design> found = found(connections);
+        return found.size() == 1 ? found.iterator().next() : Design.DEFAULT;
+    }
+
     /** The installed design this command should work on; {@code requested} may be null. */
     public static Design installed(ConnectionFactory connections, String requested) throws Exception {
         Design asked = asked(requested);

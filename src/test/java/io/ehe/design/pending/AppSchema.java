@@ -28,7 +28,7 @@ final class AppSchema {
     /** The pending-table design with the app's semantics on app-shaped tables that already exist (e.g. PartitionedSchema's). */
     static void installOnExisting(TestDatabase db, String... targets) {
         Migrations.migrate(db, false, Design.PENDING_TABLE);
-        String[] args = new String[4 + 2 * targets.length];
+        String[] args = new String[5 + 2 * targets.length];
         args[0] = "configure";
         args[1] = "--semantics";
         args[2] = "app";
@@ -37,6 +37,8 @@ final class AppSchema {
             args[i++] = "--target-model";
             args[i++] = t;
         }
+        // The tests install before they insert any embedding: every target is a new model.
+        args[i++] = "--new-model";
         args[i] = "--url=" + db.urlWithCredentials();
         assertThat(Main.run(args)).as("configure --semantics app").isZero();
     }

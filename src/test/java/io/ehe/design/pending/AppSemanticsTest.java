@@ -150,7 +150,7 @@ class AppSemanticsTest {
         assertExact(fresh);
         assertThat(cli(fresh, "verify")).isZero();
         // A new model: every live event is pending for it.
-        assertThat(cli(fresh, "targets", "add", "model-b")).isZero();
+        assertThat(cli(fresh, "targets", "add", "model-b", "--new-model")).isZero();
         assertThat(cli(fresh, "status")).as("model-b filling").isEqualTo(5);
         assertThat(cli(fresh, "backfill")).isZero();
         assertThat(fresh.queryLong("SELECT count(*) FROM event_embedding_pending WHERE model = 'model-b'"))
@@ -196,7 +196,7 @@ class AppSemanticsTest {
         assertThat(cli(seed, "configure", "--semantics", "seed")).isZero();
         assertThat(cli(seed, "status")).isZero();
         // Adopting it: a new question, so the table is refilled.
-        assertThat(cli(seed, "configure", "--semantics", "seed", "--superseded-column", "superseded_by")).isZero();
+        assertThat(cli(seed, "configure", "--semantics", "seed", "--superseded-column", "superseded_by", "--change-question")).isZero();
         assertThat(cli(seed, "status")).isEqualTo(5);
         assertThat(cli(seed, "backfill")).isZero();
         assertThat(cli(seed, "status")).isZero();
@@ -207,9 +207,11 @@ class AppSemanticsTest {
     void badSemanticsAreRefusedBeforeAnyChange() {
         assertThat(cli(db, "configure", "--semantics", "sideways")).isEqualTo(2);
         assertThat(cli(db, "configure", "--semantics", "app")).as("a model column needs a target").isEqualTo(2);
-        assertThat(cli(db, "configure", "--target-model", "m")).as("a target needs a model column").isEqualTo(2);
+        assertThat(cli(db, "configure", "--target-model", "m"))
+                .as("no question given: the installed one is kept, and 'm' is a model no embedding uses").isEqualTo(13);
+        assertThat(cli(db, "configure", "--semantics", "seed", "--target-model", "m")).as("a target needs a model column").isEqualTo(2);
         assertThat(cli(db, "configure", "--semantics", "app", "--superseded-column", "no_such_column", "--target-model", "m"))
-                .as("a missing column").isEqualTo(1);
+                .as("a missing column: refused before any change").isEqualTo(2);
         assertThat(db.queryString("SELECT superseded_column FROM event_embedding_pending_semantics")).isEqualTo("superseded_by");
         assertThat(cli(db, "migrate", "--design", "column", "--semantics", "app", "--target-model", "m"))
                 .as("the column design answers only the seed's question").isEqualTo(2);
@@ -226,7 +228,7 @@ class AppSemanticsTest {
         assertThat(cli(both, "migrate")).isZero();
         assertThat(cli(both, "backfill", "--then-migrate")).isZero();
         assertThat(cli(both, "status")).as("the column design, seed question").isZero();
-        assertThat(cli(both, "migrate", "--design", "pending-table", "--semantics", "app", "--target-model", "m")).isZero();
+        assertThat(cli(both, "migrate", "--design", "pending-table", "--semantics", "app", "--target-model", "m", "--new-model")).isZero();
         assertThat(cli(both, "status", "--design", "column")).as("configured for the app's question").isEqualTo(5);
         assertThat(cli(both, "backfill", "--design", "pending-table")).isZero();
         assertThat(cli(both, "status", "--design", "pending-table")).isZero();

@@ -67,7 +67,7 @@ class ModelSwapFillTest {
     void aModelSwapFilledInShardsUnderTheAppsWritersAndAKillEndsExact() throws Exception {
         db.execute("CREATE TABLE zz_updates (n bigint)",
                 "CREATE FUNCTION zz_count_updates() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO zz_updates VALUES (1); RETURN NULL; END $$");
-        assertThat(cli(db, "targets", "add", "model-b")).isZero();
+        assertThat(cli(db, "targets", "add", "model-b", "--new-model")).isZero();
         AtomicBoolean stop = new AtomicBoolean();
         ExecutorService app = Executors.newSingleThreadExecutor();
         Future<Long> writes = app.submit(() -> {
@@ -110,7 +110,7 @@ class ModelSwapFillTest {
 
         // And a second fill (a third model) with the witness on: no row of events updated.
         db.execute("CREATE TRIGGER zz_count_updates AFTER UPDATE ON events FOR EACH ROW EXECUTE FUNCTION zz_count_updates()");
-        assertThat(cli(db, "targets", "add", "model-c")).isZero();
+        assertThat(cli(db, "targets", "add", "model-c", "--new-model")).isZero();
         assertThat(cli(db, "backfill", "--batch-size", "2000")).isZero();
         assertThat(db.queryLong("SELECT count(*) FROM zz_updates")).as("rows of events updated by the fill").isZero();
         assertThat(db.queryLong("SELECT count(*) FROM event_embedding_pending WHERE model = 'model-c'"))
@@ -124,7 +124,7 @@ class ModelSwapFillTest {
         AppSchema.install(fresh, "model-a");
         fresh.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org', 'text ' || g FROM generate_series(1, 3000) g");
         assertThat(cli(fresh, "backfill")).isZero();
-        assertThat(cli(fresh, "targets", "add", "model-b")).isZero();
+        assertThat(cli(fresh, "targets", "add", "model-b", "--new-model")).isZero();
         long held = 2500;
         ExecutorService fill = Executors.newSingleThreadExecutor();
         try (Connection writer = fresh.open()) {

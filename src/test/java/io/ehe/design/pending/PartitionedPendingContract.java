@@ -448,7 +448,7 @@ abstract class PartitionedPendingContract {
     @Test
     @Order(16)
     void aTargetAddedLaterIsFilledAcrossThePartitions() throws Exception {
-        assertThat(cli(db, "targets", "add", "model-b")).isZero();
+        assertThat(cli(db, "targets", "add", "model-b", "--new-model")).isZero();
         assertThat(status().ready()).isFalse();
         assertThat(cli(db, "backfill")).isZero();
         exactAndReady();
