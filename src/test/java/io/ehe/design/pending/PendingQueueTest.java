@@ -34,7 +34,7 @@ class PendingQueueTest {
     @BeforeAll
     static void setUp(TestDatabase database) {
         db = database;
-        AppSchema.install(db, "m-fence", "m-poison", "m-expire", "m-pause", "m-fair", "m-again", "m-args");
+        AppSchema.install(db, "m-fence", "m-poison", "m-expire", "m-pause", "m-fair", "m-again", "m-args", "m-cli");
         assertThat(AppSchema.cli(db, "backfill")).isZero();
     }
 
@@ -148,9 +148,9 @@ class PendingQueueTest {
         assertThat(db.queryString("SELECT paused_until FROM ehe_queue_counts() WHERE model = 'm-pause'")).isEqualTo("infinity");
         assertThat(db.queryLong("SELECT ehe_queue_resume('m-pause')::int")).isEqualTo(1);
         // Paused until a time: claimable again once it has passed.
-        db.execute("SELECT ehe_queue_pause('m-pause', clock_timestamp() + interval '200 milliseconds')");
+        db.execute("SELECT ehe_queue_pause('m-pause', clock_timestamp() + interval '2 seconds')");
         assertThat(QueueSql.claim(db, "m-pause", 3, 30, null)).isEmpty();
-        Thread.sleep(250);
+        Thread.sleep(2100);
         List<Claimed> after = QueueSql.claim(db, "m-pause", 3, 30, null);
         assertThat(after).extracting(Claimed::eventId).containsExactlyInAnyOrder(ids[0], ids[1], ids[2]);
         assertThat(after).as("the pause cost no attempt").allMatch(p -> p.attempt() == 1);
@@ -232,5 +232,58 @@ class PendingQueueTest {
         assertThat(QueueSql.fail(fresh, "m", e, c.token(), "HTTP 400", false)).isEqualTo("quarantined");
         fresh.execute("VACUUM (FREEZE) event_embedding_pending");
         assertThat(QueueSql.counts(fresh, "m")).containsExactly(1, 0, 0, 0, 1);
+    }
+
+    @Test
+    void theCliListsRetriesPausesAndResumesAndStatusPrintsTheCounts() throws Exception {
+        long[] ids = events("m-cli", "org-c", 2);
+        Claimed c = QueueSql.claim(db, "m-cli", 1, 30, "org-c").get(0);
+        assertThat(QueueSql.fail(db, "m-cli", c.eventId(), c.token(), "HTTP 400: bad input", false)).isEqualTo("quarantined");
+        String out = captured(() -> assertThat(AppSchema.cli(db, "queue", "failed", "m-cli")).isZero());
+        assertThat(out).contains(String.valueOf(c.eventId())).contains("quarantined").contains("HTTP 400: bad input").contains("1 row(s)");
+        out = captured(() -> assertThat(AppSchema.cli(db, "status", "--json")).isZero());
+        com.fasterxml.jackson.databind.JsonNode q = null;
+        for (var n : new com.fasterxml.jackson.databind.ObjectMapper().readTree(out).path("queue")) {
+            if (n.path("model").asText().equals("m-cli")) {
+                q = n;
+            }
+        }
+        assertThat(q).isNotNull();
+        assertThat(q.path("pending").asLong()).isEqualTo(2);
+        assertThat(q.path("claimable").asLong()).isEqualTo(1);
+        assertThat(q.path("quarantined").asLong()).isEqualTo(1);
+        assertThat(captured(() -> AppSchema.cli(db, "status"))).contains("work queue (changeSet 180)");
+        assertThat(captured(() -> assertThat(AppSchema.cli(db, "queue", "retry", "m-cli", "--dry-run")).isZero())).contains("would retry 1");
+        assertThat(QueueSql.counts(db, "m-cli")[4]).as("dry run changed nothing").isEqualTo(1);
+        assertThat(AppSchema.cli(db, "queue", "retry", "m-cli", "--event", String.valueOf(ids[0] == c.eventId() ? ids[1] : ids[0]))).isZero();
+        assertThat(QueueSql.counts(db, "m-cli")[4]).as("another event named").isEqualTo(1);
+        assertThat(AppSchema.cli(db, "queue", "retry", "m-cli", "--organization", "org-c")).isZero();
+        assertThat(QueueSql.counts(db, "m-cli")).containsExactly(2, 2, 0, 0, 0);
+        assertThat(AppSchema.cli(db, "queue", "pause", "m-cli", "--dry-run")).isZero();
+        assertThat(QueueSql.claim(db, "m-cli", 1, 30, null)).hasSize(1);
+        assertThat(AppSchema.cli(db, "queue", "pause", "m-cli", "--for", "1h", "--reason", "HTTP 429")).isZero();
+        assertThat(QueueSql.claim(db, "m-cli", 1, 30, null)).isEmpty();
+        assertThat(AppSchema.cli(db, "queue", "resume", "m-cli")).isZero();
+        assertThat(QueueSql.claim(db, "m-cli", 1, 30, null)).hasSize(1);
+        assertThat(AppSchema.cli(db, "queue", "retry", "no-such-model")).isEqualTo(io.ehe.cli.ExitCodes.USAGE);
+        assertThat(AppSchema.cli(db, "queue", "pause", "m-cli", "--for", "1h", "--until", "2030-01-01T00:00:00Z")).isEqualTo(io.ehe.cli.ExitCodes.USAGE);
+        assertThat(AppSchema.cli(db, "queue", "pause", "m-cli", "--until", "tomorrow")).isEqualTo(io.ehe.cli.ExitCodes.USAGE);
+        assertThat(AppSchema.cli(db, "queue")).isEqualTo(io.ehe.cli.ExitCodes.USAGE);
+    }
+
+    private interface Body {
+        void run() throws Exception;
+    }
+
+    private static String captured(Body body) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.out;
+        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            body.run();
+        } finally {
+            System.setOut(old);
+        }
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 }
