@@ -63,6 +63,7 @@ CREATE TABLE public.event_embedding_pending_claims (
     model          text        NOT NULL,
     pending_xmin   xid         NOT NULL,
     state          text        NOT NULL CHECK (state IN ('claimed', 'backoff', 'released', 'quarantined')),
+    -- squawk-ignore prefer-bigint-over-int -- attempts never exceed max_attempts (at most 1000)
     attempts       integer     NOT NULL CHECK (attempts >= 0),
     token          uuid,
     claimed_at     timestamptz,
@@ -89,6 +90,7 @@ CREATE TABLE public.event_embedding_pending_queue_settings (
     model                text             PRIMARY KEY,
     backoff_base_seconds double precision NOT NULL DEFAULT 30 CHECK (backoff_base_seconds > 0),
     backoff_cap_seconds  double precision NOT NULL DEFAULT 3600 CHECK (backoff_cap_seconds > 0),
+    -- squawk-ignore prefer-bigint-over-int -- at most 1000 (CHECK)
     max_attempts         integer          NOT NULL DEFAULT 5 CHECK (max_attempts BETWEEN 1 AND 1000),
     paused_until         timestamptz,
     pause_reason         text,
@@ -434,6 +436,7 @@ REVOKE EXECUTE ON FUNCTION public.ehe_queue_settings(text), public.ehe_queue_che
     public.ehe_queue_configure(text, double precision, double precision, integer),
     public.ehe_queue_sweep(integer), public.ehe_queue_counts() FROM PUBLIC;
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
+--rollback -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout set by set_config() above; the view and functions are catalog-only, used only by the module's own queue
 --rollback DROP VIEW IF EXISTS public.event_embedding_pending_failed;
 --rollback DROP FUNCTION IF EXISTS public.ehe_queue_counts();
 --rollback DROP FUNCTION IF EXISTS public.ehe_queue_sweep(integer);
