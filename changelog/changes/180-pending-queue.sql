@@ -376,9 +376,11 @@ $fn$;
 
 CREATE FUNCTION public.ehe_queue_sweep(max_rows integer DEFAULT 10000) RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
--- Deletes claim rows that match no pending row (pair done, or a newer pending row) and are not a
--- live lease. updated_at < t0 keeps a row that changed after this statement's snapshot (the DELETE
--- re-checks it on the newest version); SKIP LOCKED: the sweep never waits, so it closes no cycle.
+-- Deletes claim rows that match no pending row: the pair is done, or pending again as a newer row
+-- (then its history is void anyway), except a live lease while any pending row of the pair exists
+-- (point 2: a lease stays exclusive). updated_at < t0 keeps a row that changed after this
+-- statement's snapshot (the DELETE re-checks it on the newest version); SKIP LOCKED: the sweep
+-- never waits, so it closes no cycle.
 DECLARE
     t0 timestamptz := clock_timestamp();
     n  integer;
@@ -389,12 +391,13 @@ BEGIN
     DELETE FROM public.event_embedding_pending_claims q
      WHERE (q.event_id, q.model) IN (
             SELECT c.event_id, c.model FROM public.event_embedding_pending_claims c
-             WHERE c.updated_at < t0 AND (c.state <> 'claimed' OR c.hidden_until <= t0)
+             WHERE c.updated_at < t0
                AND NOT EXISTS (SELECT 1 FROM public.event_embedding_pending p
-                                WHERE p.event_id = c.event_id AND p.model = c.model AND p.xmin = c.pending_xmin)
+                                WHERE p.event_id = c.event_id AND p.model = c.model
+                                  AND (p.xmin = c.pending_xmin OR (c.state = 'claimed' AND c.hidden_until > t0)))
              LIMIT max_rows
                FOR UPDATE SKIP LOCKED)
-       AND q.updated_at < t0 AND (q.state <> 'claimed' OR q.hidden_until <= t0);
+       AND q.updated_at < t0;
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END

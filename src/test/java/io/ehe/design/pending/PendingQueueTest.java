@@ -177,6 +177,18 @@ class PendingQueueTest {
     void aPairThatLeavesAndComesBackStartsAfreshAndTheSweepRemovesWhatMatchesNothing() throws Exception {
         long e = events("m-again", "org-a", 1)[0];
         Claimed c = QueueSql.claim(db, "m-again", 1, 30, null).get(0);
+        try (Connection conn = db.open()) {
+            QueueSql.embed(conn, e, "m-again");
+        }
+        Thread.sleep(5); // the sweep keeps rows changed at or after its start
+        assertThat(db.queryLong("SELECT ehe_queue_sweep()")).as("a live lease of a pair that is done").isPositive();
+        assertThat(state(e, "m-again")).isNull();
+        assertThat(QueueSql.fail(db, "m-again", e, c.token(), "late", true)).as("done: the token holds nothing").isNull();
+        db.execute("DELETE FROM event_embeddings WHERE event_id = " + e + " AND embedding_model = 'm-again'");
+        c = QueueSql.claim(db, "m-again", 1, 30, null).get(0);
+        // A live lease of a pair still pending is never swept.
+        assertThat(db.queryLong("SELECT ehe_queue_sweep()")).isZero();
+        assertThat(state(e, "m-again")).isEqualTo("claimed");
         assertThat(QueueSql.fail(db, "m-again", e, c.token(), "HTTP 400", false)).as("not retryable").isEqualTo("quarantined");
         try (Connection conn = db.open()) {
             QueueSql.embed(conn, e, "m-again");
@@ -210,7 +222,7 @@ class PendingQueueTest {
     void everyQueueFunctionIsSecurityDefinerWithAPinnedSearchPathAndNoPublicExecute() {
         List<String> bad = db.queryList("""
                 SELECT p.proname FROM pg_proc p WHERE p.proname LIKE 'ehe_queue_%'
-                   AND NOT (p.prosecdef AND p.proconfig = ARRAY['search_path=pg_catalog, pg_temp']
+                   AND NOT (p.prosecdef AND 'search_path=pg_catalog, pg_temp' = ANY (p.proconfig)
                             AND NOT has_function_privilege('public', p.oid, 'EXECUTE'))""", rs -> {
                     try {
                         return rs.getString(1);
