@@ -326,17 +326,19 @@ final class QueueBench {
         Splice.section(file, BEGIN, END, section);
     }
 
-    /** Claim latency p95 and pending pairs over the churn run, two panels, plain SVG. */
+    /** Claim latency p95, pending pairs and the claims table's size over the churn run, three panels, plain SVG. */
     static void plot(Path file, Result r) throws IOException {
         int w = 720;
         int h = 220;
         StringBuilder svg = new StringBuilder(String.format(Locale.ROOT,
-                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"11\">%n", w, 2 * h + 20));
-        double maxMin = Math.max(r.churnMinutes(), 0.1);
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"11\">%n", w, 3 * h + 40));
+        double maxMin = Math.max(r.churnMinutes(), r.churn().stream().mapToDouble(Sample::minute).max().orElse(0.1));
         panel(svg, 0, w, h, maxMin, r.churn().stream().map(s -> new double[] {s.minute(), s.claimP95Ms()}).toList(),
                 "claim latency p95 per 10 s window (ms)", "#1f77b4");
         panel(svg, h + 20, w, h, maxMin, r.churn().stream().map(s -> new double[] {s.minute(), s.pending()}).toList(),
                 "pending pairs of " + MODEL, "#d62728");
+        panel(svg, 2 * h + 40, w, h, maxMin, r.churn().stream().map(s -> new double[] {s.minute(), s.claimsBytes() / 1024.0}).toList(),
+                "claims table + index (kB)", "#2ca02c");
         svg.append("</svg>\n");
         Files.writeString(file, svg.toString());
     }
