@@ -31,6 +31,7 @@ import java.io.PrintWriter;
                 ConfigureCommand.class,
                 TargetsCommand.class,
                 PartitionsCommand.class,
+                QueueCommand.class,
                 CommandLine.HelpCommand.class
         },
         footer = {"", ExitCodes.HELP_TEXT})

@@ -34,7 +34,9 @@ import java.util.Map;
  * section of the report; --skip-partitioned-index / --partitioned-index-only the same for the column design's
  * deferred migrate on a partitioned events beside an ordinary one (PartitionedIndexBench); --skip-high-watermark leaves out issue 20's contender (HighWatermarkBench),
  * --high-watermark-only runs just it and replaces only its section and the decision table at the top (whose
- * column-design and app-semantics cells then say "not measured in this run").
+ * column-design and app-semantics cells then say "not measured in this run");
+ * --skip-queue / --queue-only the same for issue 27's work queue (QueueBench: --queue-seconds S per
+ * throughput run, 20; --queue-churn-minutes M, 20; --queue-plot FILE, docs/queue-churn.svg).
  * --target-url URL --i-know-this-is-a-disposable-copy [--target-model M] [--target-out FILE] runs the
  * app's-question comparison on a database the user names instead ({@link TargetCopy}) and nothing else.
  */
@@ -98,6 +100,21 @@ public final class Bench {
             say("wrote the high-watermark section and the decision table of " + out + ", and " + designPlot);
             return;
         }
+        double queueSeconds = Double.parseDouble(opt.getOrDefault("queue-seconds", "20"));
+        double queueChurn = Double.parseDouble(opt.getOrDefault("queue-churn-minutes", "20"));
+        Path queuePlot = Path.of(opt.getOrDefault("queue-plot", "docs/queue-churn.svg"));
+        if (opt.containsKey("queue-only")) {
+            // Only issue 27's part: its section of the report and its plot.
+            try (BenchServer server = BenchServer.start()) {
+                String run = runLine(server, scale, events, args);
+                say("server: " + run);
+                QueueBench.Result r = QueueBench.run(server, events, queueSeconds, queueChurn);
+                QueueBench.splice(out, QueueBench.markdown(r, run + String.format(" (%.1f minutes)", (System.nanoTime() - started) / 60e9)));
+                QueueBench.plot(queuePlot, r);
+            }
+            say("wrote the queue section of " + out + " and " + queuePlot);
+            return;
+        }
         if (appOnly) {
             // Only the app-semantics section: it replaces its own part of the report and leaves the rest.
             try (BenchServer server = BenchServer.start()) {
@@ -115,6 +132,8 @@ public final class Bench {
         String appRun = null;
         HighWatermarkBench.Result hwmResult = null;
         String hwmRun = null;
+        QueueBench.Result queueResult = null;
+        String queueRun = null;
         try (BenchServer server = BenchServer.start()) {
             report.server = server.description + ", PostgreSQL " + server.version() + "; " + server.durability();
             say("server: " + report.server);
@@ -122,6 +141,12 @@ public final class Bench {
                 long t = System.nanoTime();
                 appResult = AppSemanticsBench.run(server, events, writeRounds, queryRepeats, writeRuns);
                 appRun = runLine(server, scale, events, args) + String.format(" (this part %.1f minutes)", (System.nanoTime() - t) / 60e9);
+            }
+
+            if (!opt.containsKey("skip-queue")) {
+                long t = System.nanoTime();
+                queueResult = QueueBench.run(server, events, queueSeconds, queueChurn);
+                queueRun = runLine(server, scale, events, args) + String.format(" (this part %.1f minutes)", (System.nanoTime() - t) / 60e9);
             }
 
             if (hwm) {
@@ -182,6 +207,10 @@ public final class Bench {
         Files.writeString(out, report.markdown(plot, designPlot));
         if (appResult != null) {
             AppSemanticsReport.splice(out, AppSemanticsReport.markdown(appResult, appRun));
+        }
+        if (queueResult != null) {
+            QueueBench.splice(out, QueueBench.markdown(queueResult, queueRun));
+            QueueBench.plot(queuePlot, queueResult);
         }
         if (partitionedResult != null) {
             PartitionedIndexBench.splice(out, PartitionedIndexBench.markdown(partitionedResult, partitionedRun));

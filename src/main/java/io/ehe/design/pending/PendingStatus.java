@@ -8,7 +8,8 @@ import java.util.List;
  * The pending-table design's status, serialized as is by {@code status --json}: the field names are
  * the JSON contract. Ready means every trigger is enabled, the configured semantics still match the
  * tables, and every target model is ready (its fill completed), so the table is exact for each of
- * them and the scheduler may read it.
+ * them and the scheduler may read it. {@code queue}: the work queue's figures per target model
+ * (ehe_queue_counts(), changeSet 180; empty without it); they never change readiness.
  */
 public record PendingStatus(
         String design,
@@ -17,6 +18,7 @@ public record PendingStatus(
         Table table,
         SemanticsLine semantics,
         List<TargetLine> targets,
+        List<PendingQueue.Counts> queue,
         List<Status.TriggerLine> triggers,
         Bootstrap bootstrap,
         boolean ready,

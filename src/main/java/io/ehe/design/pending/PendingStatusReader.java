@@ -38,6 +38,7 @@ final class PendingStatusReader {
             Optional<Semantics> semantics = Semantics.read(c);
             PendingStatus.SemanticsLine semanticsLine = semantics.map(s -> line(c, s)).orElse(null);
             List<PendingStatus.TargetLine> targets = targets(c, table.present());
+            List<PendingQueue.Counts> queue = table.present() ? PendingQueue.counts(c) : List.of();
             List<Status.TriggerLine> triggers = TriggerCatalog.read(c, PendingTableDesign.TRIGGERS);
             PendingStatus.Bootstrap bootstrap = bootstrap(c);
             List<String> why = new ArrayList<>();
@@ -64,7 +65,7 @@ final class PendingStatusReader {
                 }
             }
             return new PendingStatus(Design.PENDING_TABLE.id(), connections.url().jdbcUrl(), changeSets, table, semanticsLine,
-                    targets, triggers, bootstrap, why.isEmpty(), why);
+                    targets, queue, triggers, bootstrap, why.isEmpty(), why);
         }
     }
 

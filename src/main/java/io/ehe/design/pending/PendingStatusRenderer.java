@@ -44,6 +44,16 @@ final class PendingStatusRenderer {
         for (PendingStatus.TargetLine t : s.targets()) {
             line(out, "  %-28s %-9s %,12d pending", Target.label(t.model()), t.state(), t.pending());
         }
+        if (!s.queue().isEmpty()) {
+            line(out, "work queue (changeSet 180):");
+            line(out, "  %-28s %12s %12s %10s %11s %11s %12s  %s", "model", "pending", "claimable", "claimed", "backing off",
+                    "quarantined", "oldest (s)", "paused until");
+            for (PendingQueue.Counts q : s.queue()) {
+                line(out, "  %-28s %,12d %,12d %,10d %,11d %,11d %12s  %s", Target.label(q.model()), q.pending(), q.claimable(), q.claimed(),
+                        q.backingOff(), q.quarantined(), q.oldestPendingSeconds() == null ? "-" : String.format(Locale.ROOT, "%.0f", q.oldestPendingSeconds()),
+                        q.pausedUntil() == null ? "-" : q.pausedUntil());
+            }
+        }
         long enabled = s.triggers().stream().filter(Status.TriggerLine::enabled).count();
         long present = s.triggers().stream().filter(Status.TriggerLine::present).count();
         line(out, "triggers on events and event_embeddings: %d/%d present, %d enabled", present, s.triggers().size(), enabled);
