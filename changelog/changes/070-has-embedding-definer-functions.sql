@@ -9,7 +9,7 @@
 -- 1. The trigger functions lock and update events.has_embedding: FOR NO KEY UPDATE needs UPDATE
 --    privilege on events, which an app role that only inserts embeddings does not have (today every
 --    such insert fails). As SECURITY DEFINER they run as their owner: the installing role when it is
---    not a superuser; when it is, the NOLOGIN role ehe_trigger_definer, which holds only SELECT on
+--    not a superuser; when it is, the NOLOGIN role ehe_definer, which holds only SELECT on
 --    event_embeddings, SELECT on events and UPDATE of events.has_embedding.
 -- 2. They cannot be called directly (RETURNS trigger), write only has_embedding of the events the
 --    statement's own embedding rows reference, and return nothing.
@@ -26,13 +26,13 @@ DECLARE
 BEGIN
     IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) THEN
         BEGIN
-            CREATE ROLE ehe_trigger_definer NOLOGIN;
+            CREATE ROLE ehe_definer NOLOGIN;
         EXCEPTION WHEN duplicate_object OR unique_violation THEN
             NULL;
         END;
-        GRANT SELECT ON public.events, public.event_embeddings TO ehe_trigger_definer;
-        GRANT UPDATE (has_embedding) ON public.events TO ehe_trigger_definer;
-        runs_as := 'ehe_trigger_definer';
+        GRANT SELECT ON public.events, public.event_embeddings TO ehe_definer;
+        GRANT UPDATE (has_embedding) ON public.events TO ehe_definer;
+        runs_as := 'ehe_definer';
     END IF;
     FOR f IN
         SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
@@ -59,11 +59,11 @@ $own$;
 --rollback         EXECUTE format('ALTER FUNCTION %s SECURITY INVOKER RESET search_path', f);
 --rollback         EXECUTE format('ALTER FUNCTION %s OWNER TO %I', f, current_user);
 --rollback     END LOOP;
---rollback     IF to_regrole('ehe_trigger_definer') IS NOT NULL THEN
---rollback         REVOKE ALL ON public.events, public.event_embeddings FROM ehe_trigger_definer;
---rollback         REVOKE UPDATE (has_embedding) ON public.events FROM ehe_trigger_definer;
+--rollback     IF to_regrole('ehe_definer') IS NOT NULL THEN
+--rollback         REVOKE ALL ON public.events, public.event_embeddings FROM ehe_definer;
+--rollback         REVOKE UPDATE (has_embedding) ON public.events FROM ehe_definer;
 --rollback         BEGIN
---rollback             DROP ROLE ehe_trigger_definer;
+--rollback             DROP ROLE ehe_definer;
 --rollback         EXCEPTION WHEN dependent_objects_still_exist OR insufficient_privilege THEN
 --rollback             NULL;
 --rollback         END;

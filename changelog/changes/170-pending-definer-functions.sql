@@ -12,7 +12,7 @@
 --    no privilege on events beyond the one its own statement needs. The owner is the installing role
 --    when that role is not a superuser (the tested path: the owner of events and event_embeddings). A
 --    superuser installer never leaves a function that runs in the app's sessions owned by a superuser:
---    the functions are handed to ehe_trigger_definer, a NOLOGIN role created here, which holds exactly
+--    the functions are handed to ehe_definer, a NOLOGIN role created here, which holds exactly
 --    what the functions need (SELECT on events and event_embeddings and on the module's configuration,
 --    SELECT/INSERT/UPDATE/DELETE on the pending table) and can do nothing else; nobody logs in as it.
 -- 2. What a caller can make them do. A trigger function cannot be called directly (PostgreSQL refuses
@@ -378,27 +378,34 @@ $fn$;
 CREATE FUNCTION public.ehe_pending_secure_functions() RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 -- Every module trigger function SECURITY DEFINER with the pinned search_path; when the caller is a
--- superuser, owned by the NOLOGIN role ehe_trigger_definer with only what the functions need (170's
--- header, point 1). Idempotent. Returns the role the functions run as.
+-- superuser, owned by the NOLOGIN role ehe_definer with only what the functions need (170's
+-- header, point 1). The same for the functions a named role calls (the work queue's ehe_queue_*, from
+-- 180, which calls this again once they exist). Idempotent. Returns the role the functions run as.
 DECLARE
     f regprocedure;
     runs_as name := current_user;
 BEGIN
     IF (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user) THEN
         BEGIN
-            CREATE ROLE ehe_trigger_definer NOLOGIN;
+            CREATE ROLE ehe_definer NOLOGIN;
         EXCEPTION WHEN duplicate_object OR unique_violation THEN
             NULL;
         END;
-        GRANT SELECT ON public.events, public.event_embeddings TO ehe_trigger_definer;
-        GRANT SELECT ON public.event_embedding_pending_targets, public.event_embedding_pending_semantics TO ehe_trigger_definer;
-        GRANT SELECT, INSERT, UPDATE, DELETE ON public.event_embedding_pending TO ehe_trigger_definer;
-        runs_as := 'ehe_trigger_definer';
+        GRANT SELECT ON public.events, public.event_embeddings TO ehe_definer;
+        GRANT SELECT ON public.event_embedding_pending_targets, public.event_embedding_pending_semantics TO ehe_definer;
+        GRANT SELECT, INSERT, UPDATE, DELETE ON public.event_embedding_pending TO ehe_definer;
+        IF to_regclass('public.event_embedding_pending_claims') IS NOT NULL THEN
+            GRANT SELECT, INSERT, UPDATE, DELETE ON public.event_embedding_pending_claims, public.event_embedding_pending_queue_settings TO ehe_definer;
+            GRANT SELECT ON public.event_embedding_pending_failed TO ehe_definer;
+        END IF;
+        runs_as := 'ehe_definer';
     END IF;
     FOR f IN
         SELECT p.oid::regprocedure FROM pg_proc p
-         WHERE p.pronamespace = 'public'::regnamespace AND p.prorettype = 'trigger'::regtype
-           AND (p.proname LIKE 'ehe\_pending\_on\_%' OR p.proname LIKE 'ehe\_pending\_targets\_after\_%')
+         WHERE p.pronamespace = 'public'::regnamespace
+           AND ((p.prorettype = 'trigger'::regtype
+                 AND (p.proname LIKE 'ehe\_pending\_on\_%' OR p.proname LIKE 'ehe\_pending\_targets\_after\_%'))
+                OR (p.prosecdef AND p.proname LIKE 'ehe\_queue\_%'))
            AND (NOT p.prosecdef OR p.proowner <> to_regrole(runs_as)
                 OR p.proconfig IS DISTINCT FROM ARRAY['search_path=pg_catalog, pg_temp'])
          ORDER BY 1
@@ -459,11 +466,11 @@ SELECT public.ehe_pending_apply_semantics();
 --rollback DROP FUNCTION IF EXISTS public.ehe_pending_on_embedding_update();
 --rollback DO $rb$
 --rollback BEGIN
---rollback     IF to_regrole('ehe_trigger_definer') IS NOT NULL THEN
+--rollback     IF to_regrole('ehe_definer') IS NOT NULL THEN
 --rollback         REVOKE ALL ON public.events, public.event_embeddings, public.event_embedding_pending,
---rollback                       public.event_embedding_pending_targets, public.event_embedding_pending_semantics FROM ehe_trigger_definer;
+--rollback                       public.event_embedding_pending_targets, public.event_embedding_pending_semantics FROM ehe_definer;
 --rollback         BEGIN
---rollback             DROP ROLE ehe_trigger_definer;
+--rollback             DROP ROLE ehe_definer;
 --rollback         EXCEPTION WHEN dependent_objects_still_exist OR insufficient_privilege THEN
 --rollback             NULL;
 --rollback         END;

@@ -56,8 +56,9 @@
 -- Bloat: a claim row is updated in place on every transition; only its primary key is indexed and no
 -- indexed column changes after insert, so the updates are HOT (fillfactor 70 leaves room on the
 -- page); thresholds like 100's make autovacuum clean the dead versions after every ~1,000 of them.
--- Every function is SECURITY DEFINER owned by the installing role, search_path pinned, every object
--- schema-qualified, EXECUTE revoked from PUBLIC: grant it to the worker role (docs/scheduler-on-claims.md).
+-- Every function is SECURITY DEFINER owned by the installing role (a superuser installer hands them to
+-- ehe_definer, 170's rule), search_path pinned, every object schema-qualified, EXECUTE revoked from
+-- PUBLIC: grant it to the worker role (docs/scheduler-on-claims.md).
 SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 
 CREATE TABLE public.event_embedding_pending_claims (
@@ -449,6 +450,9 @@ REVOKE EXECUTE ON FUNCTION public.ehe_queue_settings(text), public.ehe_queue_che
     public.ehe_queue_pause(text, timestamptz, text), public.ehe_queue_resume(text),
     public.ehe_queue_configure(text, double precision, double precision, integer),
     public.ehe_queue_sweep(integer), public.ehe_queue_counts() FROM PUBLIC;
+-- The owner rule of changeSet 170 (point 1): a superuser installer hands these functions to ehe_definer,
+-- which gets exactly the queue tables besides what 170 gave it, so no queue call runs as a superuser.
+SELECT public.ehe_pending_secure_functions();
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 --rollback -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout set by set_config() above; the view and functions are catalog-only, used only by the module's own queue
 --rollback DROP VIEW IF EXISTS public.event_embedding_pending_failed;

@@ -105,7 +105,7 @@ class LeastPrivilegeTest {
         Migrations.migrate(db, true, s.design);
         if (s.app) {
             db.execute("ALTER TABLE public.events ADD COLUMN superseded_by bigint");
-            assertThat(cli(db, "configure", "--semantics", "app", "--target-model", MODEL)).isZero();
+            assertThat(cli(db, "configure", "--semantics", "app", "--target-model", MODEL, "--new-model", "--change-question")).isZero();
         }
         List<String> functions = db.queryList("""
                 SELECT p.oid::regprocedure::text || ' ' || p.prosecdef || ' ' || r.rolsuper || ' ' || r.rolcanlogin || ' '
@@ -127,7 +127,7 @@ class LeastPrivilegeTest {
         assertThat(db.queryString("SELECT string_agg(DISTINCT p.proowner::regrole::text, ',') FROM pg_proc p"
                 + " WHERE p.prorettype = 'trigger'::regtype AND p.proname LIKE 'ehe\\_%' AND EXISTS (SELECT 1 FROM pg_trigger g"
                 + " WHERE g.tgfoid = p.oid AND g.tgrelid IN ('public.events'::regclass, 'public.event_embeddings'::regclass))"))
-                .as("the functions that run in the app's sessions").isEqualTo("ehe_trigger_definer");
+                .as("the functions that run in the app's sessions").isEqualTo("ehe_definer");
         // The app's writes still work, as a superuser (the usual development set-up).
         db.execute("INSERT INTO public.events (organization_id, payload_text) VALUES ('o', 'x')");
         db.execute("INSERT INTO public.event_embeddings (event_id, embedding_model, chunk_index) SELECT max(id), '" + MODEL + "', 0 FROM public.events");
@@ -291,7 +291,7 @@ class LeastPrivilegeTest {
             assertThat(ownerDb.queryString("SELECT current_user")).isEqualTo(owner);
             Migrations.migrate(ownerDb, false, s.design);
             if (s.app) {
-                assertThat(cli(ownerDb, "configure", "--semantics", "app", "--target-model", MODEL)).isZero();
+                assertThat(cli(ownerDb, "configure", "--semantics", "app", "--target-model", MODEL, "--new-model", "--change-question")).isZero();
             }
             assertThat(cli(ownerDb, "backfill")).isZero();
             if (s.design == Design.COLUMN) {

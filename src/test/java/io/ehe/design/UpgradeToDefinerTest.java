@@ -52,7 +52,7 @@ class UpgradeToDefinerTest {
         db.execute("ALTER TABLE events ADD COLUMN superseded_by bigint",
                 "INSERT INTO events (organization_id, payload_text) SELECT 'org-' || (g % 5), 'text ' || g FROM generate_series(1, 500) g",
                 "INSERT INTO event_embeddings (event_id, embedding_model) SELECT id, 'm' FROM events WHERE id % 3 = 0");
-        assertThat(cli(db, "configure", "--semantics", "app", "--target-model", "m")).isZero();
+        assertThat(cli(db, "configure", "--semantics", "app", "--target-model", "m", "--change-question")).isZero();
         assertThat(cli(db, "backfill")).isZero();
         List<String> released = checksums(db);
         assertThat(released).noneMatch(r -> r.startsWith("170"));

@@ -102,13 +102,13 @@ class NoForeignKeyTest {
             assertThat(exit).isEqualTo(io.ehe.cli.ExitCodes.NOT_READY);
             assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8))
                     .contains("generated for no foreign key from event_embeddings to events, and the table now has one");
-            assertThat(AppSchema.cli(db, "configure", "--semantics", "app", "--target-model", "model-a", "--target-model", "model-b")).isZero();
+            assertThat(AppSchema.cli(db, "configure", "--semantics", "app", "--target-model", "model-a", "--target-model", "model-b", "--new-model")).isZero();
             assertThat(db.queryString("SELECT obj_description('public.ehe_pending_on_event_insert()'::regprocedure, 'pg_proc')"))
                     .contains("for a foreign key");
             assertThat(AppSchema.cli(db, "status")).isZero();
         } finally {
             db.execute("ALTER TABLE event_embeddings DROP CONSTRAINT IF EXISTS zz_fk");
-            assertThat(AppSchema.cli(db, "configure", "--semantics", "app", "--target-model", "model-a", "--target-model", "model-b")).isZero();
+            assertThat(AppSchema.cli(db, "configure", "--semantics", "app", "--target-model", "model-a", "--target-model", "model-b", "--new-model")).isZero();
         }
     }
 }

@@ -232,6 +232,9 @@ class PendingQueueTest {
                 });
         assertThat(bad).isEmpty();
         assertThat(db.queryLong("SELECT count(*) FROM pg_proc WHERE proname LIKE 'ehe_queue_%'")).isEqualTo(12);
+        // Installed by a superuser here: the functions a worker calls must not run with superuser rights (170 point 1).
+        assertThat(db.queryString("SELECT string_agg(DISTINCT r.rolname || ' super=' || r.rolsuper, ',') FROM pg_proc p"
+                + " JOIN pg_roles r ON r.oid = p.proowner WHERE p.proname LIKE 'ehe_queue_%'")).isEqualTo("ehe_definer super=false");
         assertThat(Set.of(db.queryString("SELECT has_table_privilege('public', 'event_embedding_pending_failed', 'SELECT')::text"))).containsOnly("false");
     }
 
