@@ -30,9 +30,11 @@ class ReleasedChecksumsTest {
         RELEASED.put("030-backfill-progress", "9:2986744f20e4fe05ab963b01c10809be");
         RELEASED.put("040-pending-embedding-index", "9:6e21bf23b8acd9d3550a31ee777044ea");
         RELEASED.put("050-has-embedding-not-null", "9:110f1824064fd77191d1adcda9de7211");
+        // Issue 24 (released 2026-12-06): the trigger functions as SECURITY DEFINER.
+        RELEASED.put("070-has-embedding-definer-functions", "9:79c0998e8013c48e16409cac50cba1ed");
     }
 
-    /** The pending-table design's changeSets: 100-120 released before issue 16, 130-140 with it. */
+    /** The pending-table design's changeSets: 100-120 released before issue 16, 130-140 with it, 170-180 with issues 24 and 27. */
     private static final Map<String, String> RELEASED_PENDING = new LinkedHashMap<>();
 
     static {
@@ -41,6 +43,9 @@ class ReleasedChecksumsTest {
         RELEASED_PENDING.put("120-pending-bootstrap-progress", "9:57932c809e366c22bf8b9244fd642c39");
         RELEASED_PENDING.put("130-pending-semantics-and-targets", "9:d290981e9809c406e220083f92d392ac");
         RELEASED_PENDING.put("140-pending-per-target", "9:53610269a38b78a57d8fb2727ff69221");
+        // Issues 24 and 27 (released 2026-12-06): definer functions, the work queue.
+        RELEASED_PENDING.put("170-pending-definer-functions", "9:2315194f4325f674fef9fa70c47ea76d");
+        RELEASED_PENDING.put("180-pending-queue", "9:ae6914973b043997b14ff493366638c2");
     }
 
     /** The changeSets that apply only to partitioned tables (issue 18): released with it, applied here on partitioned tables. */
