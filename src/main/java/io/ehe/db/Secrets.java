@@ -32,7 +32,9 @@ public final class Secrets {
             return text;
         }
         String out = text;
-        for (String secret : KNOWN) {
+        // Longest first: a shorter secret that is part of a longer one ("pw" in "...-pw") must not be
+        // masked first, or the longer one is no longer found and the rest of it is printed.
+        for (String secret : KNOWN.stream().sorted(java.util.Comparator.comparingInt(String::length).reversed()).toList()) {
             out = maskWhole(out, secret);
         }
         out = URL_USERINFO.matcher(out).replaceAll("$1:" + MASK + "@");

@@ -25,4 +25,12 @@ class SecretsTest {
     void urlUserInfoWithAnAtSignIsMaskedWhole() {
         assertThat(Secrets.mask("url postgres://app:Kq7v@Zr8w/x@h/d failed")).isEqualTo("url postgres://app:****@h/d failed");
     }
+
+    @org.junit.jupiter.api.Test
+    void aShortSecretInsideALongerOneDoesNotUncoverTheLongerOne() {
+        Secrets.register("pw");
+        Secrets.register("Kx7-long-pw");
+        org.assertj.core.api.Assertions.assertThat(Secrets.mask("login with Kx7-long-pw failed"))
+                .doesNotContain("Kx7").doesNotContain("long");
+    }
 }

@@ -50,6 +50,7 @@ final class PendingStatusReader {
             why.addAll(TriggerCatalog.definerProblems(c, PendingTableDesign.TRIGGERS,
                     "run migrate --design pending-table (changeSet 170), as the owner of the tables"));
             foreignKeyDrift(c).ifPresent(why::add);
+            staleTargets(c).ifPresent(why::add);
             if (semanticsLine != null) {
                 why.addAll(semanticsLine.drift());
             }
@@ -121,6 +122,26 @@ final class PendingStatusReader {
                 return Optional.of("the event insert trigger was generated for " + (rs.getBoolean(1) ? "a" : "no")
                         + " foreign key from event_embeddings to events, and the table now has " + (rs.getBoolean(2) ? "one" : "none")
                         + ": run configure with this database's current semantics and targets to regenerate it");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * ChangeSet 170 point 9: the active targets are written into the row-trigger bodies and a trigger on
+     * the targets table rewrites them on every change. Bodies that name another set than the table (that
+     * trigger dropped or disabled, a change made with it off) would keep or skip the wrong models.
+     */
+    private static Optional<String> staleTargets(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("""
+                     SELECT position((SELECT quote_literal(coalesce(array_agg(t.model ORDER BY t.model), '{}')::text) || '::text[]'
+                                        FROM public.event_embedding_pending_targets t WHERE t.state <> 'removing') IN f.prosrc) > 0
+                       FROM pg_proc f WHERE f.oid = to_regprocedure('public.ehe_pending_on_embedding_insert()')""")) {
+            if (rs.next() && !rs.getBoolean(1)) {
+                return Optional.of("the trigger bodies name other target models than event_embedding_pending_targets"
+                        + " (its trigger trg_event_embedding_pending_targets_bodies dropped or disabled?): run configure with this"
+                        + " database's current semantics and targets to rewrite them");
             }
         }
         return Optional.empty();

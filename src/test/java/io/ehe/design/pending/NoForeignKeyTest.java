@@ -111,4 +111,23 @@ class NoForeignKeyTest {
             assertThat(AppSchema.cli(db, "configure", "--semantics", "app", "--target-model", "model-a", "--target-model", "model-b", "--new-model")).isZero();
         }
     }
+
+    @Test
+    void statusNamesTriggerBodiesThatNameOtherTargetsThanTheTable() throws Exception {
+        db.execute("ALTER TABLE event_embedding_pending_targets DISABLE TRIGGER trg_event_embedding_pending_targets_bodies");
+        try {
+            db.execute("INSERT INTO event_embedding_pending_targets (model, state) VALUES ('model-z', 'ready')");
+            assertThat(AppSchema.cli(db, "status")).as("bodies without model-z").isEqualTo(io.ehe.cli.ExitCodes.NOT_READY);
+        } finally {
+            db.execute("DELETE FROM event_embedding_pending_targets WHERE model = 'model-z'",
+                    "ALTER TABLE event_embedding_pending_targets ENABLE TRIGGER trg_event_embedding_pending_targets_bodies");
+        }
+        assertThat(AppSchema.cli(db, "status")).isZero();
+        db.execute("INSERT INTO event_embedding_pending_targets (model, state) VALUES ('model-z', 'ready')");
+        assertThat(db.queryString("SELECT prosrc FROM pg_proc WHERE oid = 'public.ehe_pending_on_embedding_insert()'::regprocedure"))
+                .as("the targets trigger rewrote the bodies").contains("model-z");
+        db.execute("DELETE FROM event_embedding_pending_targets WHERE model = 'model-z'");
+        assertThat(db.queryString("SELECT prosrc FROM pg_proc WHERE oid = 'public.ehe_pending_on_embedding_insert()'::regprocedure"))
+                .doesNotContain("model-z");
+    }
 }
