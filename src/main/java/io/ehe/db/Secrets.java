@@ -27,6 +27,15 @@ public final class Secrets {
         }
     }
 
+    /**
+     * Drops a registered secret. Package-private for tests: the registry is process-wide, so a test
+     * that registers a common word ("pw", "ta") must take it back or it masks that word in every
+     * later test of the same JVM.
+     */
+    static void forget(String secret) {
+        KNOWN.remove(secret);
+    }
+
     public static String mask(String text) {
         if (text == null || text.isEmpty()) {
             return text;
