@@ -9,6 +9,13 @@
 -- spring.liquibase.parameters.ehe.design, the Maven plugin's changelog parameters. These are the defaults.
 --property name:ehe.design value:column
 --property name:ehe.baseline value:false
+-- Where the tables are (ehe.schema) and where the module's own objects go (ehe.module_schema: its tables,
+-- functions and views; default beside the tables). Both substitute into every changeSet, so the default
+-- "public" gives exactly the text released changeSets were checksummed with. Names are plain lower-case
+-- identifiers (the check below refuses others): they stand unquoted in SQL and inside string literals.
+-- The module schema must exist; the module never creates a schema (that needs CREATE on the database).
+--property name:ehe.schema value:public
+--property name:ehe.module_schema value:${ehe.schema}
 
 -- The check, as a changeSet that is never recorded:
 -- 1. It stands at its place in the update, not before it: an app whose own changeSets create events and
@@ -16,13 +23,14 @@
 --    judged before the app's first changeSet and stop the app's first run on a fresh database).
 -- 2. All is well: the query returns 0, the precondition fails, onFail:CONTINUE skips the changeSet and
 --    records nothing, so the history, the rollback counts and every checksum stay as they were.
--- 3. Wrong database (no events / event_embeddings, and no baseline asked for) or an unknown design:
+-- 3. Wrong database or schema (no events / event_embeddings in ehe.schema, and no baseline asked for), an
+--    unknown design, a schema name that is not a plain identifier or a module schema that does not exist:
 --    the query fails on purpose (a text that is not an integer, and the failure carries the reason),
 --    onError:HALT stops the update before any changeSet of this module runs. Each message reads
 --    current_database(), a stable function, so the planner cannot fold the cast and fail a good run.
 --changeset ehe:000-00-preflight logicalFilePath:changelog/changes/000-00-preflight.sql
 --preconditions onFail:CONTINUE onError:HALT
---precondition-sql-check expectedResult:1 SELECT CASE WHEN '${ehe.design}' NOT IN ('column', 'pending-table') THEN CAST('events-has-embedding: ehe.design is neither column nor pending-table; nothing was changed in database ' || current_database() AS integer) WHEN '${ehe.baseline}' <> 'true' AND (to_regclass('public.events') IS NULL OR to_regclass('public.event_embeddings') IS NULL) THEN CAST('events-has-embedding: tables public.events and public.event_embeddings not found (wrong database? or the app creates them later in its changelog: include this module after that); nothing was changed in database ' || current_database() AS integer) ELSE 0 END
---comment: A check, never recorded: stops the update on a database without events and event_embeddings (unless ehe.baseline=true) or with an unknown ehe.design.
+--precondition-sql-check expectedResult:1 SELECT CASE WHEN '${ehe.design}' NOT IN ('column', 'pending-table') THEN CAST('events-has-embedding: ehe.design is neither column nor pending-table; nothing was changed in database ' || current_database() AS integer) WHEN '${ehe.schema}' !~ '^[a-z_][a-z0-9_]{0,62}$' OR '${ehe.module_schema}' !~ '^[a-z_][a-z0-9_]{0,62}$' THEN CAST('events-has-embedding: ehe.schema and ehe.module_schema must be lower-case unquoted identifiers; nothing was changed in database ' || current_database() AS integer) WHEN to_regnamespace('${ehe.module_schema}') IS NULL THEN CAST('events-has-embedding: schema ${ehe.module_schema} (ehe.module_schema) does not exist: create it first (the module never creates a schema); nothing was changed in database ' || current_database() AS integer) WHEN '${ehe.baseline}' <> 'true' AND (to_regclass('${ehe.schema}.events') IS NULL OR to_regclass('${ehe.schema}.event_embeddings') IS NULL) THEN CAST('events-has-embedding: tables ${ehe.schema}.events and ${ehe.schema}.event_embeddings not found (wrong database or schema? or the app creates them later in its changelog: include this module after that); nothing was changed in database ' || current_database() AS integer) ELSE 0 END
+--comment: A check, never recorded: stops the update on a database without events and event_embeddings in ehe.schema (unless ehe.baseline=true), with an unknown ehe.design, a schema name that is not a plain identifier, or a missing module schema.
 SELECT 1;
 --rollback SELECT 1;

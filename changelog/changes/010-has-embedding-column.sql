@@ -16,8 +16,8 @@
 -- long transaction. Two statements on purpose: `ADD COLUMN ... DEFAULT false` would stamp false on
 -- every existing row, claiming "no embedding" for rows that have one.
 SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
-ALTER TABLE public.events ADD COLUMN has_embedding boolean;
-ALTER TABLE public.events ALTER COLUMN has_embedding SET DEFAULT false;
+ALTER TABLE ${ehe.schema}.events ADD COLUMN has_embedding boolean;
+ALTER TABLE ${ehe.schema}.events ALTER COLUMN has_embedding SET DEFAULT false;
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 --rollback -- squawk-ignore require-lock-timeout, require-statement-timeout, ban-drop-column -- lock_timeout set by set_config() above; catalog-only; removing the column is what this rollback is for
---rollback ALTER TABLE public.events DROP COLUMN IF EXISTS has_embedding;
+--rollback ALTER TABLE ${ehe.schema}.events DROP COLUMN IF EXISTS has_embedding;

@@ -34,14 +34,14 @@
 --    a value written here is never replaced by a stale one (see the backfill's own comment).
 SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 
-CREATE OR REPLACE FUNCTION public.ehe_has_embedding_after_insert() RETURNS trigger
+CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_has_embedding_after_insert() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    PERFORM 1 FROM public.events e
+    PERFORM 1 FROM ${ehe.schema}.events e
      WHERE e.id IN (SELECT n.event_id FROM ehe_new_rows n)
      ORDER BY e.id
        FOR NO KEY UPDATE OF e;
-    UPDATE public.events e
+    UPDATE ${ehe.schema}.events e
        SET has_embedding = true
      WHERE e.id IN (SELECT n.event_id FROM ehe_new_rows n)
        AND e.has_embedding IS DISTINCT FROM true;
@@ -49,17 +49,17 @@ BEGIN
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION public.ehe_has_embedding_after_delete() RETURNS trigger
+CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_has_embedding_after_delete() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    PERFORM 1 FROM public.events e
+    PERFORM 1 FROM ${ehe.schema}.events e
      WHERE e.id IN (SELECT o.event_id FROM ehe_old_rows o)
      ORDER BY e.id
        FOR NO KEY UPDATE OF e;
-    UPDATE public.events e
+    UPDATE ${ehe.schema}.events e
        SET has_embedding = x.present
       FROM (SELECT d.event_id,
-                   EXISTS (SELECT 1 FROM public.event_embeddings r WHERE r.event_id = d.event_id) AS present
+                   EXISTS (SELECT 1 FROM ${ehe.schema}.event_embeddings r WHERE r.event_id = d.event_id) AS present
               FROM (SELECT DISTINCT o.event_id FROM ehe_old_rows o) d) x
      WHERE e.id = x.event_id
        AND e.has_embedding IS DISTINCT FROM x.present;
@@ -67,7 +67,7 @@ BEGIN
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION public.ehe_has_embedding_after_update() RETURNS trigger
+CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_has_embedding_after_update() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
     -- Fast path for restamps (embedding or model updated in place): same event ids before and after.
@@ -75,20 +75,20 @@ BEGIN
        AND NOT EXISTS (SELECT o.event_id FROM ehe_old_rows o EXCEPT SELECT n.event_id FROM ehe_new_rows n) THEN
         RETURN NULL;
     END IF;
-    PERFORM 1 FROM public.events e
+    PERFORM 1 FROM ${ehe.schema}.events e
      WHERE e.id IN ((SELECT n.event_id FROM ehe_new_rows n EXCEPT SELECT o.event_id FROM ehe_old_rows o)
                     UNION
                     (SELECT o.event_id FROM ehe_old_rows o EXCEPT SELECT n.event_id FROM ehe_new_rows n))
      ORDER BY e.id
        FOR NO KEY UPDATE OF e;
-    UPDATE public.events e
+    UPDATE ${ehe.schema}.events e
        SET has_embedding = true
      WHERE e.id IN (SELECT n.event_id FROM ehe_new_rows n EXCEPT SELECT o.event_id FROM ehe_old_rows o)
        AND e.has_embedding IS DISTINCT FROM true;
-    UPDATE public.events e
+    UPDATE ${ehe.schema}.events e
        SET has_embedding = x.present
       FROM (SELECT d.event_id,
-                   EXISTS (SELECT 1 FROM public.event_embeddings r WHERE r.event_id = d.event_id) AS present
+                   EXISTS (SELECT 1 FROM ${ehe.schema}.event_embeddings r WHERE r.event_id = d.event_id) AS present
               FROM (SELECT o.event_id FROM ehe_old_rows o EXCEPT SELECT n.event_id FROM ehe_new_rows n) d) x
      WHERE e.id = x.event_id
        AND e.has_embedding IS DISTINCT FROM x.present;
@@ -96,41 +96,41 @@ BEGIN
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION public.ehe_has_embedding_after_truncate() RETURNS trigger
+CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_has_embedding_after_truncate() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
     -- TRUNCATE holds ACCESS EXCLUSIVE on event_embeddings until commit: no embedding can be added
     -- meanwhile, so every event is now without one. Rare and drastic; it rewrites the true rows.
-    UPDATE public.events SET has_embedding = false WHERE has_embedding IS DISTINCT FROM false;
+    UPDATE ${ehe.schema}.events SET has_embedding = false WHERE has_embedding IS DISTINCT FROM false;
     RETURN NULL;
 END
 $fn$;
 
 CREATE TRIGGER trg_event_embeddings_has_embedding_ins
-    AFTER INSERT ON public.event_embeddings
+    AFTER INSERT ON ${ehe.schema}.event_embeddings
     REFERENCING NEW TABLE AS ehe_new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION public.ehe_has_embedding_after_insert();
+    FOR EACH STATEMENT EXECUTE FUNCTION ${ehe.module_schema}.ehe_has_embedding_after_insert();
 
 CREATE TRIGGER trg_event_embeddings_has_embedding_del
-    AFTER DELETE ON public.event_embeddings
+    AFTER DELETE ON ${ehe.schema}.event_embeddings
     REFERENCING OLD TABLE AS ehe_old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION public.ehe_has_embedding_after_delete();
+    FOR EACH STATEMENT EXECUTE FUNCTION ${ehe.module_schema}.ehe_has_embedding_after_delete();
 
 CREATE TRIGGER trg_event_embeddings_has_embedding_upd
-    AFTER UPDATE ON public.event_embeddings
+    AFTER UPDATE ON ${ehe.schema}.event_embeddings
     REFERENCING OLD TABLE AS ehe_old_rows NEW TABLE AS ehe_new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION public.ehe_has_embedding_after_update();
+    FOR EACH STATEMENT EXECUTE FUNCTION ${ehe.module_schema}.ehe_has_embedding_after_update();
 
 CREATE TRIGGER trg_event_embeddings_has_embedding_trunc
-    AFTER TRUNCATE ON public.event_embeddings
-    FOR EACH STATEMENT EXECUTE FUNCTION public.ehe_has_embedding_after_truncate();
+    AFTER TRUNCATE ON ${ehe.schema}.event_embeddings
+    FOR EACH STATEMENT EXECUTE FUNCTION ${ehe.module_schema}.ehe_has_embedding_after_truncate();
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 --rollback -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout set by set_config() above; dropping triggers and functions is catalog-only
---rollback DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_ins ON public.event_embeddings;
---rollback DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_del ON public.event_embeddings;
---rollback DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_upd ON public.event_embeddings;
---rollback DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_trunc ON public.event_embeddings;
---rollback DROP FUNCTION IF EXISTS public.ehe_has_embedding_after_insert();
---rollback DROP FUNCTION IF EXISTS public.ehe_has_embedding_after_delete();
---rollback DROP FUNCTION IF EXISTS public.ehe_has_embedding_after_update();
---rollback DROP FUNCTION IF EXISTS public.ehe_has_embedding_after_truncate();
+--rollback DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_ins ON ${ehe.schema}.event_embeddings;
+--rollback DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_del ON ${ehe.schema}.event_embeddings;
+--rollback DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_upd ON ${ehe.schema}.event_embeddings;
+--rollback DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_trunc ON ${ehe.schema}.event_embeddings;
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_has_embedding_after_insert();
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_has_embedding_after_delete();
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_has_embedding_after_update();
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_has_embedding_after_truncate();

@@ -22,7 +22,7 @@
 -- last_id only moves forward and only inside the transaction that wrote the batch, so it is never
 -- ahead of the data. walked: the keyset walk reached the end of the range (a restart goes straight
 -- to the final sweep). done: the final sweep found no NULL left in the range.
-CREATE TABLE public.events_has_embedding_backfill (
+CREATE TABLE ${ehe.module_schema}.events_has_embedding_backfill (
     shard        text        PRIMARY KEY,
     shard_index  integer,
     shard_count  integer     CHECK (shard_count > 0),
@@ -43,7 +43,7 @@ CREATE TABLE public.events_has_embedding_backfill (
     CHECK (range_end IS NULL OR range_end >= range_start),
     CHECK (last_id >= range_start)
 );
-COMMENT ON TABLE public.events_has_embedding_backfill IS 'events-has-embedding: backfill progress per shard; range is (range_start, range_end], range_end NULL = unbounded';
+COMMENT ON TABLE ${ehe.module_schema}.events_has_embedding_backfill IS 'events-has-embedding: backfill progress per shard; range is (range_start, range_end], range_end NULL = unbounded';
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 --rollback -- squawk-ignore require-lock-timeout, require-statement-timeout, ban-drop-table -- lock_timeout set by set_config() above; catalog-only; the table is this module's own and only the backfill uses it
---rollback DROP TABLE IF EXISTS public.events_has_embedding_backfill;
+--rollback DROP TABLE IF EXISTS ${ehe.module_schema}.events_has_embedding_backfill;

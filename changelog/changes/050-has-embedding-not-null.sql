@@ -12,7 +12,7 @@
 --changeset ehe:050-has-embedding-not-null runInTransaction:false labels:column,deferred logicalFilePath:changelog/changes/050-has-embedding-not-null.sql
 --preconditions onFail:CONTINUE onError:HALT
 --precondition-sql-check expectedResult:1 SELECT CASE WHEN '${ehe.design}' = 'column' THEN 1 ELSE 0 END
---precondition-sql-check expectedResult:0 SELECT count(*) FROM (SELECT 1 FROM public.events WHERE has_embedding IS NULL LIMIT 1) AS any_null
+--precondition-sql-check expectedResult:0 SELECT count(*) FROM (SELECT 1 FROM ${ehe.schema}.events WHERE has_embedding IS NULL LIMIT 1) AS any_null
 --comment: has_embedding NOT NULL, deferred like the index. Each statement commits on its own so no step holds ACCESS EXCLUSIVE while scanning.
 -- 1. ADD CHECK ... NOT VALID: ACCESS EXCLUSIVE for an instant, no scan.
 -- 2. VALIDATE: scans the table under SHARE UPDATE EXCLUSIVE, which lets reads and writes go on.
@@ -20,15 +20,15 @@
 -- 4. the check is then redundant and goes.
 -- Every statement is safe to run again, so a run that stopped half way is finished by the next one.
 SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), false);
-ALTER TABLE public.events DROP CONSTRAINT IF EXISTS events_has_embedding_not_null;
-ALTER TABLE public.events ADD CONSTRAINT events_has_embedding_not_null CHECK (has_embedding IS NOT NULL) NOT VALID;
-ALTER TABLE public.events VALIDATE CONSTRAINT events_has_embedding_not_null;
-ALTER TABLE public.events ALTER COLUMN has_embedding SET NOT NULL;
-ALTER TABLE public.events DROP CONSTRAINT IF EXISTS events_has_embedding_not_null;
+ALTER TABLE ${ehe.schema}.events DROP CONSTRAINT IF EXISTS events_has_embedding_not_null;
+ALTER TABLE ${ehe.schema}.events ADD CONSTRAINT events_has_embedding_not_null CHECK (has_embedding IS NOT NULL) NOT VALID;
+ALTER TABLE ${ehe.schema}.events VALIDATE CONSTRAINT events_has_embedding_not_null;
+ALTER TABLE ${ehe.schema}.events ALTER COLUMN has_embedding SET NOT NULL;
+ALTER TABLE ${ehe.schema}.events DROP CONSTRAINT IF EXISTS events_has_embedding_not_null;
 RESET lock_timeout;
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), false);
 --rollback -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout set by set_config() above; both statements are catalog-only
---rollback ALTER TABLE public.events DROP CONSTRAINT IF EXISTS events_has_embedding_not_null;
+--rollback ALTER TABLE ${ehe.schema}.events DROP CONSTRAINT IF EXISTS events_has_embedding_not_null;
 --rollback -- squawk-ignore prefer-robust-stmts, ban-drop-not-null -- DROP NOT NULL on a nullable column does nothing, so a rerun is safe; dropping NOT NULL is what this rollback is for
---rollback ALTER TABLE public.events ALTER COLUMN has_embedding DROP NOT NULL;
+--rollback ALTER TABLE ${ehe.schema}.events ALTER COLUMN has_embedding DROP NOT NULL;
 --rollback RESET lock_timeout;

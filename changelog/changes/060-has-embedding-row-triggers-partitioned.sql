@@ -10,7 +10,7 @@
 --changeset ehe:060-has-embedding-row-triggers-partitioned splitStatements:false rollbackSplitStatements:false labels:column,partitioned logicalFilePath:changelog/changes/060-has-embedding-row-triggers-partitioned.sql
 --preconditions onFail:CONTINUE onError:HALT
 --precondition-sql-check expectedResult:1 SELECT CASE WHEN '${ehe.design}' = 'column' THEN 1 ELSE 0 END
---precondition-sql-check expectedResult:p SELECT coalesce((SELECT relkind::text FROM pg_class WHERE oid = to_regclass('public.event_embeddings')), '')
+--precondition-sql-check expectedResult:p SELECT coalesce((SELECT relkind::text FROM pg_class WHERE oid = to_regclass('${ehe.schema}.event_embeddings')), '')
 --comment: Where event_embeddings is a partitioned table: 020's INSERT/DELETE/UPDATE statement triggers replaced by row triggers, which PostgreSQL clones onto every partition (present, created later, attached) and removes from a detached one.
 --
 -- Why: a statement-level trigger fires only for the table a statement names. On a partitioned
@@ -34,75 +34,75 @@
 --    detaching or dropping one partition fires nothing: docs/partitioning.md's runbook says what to run.
 SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 
-CREATE OR REPLACE FUNCTION public.ehe_has_embedding_row_insert() RETURNS trigger
+CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_has_embedding_row_insert() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    PERFORM 1 FROM public.events e WHERE e.id = NEW.event_id FOR NO KEY UPDATE OF e;
-    UPDATE public.events e SET has_embedding = true
+    PERFORM 1 FROM ${ehe.schema}.events e WHERE e.id = NEW.event_id FOR NO KEY UPDATE OF e;
+    UPDATE ${ehe.schema}.events e SET has_embedding = true
      WHERE e.id = NEW.event_id AND e.has_embedding IS DISTINCT FROM true;
     RETURN NULL;
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION public.ehe_has_embedding_row_delete() RETURNS trigger
+CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_has_embedding_row_delete() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    PERFORM 1 FROM public.events e WHERE e.id = OLD.event_id FOR NO KEY UPDATE OF e;
-    UPDATE public.events e
+    PERFORM 1 FROM ${ehe.schema}.events e WHERE e.id = OLD.event_id FOR NO KEY UPDATE OF e;
+    UPDATE ${ehe.schema}.events e
        SET has_embedding = x.present
-      FROM (SELECT EXISTS (SELECT 1 FROM public.event_embeddings r WHERE r.event_id = OLD.event_id) AS present) x
+      FROM (SELECT EXISTS (SELECT 1 FROM ${ehe.schema}.event_embeddings r WHERE r.event_id = OLD.event_id) AS present) x
      WHERE e.id = OLD.event_id AND e.has_embedding IS DISTINCT FROM x.present;
     RETURN NULL;
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION public.ehe_has_embedding_row_update() RETURNS trigger
+CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_has_embedding_row_update() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    PERFORM 1 FROM public.events e WHERE e.id IN (OLD.event_id, NEW.event_id) ORDER BY e.id FOR NO KEY UPDATE OF e;
-    UPDATE public.events e SET has_embedding = true
+    PERFORM 1 FROM ${ehe.schema}.events e WHERE e.id IN (OLD.event_id, NEW.event_id) ORDER BY e.id FOR NO KEY UPDATE OF e;
+    UPDATE ${ehe.schema}.events e SET has_embedding = true
      WHERE e.id = NEW.event_id AND e.has_embedding IS DISTINCT FROM true;
-    UPDATE public.events e
+    UPDATE ${ehe.schema}.events e
        SET has_embedding = x.present
-      FROM (SELECT EXISTS (SELECT 1 FROM public.event_embeddings r WHERE r.event_id = OLD.event_id) AS present) x
+      FROM (SELECT EXISTS (SELECT 1 FROM ${ehe.schema}.event_embeddings r WHERE r.event_id = OLD.event_id) AS present) x
      WHERE e.id = OLD.event_id AND e.has_embedding IS DISTINCT FROM x.present;
     RETURN NULL;
 END
 $fn$;
 
-DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_ins ON public.event_embeddings;
-DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_del ON public.event_embeddings;
-DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_upd ON public.event_embeddings;
+DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_ins ON ${ehe.schema}.event_embeddings;
+DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_del ON ${ehe.schema}.event_embeddings;
+DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_upd ON ${ehe.schema}.event_embeddings;
 
 CREATE TRIGGER trg_event_embeddings_has_embedding_ins_row
-    AFTER INSERT ON public.event_embeddings
-    FOR EACH ROW EXECUTE FUNCTION public.ehe_has_embedding_row_insert();
+    AFTER INSERT ON ${ehe.schema}.event_embeddings
+    FOR EACH ROW EXECUTE FUNCTION ${ehe.module_schema}.ehe_has_embedding_row_insert();
 
 CREATE TRIGGER trg_event_embeddings_has_embedding_del_row
-    AFTER DELETE ON public.event_embeddings
-    FOR EACH ROW EXECUTE FUNCTION public.ehe_has_embedding_row_delete();
+    AFTER DELETE ON ${ehe.schema}.event_embeddings
+    FOR EACH ROW EXECUTE FUNCTION ${ehe.module_schema}.ehe_has_embedding_row_delete();
 
 CREATE TRIGGER trg_event_embeddings_has_embedding_upd_row
-    AFTER UPDATE OF event_id ON public.event_embeddings
+    AFTER UPDATE OF event_id ON ${ehe.schema}.event_embeddings
     FOR EACH ROW WHEN (OLD.event_id IS DISTINCT FROM NEW.event_id)
-    EXECUTE FUNCTION public.ehe_has_embedding_row_update();
+    EXECUTE FUNCTION ${ehe.module_schema}.ehe_has_embedding_row_update();
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 --rollback -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout set by set_config() above; catalog-only
---rollback DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_ins_row ON public.event_embeddings;
---rollback DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_del_row ON public.event_embeddings;
---rollback DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_upd_row ON public.event_embeddings;
---rollback DROP FUNCTION IF EXISTS public.ehe_has_embedding_row_insert();
---rollback DROP FUNCTION IF EXISTS public.ehe_has_embedding_row_delete();
---rollback DROP FUNCTION IF EXISTS public.ehe_has_embedding_row_update();
+--rollback DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_ins_row ON ${ehe.schema}.event_embeddings;
+--rollback DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_del_row ON ${ehe.schema}.event_embeddings;
+--rollback DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_upd_row ON ${ehe.schema}.event_embeddings;
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_has_embedding_row_insert();
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_has_embedding_row_delete();
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_has_embedding_row_update();
 --rollback CREATE TRIGGER trg_event_embeddings_has_embedding_ins
---rollback     AFTER INSERT ON public.event_embeddings
+--rollback     AFTER INSERT ON ${ehe.schema}.event_embeddings
 --rollback     REFERENCING NEW TABLE AS ehe_new_rows
---rollback     FOR EACH STATEMENT EXECUTE FUNCTION public.ehe_has_embedding_after_insert();
+--rollback     FOR EACH STATEMENT EXECUTE FUNCTION ${ehe.module_schema}.ehe_has_embedding_after_insert();
 --rollback CREATE TRIGGER trg_event_embeddings_has_embedding_del
---rollback     AFTER DELETE ON public.event_embeddings
+--rollback     AFTER DELETE ON ${ehe.schema}.event_embeddings
 --rollback     REFERENCING OLD TABLE AS ehe_old_rows
---rollback     FOR EACH STATEMENT EXECUTE FUNCTION public.ehe_has_embedding_after_delete();
+--rollback     FOR EACH STATEMENT EXECUTE FUNCTION ${ehe.module_schema}.ehe_has_embedding_after_delete();
 --rollback CREATE TRIGGER trg_event_embeddings_has_embedding_upd
---rollback     AFTER UPDATE ON public.event_embeddings
+--rollback     AFTER UPDATE ON ${ehe.schema}.event_embeddings
 --rollback     REFERENCING OLD TABLE AS ehe_old_rows NEW TABLE AS ehe_new_rows
---rollback     FOR EACH STATEMENT EXECUTE FUNCTION public.ehe_has_embedding_after_update();
+--rollback     FOR EACH STATEMENT EXECUTE FUNCTION ${ehe.module_schema}.ehe_has_embedding_after_update();

@@ -30,13 +30,13 @@ BEGIN
         EXCEPTION WHEN duplicate_object OR unique_violation THEN
             NULL;
         END;
-        GRANT SELECT ON public.events, public.event_embeddings TO ehe_definer;
-        GRANT UPDATE (has_embedding) ON public.events TO ehe_definer;
+        GRANT SELECT ON ${ehe.schema}.events, ${ehe.schema}.event_embeddings TO ehe_definer;
+        GRANT UPDATE (has_embedding) ON ${ehe.schema}.events TO ehe_definer;
         runs_as := 'ehe_definer';
     END IF;
     FOR f IN
         SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
-         WHERE p.pronamespace = 'public'::regnamespace AND p.prorettype = 'trigger'::regtype
+         WHERE p.pronamespace = '${ehe.module_schema}'::regnamespace AND p.prorettype = 'trigger'::regtype
            AND p.proname LIKE 'ehe\_has\_embedding\_%'
          ORDER BY 1
     LOOP
@@ -52,7 +52,7 @@ $own$;
 --rollback BEGIN
 --rollback     FOR f IN
 --rollback         SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
---rollback          WHERE p.pronamespace = 'public'::regnamespace AND p.prorettype = 'trigger'::regtype
+--rollback          WHERE p.pronamespace = '${ehe.module_schema}'::regnamespace AND p.prorettype = 'trigger'::regtype
 --rollback            AND p.proname LIKE 'ehe\_has\_embedding\_%'
 --rollback          ORDER BY 1
 --rollback     LOOP
@@ -60,8 +60,8 @@ $own$;
 --rollback         EXECUTE format('ALTER FUNCTION %s OWNER TO %I', f, current_user);
 --rollback     END LOOP;
 --rollback     IF to_regrole('ehe_definer') IS NOT NULL THEN
---rollback         REVOKE ALL ON public.events, public.event_embeddings FROM ehe_definer;
---rollback         REVOKE UPDATE (has_embedding) ON public.events FROM ehe_definer;
+--rollback         REVOKE ALL ON ${ehe.schema}.events, ${ehe.schema}.event_embeddings FROM ehe_definer;
+--rollback         REVOKE UPDATE (has_embedding) ON ${ehe.schema}.events FROM ehe_definer;
 --rollback         BEGIN
 --rollback             DROP ROLE ehe_definer;
 --rollback         EXCEPTION WHEN dependent_objects_still_exist OR insufficient_privilege THEN

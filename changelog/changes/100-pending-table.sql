@@ -15,7 +15,7 @@
 -- a pending row, and creating it would lock events (SHARE ROW EXCLUSIVE) for the validation.
 -- Creating an empty table and its index locks nothing the application uses.
 SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
-CREATE TABLE public.event_embedding_pending (
+CREATE TABLE ${ehe.module_schema}.event_embedding_pending (
     event_id        bigint PRIMARY KEY,
     organization_id text   NOT NULL
 ) WITH (
@@ -28,8 +28,8 @@ CREATE TABLE public.event_embedding_pending (
     autovacuum_vacuum_cost_delay = 0
 );
 -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout comes from set_config() above (squawk does not read it); the table was created empty in this transaction, so the build is instant
-CREATE INDEX event_embedding_pending_org_idx ON public.event_embedding_pending (organization_id, event_id);
-COMMENT ON TABLE public.event_embedding_pending IS 'events-has-embedding: events with a non-empty payload_text and no event_embeddings row (exact at every commit; kept by triggers)';
+CREATE INDEX event_embedding_pending_org_idx ON ${ehe.module_schema}.event_embedding_pending (organization_id, event_id);
+COMMENT ON TABLE ${ehe.module_schema}.event_embedding_pending IS 'events-has-embedding: events with a non-empty payload_text and no event_embeddings row (exact at every commit; kept by triggers)';
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 --rollback -- squawk-ignore require-lock-timeout, require-statement-timeout, ban-drop-table -- lock_timeout set by set_config() above; catalog-only; the table is this module's own and only the scheduler reads it (switch the app back first)
---rollback DROP TABLE IF EXISTS public.event_embedding_pending;
+--rollback DROP TABLE IF EXISTS ${ehe.module_schema}.event_embedding_pending;

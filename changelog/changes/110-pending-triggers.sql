@@ -45,80 +45,80 @@
 SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 
 -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout comes from set_config() above (squawk does not read it); functions and triggers are catalog-only, their only wait is the lock
-CREATE OR REPLACE FUNCTION public.ehe_pending_after_event_insert() RETURNS trigger
+CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_pending_after_event_insert() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    INSERT INTO public.event_embedding_pending (event_id, organization_id)
+    INSERT INTO ${ehe.module_schema}.event_embedding_pending (event_id, organization_id)
     VALUES (NEW.id, NEW.organization_id)
     ON CONFLICT (event_id) DO NOTHING;
     RETURN NULL;
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION public.ehe_pending_after_event_update() RETURNS trigger
+CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_pending_after_event_update() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    PERFORM 1 FROM public.events e WHERE e.id = NEW.id FOR UPDATE OF e;
+    PERFORM 1 FROM ${ehe.schema}.events e WHERE e.id = NEW.id FOR UPDATE OF e;
     IF NEW.payload_text IS NOT NULL AND NEW.payload_text <> ''
-       AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = NEW.id) THEN
-        INSERT INTO public.event_embedding_pending AS p (event_id, organization_id)
+       AND NOT EXISTS (SELECT 1 FROM ${ehe.schema}.event_embeddings x WHERE x.event_id = NEW.id) THEN
+        INSERT INTO ${ehe.module_schema}.event_embedding_pending AS p (event_id, organization_id)
         VALUES (NEW.id, NEW.organization_id)
         ON CONFLICT (event_id) DO UPDATE SET organization_id = EXCLUDED.organization_id
          WHERE p.organization_id IS DISTINCT FROM EXCLUDED.organization_id;
     ELSE
-        DELETE FROM public.event_embedding_pending p WHERE p.event_id = NEW.id;
+        DELETE FROM ${ehe.module_schema}.event_embedding_pending p WHERE p.event_id = NEW.id;
     END IF;
     RETURN NULL;
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION public.ehe_pending_after_event_delete() RETURNS trigger
+CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_pending_after_event_delete() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    DELETE FROM public.event_embedding_pending p WHERE p.event_id IN (SELECT o.id FROM ehe_old_events o);
+    DELETE FROM ${ehe.module_schema}.event_embedding_pending p WHERE p.event_id IN (SELECT o.id FROM ehe_old_events o);
     RETURN NULL;
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION public.ehe_pending_after_event_truncate() RETURNS trigger
+CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_pending_after_event_truncate() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    DELETE FROM public.event_embedding_pending;
+    DELETE FROM ${ehe.module_schema}.event_embedding_pending;
     RETURN NULL;
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION public.ehe_pending_after_embedding_insert() RETURNS trigger
+CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_pending_after_embedding_insert() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    PERFORM 1 FROM public.events e
+    PERFORM 1 FROM ${ehe.schema}.events e
      WHERE e.id IN (SELECT n.event_id FROM ehe_new_rows n)
      ORDER BY e.id
        FOR KEY SHARE OF e;
-    DELETE FROM public.event_embedding_pending p WHERE p.event_id IN (SELECT n.event_id FROM ehe_new_rows n);
+    DELETE FROM ${ehe.module_schema}.event_embedding_pending p WHERE p.event_id IN (SELECT n.event_id FROM ehe_new_rows n);
     RETURN NULL;
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION public.ehe_pending_after_embedding_delete() RETURNS trigger
+CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_pending_after_embedding_delete() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    PERFORM 1 FROM public.events e
+    PERFORM 1 FROM ${ehe.schema}.events e
      WHERE e.id IN (SELECT o.event_id FROM ehe_old_rows o)
      ORDER BY e.id
        FOR UPDATE OF e;
-    INSERT INTO public.event_embedding_pending (event_id, organization_id)
+    INSERT INTO ${ehe.module_schema}.event_embedding_pending (event_id, organization_id)
     SELECT e.id, e.organization_id
-      FROM public.events e
+      FROM ${ehe.schema}.events e
      WHERE e.id IN (SELECT o.event_id FROM ehe_old_rows o)
        AND e.payload_text IS NOT NULL AND e.payload_text <> ''
-       AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = e.id)
+       AND NOT EXISTS (SELECT 1 FROM ${ehe.schema}.event_embeddings x WHERE x.event_id = e.id)
     ON CONFLICT (event_id) DO NOTHING;
     RETURN NULL;
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION public.ehe_pending_after_embedding_update() RETURNS trigger
+CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_pending_after_embedding_update() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
     -- Restamps (model or vector rewritten in place) keep the set of event ids: nothing to do.
@@ -126,31 +126,31 @@ BEGIN
        AND NOT EXISTS (SELECT o.event_id FROM ehe_old_rows o EXCEPT SELECT n.event_id FROM ehe_new_rows n) THEN
         RETURN NULL;
     END IF;
-    PERFORM 1 FROM public.events e
+    PERFORM 1 FROM ${ehe.schema}.events e
      WHERE e.id IN ((SELECT n.event_id FROM ehe_new_rows n EXCEPT SELECT o.event_id FROM ehe_old_rows o)
                     UNION
                     (SELECT o.event_id FROM ehe_old_rows o EXCEPT SELECT n.event_id FROM ehe_new_rows n))
      ORDER BY e.id
        FOR UPDATE OF e;
-    DELETE FROM public.event_embedding_pending p
+    DELETE FROM ${ehe.module_schema}.event_embedding_pending p
      WHERE p.event_id IN (SELECT n.event_id FROM ehe_new_rows n EXCEPT SELECT o.event_id FROM ehe_old_rows o);
-    INSERT INTO public.event_embedding_pending (event_id, organization_id)
+    INSERT INTO ${ehe.module_schema}.event_embedding_pending (event_id, organization_id)
     SELECT e.id, e.organization_id
-      FROM public.events e
+      FROM ${ehe.schema}.events e
      WHERE e.id IN (SELECT o.event_id FROM ehe_old_rows o EXCEPT SELECT n.event_id FROM ehe_new_rows n)
        AND e.payload_text IS NOT NULL AND e.payload_text <> ''
-       AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = e.id)
+       AND NOT EXISTS (SELECT 1 FROM ${ehe.schema}.event_embeddings x WHERE x.event_id = e.id)
     ON CONFLICT (event_id) DO NOTHING;
     RETURN NULL;
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION public.ehe_pending_after_embedding_truncate() RETURNS trigger
+CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_pending_after_embedding_truncate() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    INSERT INTO public.event_embedding_pending (event_id, organization_id)
+    INSERT INTO ${ehe.module_schema}.event_embedding_pending (event_id, organization_id)
     SELECT e.id, e.organization_id
-      FROM public.events e
+      FROM ${ehe.schema}.events e
      WHERE e.payload_text IS NOT NULL AND e.payload_text <> ''
     ON CONFLICT (event_id) DO NOTHING;
     RETURN NULL;
@@ -158,58 +158,58 @@ END
 $fn$;
 
 CREATE TRIGGER trg_events_pending_ins
-    AFTER INSERT ON public.events
+    AFTER INSERT ON ${ehe.schema}.events
     FOR EACH ROW WHEN (NEW.payload_text IS NOT NULL AND NEW.payload_text <> '')
-    EXECUTE FUNCTION public.ehe_pending_after_event_insert();
+    EXECUTE FUNCTION ${ehe.module_schema}.ehe_pending_after_event_insert();
 
 CREATE TRIGGER trg_events_pending_upd
-    AFTER UPDATE OF payload_text, organization_id ON public.events
+    AFTER UPDATE OF payload_text, organization_id ON ${ehe.schema}.events
     FOR EACH ROW WHEN (OLD.payload_text IS DISTINCT FROM NEW.payload_text
                        OR OLD.organization_id IS DISTINCT FROM NEW.organization_id)
-    EXECUTE FUNCTION public.ehe_pending_after_event_update();
+    EXECUTE FUNCTION ${ehe.module_schema}.ehe_pending_after_event_update();
 
 CREATE TRIGGER trg_events_pending_del
-    AFTER DELETE ON public.events
+    AFTER DELETE ON ${ehe.schema}.events
     REFERENCING OLD TABLE AS ehe_old_events
-    FOR EACH STATEMENT EXECUTE FUNCTION public.ehe_pending_after_event_delete();
+    FOR EACH STATEMENT EXECUTE FUNCTION ${ehe.module_schema}.ehe_pending_after_event_delete();
 
 CREATE TRIGGER trg_events_pending_trunc
-    AFTER TRUNCATE ON public.events
-    FOR EACH STATEMENT EXECUTE FUNCTION public.ehe_pending_after_event_truncate();
+    AFTER TRUNCATE ON ${ehe.schema}.events
+    FOR EACH STATEMENT EXECUTE FUNCTION ${ehe.module_schema}.ehe_pending_after_event_truncate();
 
 CREATE TRIGGER trg_event_embeddings_pending_ins
-    AFTER INSERT ON public.event_embeddings
+    AFTER INSERT ON ${ehe.schema}.event_embeddings
     REFERENCING NEW TABLE AS ehe_new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION public.ehe_pending_after_embedding_insert();
+    FOR EACH STATEMENT EXECUTE FUNCTION ${ehe.module_schema}.ehe_pending_after_embedding_insert();
 
 CREATE TRIGGER trg_event_embeddings_pending_del
-    AFTER DELETE ON public.event_embeddings
+    AFTER DELETE ON ${ehe.schema}.event_embeddings
     REFERENCING OLD TABLE AS ehe_old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION public.ehe_pending_after_embedding_delete();
+    FOR EACH STATEMENT EXECUTE FUNCTION ${ehe.module_schema}.ehe_pending_after_embedding_delete();
 
 CREATE TRIGGER trg_event_embeddings_pending_upd
-    AFTER UPDATE ON public.event_embeddings
+    AFTER UPDATE ON ${ehe.schema}.event_embeddings
     REFERENCING OLD TABLE AS ehe_old_rows NEW TABLE AS ehe_new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION public.ehe_pending_after_embedding_update();
+    FOR EACH STATEMENT EXECUTE FUNCTION ${ehe.module_schema}.ehe_pending_after_embedding_update();
 
 CREATE TRIGGER trg_event_embeddings_pending_trunc
-    AFTER TRUNCATE ON public.event_embeddings
-    FOR EACH STATEMENT EXECUTE FUNCTION public.ehe_pending_after_embedding_truncate();
+    AFTER TRUNCATE ON ${ehe.schema}.event_embeddings
+    FOR EACH STATEMENT EXECUTE FUNCTION ${ehe.module_schema}.ehe_pending_after_embedding_truncate();
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 --rollback -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout set by set_config() above; dropping triggers and functions is catalog-only
---rollback DROP TRIGGER IF EXISTS trg_events_pending_ins ON public.events;
---rollback DROP TRIGGER IF EXISTS trg_events_pending_upd ON public.events;
---rollback DROP TRIGGER IF EXISTS trg_events_pending_del ON public.events;
---rollback DROP TRIGGER IF EXISTS trg_events_pending_trunc ON public.events;
---rollback DROP TRIGGER IF EXISTS trg_event_embeddings_pending_ins ON public.event_embeddings;
---rollback DROP TRIGGER IF EXISTS trg_event_embeddings_pending_del ON public.event_embeddings;
---rollback DROP TRIGGER IF EXISTS trg_event_embeddings_pending_upd ON public.event_embeddings;
---rollback DROP TRIGGER IF EXISTS trg_event_embeddings_pending_trunc ON public.event_embeddings;
---rollback DROP FUNCTION IF EXISTS public.ehe_pending_after_event_insert();
---rollback DROP FUNCTION IF EXISTS public.ehe_pending_after_event_update();
---rollback DROP FUNCTION IF EXISTS public.ehe_pending_after_event_delete();
---rollback DROP FUNCTION IF EXISTS public.ehe_pending_after_event_truncate();
---rollback DROP FUNCTION IF EXISTS public.ehe_pending_after_embedding_insert();
---rollback DROP FUNCTION IF EXISTS public.ehe_pending_after_embedding_delete();
---rollback DROP FUNCTION IF EXISTS public.ehe_pending_after_embedding_update();
---rollback DROP FUNCTION IF EXISTS public.ehe_pending_after_embedding_truncate();
+--rollback DROP TRIGGER IF EXISTS trg_events_pending_ins ON ${ehe.schema}.events;
+--rollback DROP TRIGGER IF EXISTS trg_events_pending_upd ON ${ehe.schema}.events;
+--rollback DROP TRIGGER IF EXISTS trg_events_pending_del ON ${ehe.schema}.events;
+--rollback DROP TRIGGER IF EXISTS trg_events_pending_trunc ON ${ehe.schema}.events;
+--rollback DROP TRIGGER IF EXISTS trg_event_embeddings_pending_ins ON ${ehe.schema}.event_embeddings;
+--rollback DROP TRIGGER IF EXISTS trg_event_embeddings_pending_del ON ${ehe.schema}.event_embeddings;
+--rollback DROP TRIGGER IF EXISTS trg_event_embeddings_pending_upd ON ${ehe.schema}.event_embeddings;
+--rollback DROP TRIGGER IF EXISTS trg_event_embeddings_pending_trunc ON ${ehe.schema}.event_embeddings;
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_pending_after_event_insert();
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_pending_after_event_update();
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_pending_after_event_delete();
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_pending_after_event_truncate();
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_pending_after_embedding_insert();
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_pending_after_embedding_delete();
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_pending_after_embedding_update();
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_pending_after_embedding_truncate();

@@ -8,7 +8,7 @@
 -- column backfill being done says nothing about the bootstrap. rows_true counts events the
 -- bootstrap added to the pending table, rows_false the events it walked that needed no row.
 SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
-CREATE TABLE public.event_embedding_pending_bootstrap (
+CREATE TABLE ${ehe.module_schema}.event_embedding_pending_bootstrap (
     shard        text        PRIMARY KEY,
     -- squawk-ignore prefer-bigint-over-int -- at most 256 shards (Shard.MAX_SHARDS), the same shape as 030
     shard_index  integer,
@@ -32,7 +32,7 @@ CREATE TABLE public.event_embedding_pending_bootstrap (
     CHECK (last_id >= range_start)
 );
 -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout comes from set_config() above; a comment on the table created in this transaction is catalog-only
-COMMENT ON TABLE public.event_embedding_pending_bootstrap IS 'events-has-embedding: pending-table bootstrap progress per shard; range is (range_start, range_end], range_end NULL = unbounded';
+COMMENT ON TABLE ${ehe.module_schema}.event_embedding_pending_bootstrap IS 'events-has-embedding: pending-table bootstrap progress per shard; range is (range_start, range_end], range_end NULL = unbounded';
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 --rollback -- squawk-ignore require-lock-timeout, require-statement-timeout, ban-drop-table -- lock_timeout set by set_config() above; catalog-only; the table is this module's own and only the bootstrap uses it
---rollback DROP TABLE IF EXISTS public.event_embedding_pending_bootstrap;
+--rollback DROP TABLE IF EXISTS ${ehe.module_schema}.event_embedding_pending_bootstrap;

@@ -39,29 +39,29 @@
 SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 
 -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout comes from set_config() above (squawk does not read it); functions are catalog-only
-CREATE OR REPLACE FUNCTION public.ehe_pending_targets_after_event_insert() RETURNS trigger
+CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_pending_targets_after_event_insert() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
     IF coalesce(current_setting('ehe.pending_event_deleted', true), '') <> 'on' THEN
-        INSERT INTO public.event_embedding_pending (event_id, model, organization_id, created_at)
-        SELECT NEW.id, t.model, NEW.organization_id, public.ehe_pending_event_created(NEW)
-          FROM public.event_embedding_pending_targets t
+        INSERT INTO ${ehe.module_schema}.event_embedding_pending (event_id, model, organization_id, created_at)
+        SELECT NEW.id, t.model, NEW.organization_id, ${ehe.module_schema}.ehe_pending_event_created(NEW)
+          FROM ${ehe.module_schema}.event_embedding_pending_targets t
          WHERE t.state <> 'removing'
         ON CONFLICT (event_id, model) DO NOTHING;
         RETURN NULL;
     END IF;
-    PERFORM public.ehe_pending_lock(1701340465, public.ehe_pending_event_key(NEW.id), false);
-    PERFORM public.ehe_pending_lock(1701340466, k.key, false)
-       FROM (SELECT public.ehe_pending_target_key(NEW.id, t.model) AS key
-               FROM public.event_embedding_pending_targets t
+    PERFORM ${ehe.module_schema}.ehe_pending_lock(1701340465, ${ehe.module_schema}.ehe_pending_event_key(NEW.id), false);
+    PERFORM ${ehe.module_schema}.ehe_pending_lock(1701340466, k.key, false)
+       FROM (SELECT ${ehe.module_schema}.ehe_pending_target_key(NEW.id, t.model) AS key
+               FROM ${ehe.module_schema}.event_embedding_pending_targets t
               WHERE t.state <> 'removing'
               ORDER BY 1) k;
-    INSERT INTO public.event_embedding_pending AS p (event_id, model, organization_id, created_at)
-    SELECT NEW.id, t.model, NEW.organization_id, public.ehe_pending_event_created(NEW)
-      FROM public.event_embedding_pending_targets t
+    INSERT INTO ${ehe.module_schema}.event_embedding_pending AS p (event_id, model, organization_id, created_at)
+    SELECT NEW.id, t.model, NEW.organization_id, ${ehe.module_schema}.ehe_pending_event_created(NEW)
+      FROM ${ehe.module_schema}.event_embedding_pending_targets t
      WHERE t.state <> 'removing'
-       AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x
-                        WHERE x.event_id = NEW.id AND public.ehe_pending_counted_model(x) = t.model)
+       AND NOT EXISTS (SELECT 1 FROM ${ehe.schema}.event_embeddings x
+                        WHERE x.event_id = NEW.id AND ${ehe.module_schema}.ehe_pending_counted_model(x) = t.model)
     ON CONFLICT (event_id, model) DO UPDATE
        SET organization_id = EXCLUDED.organization_id, created_at = EXCLUDED.created_at
      WHERE (p.organization_id, p.created_at) IS DISTINCT FROM (EXCLUDED.organization_id, EXCLUDED.created_at);
@@ -69,40 +69,40 @@ BEGIN
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION public.ehe_pending_targets_after_event_delete_row() RETURNS trigger
+CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_pending_targets_after_event_delete_row() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    PERFORM public.ehe_pending_lock(1701340465, public.ehe_pending_event_key(OLD.id), false);
+    PERFORM ${ehe.module_schema}.ehe_pending_lock(1701340465, ${ehe.module_schema}.ehe_pending_event_key(OLD.id), false);
     PERFORM set_config('ehe.pending_event_deleted', 'on', true);
-    DELETE FROM public.event_embedding_pending p WHERE p.event_id = OLD.id;
+    DELETE FROM ${ehe.module_schema}.event_embedding_pending p WHERE p.event_id = OLD.id;
     RETURN NULL;
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION public.ehe_pending_targets_after_event_leaf_truncate() RETURNS trigger
+CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_pending_targets_after_event_leaf_truncate() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    DELETE FROM public.event_embedding_pending p
-     WHERE NOT EXISTS (SELECT 1 FROM public.events e WHERE e.id = p.event_id);
+    DELETE FROM ${ehe.module_schema}.event_embedding_pending p
+     WHERE NOT EXISTS (SELECT 1 FROM ${ehe.schema}.events e WHERE e.id = p.event_id);
     RETURN NULL;
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION public.ehe_pending_targets_after_embedding_leaf_truncate() RETURNS trigger
+CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_pending_targets_after_embedding_leaf_truncate() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    INSERT INTO public.event_embedding_pending (event_id, model, organization_id, created_at)
-    SELECT e.id, t.model, e.organization_id, public.ehe_pending_event_created(e)
-      FROM public.events e CROSS JOIN public.event_embedding_pending_targets t
-     WHERE t.state <> 'removing' AND public.ehe_pending_event_live(e)
-       AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x
-                        WHERE x.event_id = e.id AND public.ehe_pending_counted_model(x) = t.model)
+    INSERT INTO ${ehe.module_schema}.event_embedding_pending (event_id, model, organization_id, created_at)
+    SELECT e.id, t.model, e.organization_id, ${ehe.module_schema}.ehe_pending_event_created(e)
+      FROM ${ehe.schema}.events e CROSS JOIN ${ehe.module_schema}.event_embedding_pending_targets t
+     WHERE t.state <> 'removing' AND ${ehe.module_schema}.ehe_pending_event_live(e)
+       AND NOT EXISTS (SELECT 1 FROM ${ehe.schema}.event_embeddings x
+                        WHERE x.event_id = e.id AND ${ehe.module_schema}.ehe_pending_counted_model(x) = t.model)
     ON CONFLICT (event_id, model) DO NOTHING;
     RETURN NULL;
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION public.ehe_pending_partition_setup() RETURNS text
+CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_pending_partition_setup() RETURNS text
 LANGUAGE plpgsql AS $fn$
 -- Idempotent, in the caller's transaction (lock_timeout bounds each trigger's SHARE ROW EXCLUSIVE):
 -- on a partitioned events, the event delete trigger row-level; on every leaf of a partitioned events
@@ -113,36 +113,36 @@ DECLARE
     r    record;
     done text[] := '{}';
 BEGIN
-    IF (SELECT c.relkind FROM pg_class c WHERE c.oid = 'public.events'::regclass) = 'p'
+    IF (SELECT c.relkind FROM pg_class c WHERE c.oid = '${ehe.schema}.events'::regclass) = 'p'
        AND EXISTS (SELECT 1 FROM pg_trigger g
-                    WHERE g.tgrelid = 'public.events'::regclass AND g.tgname = 'trg_events_pending_targets_del'
+                    WHERE g.tgrelid = '${ehe.schema}.events'::regclass AND g.tgname = 'trg_events_pending_targets_del'
                       AND g.tgtype::integer & 1 = 0) THEN
-        DROP TRIGGER trg_events_pending_targets_del ON public.events;
+        DROP TRIGGER trg_events_pending_targets_del ON ${ehe.schema}.events;
         CREATE TRIGGER trg_events_pending_targets_del
-            AFTER DELETE ON public.events
-            FOR EACH ROW EXECUTE FUNCTION public.ehe_pending_targets_after_event_delete_row();
-        done := done || 'trg_events_pending_targets_del made row-level on partitioned public.events'::text;
+            AFTER DELETE ON ${ehe.schema}.events
+            FOR EACH ROW EXECUTE FUNCTION ${ehe.module_schema}.ehe_pending_targets_after_event_delete_row();
+        done := done || 'trg_events_pending_targets_del made row-level on partitioned ${ehe.schema}.events'::text;
     END IF;
     FOR r IN
         SELECT l.relid::regclass AS leaf, t.trg, t.fn
-          FROM (VALUES ('public.events'::regclass, 'trg_events_pending_targets_leaf_trunc', 'ehe_pending_targets_after_event_leaf_truncate'),
-                       ('public.event_embeddings'::regclass, 'trg_event_embeddings_pending_targets_leaf_trunc', 'ehe_pending_targets_after_embedding_leaf_truncate')) t(tbl, trg, fn)
+          FROM (VALUES ('${ehe.schema}.events'::regclass, 'trg_events_pending_targets_leaf_trunc', 'ehe_pending_targets_after_event_leaf_truncate'),
+                       ('${ehe.schema}.event_embeddings'::regclass, 'trg_event_embeddings_pending_targets_leaf_trunc', 'ehe_pending_targets_after_embedding_leaf_truncate')) t(tbl, trg, fn)
           CROSS JOIN LATERAL pg_partition_tree(t.tbl) l
          WHERE l.isleaf AND l.level > 0
            AND NOT EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = l.relid AND g.tgname = t.trg)
          ORDER BY 1
     LOOP
-        EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION public.%I()', r.trg, r.leaf, r.fn);
+        EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION ${ehe.module_schema}.%I()', r.trg, r.leaf, r.fn);
         done := done || format('%s on %s', r.trg, r.leaf);
     END LOOP;
     FOR r IN
         SELECT g.tgname, g.tgrelid::regclass AS rel
           FROM pg_trigger g
-         WHERE g.tgfoid IN ('public.ehe_pending_targets_after_event_leaf_truncate()'::regprocedure,
-                            'public.ehe_pending_targets_after_embedding_leaf_truncate()'::regprocedure)
-           AND g.tgrelid NOT IN (SELECT l.relid FROM pg_partition_tree('public.events'::regclass) l WHERE l.isleaf AND l.level > 0
+         WHERE g.tgfoid IN ('${ehe.module_schema}.ehe_pending_targets_after_event_leaf_truncate()'::regprocedure,
+                            '${ehe.module_schema}.ehe_pending_targets_after_embedding_leaf_truncate()'::regprocedure)
+           AND g.tgrelid NOT IN (SELECT l.relid FROM pg_partition_tree('${ehe.schema}.events'::regclass) l WHERE l.isleaf AND l.level > 0
                                  UNION ALL
-                                 SELECT l.relid FROM pg_partition_tree('public.event_embeddings'::regclass) l WHERE l.isleaf AND l.level > 0)
+                                 SELECT l.relid FROM pg_partition_tree('${ehe.schema}.event_embeddings'::regclass) l WHERE l.isleaf AND l.level > 0)
          ORDER BY 2
     LOOP
         EXECUTE format('DROP TRIGGER %I ON %s', r.tgname, r.rel);
@@ -152,7 +152,7 @@ BEGIN
 END
 $fn$;
 
-SELECT public.ehe_pending_partition_setup();
+SELECT ${ehe.module_schema}.ehe_pending_partition_setup();
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 --rollback -- Every TRUNCATE trigger of the module, on leaves and on tables detached since, then the
 --rollback -- statement-level event delete trigger of 140 back on a partitioned events, then 140's insert function.
@@ -162,35 +162,35 @@ SELECT public.ehe_pending_partition_setup();
 --rollback BEGIN
 --rollback     FOR r IN
 --rollback         SELECT g.tgname, g.tgrelid::regclass AS rel FROM pg_trigger g
---rollback          WHERE g.tgfoid IN (to_regprocedure('public.ehe_pending_targets_after_event_leaf_truncate()'),
---rollback                             to_regprocedure('public.ehe_pending_targets_after_embedding_leaf_truncate()'))
+--rollback          WHERE g.tgfoid IN (to_regprocedure('${ehe.module_schema}.ehe_pending_targets_after_event_leaf_truncate()'),
+--rollback                             to_regprocedure('${ehe.module_schema}.ehe_pending_targets_after_embedding_leaf_truncate()'))
 --rollback            AND g.tgparentid = 0
 --rollback          ORDER BY 2
 --rollback     LOOP
 --rollback         EXECUTE format('DROP TRIGGER %I ON %s', r.tgname, r.rel);
 --rollback     END LOOP;
 --rollback     IF EXISTS (SELECT 1 FROM pg_trigger g
---rollback                 WHERE g.tgrelid = 'public.events'::regclass AND g.tgname = 'trg_events_pending_targets_del'
---rollback                   AND g.tgfoid = to_regprocedure('public.ehe_pending_targets_after_event_delete_row()')) THEN
---rollback         DROP TRIGGER trg_events_pending_targets_del ON public.events;
+--rollback                 WHERE g.tgrelid = '${ehe.schema}.events'::regclass AND g.tgname = 'trg_events_pending_targets_del'
+--rollback                   AND g.tgfoid = to_regprocedure('${ehe.module_schema}.ehe_pending_targets_after_event_delete_row()')) THEN
+--rollback         DROP TRIGGER trg_events_pending_targets_del ON ${ehe.schema}.events;
 --rollback         CREATE TRIGGER trg_events_pending_targets_del
---rollback             AFTER DELETE ON public.events
+--rollback             AFTER DELETE ON ${ehe.schema}.events
 --rollback             REFERENCING OLD TABLE AS ehe_old_events
---rollback             FOR EACH STATEMENT EXECUTE FUNCTION public.ehe_pending_targets_after_event_delete();
+--rollback             FOR EACH STATEMENT EXECUTE FUNCTION ${ehe.module_schema}.ehe_pending_targets_after_event_delete();
 --rollback     END IF;
 --rollback END
 --rollback $rb$;
 --rollback -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout set by set_config() above; dropping functions is catalog-only
---rollback DROP FUNCTION IF EXISTS public.ehe_pending_partition_setup();
---rollback DROP FUNCTION IF EXISTS public.ehe_pending_targets_after_event_leaf_truncate();
---rollback DROP FUNCTION IF EXISTS public.ehe_pending_targets_after_embedding_leaf_truncate();
---rollback DROP FUNCTION IF EXISTS public.ehe_pending_targets_after_event_delete_row();
---rollback CREATE OR REPLACE FUNCTION public.ehe_pending_targets_after_event_insert() RETURNS trigger
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_pending_partition_setup();
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_pending_targets_after_event_leaf_truncate();
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_pending_targets_after_embedding_leaf_truncate();
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_pending_targets_after_event_delete_row();
+--rollback CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_pending_targets_after_event_insert() RETURNS trigger
 --rollback LANGUAGE plpgsql AS $fn$
 --rollback BEGIN
---rollback     INSERT INTO public.event_embedding_pending (event_id, model, organization_id, created_at)
---rollback     SELECT NEW.id, t.model, NEW.organization_id, public.ehe_pending_event_created(NEW)
---rollback       FROM public.event_embedding_pending_targets t
+--rollback     INSERT INTO ${ehe.module_schema}.event_embedding_pending (event_id, model, organization_id, created_at)
+--rollback     SELECT NEW.id, t.model, NEW.organization_id, ${ehe.module_schema}.ehe_pending_event_created(NEW)
+--rollback       FROM ${ehe.module_schema}.event_embedding_pending_targets t
 --rollback      WHERE t.state <> 'removing'
 --rollback     ON CONFLICT (event_id, model) DO NOTHING;
 --rollback     RETURN NULL;

@@ -70,12 +70,12 @@
 SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 
 -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout comes from set_config() above (squawk does not read it); held only for this catalog change
-LOCK TABLE public.events, public.event_embeddings, public.event_embedding_pending IN ACCESS EXCLUSIVE MODE;
+LOCK TABLE ${ehe.schema}.events, ${ehe.schema}.event_embeddings, ${ehe.module_schema}.event_embedding_pending IN ACCESS EXCLUSIVE MODE;
 
 -- 140's generator stays, renamed, for the rollback; the new one writes the bodies as well as the triggers.
-ALTER FUNCTION public.ehe_pending_apply_semantics() RENAME TO ehe_pending_apply_semantics_140;
+ALTER FUNCTION ${ehe.module_schema}.ehe_pending_apply_semantics() RENAME TO ehe_pending_apply_semantics_140;
 
-CREATE FUNCTION public.ehe_pending_write_bodies() RETURNS integer
+CREATE FUNCTION ${ehe.module_schema}.ehe_pending_write_bodies() RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 -- Writes the five row-trigger functions from the semantics row, the active targets (state not
 -- 'removing') and whether a foreign key orders an embedding after its event (170's header, points
@@ -103,9 +103,9 @@ DECLARE
                                 'ehe_pending_on_embedding_delete', 'ehe_pending_on_embedding_update'];
     replaced    integer := 0;
 BEGIN
-    SELECT * INTO STRICT s FROM public.event_embedding_pending_semantics;
+    SELECT * INTO STRICT s FROM ${ehe.module_schema}.event_embedding_pending_semantics;
     SELECT quote_literal(coalesce(array_agg(t.model ORDER BY t.model), '{}')::text) || '::text[]' INTO targets
-      FROM public.event_embedding_pending_targets t WHERE t.state <> 'removing';
+      FROM ${ehe.module_schema}.event_embedding_pending_targets t WHERE t.state <> 'removing';
     live_new := 'NEW.payload_text IS NOT NULL AND NEW.payload_text <> '''' AND NEW.organization_id IS NOT NULL'
         || CASE WHEN s.superseded_column IS NULL THEN '' ELSE format(' AND NEW.%I IS NULL', s.superseded_column) END;
     live_e := replace(live_new, 'NEW.', 'e.');
@@ -121,13 +121,13 @@ BEGIN
     -- references events(id) (validated or not: a NOT VALID key still checks every new row).
     fk_ordered := EXISTS (
         SELECT 1 FROM pg_constraint c
-         WHERE c.contype = 'f' AND c.conrelid = 'public.event_embeddings'::regclass
-           AND c.confrelid = 'public.events'::regclass AND c.conparentid = 0
+         WHERE c.contype = 'f' AND c.conrelid = '${ehe.schema}.event_embeddings'::regclass
+           AND c.confrelid = '${ehe.schema}.events'::regclass AND c.conparentid = 0
            AND c.conkey = ARRAY[(SELECT a.attnum FROM pg_attribute a WHERE a.attrelid = c.conrelid AND a.attname = 'event_id')]);
 
     -- The event key exclusive, then every active target's key in key order (140 points 3 and 6).
     lock_event := E'    IF n >= 256 THEN\n'
-        '        LOCK TABLE public.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
+        '        LOCK TABLE ${ehe.module_schema}.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
         '        n := -1;\n'
         '    ELSIF n >= 0 THEN\n'
         '        PERFORM pg_advisory_xact_lock(1701340465, hashint8(NEW.id));\n'
@@ -135,7 +135,7 @@ BEGIN
         '    END IF;\n';
     lock_all := format(E'    FOR k IN SELECT hashint8(NEW.id) # hashtext(u.model) FROM unnest(%s) u(model) ORDER BY 1 LOOP\n'
         '        IF n >= 256 THEN\n'
-        '            LOCK TABLE public.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
+        '            LOCK TABLE ${ehe.module_schema}.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
         '            n := -1;\n'
         '        ELSIF n >= 0 THEN\n'
         '            PERFORM pg_advisory_xact_lock(1701340466, k);\n'
@@ -149,16 +149,16 @@ BEGIN
     bodies[1] := E'DECLARE\n    n integer;\n    k integer;\nBEGIN\n'
         || CASE WHEN fk_ordered THEN
                E'    IF coalesce(current_setting(''ehe.pending_event_deleted'', true), '''') <> ''on'' THEN\n'
-               || format(E'        INSERT INTO public.event_embedding_pending (event_id, model, organization_id, created_at)\n'
+               || format(E'        INSERT INTO ${ehe.module_schema}.event_embedding_pending (event_id, model, organization_id, created_at)\n'
                          '        SELECT NEW.id, u.model, NEW.organization_id, %s FROM unnest(%s) u(model)\n'
                          '        ON CONFLICT (event_id, model) DO NOTHING;\n'
                          '        RETURN NULL;\n'
                          '    END IF;\n', created_new, targets)
            ELSE '' END
         || keys_read || lock_event || lock_all || keys_write
-        || format(E'    INSERT INTO public.event_embedding_pending AS p (event_id, model, organization_id, created_at)\n'
+        || format(E'    INSERT INTO ${ehe.module_schema}.event_embedding_pending AS p (event_id, model, organization_id, created_at)\n'
                   '    SELECT NEW.id, u.model, NEW.organization_id, %s FROM unnest(%s) u(model)\n'
-                  '     WHERE NOT EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = NEW.id AND (%s) = u.model)\n'
+                  '     WHERE NOT EXISTS (SELECT 1 FROM ${ehe.schema}.event_embeddings x WHERE x.event_id = NEW.id AND (%s) = u.model)\n'
                   '    ON CONFLICT (event_id, model) DO UPDATE\n'
                   '       SET organization_id = EXCLUDED.organization_id, created_at = EXCLUDED.created_at\n'
                   '     WHERE (p.organization_id, p.created_at) IS DISTINCT FROM (EXCLUDED.organization_id, EXCLUDED.created_at);\n'
@@ -170,15 +170,15 @@ BEGIN
     bodies[2] := E'DECLARE\n    n integer;\n    k integer;\nBEGIN\n' || keys_read || lock_event
         || format(E'    IF %s THEN\n', live_new)
         || replace(lock_all, E'\n    ', E'\n        ') || replace(keys_write, '    PERFORM', '        PERFORM')
-        || format(E'        INSERT INTO public.event_embedding_pending AS p (event_id, model, organization_id, created_at)\n'
+        || format(E'        INSERT INTO ${ehe.module_schema}.event_embedding_pending AS p (event_id, model, organization_id, created_at)\n'
                   '        SELECT NEW.id, u.model, NEW.organization_id, %s FROM unnest(%s) u(model)\n'
-                  '         WHERE NOT EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = NEW.id AND (%s) = u.model)\n'
+                  '         WHERE NOT EXISTS (SELECT 1 FROM ${ehe.schema}.event_embeddings x WHERE x.event_id = NEW.id AND (%s) = u.model)\n'
                   '        ON CONFLICT (event_id, model) DO UPDATE\n'
                   '           SET organization_id = EXCLUDED.organization_id, created_at = EXCLUDED.created_at\n'
                   '         WHERE (p.organization_id, p.created_at) IS DISTINCT FROM (EXCLUDED.organization_id, EXCLUDED.created_at);\n'
                   '    ELSE\n', created_new, targets, counted_x)
         || replace(keys_write, '    PERFORM', '        PERFORM')
-        || E'        DELETE FROM public.event_embedding_pending p WHERE p.event_id = NEW.id;\n'
+        || E'        DELETE FROM ${ehe.module_schema}.event_embedding_pending p WHERE p.event_id = NEW.id;\n'
            '    END IF;\n'
            '    RETURN NULL;\n'
            'END\n';
@@ -190,14 +190,14 @@ BEGIN
                         '    END IF;\n', counted_new, targets)
         || keys_read
         || E'    IF n >= 256 THEN\n'
-           '        LOCK TABLE public.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
+           '        LOCK TABLE ${ehe.module_schema}.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
            '        n := -1;\n'
            '    ELSIF n >= 0 THEN\n'
            '        PERFORM pg_advisory_xact_lock(1701340466, hashint8(NEW.event_id) # hashtext(m));\n'
            '        n := n + 1;\n'
            '    END IF;\n'
         || keys_write
-        || E'    DELETE FROM public.event_embedding_pending p WHERE p.event_id = NEW.event_id AND p.model = m;\n'
+        || E'    DELETE FROM ${ehe.module_schema}.event_embedding_pending p WHERE p.event_id = NEW.event_id AND p.model = m;\n'
            '    RETURN NULL;\n'
            'END\n';
 
@@ -208,21 +208,21 @@ BEGIN
                         '    IF m IS NULL OR NOT m = ANY (%s) THEN\n'
                         '        RETURN NULL;\n'
                         '    END IF;\n', counted_old, targets)
-        || format(E'    IF EXISTS (SELECT 1 FROM public.event_embeddings x\n'
+        || format(E'    IF EXISTS (SELECT 1 FROM ${ehe.schema}.event_embeddings x\n'
                   '                WHERE x.event_id = OLD.event_id AND (%s) = m AND x.xmin = pg_current_xact_id()::xid)\n'
-                  '       OR EXISTS (SELECT 1 FROM public.events e\n'
+                  '       OR EXISTS (SELECT 1 FROM ${ehe.schema}.events e\n'
                   '                   WHERE e.id = OLD.event_id AND e.xmin = pg_current_xact_id()::xid AND NOT coalesce(%s, false)) THEN\n'
                   '        RETURN NULL;\n'
                   '    END IF;\n', counted_x, live_e)
         || keys_read
         || E'    IF n >= 256 THEN\n'
-           '        LOCK TABLE public.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
+           '        LOCK TABLE ${ehe.module_schema}.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
            '        n := -1;\n'
            '    ELSIF n >= 0 THEN\n'
            '        PERFORM pg_advisory_xact_lock_shared(1701340465, hashint8(OLD.event_id));\n'
            '        n := n + 1;\n'
            '        IF n >= 256 THEN\n'
-           '            LOCK TABLE public.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
+           '            LOCK TABLE ${ehe.module_schema}.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
            '            n := -1;\n'
            '        ELSE\n'
            '            PERFORM pg_advisory_xact_lock(1701340466, hashint8(OLD.event_id) # hashtext(m));\n'
@@ -230,10 +230,10 @@ BEGIN
            '        END IF;\n'
            '    END IF;\n'
         || keys_write
-        || format(E'    INSERT INTO public.event_embedding_pending (event_id, model, organization_id, created_at)\n'
-                  '    SELECT e.id, m, e.organization_id, %s FROM public.events e\n'
+        || format(E'    INSERT INTO ${ehe.module_schema}.event_embedding_pending (event_id, model, organization_id, created_at)\n'
+                  '    SELECT e.id, m, e.organization_id, %s FROM ${ehe.schema}.events e\n'
                   '     WHERE e.id = OLD.event_id AND %s\n'
-                  '       AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = e.id AND (%s) = m)\n'
+                  '       AND NOT EXISTS (SELECT 1 FROM ${ehe.schema}.event_embeddings x WHERE x.event_id = e.id AND (%s) = m)\n'
                   '    ON CONFLICT (event_id, model) DO NOTHING;\n'
                   '    RETURN NULL;\n'
                   'END\n', created_e, live_e, counted_x);
@@ -250,7 +250,7 @@ BEGIN
         || keys_read
         || E'    IF m_old IS NOT NULL THEN\n'
            '        IF n >= 256 THEN\n'
-           '            LOCK TABLE public.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
+           '            LOCK TABLE ${ehe.module_schema}.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
            '            n := -1;\n'
            '        ELSIF n >= 0 THEN\n'
            '            PERFORM pg_advisory_xact_lock_shared(1701340465, hashint8(OLD.event_id));\n'
@@ -261,7 +261,7 @@ BEGIN
            '                                                (CASE WHEN m_old IS NOT NULL THEN hashint8(OLD.event_id) # hashtext(m_old) END)) v(key)\n'
            '              WHERE v.key IS NOT NULL ORDER BY 1 LOOP\n'
            '        IF n >= 256 THEN\n'
-           '            LOCK TABLE public.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
+           '            LOCK TABLE ${ehe.module_schema}.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
            '            n := -1;\n'
            '        ELSIF n >= 0 THEN\n'
            '            PERFORM pg_advisory_xact_lock(1701340466, k);\n'
@@ -270,33 +270,33 @@ BEGIN
            '    END LOOP;\n'
         || keys_write
         || E'    IF m_new IS NOT NULL THEN\n'
-           '        DELETE FROM public.event_embedding_pending p WHERE p.event_id = NEW.event_id AND p.model = m_new;\n'
+           '        DELETE FROM ${ehe.module_schema}.event_embedding_pending p WHERE p.event_id = NEW.event_id AND p.model = m_new;\n'
            '    END IF;\n'
            '    IF m_old IS NOT NULL THEN\n'
-        || format(E'        INSERT INTO public.event_embedding_pending (event_id, model, organization_id, created_at)\n'
-                  '        SELECT e.id, m_old, e.organization_id, %s FROM public.events e\n'
+        || format(E'        INSERT INTO ${ehe.module_schema}.event_embedding_pending (event_id, model, organization_id, created_at)\n'
+                  '        SELECT e.id, m_old, e.organization_id, %s FROM ${ehe.schema}.events e\n'
                   '         WHERE e.id = OLD.event_id AND %s\n'
-                  '           AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = e.id AND (%s) = m_old)\n'
+                  '           AND NOT EXISTS (SELECT 1 FROM ${ehe.schema}.event_embeddings x WHERE x.event_id = e.id AND (%s) = m_old)\n'
                   '        ON CONFLICT (event_id, model) DO NOTHING;\n'
                   '    END IF;\n'
                   '    RETURN NULL;\n'
                   'END\n', created_e, live_e, counted_x);
 
     FOR i IN 1 .. 5 LOOP
-        IF NOT EXISTS (SELECT 1 FROM pg_proc p WHERE p.oid = to_regprocedure('public.' || names[i] || '()')
+        IF NOT EXISTS (SELECT 1 FROM pg_proc p WHERE p.oid = to_regprocedure('${ehe.module_schema}.' || names[i] || '()')
                           AND p.prosrc = bodies[i] AND p.prosecdef) THEN
-            EXECUTE format('CREATE OR REPLACE FUNCTION public.%I() RETURNS trigger ', names[i]) || header || bodies[i] || '$body$';
+            EXECUTE format('CREATE OR REPLACE FUNCTION ${ehe.module_schema}.%I() RETURNS trigger ', names[i]) || header || bodies[i] || '$body$';
             replaced := replaced + 1;
         END IF;
     END LOOP;
-    EXECUTE format('COMMENT ON FUNCTION public.ehe_pending_on_event_insert() IS %L',
+    EXECUTE format('COMMENT ON FUNCTION ${ehe.module_schema}.ehe_pending_on_event_insert() IS %L',
                    CASE WHEN fk_ordered THEN 'events-has-embedding: generated for a foreign key from event_embeddings to events'
                         ELSE 'events-has-embedding: generated for no foreign key from event_embeddings to events' END);
     RETURN replaced;
 END
 $fn$;
 
-CREATE FUNCTION public.ehe_pending_apply_semantics() RETURNS text
+CREATE FUNCTION ${ehe.module_schema}.ehe_pending_apply_semantics() RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 -- Regenerates everything that depends on the semantics row or on the tables' shape, in the caller's
 -- transaction: the three row-type helpers (kept for the fill, verify and repair), the five row-trigger
@@ -312,17 +312,17 @@ DECLARE
     when_new text;
     when_old text;
 BEGIN
-    SELECT * INTO STRICT s FROM public.event_embedding_pending_semantics;
-    IF s.model_column IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'public.event_embeddings'::regclass AND attname = s.model_column AND NOT attisdropped) THEN
+    SELECT * INTO STRICT s FROM ${ehe.module_schema}.event_embedding_pending_semantics;
+    IF s.model_column IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '${ehe.schema}.event_embeddings'::regclass AND attname = s.model_column AND NOT attisdropped) THEN
         RAISE EXCEPTION 'events-has-embedding: the configured model column event_embeddings.% does not exist', s.model_column;
     END IF;
-    IF s.chunk_column IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'public.event_embeddings'::regclass AND attname = s.chunk_column AND NOT attisdropped) THEN
+    IF s.chunk_column IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '${ehe.schema}.event_embeddings'::regclass AND attname = s.chunk_column AND NOT attisdropped) THEN
         RAISE EXCEPTION 'events-has-embedding: the configured chunk column event_embeddings.% does not exist', s.chunk_column;
     END IF;
-    IF s.superseded_column IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'public.events'::regclass AND attname = s.superseded_column AND NOT attisdropped) THEN
+    IF s.superseded_column IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '${ehe.schema}.events'::regclass AND attname = s.superseded_column AND NOT attisdropped) THEN
         RAISE EXCEPTION 'events-has-embedding: the configured superseded column events.% does not exist', s.superseded_column;
     END IF;
-    IF s.created_column IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'public.events'::regclass AND attname = s.created_column AND NOT attisdropped) THEN
+    IF s.created_column IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '${ehe.schema}.events'::regclass AND attname = s.created_column AND NOT attisdropped) THEN
         RAISE EXCEPTION 'events-has-embedding: the configured created column events.% does not exist', s.created_column;
     END IF;
 
@@ -334,48 +334,48 @@ BEGIN
         counted := format('CASE WHEN x.%I = 0 THEN %s END', s.chunk_column, counted);
     END IF;
     -- The helpers the fill, verify and repair read (whole rows, from a query of the tables, never a trigger's NEW).
-    EXECUTE format('CREATE OR REPLACE FUNCTION public.ehe_pending_event_live(e public.events) RETURNS boolean LANGUAGE sql STABLE AS %L',
+    EXECUTE format('CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_pending_event_live(e ${ehe.schema}.events) RETURNS boolean LANGUAGE sql STABLE AS %L',
                    'SELECT ' || replace(live_new, 'NEW.', 'e.'));
-    EXECUTE format('CREATE OR REPLACE FUNCTION public.ehe_pending_event_created(e public.events) RETURNS timestamptz LANGUAGE sql STABLE AS %L',
+    EXECUTE format('CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_pending_event_created(e ${ehe.schema}.events) RETURNS timestamptz LANGUAGE sql STABLE AS %L',
                    'SELECT ' || CASE WHEN s.created_column IS NULL THEN 'NULL::timestamptz' ELSE format('e.%I::timestamptz', s.created_column) END);
-    EXECUTE format('CREATE OR REPLACE FUNCTION public.ehe_pending_counted_model(x public.event_embeddings) RETURNS text LANGUAGE sql STABLE AS %L',
+    EXECUTE format('CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_pending_counted_model(x ${ehe.schema}.event_embeddings) RETURNS text LANGUAGE sql STABLE AS %L',
                    'SELECT ' || counted);
-    PERFORM public.ehe_pending_write_bodies();
+    PERFORM ${ehe.module_schema}.ehe_pending_write_bodies();
 
     -- The triggers: WHEN clauses written out (a trigger's WHEN is not inlined), column lists from the semantics.
     columns := 'payload_text, organization_id'
         || CASE WHEN s.superseded_column IS NULL THEN '' ELSE ', ' || quote_ident(s.superseded_column) END
         || CASE WHEN s.created_column IS NULL THEN '' ELSE ', ' || quote_ident(s.created_column) END;
-    EXECUTE format('CREATE OR REPLACE TRIGGER trg_events_pending_targets_ins AFTER INSERT ON public.events '
-                   'FOR EACH ROW WHEN (%s) EXECUTE FUNCTION public.ehe_pending_on_event_insert()', live_new);
-    EXECUTE format('CREATE OR REPLACE TRIGGER trg_events_pending_targets_upd AFTER UPDATE OF %s ON public.events '
+    EXECUTE format('CREATE OR REPLACE TRIGGER trg_events_pending_targets_ins AFTER INSERT ON ${ehe.schema}.events '
+                   'FOR EACH ROW WHEN (%s) EXECUTE FUNCTION ${ehe.module_schema}.ehe_pending_on_event_insert()', live_new);
+    EXECUTE format('CREATE OR REPLACE TRIGGER trg_events_pending_targets_upd AFTER UPDATE OF %s ON ${ehe.schema}.events '
                    'FOR EACH ROW WHEN ((%s) IS DISTINCT FROM (%s) OR OLD.organization_id IS DISTINCT FROM NEW.organization_id%s) '
-                   'EXECUTE FUNCTION public.ehe_pending_on_event_update()',
+                   'EXECUTE FUNCTION ${ehe.module_schema}.ehe_pending_on_event_update()',
                    columns, live_old, live_new,
                    CASE WHEN s.created_column IS NULL THEN ''
                         ELSE format(' OR OLD.%1$I IS DISTINCT FROM NEW.%1$I', s.created_column) END);
     when_new := CASE WHEN s.chunk_column IS NULL THEN '' ELSE format('WHEN (NEW.%I = 0) ', s.chunk_column) END;
     when_old := replace(when_new, 'NEW.', 'OLD.');
-    EXECUTE format('CREATE OR REPLACE TRIGGER trg_event_embeddings_pending_targets_ins AFTER INSERT ON public.event_embeddings '
-                   'FOR EACH ROW %sEXECUTE FUNCTION public.ehe_pending_on_embedding_insert()', when_new);
+    EXECUTE format('CREATE OR REPLACE TRIGGER trg_event_embeddings_pending_targets_ins AFTER INSERT ON ${ehe.schema}.event_embeddings '
+                   'FOR EACH ROW %sEXECUTE FUNCTION ${ehe.module_schema}.ehe_pending_on_embedding_insert()', when_new);
     -- Deferred to commit, so the app's re-embed (delete and insert in one transaction) decides once (140).
-    EXECUTE 'DROP TRIGGER IF EXISTS trg_event_embeddings_pending_targets_del ON public.event_embeddings';
-    EXECUTE format('CREATE CONSTRAINT TRIGGER trg_event_embeddings_pending_targets_del AFTER DELETE ON public.event_embeddings '
-                   'DEFERRABLE INITIALLY DEFERRED FOR EACH ROW %sEXECUTE FUNCTION public.ehe_pending_on_embedding_delete()', when_old);
-    EXECUTE format('CREATE OR REPLACE TRIGGER trg_event_embeddings_pending_targets_upd AFTER UPDATE ON public.event_embeddings '
+    EXECUTE 'DROP TRIGGER IF EXISTS trg_event_embeddings_pending_targets_del ON ${ehe.schema}.event_embeddings';
+    EXECUTE format('CREATE CONSTRAINT TRIGGER trg_event_embeddings_pending_targets_del AFTER DELETE ON ${ehe.schema}.event_embeddings '
+                   'DEFERRABLE INITIALLY DEFERRED FOR EACH ROW %sEXECUTE FUNCTION ${ehe.module_schema}.ehe_pending_on_embedding_delete()', when_old);
+    EXECUTE format('CREATE OR REPLACE TRIGGER trg_event_embeddings_pending_targets_upd AFTER UPDATE ON ${ehe.schema}.event_embeddings '
                    'FOR EACH ROW WHEN (OLD.event_id IS DISTINCT FROM NEW.event_id%s%s) '
-                   'EXECUTE FUNCTION public.ehe_pending_on_embedding_update()',
+                   'EXECUTE FUNCTION ${ehe.module_schema}.ehe_pending_on_embedding_update()',
                    CASE WHEN s.model_column IS NULL THEN '' ELSE format(' OR OLD.%1$I IS DISTINCT FROM NEW.%1$I', s.model_column) END,
                    CASE WHEN s.chunk_column IS NULL THEN '' ELSE format(' OR OLD.%1$I IS DISTINCT FROM NEW.%1$I', s.chunk_column) END);
     -- A superuser never owns what runs in the app's sessions (170 point 1).
-    PERFORM public.ehe_pending_secure_functions();
+    PERFORM ${ehe.module_schema}.ehe_pending_secure_functions();
     RETURN format('model column: %s; chunk column: %s; superseded column: %s; created column: %s',
                   coalesce(s.model_column, '(none: any row counts)'), coalesce(s.chunk_column, '(none: every row counts)'),
                   coalesce(s.superseded_column, '(none)'), coalesce(s.created_column, '(none: newest = highest event_id)'));
 END
 $fn$;
 
-CREATE FUNCTION public.ehe_pending_secure_functions() RETURNS text
+CREATE FUNCTION ${ehe.module_schema}.ehe_pending_secure_functions() RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 -- Every module trigger function SECURITY DEFINER with the pinned search_path; when the caller is a
 -- superuser, owned by the NOLOGIN role ehe_definer with only what the functions need (170's
@@ -391,18 +391,18 @@ BEGIN
         EXCEPTION WHEN duplicate_object OR unique_violation THEN
             NULL;
         END;
-        GRANT SELECT ON public.events, public.event_embeddings TO ehe_definer;
-        GRANT SELECT ON public.event_embedding_pending_targets, public.event_embedding_pending_semantics TO ehe_definer;
-        GRANT SELECT, INSERT, UPDATE, DELETE ON public.event_embedding_pending TO ehe_definer;
-        IF to_regclass('public.event_embedding_pending_claims') IS NOT NULL THEN
-            GRANT SELECT, INSERT, UPDATE, DELETE ON public.event_embedding_pending_claims, public.event_embedding_pending_queue_settings TO ehe_definer;
-            GRANT SELECT ON public.event_embedding_pending_failed TO ehe_definer;
+        GRANT SELECT ON ${ehe.schema}.events, ${ehe.schema}.event_embeddings TO ehe_definer;
+        GRANT SELECT ON ${ehe.module_schema}.event_embedding_pending_targets, ${ehe.module_schema}.event_embedding_pending_semantics TO ehe_definer;
+        GRANT SELECT, INSERT, UPDATE, DELETE ON ${ehe.module_schema}.event_embedding_pending TO ehe_definer;
+        IF to_regclass('${ehe.module_schema}.event_embedding_pending_claims') IS NOT NULL THEN
+            GRANT SELECT, INSERT, UPDATE, DELETE ON ${ehe.module_schema}.event_embedding_pending_claims, ${ehe.module_schema}.event_embedding_pending_queue_settings TO ehe_definer;
+            GRANT SELECT ON ${ehe.module_schema}.event_embedding_pending_failed TO ehe_definer;
         END IF;
         runs_as := 'ehe_definer';
     END IF;
     FOR f IN
         SELECT p.oid::regprocedure FROM pg_proc p
-         WHERE p.pronamespace = 'public'::regnamespace
+         WHERE p.pronamespace = '${ehe.module_schema}'::regnamespace
            AND ((p.prorettype = 'trigger'::regtype
                  AND (p.proname LIKE 'ehe\_pending\_on\_%' OR p.proname LIKE 'ehe\_pending\_targets\_after\_%'))
                 OR (p.prosecdef AND p.proname LIKE 'ehe\_queue\_%'))
@@ -417,24 +417,24 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION public.ehe_pending_after_targets_change() RETURNS trigger
+CREATE FUNCTION ${ehe.module_schema}.ehe_pending_after_targets_change() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 -- The active targets are written into the row-trigger bodies (170 point 9), so every change of the
 -- targets table rewrites them in the same transaction.
 BEGIN
-    PERFORM public.ehe_pending_write_bodies();
+    PERFORM ${ehe.module_schema}.ehe_pending_write_bodies();
     RETURN NULL;
 END
 $fn$;
 
 CREATE TRIGGER trg_event_embedding_pending_targets_bodies
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON public.event_embedding_pending_targets
-    FOR EACH STATEMENT EXECUTE FUNCTION public.ehe_pending_after_targets_change();
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${ehe.module_schema}.event_embedding_pending_targets
+    FOR EACH STATEMENT EXECUTE FUNCTION ${ehe.module_schema}.ehe_pending_after_targets_change();
 
-SELECT public.ehe_pending_apply_semantics();
+SELECT ${ehe.module_schema}.ehe_pending_apply_semantics();
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 --rollback -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout set by set_config() above; held only for this catalog change
---rollback LOCK TABLE public.events, public.event_embeddings, public.event_embedding_pending IN ACCESS EXCLUSIVE MODE;
+--rollback LOCK TABLE ${ehe.schema}.events, ${ehe.schema}.event_embeddings, ${ehe.module_schema}.event_embedding_pending IN ACCESS EXCLUSIVE MODE;
 --rollback -- 140/150's functions as they were: invoker, owned by whoever rolls back, the path unpinned.
 --rollback DO $rb$
 --rollback DECLARE
@@ -442,7 +442,7 @@ SELECT public.ehe_pending_apply_semantics();
 --rollback BEGIN
 --rollback     FOR f IN
 --rollback         SELECT p.oid::regprocedure FROM pg_proc p
---rollback          WHERE p.pronamespace = 'public'::regnamespace AND p.prorettype = 'trigger'::regtype
+--rollback          WHERE p.pronamespace = '${ehe.module_schema}'::regnamespace AND p.prorettype = 'trigger'::regtype
 --rollback            AND p.proname LIKE 'ehe\_pending\_targets\_after\_%'
 --rollback          ORDER BY 1
 --rollback     LOOP
@@ -451,24 +451,24 @@ SELECT public.ehe_pending_apply_semantics();
 --rollback     END LOOP;
 --rollback END
 --rollback $rb$;
---rollback DROP TRIGGER IF EXISTS trg_event_embedding_pending_targets_bodies ON public.event_embedding_pending_targets;
---rollback DROP FUNCTION IF EXISTS public.ehe_pending_after_targets_change();
---rollback DROP FUNCTION IF EXISTS public.ehe_pending_apply_semantics();
---rollback DROP FUNCTION IF EXISTS public.ehe_pending_secure_functions();
---rollback DROP FUNCTION IF EXISTS public.ehe_pending_write_bodies();
---rollback ALTER FUNCTION public.ehe_pending_apply_semantics_140() RENAME TO ehe_pending_apply_semantics;
+--rollback DROP TRIGGER IF EXISTS trg_event_embedding_pending_targets_bodies ON ${ehe.module_schema}.event_embedding_pending_targets;
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_pending_after_targets_change();
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_pending_apply_semantics();
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_pending_secure_functions();
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_pending_write_bodies();
+--rollback ALTER FUNCTION ${ehe.module_schema}.ehe_pending_apply_semantics_140() RENAME TO ehe_pending_apply_semantics;
 --rollback -- 140's generator points the five row triggers back at 140/150's functions (and its helpers at whole rows, as before).
---rollback SELECT public.ehe_pending_apply_semantics();
---rollback DROP FUNCTION IF EXISTS public.ehe_pending_on_event_insert();
---rollback DROP FUNCTION IF EXISTS public.ehe_pending_on_event_update();
---rollback DROP FUNCTION IF EXISTS public.ehe_pending_on_embedding_insert();
---rollback DROP FUNCTION IF EXISTS public.ehe_pending_on_embedding_delete();
---rollback DROP FUNCTION IF EXISTS public.ehe_pending_on_embedding_update();
+--rollback SELECT ${ehe.module_schema}.ehe_pending_apply_semantics();
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_pending_on_event_insert();
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_pending_on_event_update();
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_pending_on_embedding_insert();
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_pending_on_embedding_delete();
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_pending_on_embedding_update();
 --rollback DO $rb$
 --rollback BEGIN
 --rollback     IF to_regrole('ehe_definer') IS NOT NULL THEN
---rollback         REVOKE ALL ON public.events, public.event_embeddings, public.event_embedding_pending,
---rollback                       public.event_embedding_pending_targets, public.event_embedding_pending_semantics FROM ehe_definer;
+--rollback         REVOKE ALL ON ${ehe.schema}.events, ${ehe.schema}.event_embeddings, ${ehe.module_schema}.event_embedding_pending,
+--rollback                       ${ehe.module_schema}.event_embedding_pending_targets, ${ehe.module_schema}.event_embedding_pending_semantics FROM ehe_definer;
 --rollback         BEGIN
 --rollback             DROP ROLE ehe_definer;
 --rollback         EXCEPTION WHEN dependent_objects_still_exist OR insufficient_privilege THEN

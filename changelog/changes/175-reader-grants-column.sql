@@ -18,11 +18,11 @@
 --    recording it (onFail:CONTINUE, like the deferred 040/050), so a database without readers keeps
 --    the history, the rollback counts and the checksums it had. Once the readers table exists, every
 --    list is applied, "none" included (it takes the grants back).
--- 3. public.ehe_column_grant_readers(roles) makes the named roles the readers: it checks every role
+-- 3. ${ehe.module_schema}.ehe_column_grant_readers(roles) makes the named roles the readers: it checks every role
 --    exists (else nothing changes: the error rolls the changeSet back with its history row), revokes
 --    what it granted to roles no longer named, and grants SELECT on the four columns the query reads
 --    (id, organization_id, payload_text, has_embedding; column privileges, not the whole row) to each
---    named role that cannot already read that column. public.events_has_embedding_readers records what it
+--    named role that cannot already read that column. ${ehe.module_schema}.events_has_embedding_readers records what it
 --    granted, per role, so revoking (a smaller list, the rollback) takes back exactly that and never
 --    a privilege a DBA granted by hand.
 -- 4. No reader gets anything else: no other column of events, no table of the module, no function.
@@ -33,17 +33,17 @@
 --    would let whoever may call it hand out read access.
 --changeset ehe:175-reader-grants-column runOnChange:true splitStatements:false rollbackSplitStatements:false labels:column logicalFilePath:changelog/changes/175-reader-grants-column.sql
 --preconditions onFail:CONTINUE onError:HALT
---precondition-sql-check expectedResult:1 SELECT CASE WHEN '${ehe.design}' = 'column' AND ($ehe_roles$${ehe.reader_roles}$ehe_roles$ <> 'none' OR to_regclass('public.events_has_embedding_readers') IS NOT NULL) THEN 1 ELSE 0 END
+--precondition-sql-check expectedResult:1 SELECT CASE WHEN '${ehe.design}' = 'column' AND ($ehe_roles$${ehe.reader_roles}$ehe_roles$ <> 'none' OR to_regclass('${ehe.module_schema}.events_has_embedding_readers') IS NOT NULL) THEN 1 ELSE 0 END
 --comment: The scheduler's roles (parameter ehe.reader_roles, comma-separated; none by default) get SELECT on events (id, organization_id, payload_text, has_embedding), the columns its documented query reads, and nothing else; a role no longer named, and every role on rollback, loses what this changeSet granted. Re-runs when the list changes (runOnChange).
 SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout comes from set_config() above, which squawk does not recognise; a new, empty table of the module's own
-CREATE TABLE IF NOT EXISTS public.events_has_embedding_readers (
+CREATE TABLE IF NOT EXISTS ${ehe.module_schema}.events_has_embedding_readers (
     role_name  text        PRIMARY KEY,
     granted    text[]      NOT NULL DEFAULT '{}',
     named_at   timestamptz NOT NULL DEFAULT now()
 );
 -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout comes from set_config() above; creating a function is catalog-only
-CREATE OR REPLACE FUNCTION public.ehe_column_grant_readers(roles text[]) RETURNS integer
+CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_column_grant_readers(roles text[]) RETURNS integer
 LANGUAGE plpgsql SECURITY INVOKER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     wanted text[];
@@ -65,24 +65,24 @@ BEGIN
         RAISE EXCEPTION 'events-has-embedding: reader role "%" does not exist; no reader privilege was changed', missing
             USING ERRCODE = '42704';
     END IF;
-    FOR gone IN SELECT role_name, granted FROM public.events_has_embedding_readers
+    FOR gone IN SELECT role_name, granted FROM ${ehe.module_schema}.events_has_embedding_readers
                  WHERE role_name <> ALL (wanted) ORDER BY role_name LOOP
         IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = gone.role_name) THEN
             FOREACH c IN ARRAY columns LOOP
                 IF 'SELECT(' || c || ')' = ANY (gone.granted) THEN
-                    EXECUTE format('REVOKE SELECT (%I) ON public.events FROM %I', c, gone.role_name);
+                    EXECUTE format('REVOKE SELECT (%I) ON ${ehe.schema}.events FROM %I', c, gone.role_name);
                 END IF;
             END LOOP;
         END IF;
-        DELETE FROM public.events_has_embedding_readers WHERE role_name = gone.role_name;
+        DELETE FROM ${ehe.module_schema}.events_has_embedding_readers WHERE role_name = gone.role_name;
         changed := changed + 1;
     END LOOP;
     FOREACH r IN ARRAY wanted LOOP
-        INSERT INTO public.events_has_embedding_readers (role_name) VALUES (r) ON CONFLICT (role_name) DO NOTHING;
+        INSERT INTO ${ehe.module_schema}.events_has_embedding_readers (role_name) VALUES (r) ON CONFLICT (role_name) DO NOTHING;
         FOREACH c IN ARRAY columns LOOP
-            IF NOT pg_catalog.has_column_privilege(r, 'public.events', c, 'SELECT') THEN
-                EXECUTE format('GRANT SELECT (%I) ON public.events TO %I', c, r);
-                UPDATE public.events_has_embedding_readers
+            IF NOT pg_catalog.has_column_privilege(r, '${ehe.schema}.events', c, 'SELECT') THEN
+                EXECUTE format('GRANT SELECT (%I) ON ${ehe.schema}.events TO %I', c, r);
+                UPDATE ${ehe.module_schema}.events_has_embedding_readers
                    SET granted = array_append(array_remove(granted, 'SELECT(' || c || ')'), 'SELECT(' || c || ')')
                  WHERE role_name = r;
                 changed := changed + 1;
@@ -92,10 +92,10 @@ BEGIN
     RETURN changed;
 END
 $fn$;
-REVOKE EXECUTE ON FUNCTION public.ehe_column_grant_readers(text[]) FROM PUBLIC;
-SELECT public.ehe_column_grant_readers(string_to_array($ehe_roles$${ehe.reader_roles}$ehe_roles$, ','));
+REVOKE EXECUTE ON FUNCTION ${ehe.module_schema}.ehe_column_grant_readers(text[]) FROM PUBLIC;
+SELECT ${ehe.module_schema}.ehe_column_grant_readers(string_to_array($ehe_roles$${ehe.reader_roles}$ehe_roles$, ','));
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
---rollback SELECT public.ehe_column_grant_readers('{}');
+--rollback SELECT ${ehe.module_schema}.ehe_column_grant_readers('{}');
 --rollback -- squawk-ignore require-lock-timeout, require-statement-timeout, ban-drop-table -- lock_timeout set by set_config() above; the module's own small list of reader roles, emptied (grants revoked) the line before
---rollback DROP TABLE IF EXISTS public.events_has_embedding_readers;
---rollback DROP FUNCTION IF EXISTS public.ehe_column_grant_readers(text[]);
+--rollback DROP TABLE IF EXISTS ${ehe.module_schema}.events_has_embedding_readers;
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_column_grant_readers(text[]);

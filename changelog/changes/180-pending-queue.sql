@@ -61,7 +61,7 @@
 -- PUBLIC: grant it to the worker role (docs/scheduler-on-claims.md).
 SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 
-CREATE TABLE public.event_embedding_pending_claims (
+CREATE TABLE ${ehe.module_schema}.event_embedding_pending_claims (
     event_id       bigint      NOT NULL,
     model          text        NOT NULL,
     pending_xmin   xid         NOT NULL,
@@ -89,7 +89,7 @@ CREATE TABLE public.event_embedding_pending_claims (
 );
 
 -- Per target model; no row = the defaults. paused_until 'infinity' = until resumed.
-CREATE TABLE public.event_embedding_pending_queue_settings (
+CREATE TABLE ${ehe.module_schema}.event_embedding_pending_queue_settings (
     model                text             PRIMARY KEY,
     backoff_base_seconds double precision NOT NULL DEFAULT 30 CHECK (backoff_base_seconds > 0),
     backoff_cap_seconds  double precision NOT NULL DEFAULT 3600 CHECK (backoff_cap_seconds > 0),
@@ -101,28 +101,28 @@ CREATE TABLE public.event_embedding_pending_queue_settings (
     CHECK (backoff_cap_seconds >= backoff_base_seconds)
 );
 -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout comes from set_config() above; comments on tables created in this transaction are catalog-only
-COMMENT ON TABLE public.event_embedding_pending_claims IS 'events-has-embedding: the work queue''s state per (event, model): lease, attempts, backoff, quarantine (changeSet 180; a row counts only for the pending row of the same xmin)';
-COMMENT ON TABLE public.event_embedding_pending_queue_settings IS 'events-has-embedding: per target model: backoff base and cap (seconds), max attempts, pause (defaults 30 s, 3600 s, 5 when no row)';
+COMMENT ON TABLE ${ehe.module_schema}.event_embedding_pending_claims IS 'events-has-embedding: the work queue''s state per (event, model): lease, attempts, backoff, quarantine (changeSet 180; a row counts only for the pending row of the same xmin)';
+COMMENT ON TABLE ${ehe.module_schema}.event_embedding_pending_queue_settings IS 'events-has-embedding: per target model: backoff base and cap (seconds), max attempts, pause (defaults 30 s, 3600 s, 5 when no row)';
 
-CREATE FUNCTION public.ehe_queue_settings(target_model text,
+CREATE FUNCTION ${ehe.module_schema}.ehe_queue_settings(target_model text,
     OUT backoff_base_seconds double precision, OUT backoff_cap_seconds double precision,
     OUT max_attempts integer, OUT paused_until timestamptz)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 SELECT coalesce(s.backoff_base_seconds, 30), coalesce(s.backoff_cap_seconds, 3600), coalesce(s.max_attempts, 5), s.paused_until
-  FROM (SELECT 1) d LEFT JOIN public.event_embedding_pending_queue_settings s ON s.model = target_model
+  FROM (SELECT 1) d LEFT JOIN ${ehe.module_schema}.event_embedding_pending_queue_settings s ON s.model = target_model
 $fn$;
 
-CREATE FUNCTION public.ehe_queue_check_target(fn text, target_model text) RETURNS void
+CREATE FUNCTION ${ehe.module_schema}.ehe_queue_check_target(fn text, target_model text) RETURNS void
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
-    IF target_model IS NULL OR NOT EXISTS (SELECT 1 FROM public.event_embedding_pending_targets g
+    IF target_model IS NULL OR NOT EXISTS (SELECT 1 FROM ${ehe.module_schema}.event_embedding_pending_targets g
                                             WHERE g.model = target_model AND g.state <> 'removing') THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('%s: %s is not a target model of the pending table', fn, coalesce(quote_literal(target_model), 'NULL'));
     END IF;
 END
 $fn$;
 
-CREATE FUNCTION public.ehe_queue_claim(target_model text, max_pairs integer, lease_seconds double precision,
+CREATE FUNCTION ${ehe.module_schema}.ehe_queue_claim(target_model text, max_pairs integer, lease_seconds double precision,
                                        organization text DEFAULT NULL, newest integer DEFAULT 5000)
 RETURNS TABLE (event_id bigint, organization_id text, attempt integer, claim_token uuid, lease_until timestamptz)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_custom_plan AS $fn$
@@ -147,7 +147,7 @@ DECLARE
     n_q   integer;
     round integer := 0;
 BEGIN
-    PERFORM public.ehe_queue_check_target('ehe_queue_claim', target_model);
+    PERFORM ${ehe.module_schema}.ehe_queue_check_target('ehe_queue_claim', target_model);
     IF max_pairs IS NULL OR max_pairs < 1 OR max_pairs > 1000 THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('ehe_queue_claim: max_pairs must be 1..1000, got %s', coalesce(max_pairs::text, 'NULL'));
     END IF;
@@ -158,15 +158,15 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('ehe_queue_claim: newest must be 1..1000000, got %s', coalesce(newest::text, 'NULL'));
     END IF;
     lease := make_interval(secs => lease_seconds);
-    SELECT * INTO s FROM public.ehe_queue_settings(target_model);
+    SELECT * INTO s FROM ${ehe.module_schema}.ehe_queue_settings(target_model);
     IF s.paused_until IS NOT NULL AND s.paused_until > t THEN
         RETURN;
     END IF;
     IF org IS NULL THEN
         SELECT c.organization_id INTO org
-          FROM (SELECT p.organization_id FROM public.event_embedding_pending p
+          FROM (SELECT p.organization_id FROM ${ehe.module_schema}.event_embedding_pending p
                  WHERE p.model = target_model
-                   AND NOT EXISTS (SELECT 1 FROM public.event_embedding_pending_claims q
+                   AND NOT EXISTS (SELECT 1 FROM ${ehe.module_schema}.event_embedding_pending_claims q
                                     WHERE q.event_id = p.event_id AND q.model = p.model AND q.hidden_until > t
                                       AND (q.state = 'claimed' OR q.pending_xmin = p.xmin)
                                     OFFSET 0)
@@ -183,23 +183,23 @@ BEGIN
         round := round + 1;
         SELECT array_agg(k.event_id ORDER BY k.event_id) INTO cand
           FROM (SELECT c.event_id
-                  FROM (SELECT p.event_id FROM public.event_embedding_pending p
+                  FROM (SELECT p.event_id FROM ${ehe.module_schema}.event_embedding_pending p
                          WHERE p.model = target_model AND p.organization_id = org
-                           AND NOT EXISTS (SELECT 1 FROM public.event_embedding_pending_claims q
+                           AND NOT EXISTS (SELECT 1 FROM ${ehe.module_schema}.event_embedding_pending_claims q
                                             WHERE q.event_id = p.event_id AND q.model = p.model AND q.hidden_until > t
                                               AND (q.state = 'claimed' OR q.pending_xmin = p.xmin)
                                             OFFSET 0)
                          ORDER BY p.created_at DESC, p.event_id DESC) c
-                 WHERE pg_try_advisory_xact_lock(1701340467, public.ehe_pending_target_key(c.event_id, target_model))
+                 WHERE pg_try_advisory_xact_lock(1701340467, ${ehe.module_schema}.ehe_pending_target_key(c.event_id, target_model))
                  LIMIT want) k;
         IF cand IS NULL THEN
             RETURN;
         END IF;
         WITH up AS (
-            INSERT INTO public.event_embedding_pending_claims AS q
+            INSERT INTO ${ehe.module_schema}.event_embedding_pending_claims AS q
                    (event_id, model, pending_xmin, state, attempts, token, claimed_at, hidden_until, updated_at)
             SELECT p.event_id, p.model, p.xmin, 'claimed', 1, tok, t, t + lease, t
-              FROM public.event_embedding_pending p
+              FROM ${ehe.module_schema}.event_embedding_pending p
              WHERE p.model = target_model AND p.event_id = ANY (cand)
              ORDER BY p.event_id
             ON CONFLICT ON CONSTRAINT event_embedding_pending_claims_pkey DO UPDATE
@@ -237,7 +237,7 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION public.ehe_queue_fail(target_model text, pair_event_id bigint, claim_token uuid,
+CREATE FUNCTION ${ehe.module_schema}.ehe_queue_fail(target_model text, pair_event_id bigint, claim_token uuid,
                                       error_text text, retryable boolean DEFAULT true)
 RETURNS text
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
@@ -246,12 +246,12 @@ DECLARE
     s   record;
     res text;
 BEGIN
-    PERFORM public.ehe_queue_check_target('ehe_queue_fail', target_model);
+    PERFORM ${ehe.module_schema}.ehe_queue_check_target('ehe_queue_fail', target_model);
     IF pair_event_id IS NULL OR claim_token IS NULL OR retryable IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'ehe_queue_fail: pair_event_id, claim_token and retryable must not be NULL';
     END IF;
-    SELECT * INTO s FROM public.ehe_queue_settings(target_model);
-    UPDATE public.event_embedding_pending_claims q
+    SELECT * INTO s FROM ${ehe.module_schema}.ehe_queue_settings(target_model);
+    UPDATE ${ehe.module_schema}.event_embedding_pending_claims q
        SET state = CASE WHEN NOT retryable OR q.attempts >= s.max_attempts THEN 'quarantined' ELSE 'backoff' END,
            hidden_until = CASE WHEN NOT retryable OR q.attempts >= s.max_attempts THEN 'infinity'::timestamptz
                                ELSE t + make_interval(secs => least(s.backoff_cap_seconds,
@@ -266,21 +266,21 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION public.ehe_queue_extend(target_model text, pair_event_ids bigint[], claim_token uuid, lease_seconds double precision)
+CREATE FUNCTION ${ehe.module_schema}.ehe_queue_extend(target_model text, pair_event_ids bigint[], claim_token uuid, lease_seconds double precision)
 RETURNS SETOF bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     t timestamptz := clock_timestamp();
 BEGIN
-    PERFORM public.ehe_queue_check_target('ehe_queue_extend', target_model);
+    PERFORM ${ehe.module_schema}.ehe_queue_check_target('ehe_queue_extend', target_model);
     IF pair_event_ids IS NULL OR claim_token IS NULL OR lease_seconds IS NULL OR NOT (lease_seconds > 0 AND lease_seconds <= 86400) THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'ehe_queue_extend: pair_event_ids and claim_token must not be NULL, lease_seconds in (0, 86400]';
     END IF;
     RETURN QUERY
-    WITH held AS (SELECT q.event_id FROM public.event_embedding_pending_claims q
+    WITH held AS (SELECT q.event_id FROM ${ehe.module_schema}.event_embedding_pending_claims q
                    WHERE q.model = target_model AND q.event_id = ANY (pair_event_ids) AND q.token = claim_token AND q.state = 'claimed'
                    ORDER BY q.event_id FOR UPDATE)
-    UPDATE public.event_embedding_pending_claims q
+    UPDATE ${ehe.module_schema}.event_embedding_pending_claims q
        SET hidden_until = t + make_interval(secs => lease_seconds), updated_at = t
       FROM held h
      WHERE q.event_id = h.event_id AND q.model = target_model AND q.token = claim_token AND q.state = 'claimed'
@@ -288,21 +288,21 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION public.ehe_queue_release(target_model text, pair_event_ids bigint[], claim_token uuid, hold_seconds double precision DEFAULT 0)
+CREATE FUNCTION ${ehe.module_schema}.ehe_queue_release(target_model text, pair_event_ids bigint[], claim_token uuid, hold_seconds double precision DEFAULT 0)
 RETURNS SETOF bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     t timestamptz := clock_timestamp();
 BEGIN
-    PERFORM public.ehe_queue_check_target('ehe_queue_release', target_model);
+    PERFORM ${ehe.module_schema}.ehe_queue_check_target('ehe_queue_release', target_model);
     IF pair_event_ids IS NULL OR claim_token IS NULL OR hold_seconds IS NULL OR NOT (hold_seconds >= 0 AND hold_seconds <= 86400) THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'ehe_queue_release: pair_event_ids and claim_token must not be NULL, hold_seconds in [0, 86400]';
     END IF;
     RETURN QUERY
-    WITH held AS (SELECT q.event_id FROM public.event_embedding_pending_claims q
+    WITH held AS (SELECT q.event_id FROM ${ehe.module_schema}.event_embedding_pending_claims q
                    WHERE q.model = target_model AND q.event_id = ANY (pair_event_ids) AND q.token = claim_token AND q.state = 'claimed'
                    ORDER BY q.event_id FOR UPDATE)
-    UPDATE public.event_embedding_pending_claims q
+    UPDATE ${ehe.module_schema}.event_embedding_pending_claims q
        SET state = 'released', attempts = greatest(q.attempts - 1, 0),
            hidden_until = t + make_interval(secs => hold_seconds), updated_at = t
       FROM held h
@@ -311,15 +311,15 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION public.ehe_queue_retry(target_model text, pair_event_ids bigint[] DEFAULT NULL, organization text DEFAULT NULL)
+CREATE FUNCTION ${ehe.module_schema}.ehe_queue_retry(target_model text, pair_event_ids bigint[] DEFAULT NULL, organization text DEFAULT NULL)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     n integer;
 BEGIN
-    PERFORM public.ehe_queue_check_target('ehe_queue_retry', target_model);
-    DELETE FROM public.event_embedding_pending_claims q
-     USING public.event_embedding_pending p
+    PERFORM ${ehe.module_schema}.ehe_queue_check_target('ehe_queue_retry', target_model);
+    DELETE FROM ${ehe.module_schema}.event_embedding_pending_claims q
+     USING ${ehe.module_schema}.event_embedding_pending p
      WHERE q.model = target_model AND q.state = 'quarantined'
        AND p.event_id = q.event_id AND p.model = q.model AND p.xmin = q.pending_xmin
        AND (pair_event_ids IS NULL OR q.event_id = ANY (pair_event_ids))
@@ -329,28 +329,28 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION public.ehe_queue_pause(target_model text, until timestamptz DEFAULT 'infinity', reason text DEFAULT NULL)
+CREATE FUNCTION ${ehe.module_schema}.ehe_queue_pause(target_model text, until timestamptz DEFAULT 'infinity', reason text DEFAULT NULL)
 RETURNS timestamptz
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
-    PERFORM public.ehe_queue_check_target('ehe_queue_pause', target_model);
+    PERFORM ${ehe.module_schema}.ehe_queue_check_target('ehe_queue_pause', target_model);
     IF until IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'ehe_queue_pause: until must not be NULL (''infinity'' = until resumed)';
     END IF;
-    INSERT INTO public.event_embedding_pending_queue_settings AS s (model, paused_until, pause_reason, updated_at)
+    INSERT INTO ${ehe.module_schema}.event_embedding_pending_queue_settings AS s (model, paused_until, pause_reason, updated_at)
     VALUES (target_model, until, left(reason, 2000), clock_timestamp())
     ON CONFLICT (model) DO UPDATE SET paused_until = EXCLUDED.paused_until, pause_reason = EXCLUDED.pause_reason, updated_at = EXCLUDED.updated_at;
     RETURN until;
 END
 $fn$;
 
-CREATE FUNCTION public.ehe_queue_resume(target_model text) RETURNS boolean
+CREATE FUNCTION ${ehe.module_schema}.ehe_queue_resume(target_model text) RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     was boolean;
 BEGIN
-    PERFORM public.ehe_queue_check_target('ehe_queue_resume', target_model);
-    UPDATE public.event_embedding_pending_queue_settings s
+    PERFORM ${ehe.module_schema}.ehe_queue_check_target('ehe_queue_resume', target_model);
+    UPDATE ${ehe.module_schema}.event_embedding_pending_queue_settings s
        SET paused_until = NULL, pause_reason = NULL, updated_at = clock_timestamp()
      WHERE s.model = target_model AND s.paused_until IS NOT NULL
     RETURNING s.paused_until IS NULL INTO was;
@@ -358,13 +358,13 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION public.ehe_queue_configure(target_model text, backoff_base_seconds double precision DEFAULT NULL,
+CREATE FUNCTION ${ehe.module_schema}.ehe_queue_configure(target_model text, backoff_base_seconds double precision DEFAULT NULL,
                                            backoff_cap_seconds double precision DEFAULT NULL, max_attempts integer DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
-    PERFORM public.ehe_queue_check_target('ehe_queue_configure', target_model);
-    INSERT INTO public.event_embedding_pending_queue_settings AS s (model, backoff_base_seconds, backoff_cap_seconds, max_attempts, updated_at)
+    PERFORM ${ehe.module_schema}.ehe_queue_check_target('ehe_queue_configure', target_model);
+    INSERT INTO ${ehe.module_schema}.event_embedding_pending_queue_settings AS s (model, backoff_base_seconds, backoff_cap_seconds, max_attempts, updated_at)
     VALUES (target_model, coalesce(backoff_base_seconds, 30), coalesce(backoff_cap_seconds, greatest(3600, coalesce(backoff_base_seconds, 30))),
             coalesce(max_attempts, 5), clock_timestamp())
     ON CONFLICT (model) DO UPDATE
@@ -375,7 +375,7 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION public.ehe_queue_sweep(max_rows integer DEFAULT 10000) RETURNS integer
+CREATE FUNCTION ${ehe.module_schema}.ehe_queue_sweep(max_rows integer DEFAULT 10000) RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 -- Deletes claim rows that match no pending row: the pair is done, or pending again as a newer row
 -- (then its history is void anyway), except a live lease while any pending row of the pair exists
@@ -389,11 +389,11 @@ BEGIN
     IF max_rows IS NULL OR max_rows < 1 THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'ehe_queue_sweep: max_rows must be at least 1';
     END IF;
-    DELETE FROM public.event_embedding_pending_claims q
+    DELETE FROM ${ehe.module_schema}.event_embedding_pending_claims q
      WHERE (q.event_id, q.model) IN (
-            SELECT c.event_id, c.model FROM public.event_embedding_pending_claims c
+            SELECT c.event_id, c.model FROM ${ehe.module_schema}.event_embedding_pending_claims c
              WHERE c.updated_at < t0
-               AND NOT EXISTS (SELECT 1 FROM public.event_embedding_pending p
+               AND NOT EXISTS (SELECT 1 FROM ${ehe.module_schema}.event_embedding_pending p
                                 WHERE p.event_id = c.event_id AND p.model = c.model
                                   AND (p.xmin = c.pending_xmin OR (c.state = 'claimed' AND c.hidden_until > t0)))
              LIMIT max_rows
@@ -404,7 +404,7 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION public.ehe_queue_counts()
+CREATE FUNCTION ${ehe.module_schema}.ehe_queue_counts()
 RETURNS TABLE (model text, pending bigint, claimable bigint, claimed bigint, backing_off bigint, quarantined bigint,
                oldest_pending_seconds double precision, paused_until timestamptz)
 LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
@@ -414,8 +414,8 @@ WITH n AS (SELECT clock_timestamp() AS t),
                   count(*) FILTER (WHERE q.state = 'claimed') AS claimed,
                   count(*) FILTER (WHERE q.state IN ('backoff', 'released')) AS backing_off,
                   count(*) FILTER (WHERE q.state = 'quarantined') AS quarantined
-             FROM n, public.event_embedding_pending_claims q
-             JOIN public.event_embedding_pending p ON p.event_id = q.event_id AND p.model = q.model
+             FROM n, ${ehe.module_schema}.event_embedding_pending_claims q
+             JOIN ${ehe.module_schema}.event_embedding_pending p ON p.event_id = q.event_id AND p.model = q.model
             WHERE q.hidden_until > n.t AND (q.state = 'claimed' OR q.pending_xmin = p.xmin)
             GROUP BY q.model)
 SELECT g.model, c.pending,
@@ -423,52 +423,52 @@ SELECT g.model, c.pending,
        coalesce(h.claimed, 0), coalesce(h.backing_off, 0), coalesce(h.quarantined, 0),
        extract(epoch FROM n.t - c.oldest)::double precision,
        CASE WHEN s.paused_until > n.t THEN s.paused_until END
-  FROM n, public.event_embedding_pending_targets g
+  FROM n, ${ehe.module_schema}.event_embedding_pending_targets g
  CROSS JOIN LATERAL (SELECT count(*) AS pending, min(p.created_at) AS oldest
-                       FROM public.event_embedding_pending p WHERE p.model = g.model) c
+                       FROM ${ehe.module_schema}.event_embedding_pending p WHERE p.model = g.model) c
   LEFT JOIN h ON h.model = g.model
-  LEFT JOIN public.event_embedding_pending_queue_settings s ON s.model = g.model
+  LEFT JOIN ${ehe.module_schema}.event_embedding_pending_queue_settings s ON s.model = g.model
  WHERE g.state <> 'removing'
  ORDER BY g.model
 $fn$;
 
-CREATE VIEW public.event_embedding_pending_failed AS
+CREATE VIEW ${ehe.module_schema}.event_embedding_pending_failed AS
 SELECT q.model, q.event_id, p.organization_id, q.state, q.attempts, q.last_error, q.last_failed_at,
        CASE WHEN q.state = 'backoff' THEN q.hidden_until END AS retry_at
-  FROM public.event_embedding_pending_claims q
-  JOIN public.event_embedding_pending p ON p.event_id = q.event_id AND p.model = q.model AND p.xmin = q.pending_xmin
+  FROM ${ehe.module_schema}.event_embedding_pending_claims q
+  JOIN ${ehe.module_schema}.event_embedding_pending p ON p.event_id = q.event_id AND p.model = q.model AND p.xmin = q.pending_xmin
  WHERE q.state = 'quarantined' OR (q.state = 'backoff' AND q.hidden_until > clock_timestamp());
-COMMENT ON VIEW public.event_embedding_pending_failed IS 'events-has-embedding: pending pairs quarantined or backing off after a failure, with attempts and the last error (changeSet 180)';
+COMMENT ON VIEW ${ehe.module_schema}.event_embedding_pending_failed IS 'events-has-embedding: pending pairs quarantined or backing off after a failure, with attempts and the last error (changeSet 180)';
 
-REVOKE ALL ON TABLE public.event_embedding_pending_claims, public.event_embedding_pending_queue_settings, public.event_embedding_pending_failed FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION public.ehe_queue_settings(text), public.ehe_queue_check_target(text, text),
-    public.ehe_queue_claim(text, integer, double precision, text, integer),
-    public.ehe_queue_fail(text, bigint, uuid, text, boolean),
-    public.ehe_queue_extend(text, bigint[], uuid, double precision),
-    public.ehe_queue_release(text, bigint[], uuid, double precision),
-    public.ehe_queue_retry(text, bigint[], text),
-    public.ehe_queue_pause(text, timestamptz, text), public.ehe_queue_resume(text),
-    public.ehe_queue_configure(text, double precision, double precision, integer),
-    public.ehe_queue_sweep(integer), public.ehe_queue_counts() FROM PUBLIC;
+REVOKE ALL ON TABLE ${ehe.module_schema}.event_embedding_pending_claims, ${ehe.module_schema}.event_embedding_pending_queue_settings, ${ehe.module_schema}.event_embedding_pending_failed FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ${ehe.module_schema}.ehe_queue_settings(text), ${ehe.module_schema}.ehe_queue_check_target(text, text),
+    ${ehe.module_schema}.ehe_queue_claim(text, integer, double precision, text, integer),
+    ${ehe.module_schema}.ehe_queue_fail(text, bigint, uuid, text, boolean),
+    ${ehe.module_schema}.ehe_queue_extend(text, bigint[], uuid, double precision),
+    ${ehe.module_schema}.ehe_queue_release(text, bigint[], uuid, double precision),
+    ${ehe.module_schema}.ehe_queue_retry(text, bigint[], text),
+    ${ehe.module_schema}.ehe_queue_pause(text, timestamptz, text), ${ehe.module_schema}.ehe_queue_resume(text),
+    ${ehe.module_schema}.ehe_queue_configure(text, double precision, double precision, integer),
+    ${ehe.module_schema}.ehe_queue_sweep(integer), ${ehe.module_schema}.ehe_queue_counts() FROM PUBLIC;
 -- The owner rule of changeSet 170 (point 1): a superuser installer hands these functions to ehe_definer,
 -- which gets exactly the queue tables besides what 170 gave it, so no queue call runs as a superuser.
-SELECT public.ehe_pending_secure_functions();
+SELECT ${ehe.module_schema}.ehe_pending_secure_functions();
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 --rollback -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout set by set_config() above; the view and functions are catalog-only, used only by the module's own queue
---rollback DROP VIEW IF EXISTS public.event_embedding_pending_failed;
---rollback DROP FUNCTION IF EXISTS public.ehe_queue_counts();
---rollback DROP FUNCTION IF EXISTS public.ehe_queue_sweep(integer);
---rollback DROP FUNCTION IF EXISTS public.ehe_queue_configure(text, double precision, double precision, integer);
---rollback DROP FUNCTION IF EXISTS public.ehe_queue_resume(text);
---rollback DROP FUNCTION IF EXISTS public.ehe_queue_pause(text, timestamptz, text);
---rollback DROP FUNCTION IF EXISTS public.ehe_queue_retry(text, bigint[], text);
---rollback DROP FUNCTION IF EXISTS public.ehe_queue_release(text, bigint[], uuid, double precision);
---rollback DROP FUNCTION IF EXISTS public.ehe_queue_extend(text, bigint[], uuid, double precision);
---rollback DROP FUNCTION IF EXISTS public.ehe_queue_fail(text, bigint, uuid, text, boolean);
---rollback DROP FUNCTION IF EXISTS public.ehe_queue_claim(text, integer, double precision, text, integer);
---rollback DROP FUNCTION IF EXISTS public.ehe_queue_check_target(text, text);
---rollback DROP FUNCTION IF EXISTS public.ehe_queue_settings(text);
+--rollback DROP VIEW IF EXISTS ${ehe.module_schema}.event_embedding_pending_failed;
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_queue_counts();
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_queue_sweep(integer);
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_queue_configure(text, double precision, double precision, integer);
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_queue_resume(text);
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_queue_pause(text, timestamptz, text);
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_queue_retry(text, bigint[], text);
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_queue_release(text, bigint[], uuid, double precision);
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_queue_extend(text, bigint[], uuid, double precision);
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_queue_fail(text, bigint, uuid, text, boolean);
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_queue_claim(text, integer, double precision, text, integer);
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_queue_check_target(text, text);
+--rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_queue_settings(text);
 --rollback -- squawk-ignore require-lock-timeout, require-statement-timeout, ban-drop-table -- lock_timeout set by set_config() above; the module's own queue tables, read and written only by these functions
---rollback DROP TABLE IF EXISTS public.event_embedding_pending_queue_settings;
+--rollback DROP TABLE IF EXISTS ${ehe.module_schema}.event_embedding_pending_queue_settings;
 --rollback -- squawk-ignore require-lock-timeout, require-statement-timeout, ban-drop-table -- as above
---rollback DROP TABLE IF EXISTS public.event_embedding_pending_claims;
+--rollback DROP TABLE IF EXISTS ${ehe.module_schema}.event_embedding_pending_claims;

@@ -82,6 +82,12 @@ true
   value: {{ .Values.logFormat | quote }}
 - name: EHE_DESIGN
   value: {{ .Values.design | quote }}
+- name: EHE_SCHEMA
+  value: {{ .Values.schema | quote }}
+{{- with .Values.moduleSchema }}
+- name: EHE_MODULE_SCHEMA
+  value: {{ . | quote }}
+{{- end }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}

@@ -26,12 +26,12 @@ final class BatchExecutor implements FillStep {
     /** %s: the predicate that picks the candidate rows (a PK range, or a list of ids). */
     private static final String FILL = """
             WITH locked AS (
-                SELECT e.id FROM public.events e
+                SELECT e.id FROM events e
                  WHERE %1$s AND e.has_embedding IS NULL
                    FOR NO KEY UPDATE OF e SKIP LOCKED
             ), filled AS (
-                UPDATE public.events e
-                   SET has_embedding = EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = e.id)
+                UPDATE events e
+                   SET has_embedding = EXISTS (SELECT 1 FROM event_embeddings x WHERE x.event_id = e.id)
                   FROM locked l
                  WHERE e.id = l.id AND %1$s AND e.has_embedding IS NULL
              RETURNING e.has_embedding
@@ -40,7 +40,7 @@ final class BatchExecutor implements FillStep {
                        count(*) FILTER (WHERE NOT has_embedding) AS f
                   FROM filled
             )
-            UPDATE public.events_has_embedding_backfill p
+            UPDATE events_has_embedding_backfill p
                SET last_id = greatest(p.last_id, ?), rows_scanned = p.rows_scanned + ?,
                    rows_true = p.rows_true + c.t, rows_false = p.rows_false + c.f,
                    batches = p.batches + 1, updated_at = now()
@@ -78,9 +78,9 @@ final class BatchExecutor implements FillStep {
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("""
                      SELECT EXISTS (SELECT 1 FROM pg_attribute
-                                     WHERE attrelid = to_regclass('public.events') AND attname = 'has_embedding'
+                                     WHERE attrelid = to_regclass('events') AND attname = 'has_embedding'
                                        AND NOT attisdropped),
-                            to_regclass('public.events_has_embedding_backfill') IS NOT NULL""")) {
+                            to_regclass('events_has_embedding_backfill') IS NOT NULL""")) {
             rs.next();
             boolean column = rs.getBoolean(1);
             boolean table = rs.getBoolean(2);

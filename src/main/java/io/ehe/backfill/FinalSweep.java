@@ -38,11 +38,11 @@ final class FinalSweep {
     private static final Logger LOG = LoggerFactory.getLogger("backfill");
 
     private static final String FIND_NULLS = """
-            SELECT id FROM public.events
+            SELECT id FROM events
              WHERE has_embedding IS NULL AND id > ? AND id <= ?
              LIMIT ?""";
 
-    private static final String STILL_NULL = "SELECT id FROM public.events WHERE id = ANY (?) AND has_embedding IS NULL";
+    private static final String STILL_NULL = "SELECT id FROM events WHERE id = ANY (?) AND has_embedding IS NULL";
 
     private final BackfillSettings settings;
     private final BatchExecutor executor;

@@ -16,7 +16,7 @@ public record KeysetWindow(long cursor, long count, long upper) {
             SELECT p.last_id, count(w.id), max(w.id)
               FROM %s p
               LEFT JOIN LATERAL (
-                    SELECT id FROM public.events
+                    SELECT id FROM events
                      WHERE id > p.last_id AND id <= coalesce(p.range_end, 9223372036854775807)
                      ORDER BY id
                      LIMIT ?) w ON true

@@ -18,7 +18,7 @@ import java.util.Optional;
 public final class ProgressStore {
 
     /** The column design's table. */
-    public static final String TABLE = "public.events_has_embedding_backfill";
+    public static final String TABLE = "events_has_embedding_backfill";
 
     private static final String COLUMNS = "shard_index, shard_count, range_start, range_end, last_id, walked, done,"
             + " rows_scanned, rows_true, rows_false, batches";
@@ -78,7 +78,7 @@ public final class ProgressStore {
             if (read(c, table, shard).isEmpty()) {
                 long min;
                 long max;
-                try (ResultSet rs = st.executeQuery("SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM public.events")) {
+                try (ResultSet rs = st.executeQuery("SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM events")) {
                     rs.next();
                     min = rs.getLong(1);
                     max = rs.getLong(2);

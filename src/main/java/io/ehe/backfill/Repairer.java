@@ -21,16 +21,16 @@ import java.util.List;
 public final class Repairer {
 
     private static final LockThenFix REPAIR = new LockThenFix("""
-            SELECT e.id FROM public.events e
-              LEFT JOIN (SELECT DISTINCT event_id FROM public.event_embeddings) x ON x.event_id = e.id
+            SELECT e.id FROM events e
+              LEFT JOIN (SELECT DISTINCT event_id FROM event_embeddings) x ON x.event_id = e.id
              WHERE e.has_embedding IS DISTINCT FROM (x.event_id IS NOT NULL)
              ORDER BY e.id LIMIT ?""",
-            "SELECT id FROM public.events WHERE id = ANY (?) ORDER BY id FOR NO KEY UPDATE",
+            "SELECT id FROM events WHERE id = ANY (?) ORDER BY id FOR NO KEY UPDATE",
             List.of("""
-                    UPDATE public.events e
-                       SET has_embedding = EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = e.id)
+                    UPDATE events e
+                       SET has_embedding = EXISTS (SELECT 1 FROM event_embeddings x WHERE x.event_id = e.id)
                      WHERE e.id = ANY (?)
-                       AND e.has_embedding IS DISTINCT FROM EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = e.id)"""));
+                       AND e.has_embedding IS DISTINCT FROM EXISTS (SELECT 1 FROM event_embeddings x WHERE x.event_id = e.id)"""));
 
     private Repairer() {
     }

@@ -13,11 +13,11 @@ record TableEstimate(long rows, long minId, long maxId) {
     static TableEstimate read(Connection c) throws SQLException {
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("""
-                     SELECT coalesce((SELECT min(id) FROM public.events), 0),
-                            coalesce((SELECT max(id) FROM public.events), 0)""")) {
+                     SELECT coalesce((SELECT min(id) FROM events), 0),
+                            coalesce((SELECT max(id) FROM events), 0)""")) {
             rs.next();
             // Summed over the leaves: a partitioned events has no reltuples of its own.
-            TableEstimate e = new TableEstimate(TableSize.estimatedRows(c, "public.events"), rs.getLong(1), rs.getLong(2));
+            TableEstimate e = new TableEstimate(TableSize.estimatedRows(c, "events"), rs.getLong(1), rs.getLong(2));
             c.commit();
             return e;
         }

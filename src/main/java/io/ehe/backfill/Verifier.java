@@ -24,8 +24,8 @@ public final class Verifier {
                    count(*) FILTER (WHERE e.has_embedding IS NULL),
                    count(*) FILTER (WHERE e.has_embedding AND x.event_id IS NULL),
                    count(*) FILTER (WHERE NOT e.has_embedding AND x.event_id IS NOT NULL)
-              FROM public.events e
-              LEFT JOIN (SELECT DISTINCT event_id FROM public.event_embeddings) x ON x.event_id = e.id""";
+              FROM events e
+              LEFT JOIN (SELECT DISTINCT event_id FROM event_embeddings) x ON x.event_id = e.id""";
 
     private static final String SAMPLE = """
             SELECT count(*),
@@ -33,8 +33,8 @@ public final class Verifier {
                    count(*) FILTER (WHERE s.has_embedding AND NOT s.present),
                    count(*) FILTER (WHERE NOT s.has_embedding AND s.present)
               FROM (SELECT e.has_embedding,
-                           EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = e.id) AS present
-                      FROM (SELECT id, has_embedding FROM public.events TABLESAMPLE SYSTEM (%s) LIMIT ?) e) s""";
+                           EXISTS (SELECT 1 FROM event_embeddings x WHERE x.event_id = e.id) AS present
+                      FROM (SELECT id, has_embedding FROM events TABLESAMPLE SYSTEM (%s) LIMIT ?) e) s""";
 
     private Verifier() {
     }
@@ -65,7 +65,7 @@ public final class Verifier {
 
     /** Percent of blocks to read for about {@code sample} rows, with headroom; 100 on a small table. */
     public static String samplePercent(Connection c, long sample) throws SQLException {
-        double rows = TableSize.estimatedRows(c, "public.events");
+        double rows = TableSize.estimatedRows(c, "events");
         double pct = rows <= 0 ? 100.0 : Math.min(100.0, Math.max(0.0001, sample * 150.0 / rows));
         return String.format(java.util.Locale.ROOT, "%.6f", pct);
     }

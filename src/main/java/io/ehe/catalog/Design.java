@@ -21,9 +21,9 @@ import java.util.stream.Collectors;
 public enum Design {
 
     /** events.has_embedding kept by triggers, backfilled, then a partial index and NOT NULL (010-050). */
-    COLUMN("column", "public.events_has_embedding_backfill"),
+    COLUMN("column", "events_has_embedding_backfill"),
     /** event_embedding_pending kept exact by triggers, bootstrapped once; never writes events (100-120). */
-    PENDING_TABLE("pending-table", "public.event_embedding_pending_bootstrap");
+    PENDING_TABLE("pending-table", "event_embedding_pending_bootstrap");
 
     public static final Design DEFAULT = COLUMN;
     /** The environment variable that names the design where no --design is given. */
@@ -75,11 +75,11 @@ public enum Design {
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("""
                      SELECT EXISTS (SELECT 1 FROM pg_attribute
-                                     WHERE attrelid = to_regclass('public.events') AND attname = 'has_embedding'
+                                     WHERE attrelid = to_regclass('events') AND attname = 'has_embedding'
                                        AND NOT attisdropped)
                             OR EXISTS (SELECT 1 FROM pg_trigger
                                         WHERE tgname LIKE 'trg_event_embeddings_has_embedding_%' AND NOT tgisinternal),
-                            to_regclass('public.event_embedding_pending') IS NOT NULL""")) {
+                            to_regclass('event_embedding_pending') IS NOT NULL""")) {
             rs.next();
             Set<Design> found = EnumSet.noneOf(Design.class);
             if (rs.getBoolean(1)) {

@@ -14,8 +14,8 @@ import java.util.List;
  * roles named as readers (changeSets 175-reader-grants-column / -pending-table, issue 24).
  *
  * The need is what the documented scheduler queries read (README, docs/how-it-works.md): column design
- * {@code SELECT organization_id, id FROM public.events WHERE NOT has_embedding AND payload_text <> ''},
- * so SELECT on those four columns; pending-table design, SELECT on public.event_embedding_pending. Both
+ * {@code SELECT organization_id, id FROM events WHERE NOT has_embedding AND payload_text <> ''},
+ * so SELECT on those four columns; pending-table design, SELECT on event_embedding_pending. Both
  * also need USAGE on schema public, which the module never grants (the DBA's, usually PUBLIC's).
  */
 public final class ReaderGrants {
@@ -28,7 +28,7 @@ public final class ReaderGrants {
 
     /** The module's table of named reader roles for {@code design} (one per design, each dropped with its design). */
     public static String readersTable(Design design) {
-        return design == Design.COLUMN ? "public.events_has_embedding_readers" : "public.event_embedding_pending_readers";
+        return design == Design.COLUMN ? "events_has_embedding_readers" : "event_embedding_pending_readers";
     }
 
     /** The roles named as readers for {@code design}, sorted; empty when none is or 175 is not applied. */
@@ -48,14 +48,14 @@ public final class ReaderGrants {
 
     /**
      * What {@code role} lacks of what the documented queries of {@code design} need, as PostgreSQL
-     * GRANT phrases ("USAGE ON SCHEMA public", "SELECT (has_embedding) ON public.events", ...); a role
+     * GRANT phrases ("USAGE ON SCHEMA public", "SELECT (has_embedding) ON events", ...); a role
      * that does not exist lacks "the role itself". Empty when it can run them. Privileges held through
      * membership of an INHERIT role count, as PostgreSQL counts them.
      */
     public static List<String> missing(Connection c, Design design, String role) throws SQLException {
         List<String> out = new ArrayList<>();
         if (!answerExists(c, design)) {
-            out.add(design == Design.COLUMN ? "the column public.events.has_embedding (not installed)" : "the table public.event_embedding_pending (not installed)");
+            out.add(design == Design.COLUMN ? "the column events.has_embedding (not installed)" : "the table event_embedding_pending (not installed)");
             return out;
         }
         try (PreparedStatement ps = c.prepareStatement(needsSql(design))) {
@@ -88,23 +88,30 @@ public final class ReaderGrants {
         return out;
     }
 
+    /** The table the documented queries read; a reader needs USAGE on its schema. */
+    private static String readTable(Design design) {
+        return design == Design.COLUMN ? "events" : "event_embedding_pending";
+    }
+
     private static String needsSql(Design design) {
         String phrases = design == Design.COLUMN
-                ? "SELECT 'SELECT (' || col || ') ON public.events' AS need, pg_catalog.has_column_privilege(r.oid, 'public.events', col, 'SELECT') AS held"
+                ? "SELECT 'SELECT (' || col || ') ON events' AS need, pg_catalog.has_column_privilege(r.oid, 'events', col, 'SELECT') AS held"
                   + " FROM unnest(ARRAY['" + String.join("','", COLUMN_DESIGN_COLUMNS) + "']) AS col"
-                : "SELECT 'SELECT ON public.event_embedding_pending', pg_catalog.has_table_privilege(r.oid, 'public.event_embedding_pending', 'SELECT')";
-        return "SELECT ARRAY(SELECT need FROM (SELECT 'USAGE ON SCHEMA public' AS need, pg_catalog.has_schema_privilege(r.oid, 'public', 'USAGE') AS held"
+                : "SELECT 'SELECT ON event_embedding_pending', pg_catalog.has_table_privilege(r.oid, 'event_embedding_pending', 'SELECT')";
+        return "SELECT ARRAY(SELECT need FROM (SELECT 'USAGE ON SCHEMA ' || k.relnamespace::regnamespace::text AS need, pg_catalog.has_schema_privilege(r.oid, k.relnamespace, 'USAGE') AS held"
+                + " FROM pg_catalog.pg_class k WHERE k.oid = '" + readTable(design) + "'::regclass"
                 + " UNION ALL " + phrases + ") n WHERE NOT held) FROM pg_catalog.pg_roles r WHERE r.rolname = ?";
     }
 
     private static String canReadCondition(Design design) {
-        StringBuilder sql = new StringBuilder("pg_catalog.has_schema_privilege(r.oid, 'public', 'USAGE')");
+        StringBuilder sql = new StringBuilder("pg_catalog.has_schema_privilege(r.oid, (SELECT k.relnamespace FROM pg_catalog.pg_class k WHERE k.oid = '"
+                + readTable(design) + "'::regclass), 'USAGE')");
         if (design == Design.COLUMN) {
             for (String col : COLUMN_DESIGN_COLUMNS) {
-                sql.append(" AND pg_catalog.has_column_privilege(r.oid, 'public.events', '").append(col).append("', 'SELECT')");
+                sql.append(" AND pg_catalog.has_column_privilege(r.oid, 'events', '").append(col).append("', 'SELECT')");
             }
         } else {
-            sql.append(" AND pg_catalog.has_table_privilege(r.oid, 'public.event_embedding_pending', 'SELECT')");
+            sql.append(" AND pg_catalog.has_table_privilege(r.oid, 'event_embedding_pending', 'SELECT')");
         }
         return sql.toString();
     }
@@ -112,10 +119,10 @@ public final class ReaderGrants {
     /** The object the answer lives in exists (column design: events.has_embedding; pending-table: its table). */
     private static boolean answerExists(Connection c, Design design) throws SQLException {
         if (design != Design.COLUMN) {
-            return exists(c, "public.event_embedding_pending");
+            return exists(c, "event_embedding_pending");
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute"
-                + " WHERE attrelid = to_regclass('public.events') AND attname = 'has_embedding' AND NOT attisdropped)");
+                + " WHERE attrelid = to_regclass('events') AND attname = 'has_embedding' AND NOT attisdropped)");
              ResultSet rs = ps.executeQuery()) {
             rs.next();
             return rs.getBoolean(1);

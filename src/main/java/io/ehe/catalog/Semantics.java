@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * In every semantics an event is pending only with a payload_text that is neither NULL nor empty and
  * a non-NULL organization_id.
  *
- * <p>Stored as data in {@code public.event_embedding_pending_semantics} (changeSet 130), so it can
+ * <p>Stored as data in {@code event_embedding_pending_semantics} (changeSet 130), so it can
  * change without changing a checksum; {@code columnsSeen} records which of the app's optional columns
  * ({@link #APP_COLUMNS}) existed when it was configured, so a later schema change is noticed.
  *
@@ -83,7 +83,7 @@ public record Semantics(String modelColumn, String chunkColumn, String supersede
     /** The stored semantics; empty when changeSet 130 has not run. */
     public static Optional<Semantics> read(Connection c) throws SQLException {
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT to_regclass('public.event_embedding_pending_semantics') IS NOT NULL")) {
+             ResultSet rs = st.executeQuery("SELECT to_regclass('event_embedding_pending_semantics') IS NOT NULL")) {
             rs.next();
             if (!rs.getBoolean(1)) {
                 return Optional.empty();
@@ -92,7 +92,7 @@ public record Semantics(String modelColumn, String chunkColumn, String supersede
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("""
                      SELECT model_column, chunk_column, superseded_column, created_column, columns_seen
-                       FROM public.event_embedding_pending_semantics""")) {
+                       FROM event_embedding_pending_semantics""")) {
             if (!rs.next()) {
                 return Optional.empty();
             }
@@ -109,8 +109,8 @@ public record Semantics(String modelColumn, String chunkColumn, String supersede
              ResultSet rs = st.executeQuery("""
                      SELECT c.relname || '.' || a.attname
                        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-                       JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
-                      WHERE (c.relname, a.attname) IN (('event_embeddings', 'embedding_model'), ('event_embeddings', 'chunk_index'),
+                      WHERE c.oid IN (to_regclass('events'), to_regclass('event_embeddings'))
+                        AND (c.relname, a.attname) IN (('event_embeddings', 'embedding_model'), ('event_embeddings', 'chunk_index'),
                                                        ('events', 'superseded_by'))
                         AND NOT a.attisdropped
                       ORDER BY 1""")) {
@@ -161,7 +161,7 @@ public record Semantics(String modelColumn, String chunkColumn, String supersede
         }
         try (var ps = c.prepareStatement("""
                 SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(?) AND attname = ? AND NOT attisdropped""")) {
-            ps.setString(1, "public." + table);
+            ps.setString(1, table);
             ps.setString(2, column);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {

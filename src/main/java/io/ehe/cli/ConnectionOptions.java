@@ -2,6 +2,7 @@ package io.ehe.cli;
 
 import io.ehe.db.ConnectionFactory;
 import io.ehe.db.DatabaseUrl;
+import io.ehe.db.Schemas;
 import io.ehe.db.Secrets;
 import picocli.CommandLine.Option;
 
@@ -23,6 +24,19 @@ public final class ConnectionOptions {
             description = "overrides the URL's password (default: the URL's, else $PGPASSWORD, as libpq); prefer the environment", showDefaultValue = picocli.CommandLine.Help.Visibility.NEVER)
     String password;
 
+    @Option(names = "--schema", paramLabel = "SCHEMA",
+            description = "the schema of events and event_embeddings (default: $EHE_SCHEMA, else public); the same for every command on a database")
+    String schema;
+
+    @Option(names = "--module-schema", paramLabel = "SCHEMA",
+            description = "the schema of the module's own tables, functions and history; must exist (default: $EHE_MODULE_SCHEMA, else --schema)")
+    String moduleSchema;
+
+    /** The schemas from the options and the environment; throws IllegalArgumentException for a name that is not a plain identifier. */
+    public Schemas schemas() {
+        return Schemas.of(schema, moduleSchema);
+    }
+
     /** Resolves flags and environment; throws IllegalArgumentException (a usage error) when nothing says where to go. */
     public DatabaseUrl resolve() {
         if (password != null) {
@@ -42,6 +56,6 @@ public final class ConnectionOptions {
     }
 
     public ConnectionFactory connections() {
-        return new ConnectionFactory(resolve(), "events-has-embedding");
+        return new ConnectionFactory(resolve(), "events-has-embedding", schemas());
     }
 }

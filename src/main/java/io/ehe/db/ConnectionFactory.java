@@ -17,15 +17,22 @@ public final class ConnectionFactory {
     private final DatabaseUrl url;
     private final String applicationName;
     private final boolean readOnly;
+    private final Schemas schemas;
 
     public ConnectionFactory(DatabaseUrl url, String applicationName) {
-        this(url, applicationName, false);
+        this(url, applicationName, Schemas.DEFAULT);
     }
 
-    private ConnectionFactory(DatabaseUrl url, String applicationName, boolean readOnly) {
+    /** Sessions whose search_path is {@link Schemas#searchPath()}: the module's SQL finds its objects there. */
+    public ConnectionFactory(DatabaseUrl url, String applicationName, Schemas schemas) {
+        this(url, applicationName, false, schemas);
+    }
+
+    private ConnectionFactory(DatabaseUrl url, String applicationName, boolean readOnly, Schemas schemas) {
         this.url = url;
         this.applicationName = applicationName;
         this.readOnly = readOnly;
+        this.schemas = schemas;
         url.password().ifPresent(Secrets::register);
     }
 
@@ -34,11 +41,20 @@ public final class ConnectionFactory {
      * startup option, so it ends with the session): the server refuses whatever they might try to write.
      */
     public ConnectionFactory readOnly() {
-        return new ConnectionFactory(url, applicationName, true);
+        return new ConnectionFactory(url, applicationName, true, schemas);
+    }
+
+    /** The same schemas on another URL (such as one with more startup options). */
+    public ConnectionFactory at(DatabaseUrl other) {
+        return new ConnectionFactory(other, applicationName, readOnly, schemas);
     }
 
     public DatabaseUrl url() {
         return url;
+    }
+
+    public Schemas schemas() {
+        return schemas;
     }
 
     /**
@@ -49,6 +65,7 @@ public final class ConnectionFactory {
     public Connection open() throws SQLException {
         String token = SessionCheck.newToken();
         DatabaseUrl session = StartupOptions.with(url, SessionCheck.MARKER, token);
+        session = StartupOptions.with(session, "search_path", schemas.searchPath());
         if (readOnly) {
             session = StartupOptions.with(session, "default_transaction_read_only", "on");
         }

@@ -1,6 +1,7 @@
 package io.ehe.migration;
 
 import io.ehe.db.ConnectionFactory;
+import io.ehe.db.Schemas;
 import io.ehe.db.DatabaseUrl;
 import io.ehe.catalog.Design;
 import liquibase.Contexts;
@@ -51,8 +52,6 @@ public final class ChangelogRunner {
      * the rollout and is left out of every list and plan.
      */
     public static final String PREFLIGHT_ID = "000-00-preflight";
-    /** Where DATABASECHANGELOG and its lock table live, whatever the session's search_path (issue 24). */
-    public static final String HISTORY_SCHEMA = "public";
 
     static {
         // Liquibase 4.30+ may phone home with usage data; a migration runner in production must not.
@@ -73,7 +72,7 @@ public final class ChangelogRunner {
         this.connections = connections;
         this.settings = settings;
         DatabaseUrl withTimeout = SessionOptions.withLockTimeouts(connections.url(), settings.lockTimeout(), settings.indexLockTimeout());
-        this.writeConnections = new ConnectionFactory(withTimeout, "events-has-embedding");
+        this.writeConnections = connections.at(withTimeout);
     }
 
     public MigrationSettings settings() {
@@ -320,7 +319,7 @@ public final class ChangelogRunner {
     private <T> T run(Mode mode, Work<T> work) throws Exception {
         try (Connection connection = open(mode)) {
             String readers = ReaderRoles.parameter(connection, settings.design(), readerRoles);
-            Database database = database(mode, connection);
+            Database database = database(mode, connection, connections.schemas().module());
             Map<String, Object> scope = new HashMap<>();
             scope.put(Scope.Attr.ui.name(), new LoggerUIService());
             scope.put(Scope.Attr.resourceAccessor.name(), new ClassLoaderResourceAccessor(ChangelogRunner.class.getClassLoader()));
@@ -328,6 +327,8 @@ public final class ChangelogRunner {
                 Liquibase liquibase = new Liquibase(CHANGELOG, Scope.getCurrentScope().getResourceAccessor(), database);
                 liquibase.setChangeLogParameter("ehe.baseline", Boolean.toString(settings.withBaseline()));
                 liquibase.setChangeLogParameter("ehe.design", settings.design().id());
+                liquibase.setChangeLogParameter(Schemas.TABLES_PARAMETER, connections.schemas().tables());
+                liquibase.setChangeLogParameter(Schemas.MODULE_PARAMETER, connections.schemas().module());
                 liquibase.setChangeLogParameter(ReaderRoles.PARAMETER, readers);
                 try {
                     HistoryPaths.requireOwn(liquibase.getDatabaseChangeLog().getChangeSets(), database.getRanChangeSetList());
@@ -347,11 +348,11 @@ public final class ChangelogRunner {
 
     /**
      * Writing runs pair each changeSet with its history row ({@link AtomicChangeSetDatabase}). Both kinds
-     * pin the history to {@link #HISTORY_SCHEMA}: left to itself Liquibase takes the session's
+     * pin the history to the module schema ({@link Schemas#module()}, public by default): left to itself Liquibase takes the session's
      * current_schema(), which a schema named after the role ("$user" first on the default search_path)
      * or a role-level search_path moves, and then one command finds no history another one wrote.
      */
-    private static Database database(Mode mode, Connection connection) throws Exception {
+    private static Database database(Mode mode, Connection connection, String historySchema) throws Exception {
         Database database;
         if (mode == Mode.WRITE) {
             database = new AtomicChangeSetDatabase();
@@ -359,8 +360,8 @@ public final class ChangelogRunner {
         } else {
             database = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(connection));
         }
-        database.setDefaultSchemaName(HISTORY_SCHEMA);
-        database.setLiquibaseSchemaName(HISTORY_SCHEMA);
+        database.setDefaultSchemaName(historySchema);
+        database.setLiquibaseSchemaName(historySchema);
         return database;
     }
 
@@ -379,12 +380,13 @@ public final class ChangelogRunner {
     }
 
     /** Liquibase's history table exists: this module (or Liquibase) has run on this database before. */
-    public static boolean changelogTableExists(Connection connection) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(
-                "SELECT to_regclass('public.databasechangelog') IS NOT NULL");
-             ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getBoolean(1);
+    public static boolean changelogTableExists(Connection connection, Schemas schemas) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT to_regclass(? || '.databasechangelog') IS NOT NULL")) {
+            ps.setString(1, schemas.module());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
         }
     }
 
@@ -399,15 +401,5 @@ public final class ChangelogRunner {
         Scope.getCurrentScope().getSingleton(FastCheckService.class).clearCache();
         ChangeLogHistoryServiceFactory.getInstance().resetAll();
         LockServiceFactory.getInstance().resetAll();
-    }
-
-    /** Both upstream tables exist (the runner's own check before Liquibase touches anything). */
-    public static boolean upstreamTablesExist(Connection connection) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(
-                "SELECT to_regclass('public.events') IS NOT NULL AND to_regclass('public.event_embeddings') IS NOT NULL");
-             ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getBoolean(1);
-        }
     }
 }

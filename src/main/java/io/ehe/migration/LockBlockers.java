@@ -16,7 +16,7 @@ import java.util.List;
 public final class LockBlockers {
 
     /** The relations looked at, as written in messages. */
-    public static final String WATCHED = "public.events, public.event_embeddings, public.event_embedding_pending, public.databasechangelog";
+    public static final String WATCHED = "events, event_embeddings, event_embedding_pending, databasechangelog";
 
     private LockBlockers() {
     }
@@ -40,8 +40,8 @@ public final class LockBlockers {
                   LEFT JOIN pg_prepared_xacts p ON l.pid IS NULL AND l.virtualtransaction = '-1/' || p.transaction::text
                  WHERE l.granted
                    AND l.pid IS DISTINCT FROM pg_backend_pid()
-                   AND l.relation IN (to_regclass('public.events'), to_regclass('public.event_embeddings'),
-                                      to_regclass('public.event_embedding_pending'), to_regclass('public.databasechangelog'))
+                   AND l.relation IN (to_regclass('events'), to_regclass('event_embeddings'),
+                                      to_regclass('event_embedding_pending'), to_regclass('databasechangelog'))
                  GROUP BY 1, 2, 3, 4, 5, 6, 8, 9
                  ORDER BY 1""")) {
             try (ResultSet rs = ps.executeQuery()) {

@@ -1,6 +1,9 @@
 package io.ehe.migration;
 
+import io.ehe.catalog.ModulePlacement;
 import io.ehe.db.ConnectionFactory;
+import io.ehe.db.Schemas;
+import java.util.Optional;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -45,9 +48,14 @@ public final class Migrator {
             return;
         }
         try (Connection c = connections.open()) {
-            if (!ChangelogRunner.upstreamTablesExist(c)) {
-                throw new WrongDatabaseException("tables public.events and public.event_embeddings not found in "
-                        + connections.url().jdbcUrl() + ": wrong database? Nothing was changed.");
+            Schemas schemas = connections.schemas();
+            if (!ModulePlacement.tablesExist(c, schemas)) {
+                throw new WrongDatabaseException("tables " + schemas.tables() + ".events and " + schemas.tables()
+                        + ".event_embeddings not found in " + connections.url().jdbcUrl() + ": wrong database or --schema? Nothing was changed.");
+            }
+            Optional<String> elsewhere = ModulePlacement.installedElsewhere(c, schemas);
+            if (elsewhere.isPresent()) {
+                throw new WrongDatabaseException(ModulePlacement.elsewhereMessage(schemas, elsewhere.get()));
             }
         }
     }
@@ -102,7 +110,7 @@ public final class Migrator {
         try (Connection c = connections.open()) {
             try (PreparedStatement ps = c.prepareStatement("""
                     SELECT count(*) FROM pg_attribute
-                     WHERE attrelid = to_regclass('public.events') AND attname = 'has_embedding' AND NOT attisdropped""");
+                     WHERE attrelid = to_regclass('events') AND attname = 'has_embedding' AND NOT attisdropped""");
                  ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 if (rs.getInt(1) == 0) {
@@ -110,7 +118,7 @@ public final class Migrator {
                 }
             }
             try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT EXISTS (SELECT 1 FROM public.events WHERE has_embedding IS NULL)");
+                    "SELECT EXISTS (SELECT 1 FROM events WHERE has_embedding IS NULL)");
                  ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getBoolean(1);

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Changeset 040's partial index on a partitioned {@code public.events}, built by the runner before
+ * Changeset 040's partial index on a partitioned {@code events}, built by the runner before
  * changeSet 045 records it. 040's {@code CREATE INDEX CONCURRENTLY} is refused there ("cannot create index
  * on partitioned table concurrently", PostgreSQL 11-17) and a loop of CONCURRENTLY builds cannot run in a
  * function, a procedure or a DO block, so the walk is the client's, like the backfill; 045's precondition
@@ -43,7 +43,6 @@ public final class PartitionedIndexBuilder {
     static final String PREDICATE = "NOT has_embedding AND payload_text IS NOT NULL AND payload_text <> ''";
     /** Leaf index names end with this, so a leftover can be told from the app's own indexes (045's rollback drops them). */
     public static final String LEAF_SUFFIX = "_ehe_idx";
-    private static final String SCHEMA = "public";
     private static final String TABLE = "events";
 
     /** Where the statements go instead of the server in a dry run; null when building. */
@@ -62,15 +61,15 @@ public final class PartitionedIndexBuilder {
             return false;
         }
         try (PreparedStatement ps = c.prepareStatement("""
-                SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('public.events') AND attname = 'has_embedding' AND NOT attisdropped)
-                   AND NOT coalesce((SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('public.idx_events_pending_embedding')), false)""");
+                SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('events') AND attname = 'has_embedding' AND NOT attisdropped)
+                   AND NOT coalesce((SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('idx_events_pending_embedding')), false)""");
              ResultSet rs = ps.executeQuery()) {
             rs.next();
             if (!rs.getBoolean(1)) {
                 return false;
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT NOT EXISTS (SELECT 1 FROM public.events WHERE has_embedding IS NULL)");
+        try (PreparedStatement ps = c.prepareStatement("SELECT NOT EXISTS (SELECT 1 FROM events WHERE has_embedding IS NULL)");
              ResultSet rs = ps.executeQuery()) {
             rs.next();
             return rs.getBoolean(1);
@@ -83,7 +82,7 @@ public final class PartitionedIndexBuilder {
             throw new IllegalStateException("CREATE INDEX CONCURRENTLY needs an autocommit session");
         }
         new PartitionedIndexBuilder(null).walk(c);
-        if (!valid(c, quote(SCHEMA) + "." + quote(INDEX))) {
+        if (!valid(c, quote(INDEX))) {
             throw new SQLException("index " + INDEX + " is still INVALID after attaching every leaf (a partition attached meanwhile?): run migrate again");
         }
     }
@@ -98,7 +97,7 @@ public final class PartitionedIndexBuilder {
         String indexTimeout = timeout(c, "ehe.index_lock_timeout", "10min");
         List<Node> tree = tree(c);
         if (tree.isEmpty() || tree.get(0).leaf()) {
-            throw new SQLException(SCHEMA + "." + TABLE + " is not a partitioned table");
+            throw new SQLException(TABLE + " is not a partitioned table");
         }
         Node root = tree.get(0);
         setLockTimeout(c, shortTimeout);
@@ -179,7 +178,7 @@ public final class PartitionedIndexBuilder {
                   JOIN pg_class k ON k.oid = t.relid
                   JOIN pg_namespace n ON n.oid = k.relnamespace
                  ORDER BY t.level, k.relname""")) {
-            ps.setString(1, quote(SCHEMA) + "." + quote(TABLE));
+            ps.setString(1, quote(TABLE)); // the session's search_path holds the tables' schema (Schemas)
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     String kind = rs.getString(6);

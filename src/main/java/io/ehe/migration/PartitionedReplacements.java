@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The changeSets that PostgreSQL refuses on a partitioned {@code public.events}, and the ones that stand
+ * The changeSets that PostgreSQL refuses on a partitioned {@code events}, and the ones that stand
  * in for them there. Today one pair: 040's {@code CREATE INDEX CONCURRENTLY} (refused on a partitioned
  * table) is replaced by 045, which records the index {@link PartitionedIndexBuilder} builds leaf by leaf.
  *
@@ -77,7 +77,7 @@ public final class PartitionedReplacements {
             ChangeSet cs = find(liquibase, id);
             if (cs != null && !cs.isIgnore()) {
                 cs.setIgnore(true);
-                LOG.info("changeSet {} left out: public.events is partitioned and PostgreSQL refuses it there; {} does its work",
+                LOG.info("changeSet {} left out: events is partitioned and PostgreSQL refuses it there; {} does its work",
                         id, REPLACED_BY.get(id));
             }
         }

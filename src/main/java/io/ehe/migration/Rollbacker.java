@@ -91,9 +91,9 @@ public final class Rollbacker {
     /** Liquibase would create its history table on a database that has none: check first. */
     private List<String> appliedOrRefuse() throws Exception {
         try (Connection c = connections.open()) {
-            if (!ChangelogRunner.changelogTableExists(c)) {
+            if (!ChangelogRunner.changelogTableExists(c, connections.schemas())) {
                 throw new WrongDatabaseException("no changeSet of this module is recorded in " + connections.url().jdbcUrl()
-                        + " (no databasechangelog table): wrong database? Nothing was changed.");
+                        + " (no databasechangelog table in schema " + connections.schemas().module() + "): wrong database or --module-schema? Nothing was changed.");
             }
         }
         return runner.appliedIds();

@@ -76,9 +76,9 @@ public final class StatusReader {
 
     private List<Status.ChangeSetLine> changeSets(Connection c, Status.Backfill backfill) throws Exception {
         Map<String, String> execType = new HashMap<>();
-        if (ChangelogRunner.changelogTableExists(c)) {
+        if (ChangelogRunner.changelogTableExists(c, connections.schemas())) {
             try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT id, exectype FROM public.databasechangelog")) {
+                 ResultSet rs = st.executeQuery("SELECT id, exectype FROM " + connections.schemas().module() + ".databasechangelog")) {
                 while (rs.next()) {
                     execType.put(rs.getString(1), rs.getString(2));
                 }
@@ -120,7 +120,7 @@ public final class StatusReader {
                 SELECT a.attnotnull, pg_get_expr(d.adbin, d.adrelid)
                   FROM pg_attribute a
                   LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-                 WHERE a.attrelid = 'public.events'::regclass AND a.attname = 'has_embedding' AND NOT a.attisdropped""");
+                 WHERE a.attrelid = 'events'::regclass AND a.attname = 'has_embedding' AND NOT a.attisdropped""");
              ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) {
                 return new Status.Column(false, true, null);
@@ -130,8 +130,8 @@ public final class StatusReader {
     }
 
     private Status.Backfill backfill(Connection c, Status.Column column, boolean exact) throws SQLException {
-        boolean progressTable = exists(c, "public.events_has_embedding_backfill");
-        List<Status.ShardProgress> progress = progressTable ? ShardRows.read(c, "public.events_has_embedding_backfill") : List.of();
+        boolean progressTable = exists(c, "events_has_embedding_backfill");
+        List<Status.ShardProgress> progress = progressTable ? ShardRows.read(c, "events_has_embedding_backfill") : List.of();
         if (!column.present()) {
             return new Status.Backfill(null, "column_absent", "events.has_embedding does not exist yet: run migrate", progressTable, progress);
         }
@@ -143,7 +143,7 @@ public final class StatusReader {
         }
         if (exact || heapBytes(c) <= exactMaxBytes) {
             try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT count(*) FROM public.events WHERE has_embedding IS NULL")) {
+                 ResultSet rs = st.executeQuery("SELECT count(*) FROM events WHERE has_embedding IS NULL")) {
                 rs.next();
                 return new Status.Backfill(rs.getLong(1), "exact", "counted now", progressTable, progress);
             }
@@ -152,16 +152,16 @@ public final class StatusReader {
              ResultSet rs = st.executeQuery("""
                      SELECT c.reltuples, s.null_frac, greatest(u.last_analyze, u.last_autoanalyze)
                        FROM pg_class c
-                       LEFT JOIN pg_stats s ON s.schemaname = 'public' AND s.tablename = 'events' AND s.attname = 'has_embedding'
+                       LEFT JOIN pg_stats s ON s.schemaname = c.relnamespace::regnamespace::text AND s.tablename = 'events' AND s.attname = 'has_embedding'
                        LEFT JOIN pg_stat_user_tables u ON u.relid = c.oid
-                      WHERE c.oid = 'public.events'::regclass""")) {
+                      WHERE c.oid = 'events'::regclass""")) {
             rs.next();
             double reltuples = rs.getDouble(1);
             double nullFrac = rs.getDouble(2);
             boolean haveStats = !rs.wasNull() && reltuples >= 0;
             if (!haveStats) {
                 return new Status.Backfill(null, "unknown",
-                        "no planner statistics for has_embedding yet: run ANALYZE public.events, or status --exact", progressTable, progress);
+                        "no planner statistics for has_embedding yet: run ANALYZE events, or status --exact", progressTable, progress);
             }
             String asOf = rs.getString(3);
             return new Status.Backfill(Math.round(reltuples * nullFrac), "estimate",
@@ -187,7 +187,7 @@ public final class StatusReader {
                        p.phase, p.blocks_done, p.blocks_total, p.tuples_done, p.tuples_total, p.pid
                   FROM pg_index i
                   LEFT JOIN pg_stat_progress_create_index p ON p.index_relid = i.indexrelid
-                 WHERE i.indexrelid = to_regclass('public.idx_events_pending_embedding')""");
+                 WHERE i.indexrelid = to_regclass('idx_events_pending_embedding')""");
              ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) {
                 return new Status.Index(INDEX, "absent", "not built yet: migrate builds it once no row is NULL");
@@ -218,13 +218,13 @@ public final class StatusReader {
                        count(*) FILTER (WHERE t.isleaf AND EXISTS (
                            SELECT 1 FROM pg_index i
                             WHERE i.indrelid = t.relid AND i.indisvalid
-                              AND to_regclass('public.idx_events_pending_embedding') IN
+                              AND to_regclass('idx_events_pending_embedding') IN
                                   (SELECT a.relid FROM pg_partition_ancestors(i.indexrelid) a))),
                        (SELECT string_agg(p.relid::regclass::text || ' ' || p.phase, ', ')
                           FROM pg_stat_progress_create_index p
-                         WHERE p.relid IN (SELECT relid FROM pg_partition_tree('public.events')))
-                  FROM pg_partition_tree('public.events') t
-                 WHERE (SELECT relkind FROM pg_class WHERE oid = to_regclass('public.idx_events_pending_embedding')) = 'I'""");
+                         WHERE p.relid IN (SELECT relid FROM pg_partition_tree('events')))
+                  FROM pg_partition_tree('events') t
+                 WHERE (SELECT relkind FROM pg_class WHERE oid = to_regclass('idx_events_pending_embedding')) = 'I'""");
              ResultSet rs = ps.executeQuery()) {
             if (!rs.next() || rs.getLong(1) == 0) {
                 return null;
@@ -263,7 +263,7 @@ public final class StatusReader {
     private static boolean validatedCheckConstraint(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT count(*) FROM pg_constraint
-                 WHERE conrelid = 'public.events'::regclass AND contype = 'c' AND convalidated
+                 WHERE conrelid = 'events'::regclass AND contype = 'c' AND convalidated
                    AND conname = 'events_has_embedding_not_null'""");
              ResultSet rs = ps.executeQuery()) {
             rs.next();
@@ -273,7 +273,7 @@ public final class StatusReader {
 
     /** The heap of events' leaves: a partitioned events has none of its own (the "small table" rule sums them). */
     private static long heapBytes(Connection c) throws SQLException {
-        return TableSize.heapBytes(c, "public.events");
+        return TableSize.heapBytes(c, "events");
     }
 
     private static boolean exists(Connection c, String table) throws SQLException {

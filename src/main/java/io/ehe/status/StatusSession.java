@@ -1,11 +1,13 @@
 package io.ehe.status;
 
+import io.ehe.catalog.ModulePlacement;
 import io.ehe.db.ConnectionFactory;
-import io.ehe.migration.ChangelogRunner;
+import io.ehe.db.Schemas;
 import io.ehe.migration.WrongDatabaseException;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Optional;
 
 /** The session a status reads on: read-only (it cannot change anything), on the app's database. */
 public final class StatusSession {
@@ -16,9 +18,14 @@ public final class StatusSession {
     public static Connection open(ConnectionFactory connections) throws SQLException, WrongDatabaseException {
         Connection c = connections.readOnly().open();
         try {
-            if (!ChangelogRunner.upstreamTablesExist(c)) {
-                throw new WrongDatabaseException("tables public.events and public.event_embeddings not found in "
-                        + connections.url().jdbcUrl() + ": wrong database?");
+            Schemas schemas = connections.schemas();
+            if (!ModulePlacement.tablesExist(c, schemas)) {
+                throw new WrongDatabaseException("tables " + schemas.tables() + ".events and " + schemas.tables()
+                        + ".event_embeddings not found in " + connections.url().jdbcUrl() + ": wrong database or --schema?");
+            }
+            Optional<String> elsewhere = ModulePlacement.installedElsewhere(c, schemas);
+            if (elsewhere.isPresent()) {
+                throw new WrongDatabaseException(ModulePlacement.elsewhereMessage(schemas, elsewhere.get()));
             }
             return c;
         } catch (SQLException | WrongDatabaseException | RuntimeException e) {

@@ -50,8 +50,8 @@ public final class TriggerBypass {
                   FROM pg_subscription s
                   JOIN pg_subscription_rel sr ON sr.srsubid = s.oid
                  WHERE s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-                   AND sr.srrelid IN (to_regclass('public.events'), to_regclass('public.event_embeddings'),
-                                      to_regclass('public.event_embedding_pending'))
+                   AND sr.srrelid IN (to_regclass('events'), to_regclass('event_embeddings'),
+                                      to_regclass('event_embedding_pending'))
                  GROUP BY 1, 2
                  ORDER BY 1""");
              ResultSet rs = ps.executeQuery()) {
@@ -68,17 +68,17 @@ public final class TriggerBypass {
         double percent = samplePercent(c);
         String truth = design == Design.COLUMN
                 ? "s.has_embedding IS NOT NULL AND s.has_embedding IS DISTINCT FROM"
-                  + " EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = s.id)"
+                  + " EXISTS (SELECT 1 FROM event_embeddings x WHERE x.event_id = s.id)"
                 // Per ready target, under the configured semantics (the functions of changeSet 140).
-                : "(public.ehe_pending_event_live(e) AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x"
-                  + " WHERE x.event_id = e.id AND public.ehe_pending_counted_model(x) = t.model))"
-                  + " IS DISTINCT FROM EXISTS (SELECT 1 FROM public.event_embedding_pending p WHERE p.event_id = e.id AND p.model = t.model)";
+                : "(ehe_pending_event_live(e) AND NOT EXISTS (SELECT 1 FROM event_embeddings x"
+                  + " WHERE x.event_id = e.id AND ehe_pending_counted_model(x) = t.model))"
+                  + " IS DISTINCT FROM EXISTS (SELECT 1 FROM event_embedding_pending p WHERE p.event_id = e.id AND p.model = t.model)";
         String columns = design == Design.COLUMN ? "id, has_embedding" : "id";
         String from = design == Design.COLUMN ? "s"
-                : "s JOIN public.events e ON e.id = s.id JOIN public.event_embedding_pending_targets t ON t.state = 'ready'";
+                : "s JOIN events e ON e.id = s.id JOIN event_embedding_pending_targets t ON t.state = 'ready'";
         try (PreparedStatement ps = c.prepareStatement(
-                "WITH s AS ((SELECT " + columns + " FROM public.events ORDER BY id DESC LIMIT " + NEWEST + ")"
-                        + " UNION (SELECT " + columns + " FROM public.events TABLESAMPLE SYSTEM (" + percent + ") LIMIT " + SAMPLED + "))"
+                "WITH s AS ((SELECT " + columns + " FROM events ORDER BY id DESC LIMIT " + NEWEST + ")"
+                        + " UNION (SELECT " + columns + " FROM events TABLESAMPLE SYSTEM (" + percent + ") LIMIT " + SAMPLED + "))"
                         + " SELECT count(*) FROM " + from + " WHERE " + truth);
              ResultSet rs = ps.executeQuery()) {
             rs.next();
@@ -88,7 +88,7 @@ public final class TriggerBypass {
 
     /** The block-sample percentage that yields about {@value #SAMPLED} rows (100 on a small table). */
     private static double samplePercent(Connection c) throws SQLException {
-        double rows = TableSize.estimatedRows(c, "public.events");
+        double rows = TableSize.estimatedRows(c, "events");
         return rows <= SAMPLED ? 100.0 : Math.max(0.01, Math.min(100.0, 100.0 * SAMPLED / rows));
     }
 }

@@ -23,7 +23,7 @@ public final class TriggerCatalog {
     }
 
     /**
-     * One line per name: the trigger as defined on public.events or public.event_embeddings itself
+     * One line per name: the trigger as defined on events or event_embeddings itself
      * (not a partition's copy, not a namesake on another table). Its copies: {@link #copies}.
      */
     public static List<Status.TriggerLine> read(Connection c, List<String> names) throws SQLException {
@@ -32,7 +32,7 @@ public final class TriggerCatalog {
                 """
                 SELECT t.tgname, t.tgenabled::text FROM pg_trigger t
                  WHERE t.tgname = ANY (?) AND t.tgparentid = 0
-                   AND t.tgrelid IN (to_regclass('public.events'), to_regclass('public.event_embeddings'))""")) {
+                   AND t.tgrelid IN (to_regclass('events'), to_regclass('event_embeddings'))""")) {
             Array array = c.createArrayOf("text", names.toArray());
             ps.setArray(1, array);
             try (ResultSet rs = ps.executeQuery()) {
@@ -65,7 +65,7 @@ public final class TriggerCatalog {
                        p.proconfig IS NOT DISTINCT FROM ARRAY['search_path=pg_catalog, pg_temp'], r.rolsuper, r.rolname
                   FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_roles r ON r.oid = p.proowner
                  WHERE t.tgname = ANY (?) AND t.tgparentid = 0
-                   AND t.tgrelid IN (to_regclass('public.events'), to_regclass('public.event_embeddings'))
+                   AND t.tgrelid IN (to_regclass('events'), to_regclass('event_embeddings'))
                  ORDER BY 1""")) {
             ps.setArray(1, c.createArrayOf("text", names.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
@@ -97,7 +97,7 @@ public final class TriggerCatalog {
     }
 
     /**
-     * One line per (named row-level trigger of public.events or public.event_embeddings, leaf
+     * One line per (named row-level trigger of events or event_embeddings, leaf
      * partition of its table), ordered by trigger and partition; empty for unpartitioned tables and
      * statement-level triggers (PostgreSQL does not clone those).
      */
@@ -107,7 +107,7 @@ public final class TriggerCatalog {
                 WITH RECURSIVE roots AS (
                     SELECT t.oid, t.tgname, t.tgrelid FROM pg_trigger t
                      WHERE t.tgname = ANY (?) AND t.tgparentid = 0 AND t.tgtype::integer & 1 = 1
-                       AND t.tgrelid IN (to_regclass('public.events'), to_regclass('public.event_embeddings'))),
+                       AND t.tgrelid IN (to_regclass('events'), to_regclass('event_embeddings'))),
                 copies AS (
                     SELECT r.oid AS root, t.oid, t.tgrelid, t.tgenabled FROM pg_trigger t JOIN roots r ON t.tgparentid = r.oid
                     UNION ALL
@@ -146,7 +146,7 @@ public final class TriggerCatalog {
     }
 
     /**
-     * Leaves of {@code table} (public.events or public.event_embeddings, partitioned) that lack an
+     * Leaves of {@code table} (events or event_embeddings, partitioned) that lack an
      * enabled statement-level trigger named {@code name} of their own; one reason per leaf.
      */
     public static List<String> missingOnLeaves(Connection c, String table, String name, String fix) throws SQLException {

@@ -11,7 +11,11 @@ import java.util.stream.Stream;
 /**
  * The rollback SQL of each changelog file as a file of its own, for squawk: in the changelog it sits
  * on `--rollback` lines, which any SQL linter reads as comments. Run by `mvn verify` (pom.xml) before
- * squawk: {@code RollbackScripts <changes dir> <output dir>}.
+ * squawk: {@code RollbackScripts <changes dir> <rollback output dir> <forward output dir>}.
+ *
+ * Both copies have the schema parameters (ehe.schema, ehe.module_schema) replaced by their default,
+ * public: squawk parses SQL, and a {@code ${...}} where a name stands is not SQL. The copy is the text
+ * Liquibase runs on a default install, so squawk judges exactly that.
  */
 public final class RollbackScripts {
 
@@ -40,13 +44,22 @@ public final class RollbackScripts {
         return sql;
     }
 
+    /** The line with the schema parameters at their defaults. */
+    static String withDefaultSchemas(String line) {
+        return line.replace("${ehe.module_schema}", "public").replace("${ehe.schema}", "public");
+    }
+
     public static void main(String[] args) throws IOException {
         Path changes = Path.of(args[0]);
         Path out = Path.of(args[1]);
+        Path forward = Path.of(args[2]);
         Files.createDirectories(out);
+        Files.createDirectories(forward);
         try (Stream<Path> files = Files.list(changes)) {
             for (Path file : files.filter(p -> p.toString().endsWith(".sql")).sorted().toList()) {
-                List<String> sql = of(Files.readAllLines(file));
+                List<String> lines = Files.readAllLines(file).stream().map(RollbackScripts::withDefaultSchemas).toList();
+                Files.write(forward.resolve(file.getFileName()), lines);
+                List<String> sql = of(lines);
                 Path target = out.resolve(file.getFileName().toString().replaceFirst("\\.sql$", ".rollback.sql"));
                 if (sql.isEmpty()) {
                     Files.deleteIfExists(target);

@@ -37,6 +37,7 @@ public final class AppTables {
     private String primaryKey;
     private String partitionBy;
     private boolean indexes = true;
+    private String schema = "public";
 
     private AppTables(String table, List<String> columns, String primaryKey) {
         this.table = table;
@@ -59,6 +60,12 @@ public final class AppTables {
             throw new IllegalStateException("000's event_embeddings no longer ends with its primary key: " + pk);
         }
         return new AppTables("event_embeddings", cols, pk.substring("PRIMARY KEY (".length(), pk.length() - 1));
+    }
+
+    /** The table, its indexes and its partitions in {@code schema} (a plain lower-case name) instead of public. */
+    public AppTables inSchema(String schema) {
+        this.schema = schema;
+        return this;
     }
 
     /** The app's events: superseded_by added and organization_id nullable (upstream-followups.md). */
@@ -107,7 +114,7 @@ public final class AppTables {
 
     /** A partition of {@code parent} (the table or a partition added before), itself partitioned by {@code partitionBy} when not null. */
     public AppTables partition(String parent, String name, String bound, String partitionBy) {
-        partitions.add("CREATE TABLE public." + name + " PARTITION OF public." + parent + " " + bound
+        partitions.add("CREATE TABLE " + schema + "." + name + " PARTITION OF " + schema + "." + parent + " " + bound
                 + (partitionBy == null ? "" : " PARTITION BY " + partitionBy));
         return this;
     }
@@ -115,15 +122,15 @@ public final class AppTables {
     /** The statements, in order: the table, its indexes, its partitions. */
     public List<String> sql() {
         List<String> out = new ArrayList<>();
-        List<String> all = new ArrayList<>(columns);
+        List<String> all = new ArrayList<>(columns.stream().map(c -> c.replace(" public.", " " + schema + ".")).toList());
         all.addAll(extraColumns);
         all.add("PRIMARY KEY (" + primaryKey + ")");
-        out.add("CREATE TABLE public." + table + " (\n    " + String.join(",\n    ", all) + "\n)"
+        out.add("CREATE TABLE " + schema + "." + table + " (\n    " + String.join(",\n    ", all) + "\n)"
                 + (partitionBy == null ? "" : " PARTITION BY " + partitionBy));
         if (indexes && table.equals("events")) {
             Matcher m = Pattern.compile("CREATE INDEX [^;]+ON public\\.events [^;]+;").matcher(TEXT);
             while (m.find()) {
-                out.add(m.group().replaceAll("\\s+", " ").replace(";", ""));
+                out.add(m.group().replaceAll("\\s+", " ").replace(";", "").replace(" ON public.", " ON " + schema + "."));
             }
         }
         out.addAll(partitions);
@@ -176,7 +183,8 @@ public final class AppTables {
             if (in == null) {
                 throw new IllegalStateException(BASELINE + " is not on the classpath");
             }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            // 000 names the tables' schema by the changelog parameter ehe.schema; its default is public.
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("${ehe.schema}.", "public.");
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * The partitions of events and event_embeddings now, compared with those recorded at the last
- * {@code partitions sync} (changeSet 160's table; public.ehe_pending_partitions_now() is the
+ * {@code partitions sync} (changeSet 160's table; ehe_pending_partitions_now() is the
  * definition of "now"). A partition is the same only with the same relation, the same pg_inherits
  * row and the same bound: a DETACH followed by an ATTACH is a change.
  *
@@ -26,7 +26,7 @@ record PartitionSet(List<Change> added, List<Change> removed) {
         }
     }
 
-    static final String TABLE = "public.event_embedding_pending_partitions";
+    static final String TABLE = "event_embedding_pending_partitions";
 
     boolean changed() {
         return !added.isEmpty() || !removed.isEmpty();
@@ -45,13 +45,13 @@ record PartitionSet(List<Change> added, List<Change> removed) {
     static PartitionSet read(Connection c) throws SQLException {
         return new PartitionSet(
                 changes(c, """
-                        SELECT n.parent_table, n.partition, n.relid::bigint, n.is_leaf FROM public.ehe_pending_partitions_now() n
-                         WHERE NOT EXISTS (SELECT 1 FROM public.event_embedding_pending_partitions r
+                        SELECT n.parent_table, n.partition, n.relid::bigint, n.is_leaf FROM ehe_pending_partitions_now() n
+                         WHERE NOT EXISTS (SELECT 1 FROM event_embedding_pending_partitions r
                                             WHERE r.relid = n.relid AND r.inherits_xid = n.inherits_xid AND r.bound = n.bound)
                          ORDER BY 1, 2"""),
                 changes(c, """
-                        SELECT r.parent_table, r.partition, r.relid::bigint, r.is_leaf FROM public.event_embedding_pending_partitions r
-                         WHERE NOT EXISTS (SELECT 1 FROM public.ehe_pending_partitions_now() n
+                        SELECT r.parent_table, r.partition, r.relid::bigint, r.is_leaf FROM event_embedding_pending_partitions r
+                         WHERE NOT EXISTS (SELECT 1 FROM ehe_pending_partitions_now() n
                                             WHERE r.relid = n.relid AND r.inherits_xid = n.inherits_xid AND r.bound = n.bound)
                          ORDER BY 1, 2"""));
     }

@@ -95,7 +95,7 @@ public final class PartitionSync {
     private String setup() throws SQLException {
         try (Connection c = connections.open()) {
             lockTimeout(c);
-            try (PreparedStatement ps = c.prepareStatement("SELECT public.ehe_pending_partition_setup()");
+            try (PreparedStatement ps = c.prepareStatement("SELECT ehe_pending_partition_setup()");
                  ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 String out = rs.getString(1);
@@ -105,7 +105,7 @@ public final class PartitionSync {
         }
     }
 
-    /** Which events to repair, as a predicate over alias e of public.events (oids are numbers: no injection). */
+    /** Which events to repair, as a predicate over alias e of events (oids are numbers: no injection). */
     static String predicate(PartitionSet d) {
         List<String> or = new ArrayList<>();
         String eventsAdded = oids(d.added(), "events");
@@ -118,7 +118,7 @@ public final class PartitionSync {
         }
         String embeddingsAdded = oids(d.added(), "event_embeddings");
         if (!embeddingsAdded.isEmpty()) {
-            or.add("e.id IN (SELECT x.event_id FROM public.event_embeddings x WHERE x.tableoid IN (SELECT l.relid FROM unnest('{"
+            or.add("e.id IN (SELECT x.event_id FROM event_embeddings x WHERE x.tableoid IN (SELECT l.relid FROM unnest('{"
                     + embeddingsAdded + "}'::oid[]) a(relid) CROSS JOIN LATERAL pg_partition_tree(a.relid) l WHERE l.isleaf))");
         }
         return or.isEmpty() ? "false" : String.join(" OR ", or);
@@ -134,14 +134,14 @@ public final class PartitionSync {
         try (Connection c = connections.open()) {
             lockTimeout(c);
             try (PreparedStatement lock = c.prepareStatement(
-                    "LOCK TABLE ONLY public.events, public.event_embeddings IN SHARE UPDATE EXCLUSIVE MODE")) {
+                    "LOCK TABLE ONLY events, event_embeddings IN SHARE UPDATE EXCLUSIVE MODE")) {
                 lock.execute();
             }
             PartitionSet now = PartitionSet.read(c);
             boolean orphans;
             try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT EXISTS (SELECT 1 FROM public.event_embedding_pending p
-                                    WHERE NOT EXISTS (SELECT 1 FROM public.events e WHERE e.id = p.event_id))""");
+                    SELECT EXISTS (SELECT 1 FROM event_embedding_pending p
+                                    WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = p.event_id))""");
                  ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 orphans = rs.getBoolean(1);
@@ -150,7 +150,7 @@ public final class PartitionSync {
                 c.rollback();
                 return null;
             }
-            try (PreparedStatement ps = c.prepareStatement("SELECT public.ehe_pending_record_partitions()");
+            try (PreparedStatement ps = c.prepareStatement("SELECT ehe_pending_record_partitions()");
                  ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 int n = rs.getInt(1);

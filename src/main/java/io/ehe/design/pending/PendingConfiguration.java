@@ -103,10 +103,10 @@ public final class PendingConfiguration {
      */
     private static void rewriteTriggerBodies(Connection c) throws SQLException {
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT to_regprocedure('public.ehe_pending_write_bodies()') IS NOT NULL")) {
+             ResultSet rs = st.executeQuery("SELECT to_regprocedure('ehe_pending_write_bodies()') IS NOT NULL")) {
             rs.next();
             if (rs.getBoolean(1)) {
-                st.execute("SELECT public.ehe_pending_write_bodies()");
+                st.execute("SELECT ehe_pending_write_bodies()");
             }
         }
     }
@@ -160,7 +160,7 @@ public final class PendingConfiguration {
                             + ", filling (the next backfill fills them)" + unknownNote)
                             + "; no row deleted, no trigger changed; nothing was changed");
                 }
-                try (PreparedStatement ps = c.prepareStatement("UPDATE public.event_embedding_pending_semantics SET columns_seen = ?")) {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE event_embedding_pending_semantics SET columns_seen = ?")) {
                     ps.setArray(1, c.createArrayOf("text", seen.toArray()));
                     ps.executeUpdate();
                 }
@@ -192,7 +192,7 @@ public final class PendingConfiguration {
                         + "(--dry-run shows it; configure without options keeps the question); nothing was changed");
             }
             try (PreparedStatement ps = c.prepareStatement("""
-                    UPDATE public.event_embedding_pending_semantics
+                    UPDATE event_embedding_pending_semantics
                        SET model_column = ?, chunk_column = ?, superseded_column = ?, created_column = ?,
                            columns_seen = ?, configured_at = now()""")) {
                 ps.setString(1, wanted.modelColumn());
@@ -204,12 +204,12 @@ public final class PendingConfiguration {
             }
             try (Statement st = c.createStatement()) {
                 // Regenerates the semantics functions and the five row-level triggers (fails if a column is missing).
-                st.execute("SELECT public.ehe_pending_apply_semantics()");
+                st.execute("SELECT ehe_pending_apply_semantics()");
                 // Every row answered the old question. TRUNCATE, not DELETE: instant whatever the size
                 // (a model swap holds ~600k rows); it waits for, and then briefly blocks, the scheduler's reads.
-                st.execute("TRUNCATE public.event_embedding_pending");
-                st.execute("DELETE FROM public.event_embedding_pending_targets");
-                st.execute("DELETE FROM public.event_embedding_pending_bootstrap");
+                st.execute("TRUNCATE event_embedding_pending");
+                st.execute("DELETE FROM event_embedding_pending_targets");
+                st.execute("DELETE FROM event_embedding_pending_bootstrap");
             }
             for (String m : targets) {
                 insertTarget(c, m);
@@ -296,7 +296,7 @@ public final class PendingConfiguration {
                         Target.label(model), state.get(), PendingTableDesign.TRIGGERS.size(), PgDuration.human(olderTransactionsWait),
                         rows, REMOVE_BATCH));
             }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE public.event_embedding_pending_targets SET state = 'removing' WHERE model = ?")) {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE event_embedding_pending_targets SET state = 'removing' WHERE model = ?")) {
                 ps.setString(1, model);
                 ps.executeUpdate();
             }
@@ -307,8 +307,8 @@ public final class PendingConfiguration {
                 int n;
                 setLockTimeout(c);
                 try (PreparedStatement ps = c.prepareStatement("""
-                        DELETE FROM public.event_embedding_pending p
-                         WHERE (p.event_id, p.model) IN (SELECT q.event_id, q.model FROM public.event_embedding_pending q
+                        DELETE FROM event_embedding_pending p
+                         WHERE (p.event_id, p.model) IN (SELECT q.event_id, q.model FROM event_embedding_pending q
                                                           WHERE q.model = ? LIMIT ?)""")) {
                     ps.setString(1, model);
                     ps.setInt(2, REMOVE_BATCH);
@@ -321,7 +321,7 @@ public final class PendingConfiguration {
                 }
             }
             setLockTimeout(c);
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM public.event_embedding_pending_targets WHERE model = ? AND state = 'removing'")) {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM event_embedding_pending_targets WHERE model = ? AND state = 'removing'")) {
                 ps.setString(1, model);
                 ps.executeUpdate();
             }
@@ -345,8 +345,8 @@ public final class PendingConfiguration {
             long rows;
             long progress;
             try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM public.event_embedding_pending), "
-                         + "(SELECT count(*) FROM public.event_embedding_pending_bootstrap)")) {
+                 ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM event_embedding_pending), "
+                         + "(SELECT count(*) FROM event_embedding_pending_bootstrap)")) {
                 rs.next();
                 rows = rs.getLong(1);
                 progress = rs.getLong(2);
@@ -385,7 +385,7 @@ public final class PendingConfiguration {
             }
             // The column name passed Semantics' lower-case identifier check: safe to quote here.
             String col = "\"" + s.modelColumn() + "\"";
-            try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x." + col + " = ?)")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM event_embeddings x WHERE x." + col + " = ?)")) {
                 ps.setString(1, m);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
@@ -395,7 +395,7 @@ public final class PendingConfiguration {
                 }
             }
             String like = null;
-            try (PreparedStatement ps = c.prepareStatement("SELECT x." + col + " FROM public.event_embeddings x WHERE lower(x." + col + ") = lower(?) LIMIT 1")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT x." + col + " FROM event_embeddings x WHERE lower(x." + col + ") = lower(?) LIMIT 1")) {
                 ps.setString(1, m);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
@@ -427,7 +427,7 @@ public final class PendingConfiguration {
                     SELECT attname FROM pg_attribute
                      WHERE attrelid = to_regclass(?) AND lower(attname) = lower(?) AND attnum > 0 AND NOT attisdropped
                      ORDER BY attname = ? DESC LIMIT 1""")) {
-                ps.setString(1, "public." + w[0]);
+                ps.setString(1, w[0]);
                 ps.setString(2, w[1]);
                 ps.setString(3, w[1]);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -451,7 +451,7 @@ public final class PendingConfiguration {
     }
 
     private static long pendingRows(Connection c, String model) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM public.event_embedding_pending WHERE model = ?")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM event_embedding_pending WHERE model = ?")) {
             ps.setString(1, model);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -479,14 +479,14 @@ public final class PendingConfiguration {
         Optional<Semantics> s = Semantics.read(c);
         if (s.isPresent()) {
             try (Statement st = c.createStatement()) {
-                st.executeQuery("SELECT 1 FROM public.event_embedding_pending_semantics FOR UPDATE").close();
+                st.executeQuery("SELECT 1 FROM event_embedding_pending_semantics FOR UPDATE").close();
             }
         }
         return s;
     }
 
     private static Optional<String> stateOf(Connection c, String model) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT state FROM public.event_embedding_pending_targets WHERE model = ?")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT state FROM event_embedding_pending_targets WHERE model = ?")) {
             ps.setString(1, model);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
@@ -496,7 +496,7 @@ public final class PendingConfiguration {
 
     private static boolean insertTarget(Connection c, String model) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
-                INSERT INTO public.event_embedding_pending_targets (model, state) VALUES (?, 'filling')
+                INSERT INTO event_embedding_pending_targets (model, state) VALUES (?, 'filling')
                 ON CONFLICT (model) DO NOTHING""")) {
             ps.setString(1, model);
             return ps.executeUpdate() == 1;
@@ -507,8 +507,8 @@ public final class PendingConfiguration {
     private static void resetCompletePlan(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.executeUpdate("""
-                    DELETE FROM public.event_embedding_pending_bootstrap
-                     WHERE EXISTS (SELECT 1 FROM public.event_embedding_pending_bootstrap
+                    DELETE FROM event_embedding_pending_bootstrap
+                     WHERE EXISTS (SELECT 1 FROM event_embedding_pending_bootstrap
                                     GROUP BY shard_count HAVING bool_and(done) AND count(*) = max(shard_count))""");
         }
     }

@@ -47,7 +47,7 @@ public final class PendingQueue {
     /** Whether changeSet 180 is applied on this connection's database. */
     public static boolean installed(Connection c) throws SQLException {
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT to_regprocedure('public.ehe_queue_counts()') IS NOT NULL")) {
+             ResultSet rs = st.executeQuery("SELECT to_regprocedure('ehe_queue_counts()') IS NOT NULL")) {
             rs.next();
             return rs.getBoolean(1);
         }
@@ -62,7 +62,7 @@ public final class PendingQueue {
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT model, pending, claimable, claimed, backing_off, quarantined, oldest_pending_seconds, "
                      + "CASE WHEN paused_until = 'infinity' THEN 'infinity' ELSE to_char(paused_until AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') END "
-                     + "FROM public.ehe_queue_counts()")) {
+                     + "FROM ehe_queue_counts()")) {
             while (rs.next()) {
                 double oldest = rs.getDouble(7);
                 out.add(new Counts(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6),
@@ -80,7 +80,7 @@ public final class PendingQueue {
                     SELECT model, event_id, organization_id, state, attempts, last_error,
                            to_char(last_failed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                            to_char(retry_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-                      FROM public.event_embedding_pending_failed
+                      FROM event_embedding_pending_failed
                      WHERE model = ? AND (?::text IS NULL OR organization_id = ?) AND (state = 'quarantined' OR ?)
                      ORDER BY last_failed_at, event_id LIMIT ?""")) {
                 ps.setString(1, model);
@@ -109,10 +109,10 @@ public final class PendingQueue {
             Array ids = eventIds == null || eventIds.isEmpty() ? null : c.createArrayOf("bigint", eventIds.toArray());
             String sql = dryRun
                     ? """
-                      SELECT count(*) FROM public.event_embedding_pending_failed
+                      SELECT count(*) FROM event_embedding_pending_failed
                        WHERE model = ? AND state = 'quarantined' AND (?::bigint[] IS NULL OR event_id = ANY (?::bigint[]))
                          AND (?::text IS NULL OR organization_id = ?)"""
-                    : "SELECT public.ehe_queue_retry(?, ?::bigint[], ?)";
+                    : "SELECT ehe_queue_retry(?, ?::bigint[], ?)";
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setString(1, model);
                 ps.setArray(2, ids);
@@ -134,7 +134,7 @@ public final class PendingQueue {
     /** Pauses a model until a time (null: until resumed): its pairs are not claimable, no attempt is counted. */
     public void pause(String model, Instant until, String reason) throws SQLException {
         try (Connection c = open(model);
-             PreparedStatement ps = c.prepareStatement("SELECT public.ehe_queue_pause(?, coalesce(?, 'infinity'::timestamptz), ?)")) {
+             PreparedStatement ps = c.prepareStatement("SELECT ehe_queue_pause(?, coalesce(?, 'infinity'::timestamptz), ?)")) {
             ps.setString(1, model);
             ps.setTimestamp(2, until == null ? null : Timestamp.from(until));
             ps.setString(3, reason);
@@ -145,7 +145,7 @@ public final class PendingQueue {
     /** Ends a pause; false when the model was not paused. */
     public boolean resume(String model) throws SQLException {
         try (Connection c = open(model);
-             PreparedStatement ps = c.prepareStatement("SELECT public.ehe_queue_resume(?)")) {
+             PreparedStatement ps = c.prepareStatement("SELECT ehe_queue_resume(?)")) {
             ps.setString(1, model);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -161,7 +161,7 @@ public final class PendingQueue {
                 throw new DesignNotInstalledException("the work queue (changeSet 180) is not applied here: run migrate --design pending-table");
             }
             try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT EXISTS (SELECT 1 FROM public.event_embedding_pending_targets WHERE model = ? AND state <> 'removing')")) {
+                    "SELECT EXISTS (SELECT 1 FROM event_embedding_pending_targets WHERE model = ? AND state <> 'removing')")) {
                 ps.setString(1, model);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();

@@ -24,46 +24,46 @@ import java.util.List;
 final class PendingRepairer {
 
     private static final String WANT = """
-            SELECT e.id, t.model, t.state, e.organization_id, public.ehe_pending_event_created(e) AS created_at
-              FROM public.events e CROSS JOIN public.event_embedding_pending_targets t
-             WHERE %s AND t.state <> 'removing' AND public.ehe_pending_event_live(e)
-               AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x
-                                WHERE x.event_id = e.id AND public.ehe_pending_counted_model(x) = t.model)""";
+            SELECT e.id, t.model, t.state, e.organization_id, ehe_pending_event_created(e) AS created_at
+              FROM events e CROSS JOIN event_embedding_pending_targets t
+             WHERE %s AND t.state <> 'removing' AND ehe_pending_event_live(e)
+               AND NOT EXISTS (SELECT 1 FROM event_embeddings x
+                                WHERE x.event_id = e.id AND ehe_pending_counted_model(x) = t.model)""";
 
     private static final LockThenFix REPAIR = new LockThenFix("WITH want AS (" + WANT.formatted("true") + """
             )
             SELECT id FROM (
                 SELECT w.id FROM want w
-                  LEFT JOIN public.event_embedding_pending p ON p.event_id = w.id AND p.model = w.model
+                  LEFT JOIN event_embedding_pending p ON p.event_id = w.id AND p.model = w.model
                  WHERE (p.event_id IS NULL AND w.state = 'ready')
                     OR (p.organization_id, p.created_at) IS DISTINCT FROM (w.organization_id, w.created_at)
                 UNION
-                SELECT p.event_id FROM public.event_embedding_pending p
-                  LEFT JOIN public.event_embedding_pending_targets t ON t.model = p.model
+                SELECT p.event_id FROM event_embedding_pending p
+                  LEFT JOIN event_embedding_pending_targets t ON t.model = p.model
                  WHERE t.model IS NULL
                     OR (t.state <> 'removing' AND NOT EXISTS (SELECT 1 FROM want w WHERE w.id = p.event_id AND w.model = p.model))) d
              ORDER BY id LIMIT ?""",
             """
-            SELECT count(public.ehe_pending_lock(k.cls, k.key, false)) FROM (
+            SELECT count(ehe_pending_lock(k.cls, k.key, false)) FROM (
                 SELECT cls, key FROM (
-                    SELECT DISTINCT 1701340465 AS cls, public.ehe_pending_event_key(i.id) AS key FROM unnest(?::bigint[]) AS i(id)
+                    SELECT DISTINCT 1701340465 AS cls, ehe_pending_event_key(i.id) AS key FROM unnest(?::bigint[]) AS i(id)
                     UNION
-                    SELECT 1701340466, public.ehe_pending_target_key(i.id, t.model)
-                      FROM unnest(?::bigint[]) AS i(id) CROSS JOIN public.event_embedding_pending_targets t
+                    SELECT 1701340466, ehe_pending_target_key(i.id, t.model)
+                      FROM unnest(?::bigint[]) AS i(id) CROSS JOIN event_embedding_pending_targets t
                      WHERE t.state <> 'removing') u
                  ORDER BY cls, key) k""",
             List.of("""
-                    DELETE FROM public.event_embedding_pending p
+                    DELETE FROM event_embedding_pending p
                      WHERE p.event_id = ANY (?)
-                       AND (NOT EXISTS (SELECT 1 FROM public.event_embedding_pending_targets t WHERE t.model = p.model)
-                            OR (EXISTS (SELECT 1 FROM public.event_embedding_pending_targets t WHERE t.model = p.model AND t.state <> 'removing')
+                       AND (NOT EXISTS (SELECT 1 FROM event_embedding_pending_targets t WHERE t.model = p.model)
+                            OR (EXISTS (SELECT 1 FROM event_embedding_pending_targets t WHERE t.model = p.model AND t.state <> 'removing')
                                 AND NOT EXISTS (SELECT 1 FROM (%s) w WHERE w.id = p.event_id AND w.model = p.model)))"""
                             .formatted(WANT.formatted("e.id = p.event_id")),
                     """
-                    INSERT INTO public.event_embedding_pending AS p (event_id, model, organization_id, created_at)
+                    INSERT INTO event_embedding_pending AS p (event_id, model, organization_id, created_at)
                     SELECT w.id, w.model, w.organization_id, w.created_at FROM (%s) w
                      WHERE w.state = 'ready'
-                       OR EXISTS (SELECT 1 FROM public.event_embedding_pending q WHERE q.event_id = w.id AND q.model = w.model)
+                       OR EXISTS (SELECT 1 FROM event_embedding_pending q WHERE q.event_id = w.id AND q.model = w.model)
                     ON CONFLICT (event_id, model) DO UPDATE
                        SET organization_id = EXCLUDED.organization_id, created_at = EXCLUDED.created_at
                      WHERE (p.organization_id, p.created_at) IS DISTINCT FROM (EXCLUDED.organization_id, EXCLUDED.created_at)"""
@@ -82,21 +82,21 @@ final class PendingRepairer {
                 )
                 SELECT id FROM (
                     SELECT w.id FROM want w
-                      LEFT JOIN public.event_embedding_pending p ON p.event_id = w.id AND p.model = w.model
+                      LEFT JOIN event_embedding_pending p ON p.event_id = w.id AND p.model = w.model
                      WHERE p.event_id IS NULL
                         OR (p.organization_id, p.created_at) IS DISTINCT FROM (w.organization_id, w.created_at)
                     UNION
-                    SELECT p.event_id FROM public.event_embedding_pending p
-                      JOIN public.event_embedding_pending_targets t ON t.model = p.model AND t.state <> 'removing'
-                      JOIN public.events e ON e.id = p.event_id
+                    SELECT p.event_id FROM event_embedding_pending p
+                      JOIN event_embedding_pending_targets t ON t.model = p.model AND t.state <> 'removing'
+                      JOIN events e ON e.id = p.event_id
                      WHERE (%s) AND NOT EXISTS (SELECT 1 FROM want w WHERE w.id = p.event_id AND w.model = p.model)
                     UNION
-                    SELECT p.event_id FROM public.event_embedding_pending p
-                     WHERE NOT EXISTS (SELECT 1 FROM public.events e WHERE e.id = p.event_id)) d
+                    SELECT p.event_id FROM event_embedding_pending p
+                     WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = p.event_id)) d
                  ORDER BY id LIMIT ?""".formatted(eventsPredicate),
                 REPAIR.lock(),
                 List.of(REPAIR.fixes().get(0), """
-                        INSERT INTO public.event_embedding_pending AS p (event_id, model, organization_id, created_at)
+                        INSERT INTO event_embedding_pending AS p (event_id, model, organization_id, created_at)
                         SELECT w.id, w.model, w.organization_id, w.created_at FROM (%s) w
                         ON CONFLICT (event_id, model) DO UPDATE
                            SET organization_id = EXCLUDED.organization_id, created_at = EXCLUDED.created_at

@@ -34,7 +34,7 @@ final class PendingStatusReader {
     PendingStatus read() throws Exception {
         List<Status.ChangeSetLine> changeSets = changeSets();
         try (Connection c = StatusSession.open(connections)) {
-            PendingStatus.Table table = table(c);
+            PendingStatus.Table table = table(c, connections.schemas());
             Optional<Semantics> semantics = Semantics.read(c);
             PendingStatus.SemanticsLine semanticsLine = semantics.map(s -> line(c, s)).orElse(null);
             List<PendingStatus.TargetLine> targets = targets(c, table.present());
@@ -87,7 +87,7 @@ final class PendingStatusReader {
             try (Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("""
                          SELECT 1 FROM pg_trigger t
-                          WHERE t.tgrelid = 'public.events'::regclass
+                          WHERE t.tgrelid = 'events'::regclass
                             AND t.tgname = 'trg_events_pending_targets_del' AND t.tgtype::integer & 1 = 0""")) {
                 if (rs.next()) {
                     why.add("trigger trg_events_pending_targets_del is statement-level on a partitioned events: a DELETE naming a"
@@ -95,8 +95,8 @@ final class PendingStatusReader {
                 }
             }
         }
-        why.addAll(TriggerCatalog.missingOnLeaves(c, "public.events", "trg_events_pending_targets_leaf_trunc", "run 'partitions sync'"));
-        why.addAll(TriggerCatalog.missingOnLeaves(c, "public.event_embeddings", "trg_event_embeddings_pending_targets_leaf_trunc",
+        why.addAll(TriggerCatalog.missingOnLeaves(c, "events", "trg_events_pending_targets_leaf_trunc", "run 'partitions sync'"));
+        why.addAll(TriggerCatalog.missingOnLeaves(c, "event_embeddings", "trg_event_embeddings_pending_targets_leaf_trunc",
                 "run 'partitions sync'"));
         PartitionSet set = PartitionSet.read(c);
         if (set.changed()) {
@@ -108,9 +108,9 @@ final class PendingStatusReader {
     /** Whether 170's generated bodies exist (then so do the tables they name); before it there is nothing to compare. */
     private static boolean generatedBodies(Connection c) throws SQLException {
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT to_regprocedure('public.ehe_pending_on_embedding_insert()') IS NOT NULL"
-                     + " AND to_regclass('public.event_embedding_pending_targets') IS NOT NULL"
-                     + " AND to_regclass('public.events') IS NOT NULL AND to_regclass('public.event_embeddings') IS NOT NULL")) {
+             ResultSet rs = st.executeQuery("SELECT to_regprocedure('ehe_pending_on_embedding_insert()') IS NOT NULL"
+                     + " AND to_regclass('event_embedding_pending_targets') IS NOT NULL"
+                     + " AND to_regclass('events') IS NOT NULL AND to_regclass('event_embeddings') IS NOT NULL")) {
             rs.next();
             return rs.getBoolean(1);
         }
@@ -126,11 +126,11 @@ final class PendingStatusReader {
              ResultSet rs = st.executeQuery("""
                      SELECT obj_description(f.oid, 'pg_proc') LIKE '%generated for a foreign key%',
                             EXISTS (SELECT 1 FROM pg_constraint k
-                                     WHERE k.contype = 'f' AND k.conrelid = 'public.event_embeddings'::regclass
-                                       AND k.confrelid = 'public.events'::regclass AND k.conparentid = 0
+                                     WHERE k.contype = 'f' AND k.conrelid = 'event_embeddings'::regclass
+                                       AND k.confrelid = 'events'::regclass AND k.conparentid = 0
                                        AND k.conkey = ARRAY[(SELECT a.attnum FROM pg_attribute a
                                                               WHERE a.attrelid = k.conrelid AND a.attname = 'event_id')])
-                       FROM pg_proc f WHERE f.oid = to_regprocedure('public.ehe_pending_on_event_insert()')""")) {
+                       FROM pg_proc f WHERE f.oid = to_regprocedure('ehe_pending_on_event_insert()')""")) {
             if (rs.next() && rs.getBoolean(1) != rs.getBoolean(2)) {
                 return Optional.of("the event insert trigger was generated for " + (rs.getBoolean(1) ? "a" : "no")
                         + " foreign key from event_embeddings to events, and the table now has " + (rs.getBoolean(2) ? "one" : "none")
@@ -149,8 +149,8 @@ final class PendingStatusReader {
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("""
                      SELECT position((SELECT quote_literal(coalesce(array_agg(t.model ORDER BY t.model), '{}')::text) || '::text[]'
-                                        FROM public.event_embedding_pending_targets t WHERE t.state <> 'removing') IN f.prosrc) > 0
-                       FROM pg_proc f WHERE f.oid = to_regprocedure('public.ehe_pending_on_embedding_insert()')""")) {
+                                        FROM event_embedding_pending_targets t WHERE t.state <> 'removing') IN f.prosrc) > 0
+                       FROM pg_proc f WHERE f.oid = to_regprocedure('ehe_pending_on_embedding_insert()')""")) {
             if (rs.next() && !rs.getBoolean(1)) {
                 return Optional.of("the trigger bodies name other target models than event_embedding_pending_targets"
                         + " (its trigger trg_event_embedding_pending_targets_bodies dropped or disabled?): run configure with this"
@@ -182,8 +182,9 @@ final class PendingStatusReader {
         return out;
     }
 
-    private static PendingStatus.Table table(Connection c) throws SQLException {
-        String name = "public.event_embedding_pending";
+    /** The pending table, named with its schema as an operator would look it up. */
+    private static PendingStatus.Table table(Connection c, io.ehe.db.Schemas schemas) throws SQLException {
+        String name = schemas.module() + ".event_embedding_pending";
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT to_regclass('" + name + "') IS NOT NULL")) {
             rs.next();
@@ -203,13 +204,13 @@ final class PendingStatusReader {
         // migrate refused at 140 leaves targets without a model column; status must still answer, not fail.
         boolean perTarget = false;
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('public.event_embedding_pending') AND attname = 'model' AND NOT attisdropped)")) {
+             ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('event_embedding_pending') AND attname = 'model' AND NOT attisdropped)")) {
             rs.next();
             perTarget = rs.getBoolean(1);
         }
         if (tablePresent && perTarget) {
             try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT model, count(*) FROM public.event_embedding_pending GROUP BY model")) {
+                 ResultSet rs = st.executeQuery("SELECT model, count(*) FROM event_embedding_pending GROUP BY model")) {
                 while (rs.next()) {
                     rows.put(rs.getString(1), rs.getLong(2));
                 }

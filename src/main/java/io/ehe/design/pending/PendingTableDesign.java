@@ -23,7 +23,7 @@ import java.util.List;
  */
 public final class PendingTableDesign implements DesignOperations {
 
-    public static final String TABLE = "public.event_embedding_pending";
+    public static final String TABLE = "event_embedding_pending";
     /** The triggers of changeSet 140 (110's, which it replaces, are gone once it ran). */
     public static final List<String> TRIGGERS = List.of(
             "trg_events_pending_targets_ins",

@@ -24,41 +24,41 @@ final class PendingVerifier {
 
     private static final String WANT = """
             want AS (
-                SELECT e.id, t.model, t.state, e.organization_id, public.ehe_pending_event_created(e) AS created_at
-                  FROM public.events e CROSS JOIN public.event_embedding_pending_targets t
-                 WHERE %s AND t.state <> 'removing' AND public.ehe_pending_event_live(e)
-                   AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x
-                                    WHERE x.event_id = e.id AND public.ehe_pending_counted_model(x) = t.model)),
+                SELECT e.id, t.model, t.state, e.organization_id, ehe_pending_event_created(e) AS created_at
+                  FROM events e CROSS JOIN event_embedding_pending_targets t
+                 WHERE %s AND t.state <> 'removing' AND ehe_pending_event_live(e)
+                   AND NOT EXISTS (SELECT 1 FROM event_embeddings x
+                                    WHERE x.event_id = e.id AND ehe_pending_counted_model(x) = t.model)),
             have AS (
-                SELECT p.* FROM public.event_embedding_pending p
-                  JOIN public.event_embedding_pending_targets t ON t.model = p.model AND t.state <> 'removing'
+                SELECT p.* FROM event_embedding_pending p
+                  JOIN event_embedding_pending_targets t ON t.model = p.model AND t.state <> 'removing'
                  WHERE %s)""";
 
     private static final String FULL = "WITH " + WANT.formatted("true", "true") + """
-            SELECT (SELECT count(*) FROM public.events),
-                   (SELECT count(*) FROM public.event_embedding_pending),
+            SELECT (SELECT count(*) FROM events),
+                   (SELECT count(*) FROM event_embedding_pending),
                    (SELECT count(*) FROM want w
                      WHERE w.state = 'ready' AND NOT EXISTS (SELECT 1 FROM have p WHERE p.event_id = w.id AND p.model = w.model)),
                    (SELECT count(*) FROM have p
                      WHERE NOT EXISTS (SELECT 1 FROM want w WHERE w.id = p.event_id AND w.model = p.model)),
                    (SELECT count(*) FROM have p JOIN want w ON w.id = p.event_id AND w.model = p.model
                      WHERE (p.organization_id, p.created_at) IS DISTINCT FROM (w.organization_id, w.created_at)),
-                   (SELECT count(*) FROM public.event_embedding_pending_targets WHERE state = 'ready')""";
+                   (SELECT count(*) FROM event_embedding_pending_targets WHERE state = 'ready')""";
 
     private static final String SAMPLE = """
-            WITH s AS MATERIALIZED (SELECT id FROM public.events TABLESAMPLE SYSTEM (%s) LIMIT ?),
+            WITH s AS MATERIALIZED (SELECT id FROM events TABLESAMPLE SYSTEM (%s) LIMIT ?),
             """ + WANT.formatted("e.id IN (SELECT id FROM s)", "p.event_id IN (SELECT id FROM s)") + """
             SELECT (SELECT count(*) FROM s),
-                   (SELECT count(*) FROM public.event_embedding_pending),
+                   (SELECT count(*) FROM event_embedding_pending),
                    (SELECT count(*) FROM want w
                      WHERE w.state = 'ready' AND NOT EXISTS (SELECT 1 FROM have p WHERE p.event_id = w.id AND p.model = w.model)),
                    (SELECT count(*) FROM have p
                      WHERE NOT EXISTS (SELECT 1 FROM want w WHERE w.id = p.event_id AND w.model = p.model))
-                     + (SELECT count(*) FROM public.event_embedding_pending p
-                         WHERE NOT EXISTS (SELECT 1 FROM public.events e WHERE e.id = p.event_id)),
+                     + (SELECT count(*) FROM event_embedding_pending p
+                         WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = p.event_id)),
                    (SELECT count(*) FROM have p JOIN want w ON w.id = p.event_id AND w.model = p.model
                      WHERE (p.organization_id, p.created_at) IS DISTINCT FROM (w.organization_id, w.created_at)),
-                   (SELECT count(*) FROM public.event_embedding_pending_targets WHERE state = 'ready')""";
+                   (SELECT count(*) FROM event_embedding_pending_targets WHERE state = 'ready')""";
 
     private PendingVerifier() {
     }

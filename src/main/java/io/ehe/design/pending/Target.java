@@ -39,7 +39,7 @@ public record Target(String model, String state, Instant addedAt, Instant readyA
     /** Every target, ordered by model; empty when the table is absent. */
     static List<Target> readAll(Connection c) throws SQLException {
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT to_regclass('public.event_embedding_pending_targets') IS NOT NULL")) {
+             ResultSet rs = st.executeQuery("SELECT to_regclass('event_embedding_pending_targets') IS NOT NULL")) {
             rs.next();
             if (!rs.getBoolean(1)) {
                 return List.of();
@@ -47,7 +47,7 @@ public record Target(String model, String state, Instant addedAt, Instant readyA
         }
         List<Target> out = new ArrayList<>();
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT model, state, added_at, ready_at FROM public.event_embedding_pending_targets ORDER BY model")) {
+             ResultSet rs = st.executeQuery("SELECT model, state, added_at, ready_at FROM event_embedding_pending_targets ORDER BY model")) {
             while (rs.next()) {
                 Timestamp ready = rs.getTimestamp(4);
                 out.add(new Target(rs.getString(1), rs.getString(2), rs.getTimestamp(3).toInstant(), ready == null ? null : ready.toInstant()));

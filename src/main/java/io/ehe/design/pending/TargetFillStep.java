@@ -74,18 +74,18 @@ final class TargetFillStep implements FillStep {
 
     private static final String CANDIDATES_AND_TRY = """
             WITH c AS MATERIALIZED (
-                SELECT e.id, t.model FROM public.events e CROSS JOIN unnest(?::text[]) AS t(model)
+                SELECT e.id, t.model FROM events e CROSS JOIN unnest(?::text[]) AS t(model)
                  WHERE e.id > ? AND e.id <= ?
-                   AND public.ehe_pending_event_live(e)
-                   AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x
-                                    WHERE x.event_id = e.id AND public.ehe_pending_counted_model(x) = t.model)
-                   AND NOT EXISTS (SELECT 1 FROM public.event_embedding_pending p
+                   AND ehe_pending_event_live(e)
+                   AND NOT EXISTS (SELECT 1 FROM event_embeddings x
+                                    WHERE x.event_id = e.id AND ehe_pending_counted_model(x) = t.model)
+                   AND NOT EXISTS (SELECT 1 FROM event_embedding_pending p
                                     WHERE p.event_id = e.id AND p.model = t.model)
                  ORDER BY e.id, t.model
                  LIMIT ?)
             SELECT c.id, c.model,
-                   CASE WHEN pg_try_advisory_xact_lock_shared(1701340465, public.ehe_pending_event_key(c.id))
-                        THEN pg_try_advisory_xact_lock(1701340466, public.ehe_pending_target_key(c.id, c.model))
+                   CASE WHEN pg_try_advisory_xact_lock_shared(1701340465, ehe_pending_event_key(c.id))
+                        THEN pg_try_advisory_xact_lock(1701340466, ehe_pending_target_key(c.id, c.model))
                         ELSE false END AS taken
               FROM c ORDER BY c.id, c.model""";
 
@@ -96,17 +96,17 @@ final class TargetFillStep implements FillStep {
      * before it deletes the target's rows, and a batch that starts after the mark does not read it as filling.
      */
     private static final String ADD = """
-            INSERT INTO public.event_embedding_pending (event_id, model, organization_id, created_at)
-            SELECT e.id, u.model, e.organization_id, public.ehe_pending_event_created(e)
+            INSERT INTO event_embedding_pending (event_id, model, organization_id, created_at)
+            SELECT e.id, u.model, e.organization_id, ehe_pending_event_created(e)
               FROM unnest(?::bigint[], ?::text[]) AS u(id, model)
-              JOIN public.events e ON e.id = u.id
-             WHERE public.ehe_pending_event_live(e)
-               AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x
-                                WHERE x.event_id = e.id AND public.ehe_pending_counted_model(x) = u.model)
+              JOIN events e ON e.id = u.id
+             WHERE ehe_pending_event_live(e)
+               AND NOT EXISTS (SELECT 1 FROM event_embeddings x
+                                WHERE x.event_id = e.id AND ehe_pending_counted_model(x) = u.model)
             ON CONFLICT (event_id, model) DO NOTHING""";
 
     private static final String ADVANCE = """
-            UPDATE public.event_embedding_pending_bootstrap p
+            UPDATE event_embedding_pending_bootstrap p
                SET last_id = greatest(p.last_id, ?), rows_scanned = p.rows_scanned + ?,
                    rows_true = p.rows_true + ?, rows_false = p.rows_false + ?,
                    batches = p.batches + 1, updated_at = now()
@@ -147,10 +147,10 @@ final class TargetFillStep implements FillStep {
         boolean tables;
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("""
-                     SELECT to_regclass('public.event_embedding_pending') IS NOT NULL
-                        AND to_regclass('public.event_embedding_pending_bootstrap') IS NOT NULL
-                        AND to_regclass('public.event_embedding_pending_targets') IS NOT NULL
-                        AND to_regclass('public.event_embedding_pending_semantics') IS NOT NULL""")) {
+                     SELECT to_regclass('event_embedding_pending') IS NOT NULL
+                        AND to_regclass('event_embedding_pending_bootstrap') IS NOT NULL
+                        AND to_regclass('event_embedding_pending_targets') IS NOT NULL
+                        AND to_regclass('event_embedding_pending_semantics') IS NOT NULL""")) {
             rs.next();
             tables = rs.getBoolean(1);
         }
@@ -300,10 +300,10 @@ final class TargetFillStep implements FillStep {
     public void onPlanComplete(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
             int n = st.executeUpdate("""
-                    UPDATE public.event_embedding_pending_targets
+                    UPDATE event_embedding_pending_targets
                        SET state = 'ready', ready_at = now()
                      WHERE state = 'filling'
-                       AND added_at < (SELECT min(started_at) FROM public.event_embedding_pending_bootstrap)""");
+                       AND added_at < (SELECT min(started_at) FROM event_embedding_pending_bootstrap)""");
             if (n > 0) {
                 LOG.info("fill: {} target(s) now ready", n);
             }
@@ -311,7 +311,7 @@ final class TargetFillStep implements FillStep {
     }
 
     private static long idsBetween(Connection c, long fromExclusive, long toInclusive) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM public.events WHERE id > ? AND id <= ?")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM events WHERE id > ? AND id <= ?")) {
             ps.setLong(1, fromExclusive);
             ps.setLong(2, toInclusive);
             try (ResultSet rs = ps.executeQuery()) {

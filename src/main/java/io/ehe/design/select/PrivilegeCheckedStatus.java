@@ -31,7 +31,7 @@ import java.util.Map;
  */
 public final class PrivilegeCheckedStatus implements DesignStatus {
 
-    static final List<String> WRITTEN_TABLES = List.of("public.events", "public.event_embeddings");
+    static final List<String> WRITTEN_TABLES = List.of("events", "event_embeddings");
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -57,7 +57,8 @@ public final class PrivilegeCheckedStatus implements DesignStatus {
         try (Connection c = StatusSession.open(connections)) {
             Map<String, List<TableWriters.Writer>> writers = new LinkedHashMap<>();
             for (String table : WRITTEN_TABLES) {
-                writers.put(table, TableWriters.of(c, table));
+                String qualified = connections.schemas().tables() + "." + table;
+                writers.put(qualified, TableWriters.of(c, qualified));
             }
             List<Reader> readers = new ArrayList<>();
             for (String role : ReaderGrants.namedReaders(c, design)) {

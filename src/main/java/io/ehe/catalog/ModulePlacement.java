@@ -1,0 +1,64 @@
+package io.ehe.catalog;
+
+import io.ehe.db.Schemas;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Optional;
+
+/**
+ * Whether the app's tables are where the command was told ({@link Schemas#tables()}), and whether the
+ * module that already keeps them lives in another schema than {@link Schemas#module()}: a command run
+ * with the wrong --module-schema would otherwise find no history and install a second copy of the
+ * triggers beside the first. Several copies of the module, one per schema of tables (schema-per-tenant),
+ * stay possible: only the triggers on these very tables are asked.
+ */
+public final class ModulePlacement {
+
+    private ModulePlacement() {
+    }
+
+    /** events and event_embeddings both exist in the tables' schema. */
+    public static boolean tablesExist(Connection c, Schemas schemas) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT to_regclass(? || '.events') IS NOT NULL AND to_regclass(? || '.event_embeddings') IS NOT NULL")) {
+            ps.setString(1, schemas.tables());
+            ps.setString(2, schemas.tables());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    /**
+     * The schema of the module functions that the triggers on the tables call, when it is not the
+     * module schema given (empty when the triggers call none, or only functions in that schema). Module
+     * functions are the ones named ehe_* (every changeSet's trigger functions are).
+     */
+    public static Optional<String> installedElsewhere(Connection c, Schemas schemas) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT min(n.nspname)
+                  FROM pg_catalog.pg_trigger t
+                  JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
+                  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+                 WHERE t.tgrelid IN (to_regclass(? || '.events'), to_regclass(? || '.event_embeddings'))
+                   AND p.proname LIKE 'ehe\\_%' AND n.nspname <> ?""")) {
+            ps.setString(1, schemas.tables());
+            ps.setString(2, schemas.tables());
+            ps.setString(3, schemas.module());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return Optional.ofNullable(rs.getString(1));
+            }
+        }
+    }
+
+    /** One line for {@link #installedElsewhere}: where the module is and what to pass. */
+    public static String elsewhereMessage(Schemas schemas, String installedIn) {
+        return "the module that keeps " + schemas.tables() + ".events is installed in schema " + installedIn
+                + ", not " + schemas.module() + ": pass --module-schema " + installedIn + " (EHE_MODULE_SCHEMA); nothing was changed";
+    }
+}
