@@ -56,6 +56,51 @@ public final class ModulePlacement {
         }
     }
 
+    /**
+     * Why the session's role cannot install the module here, or empty: it must be the owner of both
+     * tables or a member of the owner role (ALTER TABLE, CREATE TRIGGER and CREATE INDEX need that), and
+     * may CREATE in the module schema. Asked before the first change, so a role that lacks either changes
+     * nothing (without it, the pending-table design's first changeSet, a table of its own, would apply and
+     * the second fail).
+     */
+    public static Optional<String> cannotInstall(Connection c, Schemas schemas) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT (SELECT string_agg(format('%s.%s (owned by %s)', n.nspname, k.relname, k.relowner::regrole), ', ' ORDER BY k.relname)
+                          FROM pg_catalog.pg_class k JOIN pg_catalog.pg_namespace n ON n.oid = k.relnamespace
+                         WHERE k.oid IN (to_regclass(? || '.events'), to_regclass(? || '.event_embeddings'))
+                           AND NOT pg_catalog.pg_has_role(current_user, k.relowner, 'USAGE')),
+                       (SELECT string_agg(DISTINCT k.relowner::regrole::text, ', ')
+                          FROM pg_catalog.pg_class k
+                         WHERE k.oid IN (to_regclass(? || '.events'), to_regclass(? || '.event_embeddings'))),
+                       coalesce(pg_catalog.has_schema_privilege(to_regnamespace(?), 'CREATE'), false),
+                       to_regnamespace(?) IS NOT NULL,
+                       current_user""")) {
+            for (int i = 1; i <= 4; i++) {
+                ps.setString(i, schemas.tables());
+            }
+            ps.setString(5, schemas.module());
+            ps.setString(6, schemas.module());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                String notOwned = rs.getString(1);
+                String role = rs.getString(5);
+                if (notOwned != null) {
+                    return Optional.of("role " + role + " may not alter " + notOwned + ": run migrate as the owner or a member of it"
+                            + " (GRANT " + rs.getString(2) + " TO " + role + "); nothing was changed");
+                }
+                if (!rs.getBoolean(4)) {
+                    return Optional.of("schema " + schemas.module() + " (--module-schema) does not exist: create it first"
+                            + " (the module never creates a schema); nothing was changed");
+                }
+                if (!rs.getBoolean(3)) {
+                    return Optional.of("role " + role + " may not CREATE in schema " + schemas.module()
+                            + " (--module-schema): GRANT CREATE ON SCHEMA " + schemas.module() + " TO " + role + "; nothing was changed");
+                }
+                return Optional.empty();
+            }
+        }
+    }
+
     /** One line for {@link #installedElsewhere}: where the module is and what to pass. */
     public static String elsewhereMessage(Schemas schemas, String installedIn) {
         return "the module that keeps " + schemas.tables() + ".events is installed in schema " + installedIn

@@ -88,6 +88,9 @@ public final class ReaderGrants {
         return out;
     }
 
+    /** The table k's name with its schema, as the GRANT the status prints must name it in any session. */
+    private static final String QUALIFIED = "(k.relnamespace::regnamespace::text || '.' || k.relname)";
+
     /** The table the documented queries read; a reader needs USAGE on its schema. */
     private static String readTable(Design design) {
         return design == Design.COLUMN ? "events" : "event_embedding_pending";
@@ -95,9 +98,10 @@ public final class ReaderGrants {
 
     private static String needsSql(Design design) {
         String phrases = design == Design.COLUMN
-                ? "SELECT 'SELECT (' || col || ') ON events' AS need, pg_catalog.has_column_privilege(r.oid, 'events', col, 'SELECT') AS held"
-                  + " FROM unnest(ARRAY['" + String.join("','", COLUMN_DESIGN_COLUMNS) + "']) AS col"
-                : "SELECT 'SELECT ON event_embedding_pending', pg_catalog.has_table_privilege(r.oid, 'event_embedding_pending', 'SELECT')";
+                ? "SELECT 'SELECT (' || col || ') ON ' || " + QUALIFIED + " AS need, pg_catalog.has_column_privilege(r.oid, 'events', col, 'SELECT') AS held"
+                  + " FROM pg_catalog.pg_class k, unnest(ARRAY['" + String.join("','", COLUMN_DESIGN_COLUMNS) + "']) AS col WHERE k.oid = 'events'::regclass"
+                : "SELECT 'SELECT ON ' || " + QUALIFIED + ", pg_catalog.has_table_privilege(r.oid, 'event_embedding_pending', 'SELECT')"
+                  + " FROM pg_catalog.pg_class k WHERE k.oid = 'event_embedding_pending'::regclass";
         return "SELECT ARRAY(SELECT need FROM (SELECT 'USAGE ON SCHEMA ' || k.relnamespace::regnamespace::text AS need, pg_catalog.has_schema_privilege(r.oid, k.relnamespace, 'USAGE') AS held"
                 + " FROM pg_catalog.pg_class k WHERE k.oid = '" + readTable(design) + "'::regclass"
                 + " UNION ALL " + phrases + ") n WHERE NOT held) FROM pg_catalog.pg_roles r WHERE r.rolname = ?";

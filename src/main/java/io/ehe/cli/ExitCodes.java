@@ -18,7 +18,11 @@ public final class ExitCodes {
     public static final int LOCK_NOT_GRANTED = 4;
     /** status: the design is not ready for the scheduler yet (index or bootstrap not complete). */
     public static final int NOT_READY = 5;
-    /** The database has no events/event_embeddings tables: wrong database; nothing was changed. */
+    /**
+     * Wrong database, schema or role: no events/event_embeddings in --schema, the module kept in another
+     * --module-schema, or (migrate) a role that neither owns the tables nor may create in the module
+     * schema; nothing was changed.
+     */
     public static final int WRONG_DATABASE = 6;
     /** backfill: stopped by SIGTERM/SIGINT or a limit (--max-rows, --max-duration); safe to resume. */
     public static final int INTERRUPTED = 7;
@@ -65,7 +69,8 @@ public final class ExitCodes {
                  filling or being removed / triggers / semantics no longer matching
                  the tables; both: a subscription or rows that arrived without the
                  triggers)
-              6  wrong database: events/event_embeddings missing, nothing changed
+              6  wrong database, schema or role (tables missing, module in another
+                 schema, role may not alter the tables); nothing changed
               7  interrupted (SIGTERM/SIGINT, or a backfill limit): safe to resume
               8  verify: drift or NULL rows found
               9  design not installed (or both installed and none named): nothing

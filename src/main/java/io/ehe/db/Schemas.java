@@ -9,11 +9,13 @@ import java.util.regex.Pattern;
  * {@code schema}/{@code moduleSchema}.
  *
  * How every command finds its objects: each session the module opens starts with
- * {@code search_path = pg_catalog, <module>, <tables>, pg_temp} as a startup option ({@link #searchPath()}),
- * so the SQL in the Java code names tables and functions unqualified and they resolve to exactly these
- * two schemas, whatever search_path the role, the database or a pooler would otherwise give the session
- * (a startup option outranks ALTER ROLE/DATABASE ... SET). pg_catalog first: no schema of ours can
- * shadow a built-in; pg_temp last: a temporary table cannot shadow one of ours. The changeSets qualify
+ * {@code search_path = <module>, <tables>, pg_temp} as a startup option ({@link #searchPath()}), so the
+ * SQL in the Java code names tables and functions unqualified and they resolve to exactly these two
+ * schemas, whatever search_path the role, the database or a pooler would otherwise give the session
+ * (a startup option outranks ALTER ROLE/DATABASE ... SET). pg_catalog is left out on purpose: PostgreSQL
+ * then searches it first, so nothing in either schema can shadow a built-in, while an unqualified
+ * CREATE still goes to the module schema (listed, pg_catalog would be where CREATE goes, and fail).
+ * pg_temp listed last: a temporary table cannot shadow one of ours. The changeSets qualify
  * every name through the parameters instead; the functions that run in the app's sessions pin their own
  * search_path (changeSets 070/170).
  *
@@ -48,9 +50,9 @@ public record Schemas(String tables, String module) {
         return new Schemas(t, m);
     }
 
-    /** The session's search_path: pg_catalog, the module schema, the tables' schema (once if the same), pg_temp. */
+    /** The session's search_path: the module schema, the tables' schema (once if the same), pg_temp; pg_catalog implicitly first. */
     public String searchPath() {
-        return module.equals(tables) ? "pg_catalog," + module + ",pg_temp" : "pg_catalog," + module + "," + tables + ",pg_temp";
+        return module.equals(tables) ? module + ",pg_temp" : module + "," + tables + ",pg_temp";
     }
 
     private static void require(String option, String name) {

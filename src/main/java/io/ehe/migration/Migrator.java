@@ -57,6 +57,10 @@ public final class Migrator {
             if (elsewhere.isPresent()) {
                 throw new WrongDatabaseException(ModulePlacement.elsewhereMessage(schemas, elsewhere.get()));
             }
+            Optional<String> cannot = ModulePlacement.cannotInstall(c, schemas);
+            if (cannot.isPresent()) {
+                throw new WrongDatabaseException(cannot.get());
+            }
         }
     }
 
