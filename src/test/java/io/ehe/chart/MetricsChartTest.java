@@ -116,6 +116,20 @@ class MetricsChartTest {
         assertThat(annotations(custom)).containsEntry("grafana_folder", "Databases");
     }
 
+    @Test
+    void theNotesSayWhatWasEnabled() {
+        String none = Chart.installNotes(List.of());
+        assertThat(none).doesNotContain("Drift check").doesNotContain("Metrics (");
+        String all = Chart.installNotes(List.of(), ALL_ON);
+        assertThat(all).contains("CronJob ehe-drift-check runs `verify --sample 10000` on \"23 * * * *\" by itself")
+                .contains("app.kubernetes.io/component=drift-check")
+                .contains("ConfigMap ehe-exporter-queries (namespace prod)")
+                .contains("PrometheusRule ehe (namespace prod); no selector set")
+                .contains("dashboard ConfigMap ehe-dashboard (namespace prod, label grafana_dashboard=1)");
+        assertThat(Chart.installNotes(List.of(), "metrics.prometheusRule.enabled", "true", "metrics.prometheusRule.selector", "job=\"x\""))
+                .contains("PrometheusRule ehe (namespace prod)").doesNotContain("no selector set");
+    }
+
     // --- the drift check -------------------------------------------------------------------------------
 
     @Test
