@@ -45,6 +45,25 @@ class MetricsChartTest {
         assertThat(r.kindsAndNames()).containsExactlyInAnyOrder("Job/ehe-migrate", "CronJob/ehe-backfill", "CronJob/ehe-status", "Pod/ehe-test-status");
     }
 
+    @Test
+    void helmLintStrictPassesWithAllOfItEnabled(@TempDir Path tmp) throws IOException {
+        // lint takes no values, so a copy of the chart whose values.yaml switches all four on.
+        Path copy = tmp.resolve("c");
+        Chart.copyTree(Chart.DIR, copy);
+        Path values = copy.resolve("values.yaml");
+        String text = Files.readString(values);
+        String on = text.replace("driftCheck:\n  enabled: false", "driftCheck:\n  enabled: true")
+                .replace("queriesConfigMap:\n    enabled: false", "queriesConfigMap:\n    enabled: true")
+                .replace("prometheusRule:\n    enabled: false", "prometheusRule:\n    enabled: true")
+                .replace("dashboard:\n    enabled: false", "dashboard:\n    enabled: true");
+        assertThat(on.split("enabled: true", -1).length - text.split("enabled: true", -1).length).isEqualTo(4);
+        Files.writeString(values, on);
+        assertThat(Chart.template(copy, List.of()).kindsAndNames()).containsAll(ALL_OBJECTS);
+        var lint = Chart.lint(copy);
+        assertThat(lint.isFailed()).as("helm lint --strict: %s", lint.getMessages()).isFalse();
+        assertThat(lint.getMessages()).noneMatch(m -> m.contains("[ERROR]") || m.contains("[WARNING]"));
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource({"metrics.queriesConfigMap.enabled, ConfigMap/ehe-exporter-queries",
             "metrics.prometheusRule.enabled, PrometheusRule/ehe",
