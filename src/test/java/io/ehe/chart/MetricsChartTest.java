@@ -180,6 +180,8 @@ class MetricsChartTest {
         assertThat(at(custom, "spec", "timeZone")).isEqualTo("Europe/Berlin");
         assertThat(args(containers(custom).get(0))).containsExactly("verify", "--sample", "500");
         assertThat(jobSpec(custom)).containsEntry("backoffLimit", 0).containsEntry("ttlSecondsAfterFinished", 3600);
+        assertThat(at(Chart.template("driftCheck.enabled", "true", "driftCheck.schedule", "@hourly").one("CronJob", "ehe-drift-check"),
+                "spec", "schedule")).isEqualTo("@hourly");
     }
 
     @Test
