@@ -79,6 +79,34 @@ class GrafanaDashboardTest {
     }
 
     @Test
+    void thePanelsAreLaidOutAsGrafanaExpects() throws IOException {
+        JsonNode dashboard = read(Files.readString(DASHBOARD));
+        Set<Integer> ids = new LinkedHashSet<>();
+        for (JsonNode p : dashboard.path("panels")) {
+            String where = "panel '" + p.path("title").asString() + "'";
+            assertThat(ids.add(p.path("id").asInt())).as(where + ": unique id").isTrue();
+            JsonNode g = p.path("gridPos");
+            assertThat(g.path("x").asInt() + g.path("w").asInt()).as(where + ": inside the 24 columns").isBetween(1, 24);
+            assertThat(g.path("h").asInt()).as(where).isPositive();
+            assertThat(p.path("type").asString()).as(where).isIn("stat", "timeseries");
+            Set<String> refIds = new LinkedHashSet<>();
+            p.path("targets").forEach(t -> assertThat(refIds.add(t.path("refId").asString())).as(where + ": unique refId").isTrue());
+            assertThat(refIds).as(where).isNotEmpty();
+        }
+        // Each template variable the expressions use is defined.
+        Set<String> variables = new LinkedHashSet<>();
+        dashboard.path("templating").path("list").forEach(v -> variables.add(v.path("name").asString()));
+        for (Map.Entry<String, String> e : expressions(dashboard)) {
+            var m = java.util.regex.Pattern.compile("\\$(\\w+)").matcher(e.getValue());
+            while (m.find()) {
+                if (!m.group(1).startsWith("__")) {
+                    assertThat(variables).as(e.getKey()).contains(m.group(1));
+                }
+            }
+        }
+    }
+
+    @Test
     void theCheckBites() throws IOException {
         String json = Files.readString(DASHBOARD);
         // A misspelt metric in one panel, and a label no series has.

@@ -80,6 +80,14 @@ class PrometheusRuleTest {
                 (list(t.get("exp_alerts")).isEmpty() ? quiet : fires).add((String) t.get("alertname"));
             }
         }
+        // The cases feed the series the queries file exports, with the exporter's labels (server on its queries' metrics).
+        for (Map<String, Object> group : list(file.get("tests"))) {
+            for (Map<String, Object> series : list(group.get("input_series"))) {
+                String name = ((String) series.get("series")).replaceFirst("\\{.*", "");
+                assertThat(MetricsContract.exportedMetrics().contains(name) || MetricsContract.EXPORTER_METRICS.contains(name))
+                        .as(name).isTrue();
+            }
+        }
         List<Object> alerts = MetricsChartTest.rules(render()).stream().map(x -> x.get("alert")).toList();
         assertThat(fires).as("alerts with a firing case").containsExactlyInAnyOrderElementsOf(alerts.stream().map(String::valueOf).toList());
         assertThat(quiet).as("alerts with a quiet case").containsExactlyInAnyOrderElementsOf(alerts.stream().map(String::valueOf).toList());
