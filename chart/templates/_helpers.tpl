@@ -248,7 +248,7 @@ Refusals the schema cannot word clearly, checked wherever a resource is rendered
 {{- define "ehe.checkValues" -}}
 {{- $mode := include "ehe.mode" . -}}
 {{- $m := .Values.migrations -}}
-{{- range $component, $values := dict "migrations" $m "backfill" .Values.backfill -}}
+{{- range $component, $values := dict "migrations" $m "backfill" .Values.backfill "driftCheck" (.Values.driftCheck | default dict) -}}
 {{- range $key, $_ := $values.annotations -}}
 {{- if or (hasPrefix "argocd.argoproj.io/hook" $key) (hasPrefix "helm.sh/hook" $key) -}}
 {{- fail (printf "%s.annotations: %q belongs to the chart. One Argo CD hook annotation makes Argo CD ignore every Helm hook of the release (the migration and Secret hooks would run as plain resources); set gitops.mode=argocd for Argo CD's hooks, or leave gitops.mode=helm for Helm's." $component $key) -}}
@@ -286,6 +286,7 @@ fail the Job at once (io.ehe.cli.ExitCodes):
   10 unsuitable connection (transaction pooler, hot standby, read-only sessions): the URL has to change
   11 the module's changeSets recorded under another file name: the repair the error line gives, by hand
   13 not confirmed: a change of question or a new model needs pending.changeQuestion / pending.newModel
+   8 (the drift check only) verify found drift: the Job fails at once, which is the alert (kube_job_failed)
 Retried (within backoffLimit): 1 (any other failure), 3 (could not connect: the server may be
 restarting), 4 (lock not granted: the blocker may be gone), 5 (not ready), 7 (interrupted: resumes),
 12 (more to do: backfill ended a plan while a target added later is still filling; the next run fills it).
@@ -294,15 +295,31 @@ backfill both start again safely (an INVALID index left by a killed build is reb
 */}}
 {{- define "ehe.podFailurePolicy" -}}
 {{- if .root.Values.podFailurePolicy.enabled -}}
+{{- /* The drift check (verify) also fails at once on 8: a drift is its finding, not a fault a retry fixes. */ -}}
+{{- $codes := ternary (list 2 6 8 9 10 11 13) (list 2 6 9 10 11 13) (eq .component "drift-check") -}}
 podFailurePolicy:
   rules:
     - action: FailJob
       onExitCodes:
         containerName: {{ .component }}
         operator: In
-        values: [2, 6, 9, 10, 11, 13]
+        values: [{{ join ", " $codes }}]
     - action: Ignore
       onPodConditions:
         - type: DisruptionTarget
+{{- end -}}
+{{- end -}}
+
+{{/*
+A PromQL vector selector: the metric name (list index 0) with metrics.prometheusRule.selector's label
+matchers (index 1), or the bare name when there are none (PromQL refuses an empty "{}").
+*/}}
+{{- define "ehe.promMetric" -}}
+{{- $name := index . 0 -}}
+{{- $selector := index . 1 -}}
+{{- if $selector -}}
+{{- printf "%s{%s}" $name $selector -}}
+{{- else -}}
+{{- $name -}}
 {{- end -}}
 {{- end -}}

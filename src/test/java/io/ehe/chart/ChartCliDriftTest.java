@@ -29,7 +29,7 @@ class ChartCliDriftTest {
     /** Value sets that between them render every flag the chart can pass. */
     static Stream<String> renderings() {
         return Stream.of("defaults", "hook=false", "custom-values.yaml", "sharded", "every backfill option", "hook Job (default values)",
-                "hook Job, pending-table design", "as an app's dependency, hooks included");
+                "hook Job, pending-table design", "as an app's dependency, hooks included", "drift check");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -90,6 +90,7 @@ class ChartCliDriftTest {
             case "hook Job, pending-table design" -> Chart.templateWithHooks(tmp.resolve("rendered"), "design", "pending-table");
             case "as an app's dependency, hooks included" -> Chart.templateWithHooks(AppChartDependencyTest.unpacked(tmp),
                     tmp.resolve("rendered"), AppChartDependencyTest.RELEASE, AppChartDependencyTest.NAMESPACE, List.of());
+            case "drift check" -> Chart.template("driftCheck.enabled", "true", "driftCheck.sample", "2500");
             default -> throw new IllegalArgumentException(rendering);
         };
     }

@@ -45,7 +45,10 @@ class KubernetesApiTypesTest {
                         List.of("Job/events-migrate", "CronJob/events-backfill", "CronJob/events-status"), sets("migrations.hook", "true")),
                 arguments("chart-created Secret (a hook)", List.of(CREATED_SECRET), List.of("Secret/ehe-db", "Job/ehe-migrate"), new String[0]),
                 arguments("chart-created Secret, hook=false", List.of(CREATED_SECRET), List.of("Secret/ehe-db", "Job/ehe-migrate"),
-                        sets("migrations.hook", "false")));
+                        sets("migrations.hook", "false")),
+                arguments("metrics and the drift check (issue 25)", List.of(),
+                        List.of("Job/ehe-migrate", "CronJob/ehe-drift-check", "PrometheusRule/ehe", "ConfigMap/ehe-exporter-queries",
+                                "ConfigMap/ehe-dashboard"), MetricsChartTest.ALL_ON));
     }
 
     private static String[] sets(String... pairs) {
