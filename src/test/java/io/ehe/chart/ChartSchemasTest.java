@@ -38,6 +38,17 @@ class ChartSchemasTest {
     }
 
     @Test
+    void theExporterQueriesNameTheModuleSchema() {
+        Chart.Rendered r = Chart.template("metrics.queriesConfigMap.enabled", "true", "schema", "app", "moduleSchema", "ehe");
+        Map<String, Object> cm = r.docs().stream().filter(d -> "ConfigMap".equals(d.get("kind"))).findFirst().orElseThrow();
+        String queries = (String) Chart.map(cm.get("data")).get("queries.yaml");
+        assertThat(queries).contains("FROM ehe.ehe_metrics_models()", "FROM ehe.ehe_metrics_database()").doesNotContain("FROM public.");
+        Chart.Rendered beside = Chart.template("metrics.queriesConfigMap.enabled", "true", "schema", "app");
+        String besideQueries = (String) Chart.map(beside.docs().stream().filter(d -> "ConfigMap".equals(d.get("kind"))).findFirst().orElseThrow().get("data")).get("queries.yaml");
+        assertThat(besideQueries).contains("FROM app.ehe_metrics_models()");
+    }
+
+    @Test
     void aNameTheModuleCannotUseIsRefusedAtRender() {
         assertThatThrownBy(() -> Chart.template("schema", "App")).hasMessageContaining("schema");
         assertThatThrownBy(() -> Chart.template("moduleSchema", "my-module")).hasMessageContaining("moduleSchema");

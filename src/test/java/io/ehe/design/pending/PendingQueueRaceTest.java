@@ -197,8 +197,10 @@ class PendingQueueRaceTest {
                 .isEqualTo(n[0]);
         assertThat(db.queryLong("""
                 SELECT count(*) FROM events e WHERE e.payload_text LIKE 'poison%' AND e.superseded_by IS NULL
+                   AND EXISTS (SELECT 1 FROM event_embedding_pending p WHERE p.event_id = e.id)
                    AND NOT EXISTS (SELECT 1 FROM event_embedding_pending_failed f WHERE f.event_id = e.id AND f.state = 'quarantined')"""))
-                .as("live poison events not quarantined").isZero();
+                // Still pending: the app's own re-embed writer may embed a poison event (it picks events at random).
+                .as("live poison events still pending but not quarantined").isZero();
         assertThat(db.queryLong("SELECT count(*) FROM events e WHERE e.payload_text LIKE 'poison%' AND e.superseded_by IS NULL")).isPositive();
     }
 }
