@@ -32,7 +32,7 @@ class RunnerSessionOptionsTest {
 
     @Test
     void lockTimeoutSurvivesResetAndOtherOptionsAreKept(TestDatabase db) throws Exception {
-        DatabaseUrl base = DatabaseUrl.parse(db.jdbcUrl() + "&options=-c%20search_path%3Dpublic,pg_catalog&ApplicationName=my%20app")
+        DatabaseUrl base = DatabaseUrl.parse(db.jdbcUrl() + "&options=-c%20work_mem%3D7MB%20-c%20search_path%3Dother,public&ApplicationName=my%20app")
                 .withCredentials(db.user(), db.password());
         DatabaseUrl url = SessionOptions.withLockTimeout(base, "750ms");
         try (Connection c = new ConnectionFactory(url, "ehe-test").open()) {
@@ -40,7 +40,9 @@ class RunnerSessionOptionsTest {
             show(c, "SET lock_timeout = '10min'");
             show(c, "RESET lock_timeout");
             assertThat(show(c, "SHOW lock_timeout")).isEqualTo("750ms");
-            assertThat(show(c, "SHOW search_path")).isEqualTo("public,pg_catalog");
+            assertThat(show(c, "SHOW work_mem")).as("the caller's own option").isEqualTo("7MB");
+            // Except search_path: the module's sessions pin theirs (Schemas), whatever the URL asks.
+            assertThat(show(c, "SHOW search_path")).isEqualTo("public,pg_temp");
         }
         assertThat(url.jdbcUrl()).doesNotContain("password");
     }
