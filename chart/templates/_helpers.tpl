@@ -280,6 +280,7 @@ fail the Job at once (io.ehe.cli.ExitCodes):
   10 unsuitable connection (transaction pooler, hot standby, read-only sessions): the URL has to change
   11 the module's changeSets recorded under another file name: the repair the error line gives, by hand
   13 not confirmed: a change of question or a new model needs pending.changeQuestion / pending.newModel
+  14 status: module not installed (neither design in the database): migrate has to run there, or the URL is wrong
 Retried (within backoffLimit): 1 (any other failure), 3 (could not connect: the server may be
 restarting), 4 (lock not granted: the blocker may be gone), 5 (not ready), 7 (interrupted: resumes),
 12 (more to do: backfill ended a plan while a target added later is still filling; the next run fills it).
@@ -294,7 +295,7 @@ podFailurePolicy:
       onExitCodes:
         containerName: {{ .component }}
         operator: In
-        values: [2, 6, 9, 10, 11, 13]
+        values: [2, 6, 9, 10, 11, 13, 14]
     - action: Ignore
       onPodConditions:
         - type: DisruptionTarget

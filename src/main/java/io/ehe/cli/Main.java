@@ -184,6 +184,9 @@ public final class Main implements Runnable {
             message = "could not connect: " + SqlErrors.sqlCause(e).map(Throwable::getMessage).orElse(message);
         } else if (SqlErrors.isLockNotGranted(e)) {
             code = ExitCodes.LOCK_NOT_GRANTED;
+        } else if (FailedChangeSet.message(e).isPresent()) {
+            code = ExitCodes.FAILURE;
+            message = FailedChangeSet.message(e).get();
         } else {
             code = ExitCodes.FAILURE;
             Throwable root = e;
