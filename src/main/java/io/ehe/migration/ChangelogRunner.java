@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Runs this module's changelog through Liquibase on one fresh connection per call. The changelog is
@@ -51,6 +52,7 @@ public final class ChangelogRunner {
      * the rollout and is left out of every list and plan.
      */
     public static final String PREFLIGHT_ID = "000-00-preflight";
+    private static final Set<String> CHECKS = Set.of(PREFLIGHT_ID);
     /** Where DATABASECHANGELOG and its lock table live, whatever the session's search_path (issue 24). */
     public static final String HISTORY_SCHEMA = "public";
 
@@ -68,6 +70,7 @@ public final class ChangelogRunner {
     private final ConnectionFactory writeConnections;
     private final MigrationSettings settings;
     private List<String> readerRoles;
+    private Interruption interruption;
 
     public ChangelogRunner(ConnectionFactory connections, MigrationSettings settings) {
         this.connections = connections;
@@ -86,6 +89,12 @@ public final class ChangelogRunner {
      */
     public ChangelogRunner readerRoles(List<String> roles) {
         this.readerRoles = roles == null ? null : List.copyOf(roles);
+        return this;
+    }
+
+    /** SIGINT/SIGTERM reach this runner's writing sessions through {@code interruption} (see {@link Interruption}); null: none. */
+    public ChangelogRunner interruptibleBy(Interruption interruption) {
+        this.interruption = interruption;
         return this;
     }
 
@@ -282,15 +291,16 @@ public final class ChangelogRunner {
     }
 
     /**
-     * Liquibase's count takes every pending changeSet the filters let through, and the preflight check
-     * is always pending (never recorded) and always first: the N changeSets asked for come after it.
+     * Liquibase's count takes every pending changeSet the filters let through, and the checks are
+     * always pending (never recorded) and always first: the N changeSets asked for come after them.
      */
     private static int withPreflight(int count) {
-        return count + 1;
+        return count + CHECKS.size();
     }
 
+    /** One of the checks that are never recorded (the preflight): no step of the rollout. */
     static boolean isPreflight(ChangeSet cs) {
-        return PREFLIGHT_ID.equals(cs.getId());
+        return CHECKS.contains(cs.getId());
     }
 
     /** The design a changeSet belongs to (its label); null for the baseline, which belongs to none. */
@@ -319,30 +329,43 @@ public final class ChangelogRunner {
 
     private <T> T run(Mode mode, Work<T> work) throws Exception {
         try (Connection connection = open(mode)) {
-            String readers = ReaderRoles.parameter(connection, settings.design(), readerRoles);
-            Database database = database(mode, connection);
-            Map<String, Object> scope = new HashMap<>();
-            scope.put(Scope.Attr.ui.name(), new LoggerUIService());
-            scope.put(Scope.Attr.resourceAccessor.name(), new ClassLoaderResourceAccessor(ChangelogRunner.class.getClassLoader()));
-            return Scope.child(scope, () -> {
-                Liquibase liquibase = new Liquibase(CHANGELOG, Scope.getCurrentScope().getResourceAccessor(), database);
-                liquibase.setChangeLogParameter("ehe.baseline", Boolean.toString(settings.withBaseline()));
-                liquibase.setChangeLogParameter("ehe.design", settings.design().id());
-                liquibase.setChangeLogParameter(ReaderRoles.PARAMETER, readers);
-                try {
-                    HistoryPaths.requireOwn(liquibase.getDatabaseChangeLog().getChangeSets(), database.getRanChangeSetList());
-                    return work.apply(liquibase);
-                } finally {
-                    // Releases the advisory lock if a command left it held; the session ends right after.
-                    try {
-                        liquibase.close();
-                    } catch (Exception ignored) {
-                        // closing a connection that already failed
-                    }
-                    forgetCachedState();
+            if (mode == Mode.WRITE && interruption != null) {
+                interruption.register(connection);
+            }
+            try {
+                return runOn(mode, connection, work);
+            } finally {
+                if (interruption != null) {
+                    interruption.unregister(connection);
                 }
-            });
+            }
         }
+    }
+
+    private <T> T runOn(Mode mode, Connection connection, Work<T> work) throws Exception {
+        String readers = ReaderRoles.parameter(connection, settings.design(), readerRoles);
+        Database database = database(mode, connection, interruption);
+        Map<String, Object> scope = new HashMap<>();
+        scope.put(Scope.Attr.ui.name(), new LoggerUIService());
+        scope.put(Scope.Attr.resourceAccessor.name(), new ClassLoaderResourceAccessor(ChangelogRunner.class.getClassLoader()));
+        return Scope.child(scope, () -> {
+            Liquibase liquibase = new Liquibase(CHANGELOG, Scope.getCurrentScope().getResourceAccessor(), database);
+            liquibase.setChangeLogParameter("ehe.baseline", Boolean.toString(settings.withBaseline()));
+            liquibase.setChangeLogParameter("ehe.design", settings.design().id());
+            liquibase.setChangeLogParameter(ReaderRoles.PARAMETER, readers);
+            try {
+                HistoryPaths.requireOwn(liquibase.getDatabaseChangeLog().getChangeSets(), database.getRanChangeSetList());
+                return work.apply(liquibase);
+            } finally {
+                // Releases the advisory lock if a command left it held; the session ends right after.
+                try {
+                    liquibase.close();
+                } catch (Exception ignored) {
+                    // closing a connection that already failed
+                }
+                forgetCachedState();
+            }
+        });
     }
 
     /**
@@ -351,10 +374,10 @@ public final class ChangelogRunner {
      * current_schema(), which a schema named after the role ("$user" first on the default search_path)
      * or a role-level search_path moves, and then one command finds no history another one wrote.
      */
-    private static Database database(Mode mode, Connection connection) throws Exception {
+    private static Database database(Mode mode, Connection connection, Interruption interruption) throws Exception {
         Database database;
         if (mode == Mode.WRITE) {
-            database = new AtomicChangeSetDatabase();
+            database = new AtomicChangeSetDatabase(interruption);
             database.setConnection(new JdbcConnection(connection));
         } else {
             database = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(connection));

@@ -38,7 +38,7 @@ public final class LogBridge {
         public void publish(LogRecord record) {
             if (record != null && record.getThrown() != null && isFailedChangeSet(record)) {
                 LogRecord plain = new LogRecord(record.getLevel(), record.getMessage()
-                        + " (the error line names the statement and the database's error)");
+                        + " (its statement and the database's error: in the error line, if the command ends with it)");
                 plain.setLoggerName(record.getLoggerName());
                 plain.setInstant(record.getInstant());
                 plain.setParameters(record.getParameters());
