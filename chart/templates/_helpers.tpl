@@ -80,8 +80,10 @@ true
 {{- end }}
 - name: LOG_FORMAT
   value: {{ .Values.logFormat | quote }}
+{{- if .Values.design }}
 - name: EHE_DESIGN
   value: {{ .Values.design | quote }}
+{{- end }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}

@@ -52,7 +52,14 @@ public final class ChangelogRunner {
      * the rollout and is left out of every list and plan.
      */
     public static final String PREFLIGHT_ID = "000-00-preflight";
-    private static final Set<String> CHECKS = Set.of(PREFLIGHT_ID);
+    /**
+     * The second check (changes/000-01-design-guard.sql): never recorded either. It stops an update whose
+     * ehe.design is not the design installed alone; the runner allows that ({@link #ALLOW_SECOND_DESIGN}):
+     * it keeps the installed design itself unless one is named (a move between designs).
+     */
+    public static final String DESIGN_GUARD_ID = "000-01-design-guard";
+    static final String ALLOW_SECOND_DESIGN = "ehe.allow_second_design";
+    private static final Set<String> CHECKS = Set.of(PREFLIGHT_ID, DESIGN_GUARD_ID);
     /** Where DATABASECHANGELOG and its lock table live, whatever the session's search_path (issue 24). */
     public static final String HISTORY_SCHEMA = "public";
 
@@ -291,14 +298,14 @@ public final class ChangelogRunner {
     }
 
     /**
-     * Liquibase's count takes every pending changeSet the filters let through, and the checks are
+     * Liquibase's count takes every pending changeSet the filters let through, and the two checks are
      * always pending (never recorded) and always first: the N changeSets asked for come after them.
      */
     private static int withPreflight(int count) {
         return count + CHECKS.size();
     }
 
-    /** One of the checks that are never recorded (the preflight): no step of the rollout. */
+    /** One of the checks that are never recorded (the preflight, the design guard): no step of the rollout. */
     static boolean isPreflight(ChangeSet cs) {
         return CHECKS.contains(cs.getId());
     }
@@ -352,6 +359,7 @@ public final class ChangelogRunner {
             Liquibase liquibase = new Liquibase(CHANGELOG, Scope.getCurrentScope().getResourceAccessor(), database);
             liquibase.setChangeLogParameter("ehe.baseline", Boolean.toString(settings.withBaseline()));
             liquibase.setChangeLogParameter("ehe.design", settings.design().id());
+            liquibase.setChangeLogParameter(ALLOW_SECOND_DESIGN, "true");
             liquibase.setChangeLogParameter(ReaderRoles.PARAMETER, readers);
             try {
                 HistoryPaths.requireOwn(liquibase.getDatabaseChangeLog().getChangeSets(), database.getRanChangeSetList());
