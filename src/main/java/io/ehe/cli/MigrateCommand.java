@@ -5,6 +5,7 @@ import io.ehe.catalog.Semantics;
 import io.ehe.design.pending.PendingConfiguration;
 import io.ehe.design.select.DesignChoice;
 import io.ehe.backfill.GracefulShutdown;
+import io.ehe.db.OlderTransactions;
 import io.ehe.migration.Interruption;
 import io.ehe.migration.MigrationInterruptedException;
 import io.ehe.migration.Migrator;
@@ -127,9 +128,20 @@ public final class MigrateCommand implements Callable<Integer> {
                 throw failed;
             }
             if (targets != null) {
-                PendingConfiguration.Outcome outcome = new PendingConfiguration(connection.connections(),
-                        locks.lockTimeout.toDuration(), Duration.ofMinutes(10)).configure(requested, targets, new PendingConfiguration.Confirmations(false, changeQuestion, newModel));
-                spec.commandLine().getOut().println(outcome.line());
+                try {
+                    // The configure step's own wait for older transactions ends on the same signal (exit 7).
+                    PendingConfiguration.Outcome outcome = new PendingConfiguration(connection.connections(),
+                            locks.lockTimeout.toDuration(), Duration.ofMinutes(10)).stoppedBy(shutdown.stopSignal()::requested)
+                            .configure(requested, targets, new PendingConfiguration.Confirmations(false, changeQuestion, newModel));
+                    spec.commandLine().getOut().println(outcome.line());
+                } catch (OlderTransactions.WaitStoppedException stopped) {
+                    Main.interruptedLine(stopped);
+                    shutdown.finished(ExitCodes.INTERRUPTED);
+                    return ExitCodes.INTERRUPTED;
+                } catch (Exception failed) {
+                    shutdown.finished(ExitCodes.FAILURE);
+                    throw failed;
+                }
             }
             shutdown.finished(ExitCodes.OK);
             return ExitCodes.OK;
