@@ -1,5 +1,6 @@
 package io.ehe.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ehe.db.ConnectionFactory;
 import io.ehe.catalog.Design;
 import io.ehe.design.select.BypassCheckedStatus;
@@ -14,6 +15,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** status: the rollout on one screen, and the one answer the app needs (exit 0 ready, 5 not ready). */
@@ -66,12 +70,12 @@ public final class StatusCommand implements Callable<Integer> {
 
     /** The same fields a design's status starts and ends with: design (null), database, ready, notReadyBecause. */
     private static String notInstalledJson(ModuleNotInstalledException none) throws Exception {
-        java.util.Map<String, Object> json = new java.util.LinkedHashMap<>();
+        Map<String, Object> json = new LinkedHashMap<>();
         json.put("design", null);
         json.put("database", none.database());
         json.put("installed", false);
         json.put("ready", false);
-        json.put("notReadyBecause", java.util.List.of(none.getMessage()));
-        return new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(json) + System.lineSeparator();
+        json.put("notReadyBecause", List.of(none.getMessage()));
+        return new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(json) + System.lineSeparator();
     }
 }
