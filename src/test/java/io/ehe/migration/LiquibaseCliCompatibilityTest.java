@@ -42,12 +42,16 @@ class LiquibaseCliCompatibilityTest {
     }
 
     private static Run liquibaseCliRun(TestDatabase db, String command, String... commandArgs) throws Exception {
+        return liquibaseCliAt("WARNING", db, command, commandArgs);
+    }
+
+    private static Run liquibaseCliAt(String logLevel, TestDatabase db, String command, String... commandArgs) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(
                 System.getProperty("java.home") + "/bin/java", "-cp", liquibaseOnlyClasspath(),
                 "liquibase.integration.commandline.LiquibaseCommandLine",
                 "--changelog-file=changelog/db.changelog-master.yaml",
                 "--url=" + db.jdbcUrl(), "--username=" + db.user(),
-                "--show-banner=false", "--log-level=WARNING", command));
+                "--show-banner=false", "--log-level=" + logLevel, command));
         cmd.addAll(List.of(commandArgs));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(new File(System.getProperty("user.dir"))).redirectErrorStream(true);
         pb.environment().put("LIQUIBASE_ANALYTICS_ENABLED", "false");
@@ -226,5 +230,28 @@ class LiquibaseCliCompatibilityTest {
     /** The documented gate's second half: the changeSet lines of "status --verbose", less the reader grants (175). */
     private static List<String> gate(String statusVerbose) {
         return statusVerbose.lines().map(String::strip).filter(l -> l.endsWith("::ehe") && !l.contains("::175-reader-grants-")).toList();
+    }
+
+    /**
+     * Issue 28, 5: with Liquibase alone a deferred 040 said only "Expected '0' got '1'". The deferred notice
+     * (039, never recorded) says in the same log what 040 and 050 wait for; once nothing is deferred it says
+     * so in one short line; it never gets a history row.
+     */
+    @Test
+    void aDeferredIndexIsExplainedInLiquibasesOwnLog() throws Exception {
+        TestDatabase db = PostgresServer.get().createDatabase("lbcli_deferred_notice");
+        Migrations.createUpstreamTables(db);
+        db.execute("INSERT INTO public.events (organization_id, payload_text) SELECT 'org-' || (g % 3), 'text ' || g FROM generate_series(1, 50) g");
+        Run first = liquibaseCliAt("INFO", db, "update");
+        assertThat(first.exit()).as(first.out()).isZero();
+        assertThat(first.out()).contains("039-deferred-notice")
+                .contains("are deferred, skipped and not recorded, because events.has_embedding still has NULL rows: the backfill is not complete");
+        assertThat(history(db)).noneMatch(h -> h.startsWith("039")).noneMatch(h -> h.startsWith("040"));
+
+        db.execute("UPDATE public.events e SET has_embedding = EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = e.id)");
+        Run second = liquibaseCliAt("INFO", db, "update");
+        assertThat(second.exit()).as(second.out()).isZero();
+        assertThat(second.out()).contains("nothing of this module deferred").doesNotContain("the backfill is not complete");
+        assertThat(history(db)).anyMatch(h -> h.startsWith("040")).anyMatch(h -> h.startsWith("050")).noneMatch(h -> h.startsWith("039"));
     }
 }
