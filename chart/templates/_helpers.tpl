@@ -80,8 +80,10 @@ true
 {{- end }}
 - name: LOG_FORMAT
   value: {{ .Values.logFormat | quote }}
+{{- if .Values.design }}
 - name: EHE_DESIGN
   value: {{ .Values.design | quote }}
+{{- end }}
 - name: EHE_SCHEMA
   value: {{ .Values.schema | quote }}
 {{- with .Values.moduleSchema }}
@@ -286,6 +288,7 @@ fail the Job at once (io.ehe.cli.ExitCodes):
   10 unsuitable connection (transaction pooler, hot standby, read-only sessions): the URL has to change
   11 the module's changeSets recorded under another file name: the repair the error line gives, by hand
   13 not confirmed: a change of question or a new model needs pending.changeQuestion / pending.newModel
+  14 status: module not installed (neither design in the database): migrate has to run there, or the URL is wrong
    8 (the drift check only) verify found drift: the Job fails at once, which is the alert (kube_job_failed)
 Retried (within backoffLimit): 1 (any other failure), 3 (could not connect: the server may be
 restarting), 4 (lock not granted: the blocker may be gone), 5 (not ready), 7 (interrupted: resumes),
@@ -296,7 +299,7 @@ backfill both start again safely (an INVALID index left by a killed build is reb
 {{- define "ehe.podFailurePolicy" -}}
 {{- if .root.Values.podFailurePolicy.enabled -}}
 {{- /* The drift check (verify) also fails at once on 8: a drift is its finding, not a fault a retry fixes. */ -}}
-{{- $codes := ternary (list 2 6 8 9 10 11 13) (list 2 6 9 10 11 13) (eq .component "drift-check") -}}
+{{- $codes := ternary (list 2 6 8 9 10 11 13 14) (list 2 6 9 10 11 13 14) (eq .component "drift-check") -}}
 podFailurePolicy:
   rules:
     - action: FailJob

@@ -20,6 +20,7 @@ public final class GracefulShutdown implements AutoCloseable {
     private final int interruptedCode;
     private volatile int exitCode;
     private final Thread hook;
+    private final Runnable onSignal;
 
     /**
      * @param grace           how long the hook waits for the batch in flight before giving up on it
@@ -27,6 +28,15 @@ public final class GracefulShutdown implements AutoCloseable {
      * @param interruptedCode the exit code when the wait runs out
      */
     public GracefulShutdown(Duration grace, int interruptedCode) {
+        this(grace, interruptedCode, () -> { });
+    }
+
+    /**
+     * @param onSignal run on the signal's thread right after the stop request, before the wait for the
+     *                 command (migrate: cancel the statement in flight, end the waits)
+     */
+    public GracefulShutdown(Duration grace, int interruptedCode, Runnable onSignal) {
+        this.onSignal = onSignal;
         this.grace = grace;
         this.interruptedCode = interruptedCode;
         this.exitCode = interruptedCode;
@@ -56,6 +66,11 @@ public final class GracefulShutdown implements AutoCloseable {
 
     private void onSignal() {
         stop.request("signal");
+        try {
+            onSignal.run();
+        } catch (RuntimeException e) {
+            // the wait below still ends the process
+        }
         int code;
         try {
             code = finished.await(grace.toMillis(), TimeUnit.MILLISECONDS) ? exitCode : interruptedCode;

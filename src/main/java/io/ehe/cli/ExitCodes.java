@@ -52,6 +52,12 @@ public final class ExitCodes {
      * the option that says so was not given; nothing was changed. --dry-run shows what it would do.
      */
     public static final int NOT_CONFIRMED = 13;
+    /**
+     * status: the database has the app's tables but neither design (no events.has_embedding, no
+     * event_embedding_pending): the module is not installed; run migrate. Distinct from 5 so that a probe
+     * never reads "not installed" as "the column design, not ready yet". (Other commands say 9.)
+     */
+    public static final int MODULE_NOT_INSTALLED = 14;
 
     /** Every line at most 80 columns, so picocli never breaks one mid-sentence (HelpTextTest). */
     public static final String HELP_TEXT = """
@@ -85,8 +91,10 @@ public final class ExitCodes {
              13  not confirmed: the command would discard state or use a name no
                  data uses; pass the option the error line names
                  (--change-question, --new-model); nothing changed
+             14  status: module not installed (neither design in this database):
+                 run migrate
             A Job controller: 0 done; retry 1, 3, 4, 5, 7, 12; fail at once on 2, 6,
-            9, 10, 11, 13 (the chart's podFailurePolicy does so).""";
+            9, 10, 11, 13, 14 (the chart's podFailurePolicy does so).""";
 
     private ExitCodes() {
     }

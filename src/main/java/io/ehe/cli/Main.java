@@ -8,6 +8,7 @@ import io.ehe.design.DesignNotInstalledException;
 import io.ehe.migration.HistoryPathMismatchException;
 import io.ehe.migration.LockNotGrantedException;
 import io.ehe.migration.LogBridge;
+import io.ehe.migration.MigrationInterruptedException;
 import io.ehe.migration.UnknownTargetException;
 import io.ehe.migration.WrongDatabaseException;
 import org.slf4j.Logger;
@@ -162,7 +163,7 @@ public final class Main implements Runnable {
             code = ExitCodes.USAGE;
         } else if (e instanceof DesignNotInstalledException) {
             code = ExitCodes.WRONG_DESIGN;
-        } else if (causedBy(e, io.ehe.db.OlderTransactions.WaitStoppedException.class)) {
+        } else if (causedBy(e, io.ehe.db.OlderTransactions.WaitStoppedException.class) || causedBy(e, MigrationInterruptedException.class)) {
             code = ExitCodes.INTERRUPTED;
         } else if (e instanceof io.ehe.design.NotConfirmedException) {
             code = ExitCodes.NOT_CONFIRMED;
@@ -184,6 +185,9 @@ public final class Main implements Runnable {
             message = "could not connect: " + SqlErrors.sqlCause(e).map(Throwable::getMessage).orElse(message);
         } else if (SqlErrors.isLockNotGranted(e)) {
             code = ExitCodes.LOCK_NOT_GRANTED;
+        } else if (FailedChangeSet.message(e).isPresent()) {
+            code = ExitCodes.FAILURE;
+            message = FailedChangeSet.message(e).get();
         } else {
             code = ExitCodes.FAILURE;
             Throwable root = e;

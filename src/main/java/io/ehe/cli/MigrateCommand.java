@@ -4,6 +4,10 @@ import io.ehe.catalog.Design;
 import io.ehe.catalog.Semantics;
 import io.ehe.design.pending.PendingConfiguration;
 import io.ehe.design.select.DesignChoice;
+import io.ehe.backfill.GracefulShutdown;
+import io.ehe.db.OlderTransactions;
+import io.ehe.migration.Interruption;
+import io.ehe.migration.MigrationInterruptedException;
 import io.ehe.migration.Migrator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,7 +25,8 @@ import java.util.concurrent.Callable;
                 "Applies the changelog (Liquibase update). Every DDL statement runs under a short lock_timeout; "
                         + "a refused lock is retried with doubling backoff, logging the blocking session, then the command exits 4.",
                 "The index and NOT NULL changeSets are deferred (skipped, not recorded) until the backfill is complete: run migrate again after it.",
-                "The migration lock is a session-level advisory lock: it ends with the process, even after SIGKILL."},
+                "The migration lock is a session-level advisory lock: it ends with the process, even after SIGKILL.",
+                "SIGINT/SIGTERM end a lock wait at once (exit 7): the changeSet in flight rolls back whole; run migrate again."},
         footer = {"", ExitCodes.HELP_TEXT})
 public final class MigrateCommand implements Callable<Integer> {
 
@@ -68,6 +73,9 @@ public final class MigrateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** How long a signal waits for the run to stop cleanly (the cancel ends a lock wait within milliseconds). */
+    private static final Duration SIGNAL_GRACE = Duration.ofSeconds(10);
+
     @Override
     public Integer call() throws Exception {
         // Without --design (or EHE_DESIGN) an update keeps the design installed first: it never installs the
@@ -89,20 +97,55 @@ public final class MigrateCommand implements Callable<Integer> {
         Migrator migrator = new Migrator(connection.connections(), locks.settings(withBaseline).withDesign(chosen));
         migrator.runner().readerRoles(readerRoles);
         MigrateReport report = new MigrateReport(spec.commandLine().getOut());
-        if (dryRun) {
-            report.dryRun(migrator.dryRun(count), tag);
-            if (targets != null) {
-                spec.commandLine().getOut().println(configureStep(requested, targets));
-            }
-        } else {
-            report.applied(migrator.migrate(tag, count), tag);
-            if (targets != null) {
-                PendingConfiguration.Outcome outcome = new PendingConfiguration(connection.connections(),
-                        locks.lockTimeout.toDuration(), Duration.ofMinutes(10)).configure(requested, targets, new PendingConfiguration.Confirmations(false, changeQuestion, newModel));
-                spec.commandLine().getOut().println(outcome.line());
-            }
+        if (!dryRun) {
+            return interruptible(migrator, report, requested, targets);
+        }
+        report.dryRun(migrator.dryRun(count), tag);
+        if (targets != null) {
+            spec.commandLine().getOut().println(configureStep(requested, targets));
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * The update under SIGINT/SIGTERM: the signal cancels the statement in flight and ends the lock waits
+     * (io.ehe.migration.Interruption); one error line and exit 7 once the run has stopped, nothing of
+     * the changeSet in flight recorded. The process waits for that at most {@link #SIGNAL_GRACE}, then
+     * ends with 7 anyway (the server rolls back what the dropped session held).
+     */
+    private int interruptible(Migrator migrator, MigrateReport report, Semantics requested, List<String> targets) throws Exception {
+        Interruption interruption = new Interruption();
+        migrator.interruptibleBy(interruption);
+        try (GracefulShutdown shutdown = new GracefulShutdown(SIGNAL_GRACE, ExitCodes.INTERRUPTED, interruption::request)) {
+            try {
+                report.applied(migrator.migrate(tag, count), tag);
+            } catch (MigrationInterruptedException stopped) {
+                Main.interruptedLine(stopped);
+                shutdown.finished(ExitCodes.INTERRUPTED);
+                return ExitCodes.INTERRUPTED;
+            } catch (Exception failed) {
+                shutdown.finished(ExitCodes.FAILURE); // the execution handler prints it; the hook must not end the process first
+                throw failed;
+            }
+            if (targets != null) {
+                try {
+                    // The configure step's own wait for older transactions ends on the same signal (exit 7).
+                    PendingConfiguration.Outcome outcome = new PendingConfiguration(connection.connections(),
+                            locks.lockTimeout.toDuration(), Duration.ofMinutes(10)).stoppedBy(shutdown.stopSignal()::requested)
+                            .configure(requested, targets, new PendingConfiguration.Confirmations(false, changeQuestion, newModel));
+                    spec.commandLine().getOut().println(outcome.line());
+                } catch (OlderTransactions.WaitStoppedException stopped) {
+                    Main.interruptedLine(stopped);
+                    shutdown.finished(ExitCodes.INTERRUPTED);
+                    return ExitCodes.INTERRUPTED;
+                } catch (Exception failed) {
+                    shutdown.finished(ExitCodes.FAILURE);
+                    throw failed;
+                }
+            }
+            shutdown.finished(ExitCodes.OK);
+            return ExitCodes.OK;
+        }
     }
 
     /** migrate --dry-run: the configure step that follows the changeSets, as configure --dry-run would say it. */

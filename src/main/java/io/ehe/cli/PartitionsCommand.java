@@ -15,7 +15,8 @@ import java.util.concurrent.Callable;
 @Command(name = "partitions", mixinStandardHelpOptions = true,
         description = {"sync: after ATTACH, DETACH, DROP or CREATE of a partition of events or event_embeddings (they fire no trigger),",
                 "fixes the pending table for exactly the partitions that changed, gives new partitions the module's TRUNCATE trigger,",
-                "and records the partition set, so status is ready again. Safe under live writes; run it again after a failure."},
+                "and records the partition set, so status is ready again. Safe under live writes; run it again after a failure.",
+                "--dry-run says all of that first and changes nothing."},
         footer = {"", "Exit codes: 0 done; 1 failed; 2 bad value; 3 cannot connect; 4 lock not granted; 9 pending-table design not installed."})
 public final class PartitionsCommand implements Callable<Integer> {
 
@@ -27,6 +28,10 @@ public final class PartitionsCommand implements Callable<Integer> {
 
     @Mixin
     TransactionLockOptions lock;
+
+    @Option(names = "--dry-run", description = "print the partitions it would fix, the events whose pending rows it would repair, "
+            + "the triggers it would change and the partitions it would record; changes nothing (read-only session)")
+    boolean dryRun;
 
     @Option(names = "--batch-size", paramLabel = "N", description = "events per repair transaction (default 1000)")
     Integer batchSize;
@@ -41,8 +46,8 @@ public final class PartitionsCommand implements Callable<Integer> {
         }
         ConnectionFactory connections = connection.connections();
         DesignChoice.installed(connections, Design.PENDING_TABLE.id());
-        PartitionSync.Result r = new PartitionSync(connections, lock.lockTimeout(), batchSize == null ? 1000 : batchSize, 10).run();
-        System.out.println(r.line());
+        PartitionSync sync = new PartitionSync(connections, lock.lockTimeout(), batchSize == null ? 1000 : batchSize, 10);
+        System.out.println(dryRun ? sync.dryRun() : sync.run().line());
         return ExitCodes.OK;
     }
 }

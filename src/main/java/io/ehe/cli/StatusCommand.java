@@ -1,11 +1,13 @@
 package io.ehe.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ehe.db.ConnectionFactory;
 import io.ehe.catalog.Design;
 import io.ehe.design.select.BypassCheckedStatus;
 import io.ehe.design.select.PrivilegeCheckedStatus;
 import io.ehe.design.select.DesignChoice;
 import io.ehe.design.DesignStatus;
+import io.ehe.design.ModuleNotInstalledException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -13,6 +15,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** status: the rollout on one screen, and the one answer the app needs (exit 0 ready, 5 not ready). */
@@ -21,7 +26,7 @@ import java.util.concurrent.Callable;
                 "Column design: ready = triggers enabled, index valid, no NULL row proven. Pending-table design: ready = all eight triggers enabled, every target model ready, semantics still match the tables.",
                 "Never ready while a subscription replicates into the design's tables or a sampled drift check finds drift (rows that arrived without the triggers).",
                 "Also lists the roles that can write events and event_embeddings and those that can read the answer; not ready while a reader role named at migrate (--reader-role) lacks a privilege the scheduler's queries need.",
-                "Read-only. Exit 0 when ready, 5 when not."},
+                "Read-only. Exit 0 when ready, 5 when not, 14 when the database has neither design (module not installed: run migrate)."},
         footer = {"", ExitCodes.HELP_TEXT})
 public final class StatusCommand implements Callable<Integer> {
 
@@ -45,12 +50,32 @@ public final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ConnectionFactory connections = connection.connections();
-        Design chosen = DesignChoice.forStatus(connections, design);
+        Design chosen;
+        try {
+            chosen = DesignChoice.forStatus(connections, design);
+        } catch (ModuleNotInstalledException none) {
+            PrintWriter out = spec.commandLine().getOut();
+            out.print(json ? notInstalledJson(none) : "database: " + none.database() + System.lineSeparator()
+                    + "design: none" + System.lineSeparator() + none.getMessage() + System.lineSeparator());
+            out.flush();
+            return ExitCodes.MODULE_NOT_INSTALLED;
+        }
         DesignStatus status = PrivilegeCheckedStatus.check(connections, chosen,
                 BypassCheckedStatus.check(connections, chosen, DesignChoice.operations(chosen).status(connections, exact)));
         PrintWriter out = spec.commandLine().getOut();
         out.print(json ? status.json() : status.text());
         out.flush();
         return status.ready() ? ExitCodes.OK : ExitCodes.NOT_READY;
+    }
+
+    /** The same fields a design's status starts and ends with: design (null), database, ready, notReadyBecause. */
+    private static String notInstalledJson(ModuleNotInstalledException none) throws Exception {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("design", null);
+        json.put("database", none.database());
+        json.put("installed", false);
+        json.put("ready", false);
+        json.put("notReadyBecause", List.of(none.getMessage()));
+        return new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(json) + System.lineSeparator();
     }
 }

@@ -38,10 +38,20 @@ import java.util.List;
 final class AtomicChangeSetDatabase extends PostgresDatabase {
 
     private boolean holdingCommit;
+    private final Interruption interruption;
+
+    /** {@code interruption}: a stop asked before a change starts refuses it (null: never). */
+    AtomicChangeSetDatabase(Interruption interruption) {
+        this.interruption = interruption;
+    }
 
     @Override
     public void executeStatements(Change change, DatabaseChangeLog changeLog, List<SqlVisitor> sqlVisitors) throws LiquibaseException {
         ChangeSet changeSet = change.getChangeSet();
+        if (interruption != null && interruption.requested()) {
+            // A signal between two statements cancelled nothing: no change starts after it (Interruption, 3).
+            throw new DatabaseException("stopped by a signal before " + (changeSet == null ? "the next change" : "changeSet " + changeSet.getId()) + " started");
+        }
         if (!holdingCommit && changeSet != null && changeSet.isRunInTransaction()) {
             lockHistoryTable();
             holdingCommit = true;

@@ -27,8 +27,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Runs this module's changelog through Liquibase on one fresh connection per call. The changelog is
@@ -52,6 +54,16 @@ public final class ChangelogRunner {
      * the rollout and is left out of every list and plan.
      */
     public static final String PREFLIGHT_ID = "000-00-preflight";
+    /**
+     * The second check (changes/000-01-design-guard.sql): never recorded either. It stops an update whose
+     * ehe.design is not the design installed alone; the runner allows that ({@link #ALLOW_SECOND_DESIGN}):
+     * it keeps the installed design itself unless one is named (a move between designs).
+     */
+    public static final String DESIGN_GUARD_ID = "000-01-design-guard";
+    static final String ALLOW_SECOND_DESIGN = "ehe.allow_second_design";
+    /** The third (changes/039-deferred-notice.sql): never recorded, says in Liquibase's log why 040/045 and 050 wait. */
+    public static final String DEFERRED_NOTICE_ID = "039-deferred-notice";
+    private static final Set<String> CHECKS = Set.of(PREFLIGHT_ID, DESIGN_GUARD_ID, DEFERRED_NOTICE_ID);
 
     static {
         // Liquibase 4.30+ may phone home with usage data; a migration runner in production must not.
@@ -67,6 +79,7 @@ public final class ChangelogRunner {
     private final ConnectionFactory writeConnections;
     private final MigrationSettings settings;
     private List<String> readerRoles;
+    private Interruption interruption;
 
     public ChangelogRunner(ConnectionFactory connections, MigrationSettings settings) {
         this.connections = connections;
@@ -88,6 +101,12 @@ public final class ChangelogRunner {
         return this;
     }
 
+    /** SIGINT/SIGTERM reach this runner's writing sessions through {@code interruption} (see {@link Interruption}); null: none. */
+    public ChangelogRunner interruptibleBy(Interruption interruption) {
+        this.interruption = interruption;
+        return this;
+    }
+
     /** Reader roles were named for this run (not "none" alone): 175 will apply even where it never ran. */
     public boolean namesReaders() {
         return readerRoles != null && readerRoles.stream().anyMatch(r -> r != null && !r.isBlank() && !ReaderRoles.NONE.equals(r.strip()));
@@ -101,7 +120,7 @@ public final class ChangelogRunner {
                 buildPartitionedIndexIfDue(lb);
             }
             if (count != null) {
-                lb.update(withPreflight(count), new Contexts(), designOnly());
+                lb.update(withChecks(lb, count), new Contexts(), designOnly());
             } else {
                 lb.update(new Contexts(), designOnly());
             }
@@ -133,7 +152,7 @@ public final class ChangelogRunner {
             }
             lb.getDatabase().rollback();
             if (count != null) {
-                lb.update(withPreflight(count), new Contexts(), designOnly(), out);
+                lb.update(withChecks(lb, count), new Contexts(), designOnly(), out);
             } else {
                 lb.update(new Contexts(), designOnly(), out);
             }
@@ -281,15 +300,36 @@ public final class ChangelogRunner {
     }
 
     /**
-     * Liquibase's count takes every pending changeSet the filters let through, and the preflight check
-     * is always pending (never recorded) and always first: the N changeSets asked for come after it.
+     * Liquibase's count takes every pending changeSet its filters let through, and the checks are always
+     * pending (never recorded): the count that reaches the N-th changeSet of the rollout also counts the
+     * checks met on the way (the first two stand before every changeSet, the deferred notice before 040).
      */
-    private static int withPreflight(int count) {
-        return count + 1;
+    private int withChecks(Liquibase lb, int count) throws Exception {
+        Set<String> ran = new HashSet<>();
+        for (RanChangeSet r : lb.getDatabase().getRanChangeSetList()) {
+            ran.add(r.getId() + "::" + r.getAuthor());
+        }
+        int total = 0;
+        int steps = 0;
+        for (ChangeSet cs : lb.getDatabaseChangeLog().getChangeSets()) {
+            if (steps >= count) {
+                break;
+            }
+            Design own = designOf(cs);
+            if ((own != null && own != settings.design()) || (!isPreflight(cs) && ran.contains(cs.getId() + "::" + cs.getAuthor()))) {
+                continue;
+            }
+            total++;
+            if (!isPreflight(cs)) {
+                steps++;
+            }
+        }
+        return total;
     }
 
+    /** One of the checks that are never recorded (the preflight, the design guard, the deferred notice): no step of the rollout. */
     static boolean isPreflight(ChangeSet cs) {
-        return PREFLIGHT_ID.equals(cs.getId());
+        return CHECKS.contains(cs.getId());
     }
 
     /** The design a changeSet belongs to (its label); null for the baseline, which belongs to none. */
@@ -318,32 +358,46 @@ public final class ChangelogRunner {
 
     private <T> T run(Mode mode, Work<T> work) throws Exception {
         try (Connection connection = open(mode)) {
-            String readers = ReaderRoles.parameter(connection, settings.design(), readerRoles);
-            Database database = database(mode, connection, connections.schemas().module());
-            Map<String, Object> scope = new HashMap<>();
-            scope.put(Scope.Attr.ui.name(), new LoggerUIService());
-            scope.put(Scope.Attr.resourceAccessor.name(), new ClassLoaderResourceAccessor(ChangelogRunner.class.getClassLoader()));
-            return Scope.child(scope, () -> {
-                Liquibase liquibase = new Liquibase(CHANGELOG, Scope.getCurrentScope().getResourceAccessor(), database);
-                liquibase.setChangeLogParameter("ehe.baseline", Boolean.toString(settings.withBaseline()));
-                liquibase.setChangeLogParameter("ehe.design", settings.design().id());
-                liquibase.setChangeLogParameter(Schemas.TABLES_PARAMETER, connections.schemas().tables());
-                liquibase.setChangeLogParameter(Schemas.MODULE_PARAMETER, connections.schemas().module());
-                liquibase.setChangeLogParameter(ReaderRoles.PARAMETER, readers);
-                try {
-                    HistoryPaths.requireOwn(liquibase.getDatabaseChangeLog().getChangeSets(), database.getRanChangeSetList());
-                    return work.apply(liquibase);
-                } finally {
-                    // Releases the advisory lock if a command left it held; the session ends right after.
-                    try {
-                        liquibase.close();
-                    } catch (Exception ignored) {
-                        // closing a connection that already failed
-                    }
-                    forgetCachedState();
+            if (mode == Mode.WRITE && interruption != null) {
+                interruption.register(connection);
+            }
+            try {
+                return runOn(mode, connection, work);
+            } finally {
+                if (interruption != null) {
+                    interruption.unregister(connection);
                 }
-            });
+            }
         }
+    }
+
+    private <T> T runOn(Mode mode, Connection connection, Work<T> work) throws Exception {
+        String readers = ReaderRoles.parameter(connection, settings.design(), readerRoles);
+        Database database = database(mode, connection, interruption, connections.schemas().module());
+        Map<String, Object> scope = new HashMap<>();
+        scope.put(Scope.Attr.ui.name(), new LoggerUIService());
+        scope.put(Scope.Attr.resourceAccessor.name(), new ClassLoaderResourceAccessor(ChangelogRunner.class.getClassLoader()));
+        return Scope.child(scope, () -> {
+            Liquibase liquibase = new Liquibase(CHANGELOG, Scope.getCurrentScope().getResourceAccessor(), database);
+            liquibase.setChangeLogParameter("ehe.baseline", Boolean.toString(settings.withBaseline()));
+            liquibase.setChangeLogParameter("ehe.design", settings.design().id());
+            liquibase.setChangeLogParameter(ALLOW_SECOND_DESIGN, "true");
+            liquibase.setChangeLogParameter(Schemas.TABLES_PARAMETER, connections.schemas().tables());
+            liquibase.setChangeLogParameter(Schemas.MODULE_PARAMETER, connections.schemas().module());
+            liquibase.setChangeLogParameter(ReaderRoles.PARAMETER, readers);
+            try {
+                HistoryPaths.requireOwn(liquibase.getDatabaseChangeLog().getChangeSets(), database.getRanChangeSetList());
+                return work.apply(liquibase);
+            } finally {
+                // Releases the advisory lock if a command left it held; the session ends right after.
+                try {
+                    liquibase.close();
+                } catch (Exception ignored) {
+                    // closing a connection that already failed
+                }
+                forgetCachedState();
+            }
+        });
     }
 
     /**
@@ -352,10 +406,10 @@ public final class ChangelogRunner {
      * current_schema(), which a schema named after the role ("$user" first on the default search_path)
      * or a role-level search_path moves, and then one command finds no history another one wrote.
      */
-    private static Database database(Mode mode, Connection connection, String historySchema) throws Exception {
+    private static Database database(Mode mode, Connection connection, Interruption interruption, String historySchema) throws Exception {
         Database database;
         if (mode == Mode.WRITE) {
-            database = new AtomicChangeSetDatabase();
+            database = new AtomicChangeSetDatabase(interruption);
             database.setConnection(new JdbcConnection(connection));
         } else {
             database = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(connection));

@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -26,10 +27,17 @@ final class LockRetry {
 
     private final ConnectionFactory connections;
     private final MigrationSettings settings;
+    private Interruption interruption;
 
     LockRetry(ConnectionFactory connections, MigrationSettings settings) {
         this.connections = connections;
         this.settings = settings;
+    }
+
+    /** A stop ends the pause between attempts at once, and no attempt starts after it (null: none). */
+    LockRetry interruptibleBy(Interruption interruption) {
+        this.interruption = interruption;
+        return this;
     }
 
     void run(String what, Step step) throws Exception {
@@ -38,7 +46,7 @@ final class LockRetry {
                 step.run();
                 return;
             } catch (Exception e) {
-                if (!SqlErrors.isLockNotGranted(e)) {
+                if (!SqlErrors.isLockNotGranted(e) || (interruption != null && interruption.requested())) {
                     throw e;
                 }
                 Refusal refusal = Refusal.of(e, settings);
@@ -51,7 +59,11 @@ final class LockRetry {
                 long pause = settings.backoff(attempt).toMillis();
                 LOG.warn("{}: {} not granted within {} {} (attempt {}/{}), waiting for {}; retrying in {} ms",
                         what, refusal.what(), refusal.timeoutName(), refusal.timeout(), attempt, settings.maxAttempts(), blockers, pause);
-                Thread.sleep(pause);
+                if (interruption == null) {
+                    Thread.sleep(pause);
+                } else if (interruption.pause(Duration.ofMillis(pause))) {
+                    throw e; // stopped during the pause: the refused changeSet is not applied
+                }
             }
         }
     }

@@ -4,10 +4,13 @@ import io.ehe.catalog.ModulePlacement;
 import io.ehe.db.ConnectionFactory;
 import io.ehe.db.Schemas;
 import java.util.Optional;
+import io.ehe.db.SqlErrors;
+import liquibase.exception.LockException;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -31,6 +34,7 @@ public final class Migrator {
     private final ChangelogRunner runner;
     private final LockRetry retry;
     private final MigrationSettings settings;
+    private Interruption interruption;
 
     public Migrator(ConnectionFactory connections, MigrationSettings settings) {
         this.connections = connections;
@@ -41,6 +45,17 @@ public final class Migrator {
 
     public ChangelogRunner runner() {
         return runner;
+    }
+
+    /**
+     * SIGINT/SIGTERM stop this migrator's waits and the statement in flight ({@link Interruption});
+     * {@link #migrate} then throws {@link MigrationInterruptedException}. Binds to the calling thread.
+     */
+    public Migrator interruptibleBy(Interruption interruption) {
+        this.interruption = interruption.bindToCurrentThread();
+        runner.interruptibleBy(interruption);
+        retry.interruptibleBy(interruption);
+        return this;
     }
 
     public void requireUpstreamTables() throws Exception {
@@ -68,8 +83,31 @@ public final class Migrator {
     public MigrationResult migrate(String tag, Integer count) throws Exception {
         requireUpstreamTables();
         List<ChangeSetState> before = changeSets();
-        retry.run("migrate", () -> runner.update(tag, count));
+        try {
+            retry.run("migrate", () -> runner.update(tag, count));
+        } catch (Exception e) {
+            if (interruption != null && interruption.requested()) {
+                interruption.clearInterrupt();
+                throw new MigrationInterruptedException("migrate stopped by a signal " + during(e) + "; nothing of the changeSet in flight"
+                        + " is recorded (a transactional changeSet rolled back whole; an INVALID index of a cancelled CONCURRENTLY build"
+                        + " is rebuilt by the next run), changeSets recorded before it stay applied: run migrate again", e);
+            }
+            throw e;
+        }
         return result(before, changeSets());
+    }
+
+    /** What the stop ended, from what the run threw. */
+    private static String during(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof SQLException sql && "57014".equals(sql.getSQLState())) {
+                return "while a statement waited for its lock or ran (cancelled)";
+            }
+            if (c instanceof LockException) {
+                return "while it waited for the migration lock";
+            }
+        }
+        return SqlErrors.isLockNotGranted(e) ? "while it paused before retrying a refused lock" : "between two changeSets";
     }
 
     /** The plan and SQL of a migrate, changing nothing (read-only session). */

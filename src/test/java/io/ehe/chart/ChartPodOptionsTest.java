@@ -29,7 +29,8 @@ class ChartPodOptionsTest {
 
     /** The exit codes a retry cannot turn into success (reasons in templates/_helpers.tpl). */
     private static final List<Integer> NEVER_RETRIED = List.of(ExitCodes.USAGE, ExitCodes.WRONG_DATABASE, ExitCodes.WRONG_DESIGN,
-            ExitCodes.UNSUITABLE_CONNECTION, ExitCodes.HISTORY_PATH_MISMATCH, ExitCodes.NOT_CONFIRMED);
+            ExitCodes.UNSUITABLE_CONNECTION, ExitCodes.HISTORY_PATH_MISMATCH, ExitCodes.NOT_CONFIRMED,
+            ExitCodes.MODULE_NOT_INSTALLED);
     /** Worth another pod: the cause may be gone (server restarting, a lock released) or the work resumes. */
     private static final List<Integer> RETRIED = List.of(ExitCodes.FAILURE, ExitCodes.CONNECT, ExitCodes.LOCK_NOT_GRANTED,
             ExitCodes.NOT_READY, ExitCodes.INTERRUPTED, ExitCodes.MORE_TO_DO);

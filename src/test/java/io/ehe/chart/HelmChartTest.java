@@ -106,7 +106,8 @@ class HelmChartTest {
         assertThat(env(c, "DATABASE_URL")).isEqualTo(Map.of("valueFrom",
                 Map.of("secretKeyRef", Map.of("name", "events-db-app", "key", "uri"))));
         assertThat(at(env(c, "LOG_FORMAT"), "value")).isEqualTo("json");
-        assertThat(at(env(c, "EHE_DESIGN"), "value")).isEqualTo("column");
+        assertThat(list(c.get("env"))).as("no design by default: the one installed in the database")
+                .noneMatch(e -> "EHE_DESIGN".equals(e.get("name")));
     }
 
     @Test
@@ -124,22 +125,36 @@ class HelmChartTest {
     }
 
     @ParameterizedTest(name = "design={0}")
-    @CsvSource({"column", "pending-table", "''"})
+    @CsvSource({"column", "pending-table"})
     void theDesignReachesMigrateBackfillAndStatusAsEheDesign(String design, @TempDir Path tmp) {
-        String expected = design.isEmpty() ? "column" : design;
-        String[] sets = design.isEmpty() ? new String[0] : new String[] {"design", design};
-        Chart.Rendered r = Chart.templateWithHooks(tmp.resolve("chart"), sets);
+        Chart.Rendered r = Chart.templateWithHooks(tmp.resolve("chart"), "design", design);
         Map<String, Object> hook = r.one("Job", "ehe-migrate");
         assertThat(annotations(hook)).containsEntry(HOOK, "pre-install,pre-upgrade");
         for (Map<String, Object> doc : List.of(hook, r.one("CronJob", "ehe-backfill"), r.one("CronJob", "ehe-status"))) {
             Map<String, Object> c = containers(doc).get(0);
-            assertThat(env(c, "EHE_DESIGN")).as(name(doc)).isEqualTo(Map.of("value", expected));
+            assertThat(env(c, "EHE_DESIGN")).as(name(doc)).isEqualTo(Map.of("value", design));
             // Env only: the CLI's --design option is not there yet (ChartCliDriftTest parses these args).
             assertThat(args(c)).as(name(doc)).noneMatch(a -> a.startsWith("--design"));
         }
-        Map<String, Object> plain = Chart.template(design.isEmpty() ? new String[] {"migrations.hook", "false"}
-                : new String[] {"migrations.hook", "false", "design", design}).ofKind("Job").get(0);
-        assertThat(env(containers(plain).get(0), "EHE_DESIGN")).isEqualTo(Map.of("value", expected));
+        Map<String, Object> plain = Chart.template("migrations.hook", "false", "design", design).ofKind("Job").get(0);
+        assertThat(env(containers(plain).get(0), "EHE_DESIGN")).isEqualTo(Map.of("value", design));
+    }
+
+    /**
+     * Issue 28, 5: {@code helm upgrade --reset-values} (or a values file without design) renders the chart's
+     * defaults. They must name no design, so that migrate keeps the one installed in the database (the runner's
+     * rule, OperatorSafetyTest) instead of installing the column design beside a pending-table one.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"defaults", "design set empty"})
+    void anUpgradeThatForgetsTheDesignNamesNone(String how, @TempDir Path tmp) {
+        String[] sets = how.equals("defaults") ? new String[0] : new String[] {"design", ""};
+        Chart.Rendered r = Chart.templateWithHooks(tmp.resolve("chart"), sets);
+        for (Map<String, Object> doc : List.of(r.one("Job", "ehe-migrate"), r.one("CronJob", "ehe-backfill"), r.one("CronJob", "ehe-status"))) {
+            Map<String, Object> c = containers(doc).get(0);
+            assertThat(list(c.get("env"))).as(name(doc)).noneMatch(e -> "EHE_DESIGN".equals(e.get("name")));
+            assertThat(args(c)).as(name(doc)).noneMatch(a -> a.startsWith("--design"));
+        }
     }
 
     @Test
@@ -302,7 +317,8 @@ class HelmChartTest {
                 .contains("kubectl -n prod logs -f job/ehe-backfill-1")
                 .contains("kubectl -n prod create job ehe-status-1 --from=cronjob/ehe-status")
                 .contains("kubectl -n prod wait --for=condition=complete job/ehe-status-1");
-        assertThat(notes).contains("Design: column (EHE_DESIGN");
+        assertThat(notes).contains("Design: the one installed in the database (the column design on a database with neither)");
+        assertThat(Chart.installNotes(List.of(), "design", "column")).contains("Design: column (EHE_DESIGN");
         assertThat(Chart.installNotes(List.of(), "design", "pending-table")).contains("Design: pending-table (EHE_DESIGN");
         String sharded = Chart.installNotes(List.of(), "backfill.shards", "3");
         assertThat(sharded).contains("kubectl -n prod logs -f -l job-name=ehe-backfill-1 --prefix --max-log-requests 3");

@@ -39,10 +39,11 @@ class MigrateDryRunTest {
                 // the baseline's precondition was judged: its CREATE TABLE is not in the SQL
                 .doesNotContain("CREATE TABLE public.events (");
 
-        // status before the first migrate is read-only too, and says what is pending
+        // status before the first migrate is read-only too, and says the module is not installed (issue 28, 6:
+        // it used to report the column design as not ready, exit 5)
         Cli.Result status = Cli.run("status", "--url", db.urlWithCredentials());
-        assertThat(status.exit()).as(status.toString()).isEqualTo(ExitCodes.NOT_READY);
-        assertThat(status.out()).contains("pending     010-has-embedding-column").contains("column events.has_embedding: absent");
+        assertThat(status.exit()).as(status.toString()).isEqualTo(ExitCodes.MODULE_NOT_INSTALLED);
+        assertThat(status.out()).contains("module not installed").contains("'migrate --dry-run' first shows what it would apply");
         assertThat(Catalog.snapshot(db)).isEqualTo(before);
     }
 

@@ -33,12 +33,25 @@ class LiquibaseCliCompatibilityTest {
     }
 
     private static String liquibaseCli(TestDatabase db, String command, String... commandArgs) throws Exception {
+        Run r = liquibaseCliRun(db, command, commandArgs);
+        assertThat(r.exit()).as("liquibase %s:%n%s", command, r.out()).isZero();
+        return r.out();
+    }
+
+    private record Run(int exit, String out) {
+    }
+
+    private static Run liquibaseCliRun(TestDatabase db, String command, String... commandArgs) throws Exception {
+        return liquibaseCliAt("WARNING", db, command, commandArgs);
+    }
+
+    private static Run liquibaseCliAt(String logLevel, TestDatabase db, String command, String... commandArgs) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(
                 System.getProperty("java.home") + "/bin/java", "-cp", liquibaseOnlyClasspath(),
                 "liquibase.integration.commandline.LiquibaseCommandLine",
                 "--changelog-file=changelog/db.changelog-master.yaml",
                 "--url=" + db.jdbcUrl(), "--username=" + db.user(),
-                "--show-banner=false", "--log-level=WARNING", command));
+                "--show-banner=false", "--log-level=" + logLevel, command));
         cmd.addAll(List.of(commandArgs));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(new File(System.getProperty("user.dir"))).redirectErrorStream(true);
         pb.environment().put("LIQUIBASE_ANALYTICS_ENABLED", "false");
@@ -48,8 +61,7 @@ class LiquibaseCliCompatibilityTest {
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(3, TimeUnit.MINUTES)).isTrue();
-        assertThat(p.exitValue()).as("liquibase %s:%n%s", command, out).isZero();
-        return out;
+        return new Run(p.exitValue(), out);
     }
 
     private static List<String> history(TestDatabase db) {
@@ -140,11 +152,106 @@ class LiquibaseCliCompatibilityTest {
         TestDatabase db = PostgresServer.get().createDatabase("lbcli_move");
         Migrations.createUpstreamTables(db);
         liquibaseCli(db, "update");
-        liquibaseCli(db, "update", "-Dehe.design=pending-table");
+        // Installing the second design beside the first is the move's first step: said explicitly (issue 28, 5).
+        liquibaseCli(db, "update", "-Dehe.design=pending-table", "-Dehe.allow_second_design=true");
         liquibaseCli(db, "rollback-count", "--count=6", "--label-filter=column");
         assertThat(history(db)).noneMatch(h -> h.startsWith("0") && !h.startsWith("000"));
         assertThat(history(db)).anyMatch(h -> h.startsWith("110-pending-triggers"));
         assertThat(db.queryLong("SELECT count(*) FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'has_embedding' AND NOT attisdropped")).isZero();
         assertThat(db.queryLong("SELECT count(*) FROM pg_class WHERE relname = 'event_embedding_pending'")).isOne();
+    }
+
+    /**
+     * Issue 28, 5 with Liquibase alone: a later update that forgets -Dehe.design=pending-table on a
+     * pending-table database used to install the column design beside it. The design guard (000-01)
+     * stops it, naming the parameter, before any changeSet; the same the other way round; with the
+     * design named the update goes on; the guard itself is never recorded.
+     */
+    @Test
+    void anUpdateWithoutTheInstalledDesignIsRefusedBeforeAnyChange() throws Exception {
+        TestDatabase db = PostgresServer.get().createDatabase("lbcli_guard");
+        Migrations.createUpstreamTables(db);
+        liquibaseCli(db, "update", "-Dehe.design=pending-table");
+        List<String> installed = history(db);
+
+        Run forgot = liquibaseCliRun(db, "update");
+        assertThat(forgot.exit()).as(forgot.out()).isNotZero();
+        assertThat(forgot.out()).contains("events-has-embedding: this database has the pending-table design and ehe.design is column")
+                .contains("ehe.design=pending-table").contains("ehe.allow_second_design=true").contains("nothing was changed");
+        assertThat(history(db)).as("nothing recorded").isEqualTo(installed);
+        assertThat(db.queryLong("SELECT count(*) FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'has_embedding'"))
+                .as("the column design beside the pending-table one").isZero();
+        assertThat(db.queryLong("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'trg_event_embeddings_has_embedding_%'")).isZero();
+
+        liquibaseCli(db, "update", "-Dehe.design=pending-table");
+        assertThat(history(db)).isEqualTo(installed).noneMatch(h -> h.startsWith("000-01"));
+
+        TestDatabase column = PostgresServer.get().createDatabase("lbcli_guard_column");
+        Migrations.createUpstreamTables(column);
+        liquibaseCli(column, "update");
+        List<String> columnInstalled = history(column);
+        Run other = liquibaseCliRun(column, "update", "-Dehe.design=pending-table");
+        assertThat(other.exit()).as(other.out()).isNotZero();
+        assertThat(other.out()).contains("this database has the column design and ehe.design is pending-table");
+        assertThat(history(column)).isEqualTo(columnInstalled);
+        assertThat(column.queryLong("SELECT count(*) FROM pg_class WHERE relname = 'event_embedding_pending'")).isZero();
+    }
+
+    /**
+     * Issue 28, 5: "liquibase status" as a deploy gate. Unfiltered it is never empty (the two checks are
+     * never recorded, the other design's changeSets never run). With the filter docs/use-from-your-app.md
+     * gives (a label filter that needs the design's label, then the reader-grants line left out) nothing is
+     * left on a fully installed database, either design. 175 is the one a label cannot leave out: Liquibase
+     * 4.33 lists it as not applied even right after it ran (runOnChange, the reader list as parameter).
+     */
+    @Test
+    void statusWithTheDocumentedFilterIsEmptyOnAFullInstall() throws Exception {
+        TestDatabase pending = PostgresServer.get().createDatabase("lbcli_gate_pending");
+        Migrations.createUpstreamTables(pending);
+        String reader = pending.name() + "_reader";
+        pending.execute("DROP ROLE IF EXISTS " + reader, "CREATE ROLE " + reader);
+        liquibaseCli(pending, "update", "-Dehe.design=pending-table", "-Dehe.reader_roles=" + reader);
+        String unfiltered = liquibaseCli(pending, "status", "--verbose", "-Dehe.design=pending-table", "-Dehe.reader_roles=" + reader);
+        assertThat(gate(unfiltered)).as("unfiltered: the checks and the column design").contains(
+                "changelog/changes/000-00-preflight.sql::000-00-preflight::ehe", "changelog/changes/010-has-embedding-column.sql::010-has-embedding-column::ehe");
+        String filtered = liquibaseCli(pending, "status", "--verbose", "--label-filter=@pending-table", "-Dehe.design=pending-table",
+                "-Dehe.reader_roles=" + reader);
+        System.err.println("[gate pending-table]\n" + filtered);
+        assertThat(gate(filtered)).as(filtered).isEmpty();
+
+        TestDatabase column = PostgresServer.get().createDatabase("lbcli_gate_column");
+        Migrations.createUpstreamTables(column);
+        liquibaseCli(column, "update");
+        String columnFiltered = liquibaseCli(column, "status", "--verbose", "--label-filter=@column and !partitioned");
+        System.err.println("[gate column]\n" + columnFiltered);
+        assertThat(gate(columnFiltered)).as(columnFiltered).isEmpty();
+    }
+
+    /** The documented gate's second half: the changeSet lines of "status --verbose", less the reader grants (175). */
+    private static List<String> gate(String statusVerbose) {
+        return statusVerbose.lines().map(String::strip).filter(l -> l.endsWith("::ehe") && !l.contains("::175-reader-grants-")).toList();
+    }
+
+    /**
+     * Issue 28, 5: with Liquibase alone a deferred 040 said only "Expected '0' got '1'". The deferred notice
+     * (039, never recorded) says in the same log what 040 and 050 wait for; once nothing is deferred it says
+     * so in one short line; it never gets a history row.
+     */
+    @Test
+    void aDeferredIndexIsExplainedInLiquibasesOwnLog() throws Exception {
+        TestDatabase db = PostgresServer.get().createDatabase("lbcli_deferred_notice");
+        Migrations.createUpstreamTables(db);
+        db.execute("INSERT INTO public.events (organization_id, payload_text) SELECT 'org-' || (g % 3), 'text ' || g FROM generate_series(1, 50) g");
+        Run first = liquibaseCliAt("INFO", db, "update");
+        assertThat(first.exit()).as(first.out()).isZero();
+        assertThat(first.out()).contains("039-deferred-notice")
+                .contains("are deferred, skipped and not recorded, because events.has_embedding still has NULL rows: the backfill is not complete");
+        assertThat(history(db)).noneMatch(h -> h.startsWith("039")).noneMatch(h -> h.startsWith("040"));
+
+        db.execute("UPDATE public.events e SET has_embedding = EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = e.id)");
+        Run second = liquibaseCliAt("INFO", db, "update");
+        assertThat(second.exit()).as(second.out()).isZero();
+        assertThat(second.out()).contains("nothing of this module deferred").doesNotContain("the backfill is not complete");
+        assertThat(history(db)).anyMatch(h -> h.startsWith("040")).anyMatch(h -> h.startsWith("050")).noneMatch(h -> h.startsWith("039"));
     }
 }

@@ -92,6 +92,11 @@ public final class PartitionSync {
                 + ROUNDS + " rounds; run it again when partition maintenance is done");
     }
 
+    /** {@code --dry-run}: what {@link #run} would do now, as one line, read on a read-only session (see {@link PartitionSyncPlan}). */
+    public String dryRun() throws SQLException {
+        return PartitionSyncPlan.read(connections).line();
+    }
+
     private String setup() throws SQLException {
         try (Connection c = connections.open()) {
             lockTimeout(c);

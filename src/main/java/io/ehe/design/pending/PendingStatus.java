@@ -36,8 +36,15 @@ public record PendingStatus(
                                 String createdColumn, List<String> drift) {
     }
 
-    /** One target model: {@code model} "" is "any model"; {@code pending} its rows now (its backlog once ready); times ISO-8601 UTC. */
-    public record TargetLine(String model, String state, long pending, String addedAt, String readyAt) {
+    /**
+     * One target model: {@code model} "" is "any model"; times ISO-8601 UTC. {@code pending}: its rows now,
+     * its backlog; null while it is filling, when the rows so far are no count of anything
+     * ({@code rowsSoFar}). {@code fillPercent}: while filling, how much of the events' id range the
+     * current fill plan has walked (0-100); null when no plan covers this target yet (the next backfill
+     * walks every event for it) or it is not filling.
+     */
+    public record TargetLine(String model, String state, Long pending, Long rowsSoFar, Double fillPercent,
+                             String addedAt, String readyAt) {
     }
 
     /** complete: a plan exists and every shard of it is done. */

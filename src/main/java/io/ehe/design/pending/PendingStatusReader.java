@@ -217,21 +217,31 @@ final class PendingStatusReader {
             }
         }
         List<PendingStatus.TargetLine> out = new ArrayList<>();
-        for (Target t : Target.readAll(c)) {
-            out.add(new PendingStatus.TargetLine(t.model(), t.state(), rows.getOrDefault(t.model(), 0L), t.addedAt().toString(),
-                    t.readyAt() == null ? null : t.readyAt().toString()));
+        List<Target> all = Target.readAll(c);
+        Optional<FillProgress> fill = all.stream().anyMatch(t -> Target.FILLING.equals(t.state())) && progressTablePresent(c)
+                ? FillProgress.read(c) : Optional.empty();
+        for (Target t : all) {
+            long now = rows.getOrDefault(t.model(), 0L);
+            boolean filling = Target.FILLING.equals(t.state());
+            Double percent = filling ? fill.filter(f -> f.covers(t)).map(FillProgress::percent).orElse(null) : null;
+            out.add(new PendingStatus.TargetLine(t.model(), t.state(), filling ? null : now, filling ? now : null, percent,
+                    t.addedAt().toString(), t.readyAt() == null ? null : t.readyAt().toString()));
         }
         return out;
     }
 
+    private static boolean progressTablePresent(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT to_regclass('" + TargetFillStep.PROGRESS_TABLE + "') IS NOT NULL")) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
+    }
+
     private static PendingStatus.Bootstrap bootstrap(Connection c) throws SQLException {
         String table = TargetFillStep.PROGRESS_TABLE;
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT to_regclass('" + table + "') IS NOT NULL")) {
-            rs.next();
-            if (!rs.getBoolean(1)) {
-                return new PendingStatus.Bootstrap(false, false, List.of());
-            }
+        if (!progressTablePresent(c)) {
+            return new PendingStatus.Bootstrap(false, false, List.of());
         }
         List<Status.ShardProgress> progress = ShardRows.read(c, table);
         boolean complete = ShardRows.anyPlanComplete(c, table);

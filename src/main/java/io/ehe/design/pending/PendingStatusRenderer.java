@@ -42,7 +42,7 @@ final class PendingStatusRenderer {
         }
         line(out, "targets: %d", s.targets().size());
         for (PendingStatus.TargetLine t : s.targets()) {
-            line(out, "  %-28s %-9s %,12d pending", Target.label(t.model()), t.state(), t.pending());
+            line(out, "  %-28s %-9s %s", Target.label(t.model()), t.state(), targetFigures(t));
         }
         if (!s.queue().isEmpty()) {
             line(out, "work queue (changeSet 180):");
@@ -75,6 +75,17 @@ final class PendingStatusRenderer {
             line(out, "  - %s", why);
         }
         return out.toString();
+    }
+
+    /** A ready target's backlog; a filling one's progress, never its rows so far as "pending". */
+    private static String targetFigures(PendingStatus.TargetLine t) {
+        if (t.pending() != null) {
+            return String.format(Locale.ROOT, "%,12d pending", t.pending());
+        }
+        String rows = String.format(Locale.ROOT, "%,d rows so far", t.rowsSoFar());
+        return t.fillPercent() == null
+                ? "fill not started for it: the next backfill walks every event (" + rows + ")"
+                : String.format(Locale.ROOT, "fill %.1f%% of the events walked (%s; its backlog is known once ready)", t.fillPercent(), rows);
     }
 
     private static void line(StringBuilder out, String format, Object... args) {

@@ -4,8 +4,10 @@ import io.ehe.catalog.Design;
 import io.ehe.db.ConnectionFactory;
 import io.ehe.design.DesignNotInstalledException;
 import io.ehe.design.DesignOperations;
+import io.ehe.design.ModuleNotInstalledException;
 import io.ehe.design.column.ColumnDesign;
 import io.ehe.design.pending.PendingTableDesign;
+import io.ehe.status.StatusSession;
 
 import java.sql.Connection;
 import java.util.Set;
@@ -52,14 +54,21 @@ public final class DesignChoice {
     }
 
     /**
-     * status: like {@link #installed}, but a database with neither design reports on the one asked
-     * for (or the default) as "not installed" instead of failing, so status stays a readiness probe.
+     * status: like {@link #installed}, but a design asked for and not installed is reported on as
+     * "not installed" (not ready) instead of failing, so status stays a readiness probe. A database with
+     * the app's tables and neither design is no design's "not ready": {@link ModuleNotInstalledException}
+     * (exit 14); without the app's tables, {@code WrongDatabaseException} (exit 6) as before.
      */
     public static Design forStatus(ConnectionFactory connections, String requested) throws Exception {
         Design asked = asked(requested);
         Set<Design> found = found(connections);
-        if (found.isEmpty() || (asked != null && !found.contains(asked))) {
-            return asked == null ? Design.DEFAULT : asked;
+        if (found.isEmpty()) {
+            try (Connection c = StatusSession.open(connections)) {
+                throw new ModuleNotInstalledException(connections.url().jdbcUrl());
+            }
+        }
+        if (asked != null && !found.contains(asked)) {
+            return asked;
         }
         return choose(found, asked);
     }
