@@ -10,12 +10,29 @@
 --property name:ehe.design value:column
 --property name:ehe.baseline value:false
 -- Where the tables are (ehe.schema) and where the module's own objects go (ehe.module_schema: its tables,
--- functions and views; default beside the tables). Both substitute into every changeSet, so the default
--- "public" gives exactly the text released changeSets were checksummed with. Names are plain lower-case
+-- functions and views). Both substitute into every changeSet, so the default "public" gives exactly the
+-- text released changeSets were checksummed with. The module schema's default is public too, not
+-- ${ehe.schema}: a default that is itself an expression relies on Liquibase expanding twice wherever it
+-- checksums, which we do not want a released checksum to depend on; an app that moves ehe.schema sets
+-- ehe.module_schema as well (the runner always passes both). Names are plain lower-case
 -- identifiers (the check below refuses others): they stand unquoted in SQL and inside string literals.
 -- The module schema must exist; the module never creates a schema (that needs CREATE on the database).
+-- The same defaults once more per label set a changeSet carries: Liquibase drops an unlabelled parameter
+-- under a mandatory label filter ("@pending-table", the deploy gate in docs/use-from-your-app.md), and a
+-- filter that selects a changeSet always selects the parameter with exactly its labels. Without them such a
+-- filter leaves ${...} in the text and every checksum differs (LiquibaseCliCompatibilityTest).
 --property name:ehe.schema value:public
---property name:ehe.module_schema value:${ehe.schema}
+--property name:ehe.module_schema value:public
+--property name:ehe.schema value:public labels:column
+--property name:ehe.module_schema value:public labels:column
+--property name:ehe.schema value:public labels:column,deferred
+--property name:ehe.module_schema value:public labels:column,deferred
+--property name:ehe.schema value:public labels:column,partitioned
+--property name:ehe.module_schema value:public labels:column,partitioned
+--property name:ehe.schema value:public labels:column,deferred,partitioned
+--property name:ehe.module_schema value:public labels:column,deferred,partitioned
+--property name:ehe.schema value:public labels:pending-table
+--property name:ehe.module_schema value:public labels:pending-table
 
 -- The check, as a changeSet that is never recorded:
 -- 1. It stands at its place in the update, not before it: an app whose own changeSets create events and

@@ -168,10 +168,10 @@ class MetricsChartTest {
         assertThat(at(failJob, "onExitCodes", "containerName")).isEqualTo("drift-check");
         assertThat(at(failJob, "onExitCodes", "values")).as("a drift is never retried, nor what no retry can fix")
                 .isEqualTo(List.of(ExitCodes.USAGE, ExitCodes.WRONG_DATABASE, ExitCodes.DRIFT, ExitCodes.WRONG_DESIGN,
-                        ExitCodes.UNSUITABLE_CONNECTION, ExitCodes.HISTORY_PATH_MISMATCH, ExitCodes.NOT_CONFIRMED));
+                        ExitCodes.UNSUITABLE_CONNECTION, ExitCodes.HISTORY_PATH_MISMATCH, ExitCodes.NOT_CONFIRMED, ExitCodes.MODULE_NOT_INSTALLED));
         // The other Jobs still retry nothing more and nothing less than before (exit 8 is verify's only).
         assertThat(at(list(at(jobSpec(Chart.template().one("CronJob", "ehe-status")), "podFailurePolicy", "rules")).get(0), "onExitCodes", "values"))
-                .isEqualTo(List.of(2, 6, 9, 10, 11, 13));
+                .isEqualTo(List.of(2, 6, 9, 10, 11, 13, 14));
 
         Map<String, Object> custom = Chart.template("driftCheck.enabled", "true", "driftCheck.schedule", "*/10 * * * *",
                 "driftCheck.sample", "500", "driftCheck.timeZone", "Europe/Berlin", "driftCheck.backoffLimit", "0",
