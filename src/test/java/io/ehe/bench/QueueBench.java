@@ -59,7 +59,15 @@ final class QueueBench {
     record Result(String shape, long swapBacklog, List<Throughput> throughput, List<Sample> churn, double churnMinutes) {
     }
 
+    /** The worker counts of the throughput runs, each run once on the queue and once on the plain table. */
+    static final int[] WORKER_COUNTS = {1, 4, 8};
+
     private QueueBench() {
+    }
+
+    /** The minutes the measured phases take by their flags (loading and filling the data come on top). */
+    static double measuredMinutes(double seconds, double churnMinutes) {
+        return WORKER_COUNTS.length * 2 * seconds / 60 + churnMinutes;
     }
 
     static Result run(BenchServer server, int events, double seconds, double churnMinutes) throws Exception {
@@ -87,7 +95,7 @@ final class QueueBench {
         off.execute("VACUUM (ANALYZE) public.plain_queue");
 
         List<Throughput> rows = new ArrayList<>();
-        for (int workers : new int[] {1, 4, 8}) {
+        for (int workers : WORKER_COUNTS) {
             List<Double> qLat = Collections.synchronizedList(new ArrayList<>());
             List<Double> pLat = Collections.synchronizedList(new ArrayList<>());
             double q = workers(on, workers, seconds, true, qLat);
