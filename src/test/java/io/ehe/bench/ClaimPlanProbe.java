@@ -42,6 +42,24 @@ public final class ClaimPlanProbe {
              ORDER BY count(*) DESC, c.organization_id
              LIMIT 1""";
 
+    /**
+     * 186's discovery while the claims table is small: the hidden pairs as two hashed NOT IN subplans (one
+     * scan each of the claims table), no per-row probe.
+     */
+    static final String DISCOVERY_HASHED = """
+            SELECT c.organization_id, count(*)
+              FROM (SELECT p.organization_id FROM public.event_embedding_pending p
+                     WHERE p.model = '%1$s'
+                       AND p.event_id NOT IN (SELECT q.event_id FROM public.event_embedding_pending_claims q
+                                               WHERE q.model = '%1$s' AND q.hidden_until > now() AND q.state = 'claimed')
+                       AND (p.event_id, p.xmin::text::bigint) NOT IN (SELECT q.event_id, q.pending_xmin::text::bigint FROM public.event_embedding_pending_claims q
+                                                         WHERE q.model = '%1$s' AND q.hidden_until > now() AND q.state <> 'claimed')
+                     ORDER BY p.created_at DESC, p.event_id DESC
+                     LIMIT 5000) c
+             GROUP BY c.organization_id
+             ORDER BY count(*) DESC, c.organization_id
+             LIMIT 1""";
+
     /** 180's pick of one organization's candidates, without the try-lock (EXPLAIN must not take advisory locks). */
     static final String PICK = """
             SELECT p.event_id FROM public.event_embedding_pending p
@@ -89,22 +107,61 @@ public final class ClaimPlanProbe {
             long end = System.nanoTime() + (long) (seconds * 1e9);
             String lastDiscovery = null;
             String lastPick = null;
+            String lastHashed = null;
             List<String> times = new ArrayList<>();
             try (Connection c = db.open(); Statement st = c.createStatement()) {
                 while (System.nanoTime() < end) {
                     Thread.sleep(3000);
                     lastDiscovery = explain(st, DISCOVERY.formatted(model));
+                    lastHashed = explain(st, DISCOVERY_HASHED.formatted(model));
                     String org;
                     try (ResultSet rs = st.executeQuery(DISCOVERY.formatted(model))) {
                         org = rs.next() ? rs.getString(1) : null;
                     }
                     lastPick = org == null ? "(nothing claimable)" : explain(st, PICK.formatted(model, org));
-                    times.add(executionTime(lastDiscovery) + " + " + executionTime(lastPick));
+                    times.add(executionTime(lastDiscovery) + " + " + executionTime(lastPick) + " (hashed discovery " + executionTime(lastHashed) + ")");
                 }
             }
             stop.set(true);
             for (Thread t : threads) {
                 t.join();
+            }
+            // Quiet phase: where one claim's time goes, statement by statement (auto_explain at NOTICE level,
+            // read back as the statement's warnings), five claims in a row, as one worker would make them.
+            try (Connection c = db.open(); Statement st = c.createStatement()) {
+                Bench.say("probe: hidden claim rows now " + db.queryLong("SELECT count(*) FROM public.event_embedding_pending_claims WHERE hidden_until > now()")
+                        + ", claim rows " + db.queryLong("SELECT count(*) FROM public.event_embedding_pending_claims"));
+                List<Double> a = new ArrayList<>();
+                List<Double> b = new ArrayList<>();
+                for (int i = 0; i < 7; i++) {
+                    a.add(Double.parseDouble(executionTime(explain(st, DISCOVERY.formatted(model)))));
+                    b.add(Double.parseDouble(executionTime(explain(st, DISCOVERY_HASHED.formatted(model)))));
+                }
+                Bench.say("probe: quiet, alternating, ms: 180's discovery " + a + "; hashed " + b);
+                st.execute("LOAD 'auto_explain'");
+                st.execute("SET auto_explain.log_min_duration = 0");
+                st.execute("SET auto_explain.log_nested_statements = on");
+                st.execute("SET auto_explain.log_analyze = on");
+                st.execute("SET auto_explain.log_timing = on");
+                st.execute("SET auto_explain.log_level = notice");
+                st.execute("SET client_min_messages = notice");
+                for (int i = 0; i < 5; i++) {
+                    long t0 = System.nanoTime();
+                    try (ResultSet rs = st.executeQuery("SELECT count(*) FROM public.ehe_queue_claim('" + model + "', 100, 300)")) {
+                        rs.next();
+                    }
+                    double ms = (System.nanoTime() - t0) / 1e6;
+                    StringBuilder lines = new StringBuilder();
+                    for (java.sql.SQLWarning w = st.getWarnings(); w != null; w = w.getNextWarning()) {
+                        String m = w.getMessage();
+                        String first = m.lines().filter(l -> l.contains("duration:") || l.startsWith("Query Text:")).findFirst().orElse("");
+                        String text = m.lines().filter(l -> l.startsWith("Query Text:")).findFirst().orElse("").replaceAll("\\s+", " ");
+                        lines.append("    ").append(m.lines().findFirst().orElse("")).append(" | ")
+                                .append(text.length() > 110 ? text.substring(0, 110) : text).append('\n');
+                    }
+                    st.clearWarnings();
+                    Bench.say(String.format(Locale.ROOT, "probe: claim %d, %.1f ms client-timed:%n%s", i, ms, lines));
+                }
             }
             Stats s = Stats.of(latencies);
             Bench.say(String.format(Locale.ROOT, "probe: %d claims by 8 workers: median %s, p95 %s (client-timed)", latencies.size(),
@@ -112,6 +169,7 @@ public final class ClaimPlanProbe {
             Bench.say("probe: discovery + pick execution times (ms) while they ran: " + String.join(", ", times));
             Bench.say("probe: the last discovery plan:\n" + lastDiscovery);
             Bench.say("probe: the last pick plan:\n" + lastPick);
+            Bench.say("probe: the last hashed discovery plan:\n" + lastHashed);
             server.drop("queue_on");
             server.drop("queue_template");
         }
