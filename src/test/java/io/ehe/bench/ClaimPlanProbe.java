@@ -12,7 +12,8 @@ import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Where ehe_queue_claim spends its time (issue 27's missed claim latency goal): QueueBench's model-swap
+ * Where ehe_queue_claim spends its time (issue 27's missed claim latency goal), and 186's discovery against
+ * 180's in the same run, call by call (the machine is shared: only paired figures mean much): QueueBench's model-swap
  * database at the given scale, 8 workers claiming 100 pairs and writing them as the app does, and meanwhile
  * EXPLAIN (ANALYZE, BUFFERS) of the claim's discovery and pick statements, written as the function runs them
  * (custom plan: the model and the organization as constants, t a parameter-like now()), plus the client-timed
@@ -20,7 +21,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <pre>
  *   mvn -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.ehe.bench.ClaimPlanProbe -Dexec.args="0.1 30"
  * </pre>
- * Arguments: scale (default 0.1), seconds of the 8-worker run (default 30).
+ * Arguments: scale (default 0.1), seconds of the 8-worker run (default 30), paired 1-worker claims per
+ * discovery plan (default 60; first, on the fresh backlog: 186's hashed plan and 180's probe alternating).
  */
 public final class ClaimPlanProbe {
 
@@ -43,22 +45,25 @@ public final class ClaimPlanProbe {
              LIMIT 1""";
 
     /**
-     * 186's discovery while the claims table is small: the hidden pairs as two hashed NOT IN subplans (one
-     * scan each of the claims table), no per-row probe.
+     * 186's discovery while the claims table is small: the model's hidden claim rows read once, two hashed
+     * NOT IN subplans over them, no per-row probe.
      */
     static final String DISCOVERY_HASHED = """
+            WITH h AS MATERIALIZED (
+                SELECT q.event_id, q.state, q.pending_xmin::text::bigint AS x
+                  FROM public.event_embedding_pending_claims q
+                 WHERE q.model || '' = '%1$s' AND q.hidden_until > now())
             SELECT c.organization_id, count(*)
               FROM (SELECT p.organization_id FROM public.event_embedding_pending p
                      WHERE p.model = '%1$s'
-                       AND p.event_id NOT IN (SELECT q.event_id FROM public.event_embedding_pending_claims q
-                                               WHERE q.model = '%1$s' AND q.hidden_until > now() AND q.state = 'claimed')
-                       AND (p.event_id, p.xmin::text::bigint) NOT IN (SELECT q.event_id, q.pending_xmin::text::bigint FROM public.event_embedding_pending_claims q
-                                                         WHERE q.model = '%1$s' AND q.hidden_until > now() AND q.state <> 'claimed')
+                       AND p.event_id NOT IN (SELECT h.event_id FROM h WHERE h.state = 'claimed')
+                       AND (p.event_id, p.xmin::text::bigint) NOT IN (SELECT h.event_id, h.x FROM h WHERE h.state <> 'claimed')
                      ORDER BY p.created_at DESC, p.event_id DESC
                      LIMIT 5000) c
              GROUP BY c.organization_id
              ORDER BY count(*) DESC, c.organization_id
              LIMIT 1""";
+
 
     /** 180's pick of one organization's candidates, without the try-lock (EXPLAIN must not take advisory locks). */
     static final String PICK = """
@@ -74,22 +79,50 @@ public final class ClaimPlanProbe {
     public static void main(String[] args) throws Exception {
         double scale = args.length > 0 ? Double.parseDouble(args[0]) : 0.1;
         double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 30;
+        int pairedClaims = args.length > 2 ? Integer.parseInt(args[2]) : 60;
         int events = (int) Math.round(1_150_000 * scale);
         String model = QueueBench.NEW_MODEL;
         try (BenchServer server = BenchServer.start()) {
             TestDatabase db = QueueBench.prepareOn(server, events);
             Bench.say("probe: backlog " + db.queryLong("SELECT count(*) FROM public.event_embedding_pending WHERE model = '" + model + "'")
                     + " pairs; 8 workers for " + seconds + " s; the machine is shared with other jobs");
+            // Paired, one worker: claims of 100 pairs by discovery, each followed by the app's writes of them,
+            // alternating 186's hashed discovery and 180's probe (ehe.queue_discovery_hash_bytes = 0) call by call.
+            List<Double> hashed = new ArrayList<>();
+            List<Double> probed = new ArrayList<>();
+            try (Connection c = db.open(); Statement st = c.createStatement()) {
+                for (int i = 0; i < 2 * pairedClaims; i++) {
+                    boolean probe = i % 2 == 1;
+                    st.execute("SET ehe.queue_discovery_hash_bytes = '" + (probe ? "0" : "") + "'");
+                    long t0 = System.nanoTime();
+                    List<Long> got = QueueBench.claim(c, model, 100, 300);
+                    (probe ? probed : hashed).add((System.nanoTime() - t0) / 1e6);
+                    for (long e : got) {
+                        QueueBench.write(c, e, model, true);
+                    }
+                }
+                st.execute("RESET ehe.queue_discovery_hash_bytes");
+            }
+            Stats h = Stats.of(hashed);
+            Stats p = Stats.of(probed);
+            Bench.say(String.format(Locale.ROOT, "probe: paired, 1 worker, %d claims each: 186's hashed discovery median %s p95 %s; 180's probe median %s p95 %s; claims table %,d rows",
+                    pairedClaims, Stats.ms(h.median()), Stats.ms(h.p95()), Stats.ms(p.median()), Stats.ms(p.p95()),
+                    db.queryLong("SELECT count(*) FROM public.event_embedding_pending_claims")));
             AtomicBoolean stop = new AtomicBoolean(false);
             List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
+            List<Double> latenciesProbe = Collections.synchronizedList(new ArrayList<>());
             List<Thread> threads = new ArrayList<>();
             for (int w = 0; w < 8; w++) {
                 Thread t = new Thread(() -> {
-                    try (Connection c = db.open()) {
+                    try (Connection c = db.open(); Statement set = c.createStatement()) {
+                        boolean probe = false;
                         while (!stop.get()) {
+                            // Paired: every worker alternates the two discovery plans call by call.
+                            probe = !probe;
+                            set.execute("SET ehe.queue_discovery_hash_bytes = '" + (probe ? "0" : "") + "'");
                             long t0 = System.nanoTime();
                             List<Long> got = QueueBench.claim(c, model, 100, 300);
-                            latencies.add((System.nanoTime() - t0) / 1e6);
+                            (probe ? latenciesProbe : latencies).add((System.nanoTime() - t0) / 1e6);
                             for (long e : got) {
                                 if (stop.get()) {
                                     break;
@@ -164,8 +197,9 @@ public final class ClaimPlanProbe {
                 }
             }
             Stats s = Stats.of(latencies);
-            Bench.say(String.format(Locale.ROOT, "probe: %d claims by 8 workers: median %s, p95 %s (client-timed)", latencies.size(),
-                    Stats.ms(s.median()), Stats.ms(s.p95())));
+            Stats sp = Stats.of(latenciesProbe);
+            Bench.say(String.format(Locale.ROOT, "probe: 8 workers, alternating: %d claims with 186's hashed discovery: median %s, p95 %s; %d with 180's probe: median %s, p95 %s (client-timed)",
+                    latencies.size(), Stats.ms(s.median()), Stats.ms(s.p95()), latenciesProbe.size(), Stats.ms(sp.median()), Stats.ms(sp.p95())));
             Bench.say("probe: discovery + pick execution times (ms) while they ran: " + String.join(", ", times));
             Bench.say("probe: the last discovery plan:\n" + lastDiscovery);
             Bench.say("probe: the last pick plan:\n" + lastPick);
