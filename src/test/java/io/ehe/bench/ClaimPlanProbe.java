@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   mvn -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.ehe.bench.ClaimPlanProbe -Dexec.args="0.1 30"
  * </pre>
  * Arguments: scale (default 0.1), seconds of the 8-worker run (default 30), paired 1-worker claims per
- * discovery plan (default 60; first, on the fresh backlog: 186's hashed plan and 180's probe alternating).
+ * discovery plan (default 60; first, on the fresh backlog: 186's windowed plan and 180's probe alternating).
  */
 public final class ClaimPlanProbe {
 
@@ -44,25 +44,27 @@ public final class ClaimPlanProbe {
              ORDER BY count(*) DESC, c.organization_id
              LIMIT 1""";
 
-    /**
-     * 186's discovery while the claims table is small: the model's hidden claim rows read once, two hashed
-     * NOT IN subplans over them, no per-row probe.
-     */
-    static final String DISCOVERY_HASHED = """
-            WITH h AS MATERIALIZED (
-                SELECT q.event_id, q.state, q.pending_xmin::text::bigint AS x
-                  FROM public.event_embedding_pending_claims q
-                 WHERE q.model || '' = '%1$s' AND q.hidden_until > now())
-            SELECT c.organization_id, count(*)
-              FROM (SELECT p.organization_id FROM public.event_embedding_pending p
-                     WHERE p.model = '%1$s'
-                       AND p.event_id NOT IN (SELECT h.event_id FROM h WHERE h.state = 'claimed')
-                       AND (p.event_id, p.xmin::text::bigint) NOT IN (SELECT h.event_id, h.x FROM h WHERE h.state <> 'claimed')
-                     ORDER BY p.created_at DESC, p.event_id DESC
-                     LIMIT 5000) c
-             GROUP BY c.organization_id
-             ORDER BY count(*) DESC, c.organization_id
-             LIMIT 1""";
+    /** 186's discovery, one round (lim 6,024), as the function runs it. */
+    static final String DISCOVERY_WINDOWED = """
+            WITH w AS MATERIALIZED (
+                     SELECT p.event_id, p.organization_id, p.created_at, p.xmin::text::bigint AS x
+                       FROM public.event_embedding_pending p
+                      WHERE p.model = '%1$s'
+                      ORDER BY p.created_at DESC, p.event_id DESC
+                      LIMIT 6024),
+                 h AS MATERIALIZED (
+                     SELECT q.event_id, q.state, q.pending_xmin::text::bigint AS x
+                       FROM public.event_embedding_pending_claims q
+                      WHERE q.event_id = ANY (ARRAY(SELECT w.event_id FROM w)) AND q.model = '%1$s' AND q.hidden_until > now()),
+                 c AS MATERIALIZED (
+                     SELECT w.organization_id FROM w
+                      WHERE w.event_id NOT IN (SELECT h.event_id FROM h WHERE h.state = 'claimed')
+                        AND (w.event_id, w.x) NOT IN (SELECT h.event_id, h.x FROM h WHERE h.state <> 'claimed')
+                      ORDER BY w.created_at DESC, w.event_id DESC
+                      LIMIT 5000)
+            SELECT (SELECT count(*) FROM w), (SELECT count(*) FROM c),
+                   (SELECT c.organization_id FROM c GROUP BY c.organization_id ORDER BY count(*) DESC, c.organization_id LIMIT 1)""";
+
 
 
     /** 180's pick of one organization's candidates, without the try-lock (EXPLAIN must not take advisory locks). */
@@ -87,13 +89,13 @@ public final class ClaimPlanProbe {
             Bench.say("probe: backlog " + db.queryLong("SELECT count(*) FROM public.event_embedding_pending WHERE model = '" + model + "'")
                     + " pairs; 8 workers for " + seconds + " s; the machine is shared with other jobs");
             // Paired, one worker: claims of 100 pairs by discovery, each followed by the app's writes of them,
-            // alternating 186's hashed discovery and 180's probe (ehe.queue_discovery_hash_bytes = 0) call by call.
+            // alternating 186's windowed discovery and 180's probe (ehe.queue_discovery = 'probe') call by call.
             List<Double> hashed = new ArrayList<>();
             List<Double> probed = new ArrayList<>();
             try (Connection c = db.open(); Statement st = c.createStatement()) {
                 for (int i = 0; i < 2 * pairedClaims; i++) {
                     boolean probe = i % 2 == 1;
-                    st.execute("SET ehe.queue_discovery_hash_bytes = '" + (probe ? "0" : "") + "'");
+                    st.execute("SET ehe.queue_discovery = '" + (probe ? "probe" : "") + "'");
                     long t0 = System.nanoTime();
                     List<Long> got = QueueBench.claim(c, model, 100, 300);
                     (probe ? probed : hashed).add((System.nanoTime() - t0) / 1e6);
@@ -101,11 +103,11 @@ public final class ClaimPlanProbe {
                         QueueBench.write(c, e, model, true);
                     }
                 }
-                st.execute("RESET ehe.queue_discovery_hash_bytes");
+                st.execute("RESET ehe.queue_discovery");
             }
             Stats h = Stats.of(hashed);
             Stats p = Stats.of(probed);
-            Bench.say(String.format(Locale.ROOT, "probe: paired, 1 worker, %d claims each: 186's hashed discovery median %s p95 %s; 180's probe median %s p95 %s; claims table %,d rows",
+            Bench.say(String.format(Locale.ROOT, "probe: paired, 1 worker, %d claims each: 186's windowed discovery median %s p95 %s; 180's probe median %s p95 %s; claims table %,d rows",
                     pairedClaims, Stats.ms(h.median()), Stats.ms(h.p95()), Stats.ms(p.median()), Stats.ms(p.p95()),
                     db.queryLong("SELECT count(*) FROM public.event_embedding_pending_claims")));
             AtomicBoolean stop = new AtomicBoolean(false);
@@ -119,7 +121,7 @@ public final class ClaimPlanProbe {
                         while (!stop.get()) {
                             // Paired: every worker alternates the two discovery plans call by call.
                             probe = !probe;
-                            set.execute("SET ehe.queue_discovery_hash_bytes = '" + (probe ? "0" : "") + "'");
+                            set.execute("SET ehe.queue_discovery = '" + (probe ? "probe" : "") + "'");
                             long t0 = System.nanoTime();
                             List<Long> got = QueueBench.claim(c, model, 100, 300);
                             (probe ? latenciesProbe : latencies).add((System.nanoTime() - t0) / 1e6);
@@ -140,19 +142,19 @@ public final class ClaimPlanProbe {
             long end = System.nanoTime() + (long) (seconds * 1e9);
             String lastDiscovery = null;
             String lastPick = null;
-            String lastHashed = null;
+            String lastWindowed = null;
             List<String> times = new ArrayList<>();
             try (Connection c = db.open(); Statement st = c.createStatement()) {
                 while (System.nanoTime() < end) {
                     Thread.sleep(3000);
                     lastDiscovery = explain(st, DISCOVERY.formatted(model));
-                    lastHashed = explain(st, DISCOVERY_HASHED.formatted(model));
+                    lastWindowed = explain(st, DISCOVERY_WINDOWED.formatted(model));
                     String org;
                     try (ResultSet rs = st.executeQuery(DISCOVERY.formatted(model))) {
                         org = rs.next() ? rs.getString(1) : null;
                     }
                     lastPick = org == null ? "(nothing claimable)" : explain(st, PICK.formatted(model, org));
-                    times.add(executionTime(lastDiscovery) + " + " + executionTime(lastPick) + " (hashed discovery " + executionTime(lastHashed) + ")");
+                    times.add(executionTime(lastDiscovery) + " + " + executionTime(lastPick) + " (windowed discovery " + executionTime(lastWindowed) + ")");
                 }
             }
             stop.set(true);
@@ -168,9 +170,9 @@ public final class ClaimPlanProbe {
                 List<Double> b = new ArrayList<>();
                 for (int i = 0; i < 7; i++) {
                     a.add(Double.parseDouble(executionTime(explain(st, DISCOVERY.formatted(model)))));
-                    b.add(Double.parseDouble(executionTime(explain(st, DISCOVERY_HASHED.formatted(model)))));
+                    b.add(Double.parseDouble(executionTime(explain(st, DISCOVERY_WINDOWED.formatted(model)))));
                 }
-                Bench.say("probe: quiet, alternating, ms: 180's discovery " + a + "; hashed " + b);
+                Bench.say("probe: quiet, alternating, ms: 180's discovery " + a + "; windowed " + b);
                 st.execute("LOAD 'auto_explain'");
                 st.execute("SET auto_explain.log_min_duration = 0");
                 st.execute("SET auto_explain.log_nested_statements = on");
@@ -198,12 +200,12 @@ public final class ClaimPlanProbe {
             }
             Stats s = Stats.of(latencies);
             Stats sp = Stats.of(latenciesProbe);
-            Bench.say(String.format(Locale.ROOT, "probe: 8 workers, alternating: %d claims with 186's hashed discovery: median %s, p95 %s; %d with 180's probe: median %s, p95 %s (client-timed)",
+            Bench.say(String.format(Locale.ROOT, "probe: 8 workers, alternating: %d claims with 186's windowed discovery: median %s, p95 %s; %d with 180's probe: median %s, p95 %s (client-timed)",
                     latencies.size(), Stats.ms(s.median()), Stats.ms(s.p95()), latenciesProbe.size(), Stats.ms(sp.median()), Stats.ms(sp.p95())));
             Bench.say("probe: discovery + pick execution times (ms) while they ran: " + String.join(", ", times));
             Bench.say("probe: the last discovery plan:\n" + lastDiscovery);
             Bench.say("probe: the last pick plan:\n" + lastPick);
-            Bench.say("probe: the last hashed discovery plan:\n" + lastHashed);
+            Bench.say("probe: the last windowed discovery plan:\n" + lastWindowed);
             server.drop("queue_on");
             server.drop("queue_template");
         }

@@ -16,8 +16,9 @@ import java.util.stream.Collectors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * ChangeSet 186: the claim's discovery picks the same organization whichever plan it runs, the hashed one
- * (claims table under ehe.queue_discovery_hash_bytes) or 180's probe per pending pair (the setting at 0),
+ * ChangeSet 186: the claim's discovery picks the same organization whichever plan it runs, 186's window (one
+ * scan of the claims table's key for the window's pairs, hashed) or 180's probe per pending pair (the session
+ * setting ehe.queue_discovery = 'probe'),
  * through every way a pair is hidden: backoff of the same pending row, a live lease (whatever the pending
  * row's xmin: 140 updates it in place when created_at changes), a quarantine of a pending row that has
  * since left and come back (a new xmin: no longer hidden). Each discovery is a claim of one pair in a
@@ -40,17 +41,17 @@ class QueueDiscoveryTest {
                 });
     }
 
-    /** The organization a discovery claim picks with the hashed plan and with the probe plan. */
+    /** The organization a discovery claim picks with 186's plan and with 180's probe. */
     private List<String> discovered() throws SQLException {
-        String hashed = discover("1000000000");
-        String probed = discover("0");
+        String hashed = discover("");
+        String probed = discover("probe");
         return List.of(hashed, probed);
     }
 
-    private String discover(String hashBytes) throws SQLException {
+    private String discover(String plan) throws SQLException {
         try (Connection c = db.open(); Statement st = c.createStatement()) {
             c.setAutoCommit(false);
-            st.execute("SET LOCAL ehe.queue_discovery_hash_bytes = '" + hashBytes + "'");
+            st.execute("SET LOCAL ehe.queue_discovery = '" + plan + "'");
             try (ResultSet rs = st.executeQuery("SELECT organization_id FROM ehe_queue_claim('" + MODEL + "', 1, 30)")) {
                 String org = rs.next() ? rs.getString(1) : null;
                 c.rollback();
