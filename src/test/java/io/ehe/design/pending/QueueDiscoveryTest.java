@@ -43,16 +43,20 @@ class QueueDiscoveryTest {
 
     /** The organization a discovery claim picks with 186's plan and with 180's probe. */
     private List<String> discovered() throws SQLException {
-        String hashed = discover("");
-        String probed = discover("probe");
-        return List.of(hashed, probed);
+        return discovered(5000);
     }
 
-    private String discover(String plan) throws SQLException {
+    private List<String> discovered(int newest) throws SQLException {
+        String windowed = discover("", newest);
+        String probed = discover("probe", newest);
+        return List.of(windowed, probed);
+    }
+
+    private String discover(String plan, int newest) throws SQLException {
         try (Connection c = db.open(); Statement st = c.createStatement()) {
             c.setAutoCommit(false);
             st.execute("SET LOCAL ehe.queue_discovery = '" + plan + "'");
-            try (ResultSet rs = st.executeQuery("SELECT organization_id FROM ehe_queue_claim('" + MODEL + "', 1, 30)")) {
+            try (ResultSet rs = st.executeQuery("SELECT organization_id FROM ehe_queue_claim('" + MODEL + "', 1, 30, NULL, " + newest + ")")) {
                 String org = rs.next() ? rs.getString(1) : null;
                 c.rollback();
                 return org;
@@ -100,6 +104,13 @@ class QueueDiscoveryTest {
         assertThat(db.queryLong("SELECT count(*) FROM event_embedding_pending_claims WHERE state = 'quarantined' AND event_id IN (" + eIds + ")"))
                 .as("the quarantine rows are still there, for the old pending rows").isEqualTo(150);
         assertThat(discovered()).containsExactly("org-e", "org-e");
+
+        // org-f: 1,100 newest pairs under live leases, more than 186's first window (newest + 1,024) holds:
+        // with newest = 50 the window must widen past them to find org-e's pairs.
+        events("org-f", 1100);
+        assertThat(QueueSql.claim(db, MODEL, 1000, 3600, "org-f")).hasSize(1000);
+        assertThat(QueueSql.claim(db, MODEL, 100, 3600, "org-f")).hasSize(100);
+        assertThat(discovered(50)).containsExactly("org-e", "org-e");
         assertThat(b).hasSize(120);
         assertThat(a).hasSize(300);
         AppSchema.assertExact(db);
