@@ -49,7 +49,7 @@ class QueueDiscoveryTest {
     private List<String> discovered(int newest) throws SQLException {
         String windowed = discover("", newest);
         String probed = discover("probe", newest);
-        return List.of(windowed, probed);
+        return java.util.Arrays.asList(windowed, probed);
     }
 
     private String discover(String plan, int newest) throws SQLException {
