@@ -80,26 +80,32 @@ BEGIN
         IF coalesce(pg_catalog.current_setting('ehe.queue_discovery', true), '') <> 'probe' THEN
             LOOP
                 WITH w AS MATERIALIZED (
-                         SELECT p.event_id, p.organization_id, p.created_at, p.xmin::text::bigint AS x
+                         SELECT p.event_id, p.organization_id, p.created_at
                            FROM public.event_embedding_pending p
                           WHERE p.model = target_model
                           ORDER BY p.created_at DESC, p.event_id DESC
                           LIMIT lim),
                      h AS MATERIALIZED (
-                         SELECT q.event_id, q.state, q.pending_xmin::text::bigint AS x
+                         SELECT q.event_id
                            FROM public.event_embedding_pending_claims q
-                          WHERE q.event_id = ANY (ARRAY(SELECT w.event_id FROM w)) AND q.model = target_model AND q.hidden_until > t),
-                     c AS MATERIALIZED (
+                          WHERE q.event_id = ANY (ARRAY(SELECT w.event_id FROM w)) AND q.model = target_model AND q.hidden_until > t
+                            AND (q.state = 'claimed' OR q.pending_xmin = (SELECT p.xmin FROM public.event_embedding_pending p
+                                                                           WHERE p.event_id = q.event_id AND p.model = q.model))),
+                     c AS (
                          SELECT w.organization_id FROM w
-                          WHERE w.event_id NOT IN (SELECT h.event_id FROM h WHERE h.state = 'claimed')
-                            AND (w.event_id, w.x) NOT IN (SELECT h.event_id, h.x FROM h WHERE h.state <> 'claimed')
+                          WHERE w.event_id NOT IN (SELECT h.event_id FROM h)
                           ORDER BY w.created_at DESC, w.event_id DESC
                           LIMIT newest)
-                SELECT (SELECT count(*) FROM w), (SELECT count(*) FROM c),
-                       (SELECT c.organization_id FROM c GROUP BY c.organization_id ORDER BY count(*) DESC, c.organization_id LIMIT 1)
-                  INTO n_w, n_c, org;
+                SELECT g.organization_id, g.n, (SELECT count(*) FROM w)
+                  INTO org, n_c, n_w
+                  FROM (SELECT 1) one
+                  LEFT JOIN (SELECT c.organization_id, sum(count(*)) OVER () AS n
+                               FROM c
+                              GROUP BY c.organization_id
+                              ORDER BY count(*) DESC, c.organization_id
+                              LIMIT 1) g ON true;
                 -- Enough claimable pairs in the window, or the whole backlog seen: done. Else a wider window.
-                EXIT WHEN n_c >= newest OR n_w < lim;
+                EXIT WHEN coalesce(n_c, 0) >= newest OR coalesce(n_w, 0) < lim;
                 lim := lim * 4;
             END LOOP;
         ELSE

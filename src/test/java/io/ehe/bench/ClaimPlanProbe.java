@@ -47,23 +47,25 @@ public final class ClaimPlanProbe {
     /** 186's discovery, one round (lim 6,024), as the function runs it. */
     static final String DISCOVERY_WINDOWED = """
             WITH w AS MATERIALIZED (
-                     SELECT p.event_id, p.organization_id, p.created_at, p.xmin::text::bigint AS x
+                     SELECT p.event_id, p.organization_id, p.created_at
                        FROM public.event_embedding_pending p
                       WHERE p.model = '%1$s'
                       ORDER BY p.created_at DESC, p.event_id DESC
                       LIMIT 6024),
                  h AS MATERIALIZED (
-                     SELECT q.event_id, q.state, q.pending_xmin::text::bigint AS x
+                     SELECT q.event_id
                        FROM public.event_embedding_pending_claims q
-                      WHERE q.event_id = ANY (ARRAY(SELECT w.event_id FROM w)) AND q.model = '%1$s' AND q.hidden_until > now()),
-                 c AS MATERIALIZED (
+                      WHERE q.event_id = ANY (ARRAY(SELECT w.event_id FROM w)) AND q.model = '%1$s' AND q.hidden_until > now()
+                        AND (q.state = 'claimed' OR q.pending_xmin = (SELECT p.xmin FROM public.event_embedding_pending p
+                                                                       WHERE p.event_id = q.event_id AND p.model = q.model))),
+                 c AS (
                      SELECT w.organization_id FROM w
-                      WHERE w.event_id NOT IN (SELECT h.event_id FROM h WHERE h.state = 'claimed')
-                        AND (w.event_id, w.x) NOT IN (SELECT h.event_id, h.x FROM h WHERE h.state <> 'claimed')
+                      WHERE w.event_id NOT IN (SELECT h.event_id FROM h)
                       ORDER BY w.created_at DESC, w.event_id DESC
                       LIMIT 5000)
-            SELECT (SELECT count(*) FROM w), (SELECT count(*) FROM c),
-                   (SELECT c.organization_id FROM c GROUP BY c.organization_id ORDER BY count(*) DESC, c.organization_id LIMIT 1)""";
+            SELECT c.organization_id, count(*), sum(count(*)) OVER (), (SELECT count(*) FROM w)
+              FROM c GROUP BY c.organization_id ORDER BY count(*) DESC, c.organization_id LIMIT 1""";
+
 
 
 
