@@ -46,7 +46,7 @@ clean:
 # Production-scale benchmarks (not part of `make test`): writes BENCHMARKS.md, docs/design-queries.svg and
 # docs/backfill-progress.svg (and docs/queue-churn.svg). Full run about 40 minutes on 2 cores, plus about
 # 25 for the work queue (issue 27: its churn runs 20 minutes, --queue-churn-minutes M). Quick variant:
-# make bench BENCH_ARGS='--scale 0.1 --repeats 1 --rollout-repeats 1 --query-repeats 5 --write-rounds 5 --queue-seconds 10 --queue-churn-minutes 2'
+# make bench BENCH_ARGS='--scale 0.1 --repeats 1 --rollout-repeats 1 --query-repeats 5 --write-rounds 5 --queue-seconds 5 --queue-churn-minutes 1'
 # Just the high-watermark part (issue 20): BENCH_ARGS='--high-watermark-only'; just the work queue: '--queue-only'. On a restored copy of your own database
 # (refused unless it is one; it leaves the copy as it found it): BENCH_ARGS='--target-url URL --i-know-this-is-a-disposable-copy'.
 BENCH_ARGS ?=

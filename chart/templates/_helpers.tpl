@@ -165,6 +165,7 @@ affinity:
 {{- if .Values.pending.semantics }}{{ $args = concat $args (list "--semantics" .Values.pending.semantics) }}{{ end -}}
 {{- range .Values.pending.targetModels }}{{ $args = concat $args (list "--target-model" .) }}{{ end -}}
 {{- range .Values.readerRoles }}{{ $args = concat $args (list "--reader-role" .) }}{{ end -}}
+{{- range .Values.queueRoles }}{{ $args = concat $args (list "--queue-role" .) }}{{ end -}}
 {{- if .Values.pending.changeQuestion }}{{ $args = append $args "--change-question" }}{{ end -}}
 {{- if .Values.pending.newModel }}{{ $args = append $args "--new-model" }}{{ end -}}
 {{- $args = concat $args $m.extraArgs -}}

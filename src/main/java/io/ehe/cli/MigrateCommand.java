@@ -9,6 +9,7 @@ import io.ehe.db.OlderTransactions;
 import io.ehe.migration.Interruption;
 import io.ehe.migration.MigrationInterruptedException;
 import io.ehe.migration.Migrator;
+import io.ehe.migration.QueueRoles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -63,6 +64,12 @@ public final class MigrateCommand implements Callable<Integer> {
                     + " 'none' names none; default: keep the recorded list (env EHE_READER_ROLES). An unknown role: exit 2, nothing changed")
     List<String> readerRoles;
 
+    @Option(names = "--queue-role", paramLabel = "ROLE", split = ",", defaultValue = "${env:EHE_QUEUE_ROLES}",
+            description = "pending-table: a role that works the queue (the embedding workers): granted EXECUTE on ehe_queue_claim, _extend,"
+                    + " _fail, _release and _pause, nothing more; repeatable or a comma list; the list replaces the recorded one;"
+                    + " 'none' names none; default: keep the recorded list (env EHE_QUEUE_ROLES). An unknown role: exit 2, nothing changed")
+    List<String> queueRoles;
+
     @Option(names = "--change-question", description = "pending-table: confirm that --semantics/--*-column change the installed "
             + "question although that discards the fill's work (see configure --help)")
     boolean changeQuestion;
@@ -94,8 +101,12 @@ public final class MigrateCommand implements Callable<Integer> {
                 targets = PendingConfiguration.checkedTargets(requested, semantics.targetModels());
             }
         }
+        if (chosen == Design.COLUMN && QueueRoles.namesAny(queueRoles)) {
+            // The column design has no queue (docs/scheduler-on-claims.md): nothing to grant.
+            throw new IllegalArgumentException("--queue-role: the column design has no work queue; use --design pending-table");
+        }
         Migrator migrator = new Migrator(connection.connections(), locks.settings(withBaseline).withDesign(chosen));
-        migrator.runner().readerRoles(readerRoles);
+        migrator.runner().readerRoles(readerRoles).queueRoles(queueRoles);
         MigrateReport report = new MigrateReport(spec.commandLine().getOut());
         if (!dryRun) {
             return interruptible(migrator, report, requested, targets);

@@ -16,20 +16,23 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * queue failed / retry / pause / resume: thin over {@link PendingQueue} (pending-table design, changeSet
+ * queue failed / retry / pause / resume / sweep: thin over {@link PendingQueue} (pending-table design, changeSet
  * 180; 'status' prints each model's queue figures). docs/scheduler-on-claims.md has the worker's side.
  */
 @Command(name = "queue", mixinStandardHelpOptions = true,
         description = {"The pending table as the scheduler's work queue (changeSet 180): list and retry quarantined pairs,",
-                "pause and resume a model. 'status' prints each model's pending, claimable, claimed, backing off and quarantined pairs."},
-        subcommands = {QueueCommand.Failed.class, QueueCommand.Retry.class, QueueCommand.Pause.class, QueueCommand.Resume.class},
+                "pause and resume a model, sweep the claim rows of finished pairs (the chart's queue-sweep CronJob runs it).",
+                "'status' prints each model's pending, claimable, claimed, backing off and quarantined pairs."},
+        subcommands = {QueueCommand.Failed.class, QueueCommand.Retry.class, QueueCommand.Pause.class, QueueCommand.Resume.class,
+                QueueCommand.Sweep.class},
         footer = {"", "Exit codes: 0 done; 1 failed; 2 bad value (or a model that is not a target); 3 cannot connect;",
-                "9 pending-table design or its work queue (changeSet 180) not installed."})
+                "9 pending-table design or its work queue (changeSet 180) not installed;",
+                "12 (sweep) rows left after --max-rounds: run again."})
 public final class QueueCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new IllegalArgumentException("queue: name an action: failed, retry, pause or resume");
+        throw new IllegalArgumentException("queue: name an action: failed, retry, pause, resume or sweep");
     }
 
     private static PendingQueue queue(ConnectionOptions connection) throws Exception {
@@ -167,6 +170,31 @@ public final class QueueCommand implements Callable<Integer> {
             boolean was = queue(connection).resume(model);
             System.out.printf(Locale.ROOT, "%s%n", was ? "resumed model '" + model + "'" : "model '" + model + "' was not paused");
             return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "sweep", mixinStandardHelpOptions = true,
+            description = {"Deletes the claim rows of pairs that left the queue (embedded, or the event died), so the claims table",
+                    "stays the size of the live queue; expired leases need no sweep (the next claim takes them over).",
+                    "Rounds of --batch rows, each a short transaction that never waits for a lock. Run it every few minutes."})
+    static final class Sweep implements Callable<Integer> {
+        @Mixin
+        ConnectionOptions connection;
+
+        @Option(names = "--batch", paramLabel = "N", converter = PositiveIntConverter.class, defaultValue = "10000",
+                description = "claim rows per round (default: ${DEFAULT-VALUE})")
+        int batch;
+
+        @Option(names = "--max-rounds", paramLabel = "N", converter = PositiveIntConverter.class, defaultValue = "100",
+                description = "stop after N rounds, exit 12 when rows are left (default: ${DEFAULT-VALUE})")
+        int maxRounds;
+
+        @Override
+        public Integer call() throws Exception {
+            PendingQueue.Swept s = queue(connection).sweep(batch, maxRounds);
+            System.out.printf(Locale.ROOT, "swept %d claim row(s) of finished pairs in %d round(s)%s%n", s.deleted(), s.rounds(),
+                    s.more() ? "; more left (--max-rounds reached: run again)" : "");
+            return s.more() ? ExitCodes.MORE_TO_DO : ExitCodes.OK;
         }
     }
 }

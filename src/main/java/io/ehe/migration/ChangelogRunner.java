@@ -80,6 +80,7 @@ public final class ChangelogRunner {
     private final MigrationSettings settings;
     private List<String> readerRoles;
     private Interruption interruption;
+    private List<String> queueRoles;
 
     public ChangelogRunner(ConnectionFactory connections, MigrationSettings settings) {
         this.connections = connections;
@@ -109,7 +110,21 @@ public final class ChangelogRunner {
 
     /** Reader roles were named for this run (not "none" alone): 175 will apply even where it never ran. */
     public boolean namesReaders() {
-        return readerRoles != null && readerRoles.stream().anyMatch(r -> r != null && !r.isBlank() && !ReaderRoles.NONE.equals(r.strip()));
+        return RoleList.namesAny(readerRoles);
+    }
+
+    /**
+     * The roles that work the queue (changeSet 185, {@link QueueRoles}); null, the default, keeps the
+     * ones the database records. "none" alone names none.
+     */
+    public ChangelogRunner queueRoles(List<String> roles) {
+        this.queueRoles = roles == null ? null : List.copyOf(roles);
+        return this;
+    }
+
+    /** Queue roles were named for this run (not "none" alone): 185 will apply even where it never ran. */
+    public boolean namesQueueRoles() {
+        return QueueRoles.namesAny(queueRoles);
     }
 
     /** Applies every pending changeSet (or the next {@code count}), tagging the result when asked. */
@@ -272,7 +287,7 @@ public final class ChangelogRunner {
 
     /**
      * Every changeSet of the changelog in order, with whether it ran here (read-only); a reader-grants
-     * changeSet (175) only once it ran or while this run names readers.
+     * changeSet (175) only once it ran or while this run names readers, the queue grants (185) likewise.
      */
     public List<ChangeSetState> changeSets() throws Exception {
         return run(Mode.READ_ONLY, lb -> {
@@ -289,6 +304,9 @@ public final class ChangelogRunner {
                 RanChangeSet r = byKey.get(cs.getId() + "::" + cs.getAuthor() + "::" + cs.getFilePath());
                 if (r == null && ReaderRoles.isReaderGrants(cs.getId()) && !namesReaders()) {
                     continue; // skips itself until a reader is named: no step of this rollout
+                }
+                if (r == null && QueueRoles.isQueueGrants(cs.getId()) && !namesQueueRoles()) {
+                    continue; // the same for the queue roles
                 }
                 boolean deferrable = cs.getLabels() != null && cs.getLabels().getLabels().contains(DEFERRED_LABEL);
                 out.add(new ChangeSetState(cs.getId(), cs.getAuthor(), cs.getFilePath(),
@@ -373,6 +391,7 @@ public final class ChangelogRunner {
 
     private <T> T runOn(Mode mode, Connection connection, Work<T> work) throws Exception {
         String readers = ReaderRoles.parameter(connection, settings.design(), readerRoles);
+        String workers = QueueRoles.parameter(connection, queueRoles);
         Database database = database(mode, connection, interruption, connections.schemas().module());
         Map<String, Object> scope = new HashMap<>();
         scope.put(Scope.Attr.ui.name(), new LoggerUIService());
@@ -385,6 +404,7 @@ public final class ChangelogRunner {
             liquibase.setChangeLogParameter(Schemas.TABLES_PARAMETER, connections.schemas().tables());
             liquibase.setChangeLogParameter(Schemas.MODULE_PARAMETER, connections.schemas().module());
             liquibase.setChangeLogParameter(ReaderRoles.PARAMETER, readers);
+            liquibase.setChangeLogParameter(QueueRoles.PARAMETER, workers);
             try {
                 HistoryPaths.requireOwn(liquibase.getDatabaseChangeLog().getChangeSets(), database.getRanChangeSetList());
                 return work.apply(liquibase);

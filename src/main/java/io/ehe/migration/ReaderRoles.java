@@ -4,11 +4,8 @@ import io.ehe.catalog.Design;
 import io.ehe.catalog.ReaderGrants;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
-import java.util.TreeSet;
 
 /**
  * The changelog parameter {@code ehe.reader_roles} the runner passes (changeSets 175-reader-grants-*):
@@ -22,7 +19,7 @@ import java.util.TreeSet;
 public final class ReaderRoles {
 
     public static final String PARAMETER = "ehe.reader_roles";
-    public static final String NONE = "none";
+    public static final String NONE = RoleList.NONE;
 
     private ReaderRoles() {
     }
@@ -39,35 +36,6 @@ public final class ReaderRoles {
      * that does not exist, before Liquibase runs (the changeSet checks again and fails the update).
      */
     public static String parameter(Connection c, Design design, List<String> named) throws SQLException {
-        List<String> roles = named != null ? named : ReaderGrants.namedReaders(c, design);
-        TreeSet<String> set = new TreeSet<>();
-        for (String r : roles) {
-            String name = r == null ? "" : r.strip();
-            if (name.isEmpty() || name.contains(",") || name.contains("$")) {
-                throw new IllegalArgumentException("--reader-role: not a role name the list can carry: '" + name
-                        + "' (empty, or has a comma or a dollar sign)");
-            }
-            if (!NONE.equals(name)) {
-                set.add(name);
-            }
-        }
-        if (named != null) {
-            for (String name : set) {
-                if (!roleExists(c, name)) {
-                    throw new IllegalArgumentException("--reader-role: role '" + name + "' does not exist; nothing was changed");
-                }
-            }
-        }
-        return set.isEmpty() ? NONE : String.join(",", set);
-    }
-
-    private static boolean roleExists(Connection c, String role) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = ?)")) {
-            ps.setString(1, role);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
+        return RoleList.parameter(c, "--reader-role", named, named != null ? List.of() : ReaderGrants.namedReaders(c, design));
     }
 }

@@ -59,21 +59,21 @@ final class QueueBench {
     record Result(String shape, long swapBacklog, List<Throughput> throughput, List<Sample> churn, double churnMinutes) {
     }
 
+    /** The worker counts of the throughput runs, each run once on the queue and once on the plain table. */
+    static final int[] WORKER_COUNTS = {1, 4, 8};
+
     private QueueBench() {
     }
 
+    /** The minutes the measured phases take by their flags (loading and filling the data come on top). */
+    static double measuredMinutes(double seconds, double churnMinutes) {
+        return WORKER_COUNTS.length * 2 * seconds / 60 + churnMinutes;
+    }
+
     static Result run(BenchServer server, int events, double seconds, double churnMinutes) throws Exception {
-        Bench.say("queue: loading the production-weight template with superseded_by, " + events + " events");
-        TestDatabase template = server.create("queue_template", null);
-        BenchSchema.PRODUCTION.load(template, events, null);
-        template.execute("ALTER TABLE public.events ADD COLUMN superseded_by bigint", "CHECKPOINT");
-        String shape = String.format(Locale.ROOT, "%,d events, %,d embedding rows", template.queryLong("SELECT count(*) FROM public.events"),
-                template.queryLong("SELECT count(*) FROM public.event_embeddings"));
-        TestDatabase on = server.create("queue_on", "queue_template");
-        AppSemanticsBench.install(on);
-        new PendingConfiguration(on.connections(), Duration.ofSeconds(5), Duration.ofMinutes(1)).addTarget(NEW_MODEL);
-        new PendingTableDesign().fill(on.connections(), BackfillSettings.defaults(), null, null);
-        AppSemanticsBench.vacuum(on);
+        TestDatabase on = prepareOn(server, events);
+        String shape = String.format(Locale.ROOT, "%,d events, %,d embedding rows", on.queryLong("SELECT count(*) FROM public.events"),
+                on.queryLong("SELECT count(*) FROM public.event_embeddings"));
         long backlog = on.queryLong("SELECT count(*) FROM public.event_embedding_pending WHERE model = '" + NEW_MODEL + "'");
         Bench.say(String.format(Locale.ROOT, "  %s; model-swap backlog %,d pairs", shape, backlog));
         TestDatabase off = server.create("queue_off", "queue_template");
@@ -87,7 +87,7 @@ final class QueueBench {
         off.execute("VACUUM (ANALYZE) public.plain_queue");
 
         List<Throughput> rows = new ArrayList<>();
-        for (int workers : new int[] {1, 4, 8}) {
+        for (int workers : WORKER_COUNTS) {
             List<Double> qLat = Collections.synchronizedList(new ArrayList<>());
             List<Double> pLat = Collections.synchronizedList(new ArrayList<>());
             double q = workers(on, workers, seconds, true, qLat);
@@ -102,6 +102,23 @@ final class QueueBench {
         server.drop("queue_on");
         server.drop("queue_template");
         return new Result(shape, backlog, rows, churn, churnMinutes);
+    }
+
+    /**
+     * The template (production weight, events.superseded_by) as queue_template, and queue_on: a copy with the
+     * module (app semantics) and the model-swap backlog filled (every live event pending for NEW_MODEL), vacuumed.
+     */
+    static TestDatabase prepareOn(BenchServer server, int events) throws Exception {
+        Bench.say("queue: loading the production-weight template with superseded_by, " + events + " events");
+        TestDatabase template = server.create("queue_template", null);
+        BenchSchema.PRODUCTION.load(template, events, null);
+        template.execute("ALTER TABLE public.events ADD COLUMN superseded_by bigint", "CHECKPOINT");
+        TestDatabase on = server.create("queue_on", "queue_template");
+        AppSemanticsBench.install(on);
+        new PendingConfiguration(on.connections(), Duration.ofSeconds(5), Duration.ofMinutes(1)).addTarget(NEW_MODEL);
+        new PendingTableDesign().fill(on.connections(), BackfillSettings.defaults(), null, null);
+        AppSemanticsBench.vacuum(on);
+        return on;
     }
 
     /** Pairs completed per second by {@code n} workers for {@code seconds}; claim latencies (ms) into {@code latencies}. */
@@ -175,7 +192,7 @@ final class QueueBench {
     }
 
     /** The app's worker write of (event, model), one transaction; the plain queue also deletes its message. */
-    private static void write(Connection c, long event, String model, boolean module) throws SQLException {
+    static void write(Connection c, long event, String model, boolean module) throws SQLException {
         c.setAutoCommit(false);
         try (Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("SELECT 1 FROM public.events WHERE id = " + event + " AND superseded_by IS NULL FOR SHARE")) {

@@ -66,8 +66,9 @@ class AppChartDependencyTest {
 
         Chart.Rendered r = Chart.template(parent, RELEASE, NAMESPACE, List.of());
         // The hook is not in helm-java's template output; the test below renders it from an unpacked copy.
+        // The app's values pick the pending-table design: its queue gets the sweep CronJob too.
         assertThat(r.kindsAndNames()).containsExactlyInAnyOrder("Service/shop-api", "Deployment/shop-api",
-                "CronJob/shop-backfill", "CronJob/shop-status");
+                "CronJob/shop-backfill", "CronJob/shop-status", "CronJob/shop-queue-sweep");
         assertThat(KubernetesApiTypes.problems(r.text())).isEmpty();
     }
 

@@ -411,7 +411,8 @@ class HelmChartTest {
     void goodValuesPassTheSchema(@TempDir Path tmp) throws IOException {
         Path values = tmp.resolve("good.yaml");
         Files.writeString(values, "design: pending-table\nmigrations: {lockTimeout: 250ms, indexLockTimeout: 1h, activeDeadlineSeconds: 21600}\nbackfill: {batchSize: 1, sleep: 1s, shards: 64}\n");
-        assertThat(Chart.template(values).ofKind("CronJob")).hasSize(2);
+        // backfill, status and (pending-table design) the queue sweep
+        assertThat(Chart.template(values).ofKind("CronJob")).hasSize(3);
     }
 
     // ---------------------------------------------------------------------------------------------

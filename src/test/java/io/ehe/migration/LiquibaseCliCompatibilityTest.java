@@ -146,6 +146,29 @@ class LiquibaseCliCompatibilityTest {
         assertThat(db.queryString(holds)).isEqualTo("false");
     }
 
+    /**
+     * Issue 27 with Liquibase alone: -Dehe.queue_roles names the workers' role (185 applies and grants EXECUTE
+     * on the worker loop's calls), a runner migrate without --queue-role keeps it, and an update without the
+     * parameter means "none" (185 re-runs and takes the grants back).
+     */
+    @Test
+    void theQueueRolesParameterGrantsAndAnUpdateWithoutItTakesTheGrantBack() throws Exception {
+        TestDatabase db = PostgresServer.get().createDatabase("lbcli_queue_roles");
+        Migrations.createUpstreamTables(db);
+        String worker = db.name() + "_worker";
+        db.execute("DROP ROLE IF EXISTS " + worker, "CREATE ROLE " + worker);
+        String holds = "SELECT has_function_privilege('" + worker + "', 'public.ehe_queue_claim(text,integer,double precision,text,integer)', 'EXECUTE')::text";
+        liquibaseCli(db, "update", "-Dehe.design=pending-table", "-Dehe.queue_roles=" + worker);
+        assertThat(history(db)).anyMatch(h -> h.startsWith("185-queue-grants"));
+        assertThat(db.queryString(holds)).isEqualTo("true");
+        List<String> before = history(db);
+        Migrations.migrate(db, false, io.ehe.catalog.Design.PENDING_TABLE);
+        assertThat(history(db)).isEqualTo(before);
+        assertThat(db.queryString(holds)).isEqualTo("true");
+        liquibaseCli(db, "update", "-Dehe.design=pending-table");
+        assertThat(db.queryString(holds)).isEqualTo("false");
+    }
+
     /** The move between designs with Liquibase alone: the label filter rolls back one design's changeSets. */
     @Test
     void aLabelFilteredRollbackRemovesOneDesignAndKeepsTheOther() throws Exception {

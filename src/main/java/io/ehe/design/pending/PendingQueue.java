@@ -154,6 +154,43 @@ public final class PendingQueue {
         }
     }
 
+    /** What a sweep did: claim rows deleted, rounds run, and whether rows were still left when it stopped at maxRounds. */
+    public record Swept(long deleted, int rounds, boolean more) {
+    }
+
+    /**
+     * Deletes the claim rows that match no pending pair (done, or pending again as a newer row), in
+     * rounds of at most batch rows (ehe_queue_sweep, one short transaction each, never waiting for a
+     * row lock) until a round deletes fewer than batch or maxRounds rounds ran. Expired leases and
+     * ended backoffs need no sweep: a claim takes them over; this only keeps the table at the size of
+     * the live queue. Throws DesignNotInstalledException without changeSet 180.
+     */
+    public Swept sweep(int batch, int maxRounds) throws SQLException {
+        try (Connection c = connections.open()) {
+            if (!installed(c)) {
+                throw new DesignNotInstalledException("the work queue (changeSet 180) is not applied here: run migrate --design pending-table");
+            }
+            long total = 0;
+            int rounds = 0;
+            try (PreparedStatement ps = c.prepareStatement("SELECT ehe_queue_sweep(?)")) {
+                ps.setInt(1, batch);
+                while (rounds < maxRounds) {
+                    rounds++;
+                    int n;
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        n = rs.getInt(1);
+                    }
+                    total += n;
+                    if (n < batch) {
+                        return new Swept(total, rounds, false);
+                    }
+                }
+            }
+            return new Swept(total, rounds, true);
+        }
+    }
+
     private Connection open(String model) throws SQLException {
         Connection c = connections.open();
         try {

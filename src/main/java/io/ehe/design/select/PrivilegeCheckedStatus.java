@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ehe.catalog.Design;
+import io.ehe.catalog.QueueGrants;
 import io.ehe.catalog.ReaderGrants;
 import io.ehe.catalog.TableWriters;
 import io.ehe.db.ConnectionFactory;
@@ -21,13 +22,17 @@ import java.util.Map;
  * A design's status with who may write and who may read (issue 24): the roles that can write events and
  * event_embeddings (whose writes fire the module's triggers), the reader roles named at install
  * ({@code migrate --reader-role}) with what each lacks of what the documented scheduler queries need,
- * and every role that can run those queries. A named reader that lacks anything makes the status not
- * ready (exit 5), whatever the design says: the scheduler would fail on its first query.
+ * and every role that can run those queries; in the pending-table design also the queue roles named
+ * at install ({@code migrate --queue-role}, changeSet 185) with what each lacks of what the worker loop
+ * calls, and every role that can make those calls. A named reader or queue role that lacks anything
+ * makes the status not ready (exit 5), whatever the design says: the scheduler or the workers would
+ * fail on their first call.
  *
- * Text: a "privileges" block after the design's own, then one "not ready:" line per lacking reader.
+ * Text: a "privileges" block after the design's own, then one "not ready:" line per lacking role.
  * JSON: an object {@code privileges} ({@code writers}: table to list of {role, privileges, superuser};
- * {@code readers}: list of {role, missing}; {@code canRead}: role names), and the reasons appended to
- * {@code notReadyBecause} with {@code ready} false.
+ * {@code readers}: list of {role, missing}; {@code canRead}: role names; pending-table only:
+ * {@code queueRoles}: list of {role, missing}; {@code canWorkQueue}: role names), and the reasons
+ * appended to {@code notReadyBecause} with {@code ready} false.
  */
 public final class PrivilegeCheckedStatus implements DesignStatus {
 
@@ -43,13 +48,18 @@ public final class PrivilegeCheckedStatus implements DesignStatus {
     private final Map<String, List<TableWriters.Writer>> writers;
     private final List<Reader> readers;
     private final List<String> canRead;
+    /** Null in the column design, which has no queue. */
+    private final List<Reader> queueRoles;
+    private final List<String> canWorkQueue;
 
     private PrivilegeCheckedStatus(DesignStatus inner, Map<String, List<TableWriters.Writer>> writers, List<Reader> readers,
-                                   List<String> canRead) {
+                                   List<String> canRead, List<Reader> queueRoles, List<String> canWorkQueue) {
         this.inner = inner;
         this.writers = writers;
         this.readers = readers;
         this.canRead = canRead;
+        this.queueRoles = queueRoles;
+        this.canWorkQueue = canWorkQueue;
     }
 
     /** Reads the privileges on a read-only session. */
@@ -64,25 +74,40 @@ public final class PrivilegeCheckedStatus implements DesignStatus {
             for (String role : ReaderGrants.namedReaders(c, design)) {
                 readers.add(new Reader(role, ReaderGrants.missing(c, design, role)));
             }
-            return new PrivilegeCheckedStatus(inner, writers, readers, ReaderGrants.rolesThatCanRead(c, design));
+            List<Reader> queueRoles = null;
+            List<String> canWorkQueue = null;
+            if (design == Design.PENDING_TABLE) {
+                queueRoles = new ArrayList<>();
+                for (String role : QueueGrants.namedRoles(c)) {
+                    queueRoles.add(new Reader(role, QueueGrants.missing(c, role)));
+                }
+                canWorkQueue = QueueGrants.rolesThatCanWork(c);
+            }
+            return new PrivilegeCheckedStatus(inner, writers, readers, ReaderGrants.rolesThatCanRead(c, design), queueRoles, canWorkQueue);
         }
     }
 
-    /** One line per named reader that lacks a privilege. */
+    /** One line per named reader or queue role that lacks a privilege. */
     List<String> problems() {
         List<String> out = new ArrayList<>();
         for (Reader r : readers) {
-            if (!r.missing().isEmpty()) {
-                List<String> grants = new ArrayList<>();
-                for (String m : r.missing()) {
-                    grants.add(m.startsWith("the role itself") ? "CREATE ROLE " + r.role()
-                            : m.startsWith("the ") ? "migrate" : "GRANT " + m + " TO " + r.role());
-                }
-                out.add("reader role " + r.role() + " lacks " + String.join(", ", r.missing())
-                        + ": the scheduler's queries would fail; fix: " + String.join("; ", grants));
-            }
+            problem(out, "reader role ", r, "the scheduler's queries would fail");
+        }
+        for (Reader r : queueRoles == null ? List.<Reader>of() : queueRoles) {
+            problem(out, "queue role ", r, "the workers' queue calls would fail");
         }
         return out;
+    }
+
+    private static void problem(List<String> out, String kind, Reader r, String effect) {
+        if (!r.missing().isEmpty()) {
+            List<String> grants = new ArrayList<>();
+            for (String m : r.missing()) {
+                grants.add(m.startsWith("the role itself") ? "CREATE ROLE " + r.role()
+                        : m.startsWith("the ") ? "migrate" : "GRANT " + m + " TO " + r.role());
+            }
+            out.add(kind + r.role() + " lacks " + String.join(", ", r.missing()) + ": " + effect + "; fix: " + String.join("; ", grants));
+        }
     }
 
     @Override
@@ -112,6 +137,16 @@ public final class PrivilegeCheckedStatus implements DesignStatus {
                     .append(r.missing().isEmpty() ? "can run the scheduler's queries" : "lacks " + String.join(", ", r.missing())).append('\n');
         }
         out.append("  can read the answer: ").append(canRead.isEmpty() ? "none" : String.join(", ", canRead)).append('\n');
+        if (queueRoles != null) {
+            if (queueRoles.isEmpty()) {
+                out.append("  queue roles named: none (migrate --queue-role ROLE)\n");
+            }
+            for (Reader r : queueRoles) {
+                out.append("  queue role ").append(r.role()).append(": ")
+                        .append(r.missing().isEmpty() ? "can work the queue" : "lacks " + String.join(", ", r.missing())).append('\n');
+            }
+            out.append("  can work the queue: ").append(canWorkQueue.isEmpty() ? "none" : String.join(", ", canWorkQueue)).append('\n');
+        }
         for (String p : problems()) {
             out.append("not ready: ").append(p).append('\n');
         }
@@ -132,6 +167,10 @@ public final class PrivilegeCheckedStatus implements DesignStatus {
             }
             privileges.set("readers", JSON.valueToTree(readers));
             privileges.set("canRead", JSON.valueToTree(canRead));
+            if (queueRoles != null) {
+                privileges.set("queueRoles", JSON.valueToTree(queueRoles));
+                privileges.set("canWorkQueue", JSON.valueToTree(canWorkQueue));
+            }
             List<String> problems = problems();
             if (!problems.isEmpty()) {
                 object.put("ready", false);
