@@ -20,6 +20,7 @@ import java.util.List;
 public final class QueueGrants {
 
     /** The worker loop's functions, as regprocedure text (the same list as changeSet 185's). */
+    /** Unqualified: the module's sessions find them in the module schema (Schemas); messages add the schema. */
     public static final List<String> WORKER_CALLS = List.of(
             "ehe_queue_claim(text,integer,double precision,text,integer)",
             "ehe_queue_extend(text,bigint[],uuid,double precision)",
@@ -66,7 +67,8 @@ public final class QueueGrants {
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT ARRAY(SELECT need FROM (SELECT 'USAGE ON SCHEMA ' || " + MODULE_SCHEMA + "::regnamespace::text AS need,"
                         + " pg_catalog.has_schema_privilege(r.oid, " + MODULE_SCHEMA + ", 'USAGE') AS held"
-                        + " UNION ALL SELECT 'EXECUTE ON FUNCTION ' || fn, pg_catalog.has_function_privilege(r.oid, fn, 'EXECUTE')"
+                        + " UNION ALL SELECT 'EXECUTE ON FUNCTION ' || " + MODULE_SCHEMA + "::regnamespace::text || '.' || fn,"
+                        + " pg_catalog.has_function_privilege(r.oid, fn, 'EXECUTE')"
                         + " FROM unnest(?::text[]) AS fn) n WHERE NOT held)"
                         + " FROM pg_catalog.pg_roles r WHERE r.rolname = ?")) {
             ps.setArray(1, c.createArrayOf("text", WORKER_CALLS.toArray()));

@@ -40,7 +40,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class QueueRolesTest {
 
     private static final String MODEL = "m1";
-    private static final String CLAIM = "public.ehe_queue_claim(text,integer,double precision,text,integer)";
+    private static final String CLAIM = "ehe_queue_claim(text,integer,double precision,text,integer)";
 
     AppRoles roles;
     String worker;
@@ -169,8 +169,8 @@ class QueueRolesTest {
         owner.execute("REVOKE EXECUTE ON FUNCTION " + CLAIM + " FROM " + worker);
         Captured text = cli(owner, "status");
         assertThat(text.code).as(text.out).isEqualTo(ExitCodes.NOT_READY);
-        assertThat(text.out).contains("not ready: queue role " + worker + " lacks EXECUTE ON FUNCTION " + CLAIM)
-                .contains("fix: GRANT EXECUTE ON FUNCTION " + CLAIM + " TO " + worker);
+        assertThat(text.out).contains("not ready: queue role " + worker + " lacks EXECUTE ON FUNCTION public." + CLAIM)
+                .contains("fix: GRANT EXECUTE ON FUNCTION public." + CLAIM + " TO " + worker);
         Captured json = cli(owner, "status", "--json");
         assertThat(json.code).isEqualTo(ExitCodes.NOT_READY);
         assertThat(json.out).contains("\"queueRoles\"").contains("\"canWorkQueue\"").contains("\"ready\" : false")
