@@ -37,13 +37,17 @@
 --    non-superuser owner with a pinned search_path (170), at least one target and none filling or being
 --    removed, the partition set unchanged since the last `partitions sync` (160), no subscription
 --    replicating into events, event_embeddings or the pending table, and drift_rows = 0.
--- 5. drift_rows is status's sampled drift check (TriggerBypass), the same rule and bound: the newest 500
---    events by id plus a block sample (TABLESAMPLE SYSTEM, sized from pg_class.reltuples) of at most
---    2,000 more, each compared, per ready target, with the pending table under the configured
---    semantics (the helpers of 140), on one snapshot; the count of (event, target) pairs that disagree.
---    At most 2,500 events read by primary key and their embedding and pending rows probed by index:
---    bounded whatever the table's size. It is NULL (NaN) when the semantics do not match the tables
---    (the helpers would read a column that is gone): semantics_match and ready already say 0 then.
+-- 5. drift_rows is status's sampled drift check (TriggerBypass), its rule with a bound sized for a scrape:
+--    the newest 100 events by id (where replicated and restored rows land) plus a block sample
+--    (TABLESAMPLE SYSTEM, sized from pg_class.reltuples) of at most 400 more, each compared, per ready
+--    target, with the pending table under the configured semantics (the helpers of 140), on one
+--    snapshot; the count of (event, target) pairs that disagree. At most 500 events per scrape, read by
+--    primary key or sampled block, their embedding and pending rows probed by index (LATERAL ... LIMIT 1:
+--    an EXISTS would be planned as a hashed subplan over the whole table): bounded whatever the table's
+--    size. status samples 2,500 once; a scrape every 30 s samples about 48,000 events an hour, so
+--    drift away from the newest rows is found within hours, and `verify` checks every row. It is NULL
+--    (NaN) when the semantics do not match the tables (the helpers would read a column that is gone):
+--    semantics_match and ready already say 0 then.
 -- 6. Safety (170's rule for every module function another role calls): SECURITY DEFINER, owned by
 --    the installing role, or by ehe_definer when the installer is a superuser (never a superuser:
 --    ehe_pending_secure_functions() makes or refreshes that role, and this changeSet adds SELECT on the
@@ -209,9 +213,9 @@ BEGIN
              WHERE b.subdbid = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
                AND sr.srrelid IN ('public.events'::regclass, 'public.event_embeddings'::regclass, 'public.event_embedding_pending'::regclass));
 
-    -- Point 5: the sampled drift check, status's rule and bound (newest 500 + a block sample of at most 2,000).
+    -- Point 5: the sampled drift check, status's rule with a scrape's bound (newest 100 + a block sample of at most 400).
     IF sem_ok THEN
-        SELECT CASE WHEN n <= 2000 THEN 100 ELSE greatest(0.01, least(100, 100.0 * 2000 / n)) END INTO pct
+        SELECT CASE WHEN n <= 400 THEN 100 ELSE greatest(0.01, least(100, 100.0 * 400 / n)) END INTO pct
           FROM (SELECT coalesce(sum(greatest(k.reltuples, 0)), 0) AS n
                   FROM (SELECT p.relid FROM pg_partition_tree('public.events'::regclass) p WHERE p.isleaf AND p.level > 0
                         UNION
@@ -219,15 +223,18 @@ BEGIN
                   JOIN pg_class k ON k.oid = l.relid) r;
         BEGIN
             SELECT count(*) INTO drift
-              FROM ((SELECT v.id FROM public.events v ORDER BY v.id DESC LIMIT 500)
+              FROM ((SELECT v.id FROM public.events v ORDER BY v.id DESC LIMIT 100)
                     UNION
-                    (SELECT w.id FROM public.events w TABLESAMPLE SYSTEM (pct) LIMIT 2000)) z
+                    (SELECT w.id FROM public.events w TABLESAMPLE SYSTEM (pct) LIMIT 400)) z
               JOIN public.events e ON e.id = z.id
               JOIN public.event_embedding_pending_targets g ON g.state = 'ready'
-             WHERE (public.ehe_pending_event_live(e)
-                    AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x
-                                     WHERE x.event_id = e.id AND public.ehe_pending_counted_model(x) = g.model))
-                   IS DISTINCT FROM EXISTS (SELECT 1 FROM public.event_embedding_pending p WHERE p.event_id = e.id AND p.model = g.model);
+              -- Index probes per sampled pair (LATERAL ... LIMIT 1): EXISTS used as a value is planned as a
+              -- hashed subplan over the whole table, O(table) instead of O(sample).
+              LEFT JOIN LATERAL (SELECT true AS found FROM public.event_embeddings x
+                                  WHERE x.event_id = e.id AND public.ehe_pending_counted_model(x) = g.model LIMIT 1) x ON true
+              LEFT JOIN LATERAL (SELECT true AS found FROM public.event_embedding_pending p
+                                  WHERE p.event_id = e.id AND p.model = g.model LIMIT 1) p ON true
+             WHERE (public.ehe_pending_event_live(e) AND x.found IS NULL) IS DISTINCT FROM (p.found IS NOT NULL);
         EXCEPTION WHEN undefined_column OR undefined_function OR undefined_table THEN
             drift := NULL;
         END;

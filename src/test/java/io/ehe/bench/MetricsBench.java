@@ -149,7 +149,7 @@ final class MetricsBench {
         md.append("\nHow it scales: the counts are exact, so `ehe_metrics_models()` is O(pending pairs), an index-only count of each model's")
                 .append(" rows in the pending table's (model, created_at, event_id) index (the column design: of the partial index), plus a join")
                 .append(" of the claim rows to their pending rows; `ehe_metrics_database()` is bounded (catalog reads and the drift sample of at")
-                .append(" most 2,500 events, whatever the table's size).\n");
+                .append(" most 500 events, whatever the table's size).\n");
         md.append(END).append("\n");
         return md.toString();
     }

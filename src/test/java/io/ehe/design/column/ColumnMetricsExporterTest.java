@@ -27,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * queries over events and event_embeddings say (the seed's question, computed without has_embedding):
  * during the rollout (index not built: pending unknown, NaN, and filling), after the backfill and the
  * deferred index and NOT NULL, after app writes, with a trigger disabled, and with a row written past
- * the triggers (the sampled drift). Under 2,000 events, so the drift sample covers every event.
+ * the triggers (the sampled drift). The drift's truth is a full count: the one drifted event is among the
+ * newest, which every scrape's sample checks.
  */
 @ExtendWith(PostgresExtension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)

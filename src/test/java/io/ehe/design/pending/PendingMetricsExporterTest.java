@@ -27,8 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * model and per database exactly what count(*) queries over the tables say, computed here without the
  * module's functions: after the fill, after app writes (inserts, embeddings, a supersede), while a new
  * target fills and after its fill, with claims, backoffs, a quarantine and a paused model, with a
- * trigger disabled, and with a row written past the triggers (the sampled drift). The database stays
- * under 2,000 events, so the drift sample covers every event and its truth is a full count.
+ * trigger disabled, and with a row written past the triggers (the sampled drift). The drift's truth is a
+ * full count: the one drifted pair is on the newest event, which every scrape's sample checks.
  */
 @ExtendWith(PostgresExtension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -85,7 +85,7 @@ class PendingMetricsExporterTest {
         return t;
     }
 
-    /** The pairs that disagree with the app's question, over every event (the sample's 100 % here). */
+    /** The pairs that disagree with the app's question, over every event. */
     private static double driftTruth() {
         return AppSchema.missing(db) + AppSchema.stale(db);
     }
