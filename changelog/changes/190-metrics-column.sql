@@ -83,7 +83,7 @@ BEGIN
         ELSIF EXISTS (SELECT 1 FROM pg_attribute a
                        WHERE a.attrelid = 'public.events'::regclass AND a.attname = 'created_at' AND NOT a.attisdropped) THEN
             -- Point 2 (dynamic: events may lack created_at).
-            EXECUTE 'SELECT greatest(extract(epoch FROM clock_timestamp() - e.created_at::timestamptz)::double precision, 0)
+            EXECUTE 'SELECT CASE WHEN e.created_at IS NOT NULL THEN greatest(extract(epoch FROM clock_timestamp() - e.created_at::timestamptz)::double precision, 0) END
                        FROM public.events e WHERE e.id = $1' INTO age USING first_id;
         END IF;
     END IF;

@@ -62,7 +62,7 @@
 --    migrate touches (CREATE OR REPLACE is never used on these functions; only the rollback drops them).
 -- 7. A scrape never queues behind a migration: the functions carry lock_timeout = 2s (a SET on the
 --    function applies to every lock they wait for), so a scrape behind a waiting ACCESS EXCLUSIVE
---    fails after 2 s (the exporter reports pg_up / an error for that scrape) instead of piling up.
+--    fails after 2 s (the exporter logs the error and skips that query's metrics) instead of piling up.
 --    They take only ACCESS SHARE locks and write nothing.
 SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 
@@ -104,7 +104,7 @@ BEGIN
     LOOP
         IF r.pending > 0 AND r.oldest IS NULL AND has_ctime THEN
             -- Point 2: no created column configured; the lowest pending event_id stands in (dynamic: events may lack created_at).
-            EXECUTE 'SELECT greatest(extract(epoch FROM clock_timestamp() - e.created_at::timestamptz)::double precision, 0)
+            EXECUTE 'SELECT CASE WHEN e.created_at IS NOT NULL THEN greatest(extract(epoch FROM clock_timestamp() - e.created_at::timestamptz)::double precision, 0) END
                        FROM public.events e
                       WHERE e.id = (SELECT min(p.event_id) FROM public.event_embedding_pending p WHERE p.model = $1)'
                INTO r.oldest USING r.m;
@@ -115,7 +115,7 @@ BEGIN
         claimed_pairs := r.claimed;
         backing_off_pairs := r.backing_off;
         quarantined_pairs := r.quarantined;
-        oldest_pending_age_seconds := CASE WHEN r.pending = 0 THEN 0 ELSE greatest(r.oldest, 0) END;
+        oldest_pending_age_seconds := CASE WHEN r.pending = 0 THEN 0 WHEN r.oldest IS NULL THEN NULL ELSE greatest(r.oldest, 0) END;
         filling := CASE WHEN r.state = 'filling' THEN 1 ELSE 0 END;
         fill_progress_ratio := CASE WHEN r.state = 'filling' THEN r.ratio ELSE 1 END;
         RETURN NEXT;
