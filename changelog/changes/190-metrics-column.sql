@@ -50,10 +50,17 @@
 --    a grant a DBA gives once and that no later migrate takes back (only the rollback drops the functions).
 -- 7. lock_timeout = 2s on the functions: a scrape behind a waiting ACCESS EXCLUSIVE (a migration) fails
 --    after 2 s instead of queueing. ACCESS SHARE locks only; nothing is written.
+-- 8. Both designs can be installed at once (a move between them): each design's figures come from its
+--    own functions (ehe_metrics_column_* / ehe_metrics_pending_*), and the two the exporter calls,
+--    ehe_metrics_models() and ehe_metrics_database(), are written by both 190 changeSets with the same
+--    text (CREATE OR REPLACE keeps the exporter's grant): ehe_metrics_database() returns one row per
+--    installed design, ehe_metrics_models() the pending-table design's models while both are installed
+--    (a model's series must come from one design). Each rollback drops its own functions, and the two
+--    shared ones only when the other design's are gone.
 SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 
 -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout comes from set_config() above, which squawk does not recognise; creating a function is catalog-only
-CREATE FUNCTION public.ehe_metrics_models()
+CREATE FUNCTION public.ehe_metrics_column_models()
 RETURNS TABLE (model text, pending_pairs bigint, claimable_pairs bigint, claimed_pairs bigint, backing_off_pairs bigint,
                quarantined_pairs bigint, oldest_pending_age_seconds double precision, filling integer, fill_progress_ratio double precision)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -114,7 +121,7 @@ END
 $fn$;
 
 -- squawk-ignore require-lock-timeout, require-statement-timeout -- as above
-CREATE FUNCTION public.ehe_metrics_database()
+CREATE FUNCTION public.ehe_metrics_column_database()
 RETURNS TABLE (design text, ready integer, semantics_match integer, triggers_enabled integer, drift_rows bigint)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' SET enable_seqscan = off SET enable_bitmapscan = off AS $fn$
@@ -206,7 +213,38 @@ BEGIN
 END
 $fn$;
 
-REVOKE EXECUTE ON FUNCTION public.ehe_metrics_models(), public.ehe_metrics_database() FROM PUBLIC;
+-- squawk-ignore require-lock-timeout, require-statement-timeout -- as above
+CREATE OR REPLACE FUNCTION public.ehe_metrics_models()
+RETURNS TABLE (model text, pending_pairs bigint, claimable_pairs bigint, claimed_pairs bigint, backing_off_pairs bigint,
+               quarantined_pairs bigint, oldest_pending_age_seconds double precision, filling integer, fill_progress_ratio double precision)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' AS $fn$
+BEGIN
+    -- Point 8: the installed design's figures; the pending-table design's while a move holds both.
+    IF to_regprocedure('public.ehe_metrics_pending_models()') IS NOT NULL THEN
+        RETURN QUERY SELECT * FROM public.ehe_metrics_pending_models();
+    ELSIF to_regprocedure('public.ehe_metrics_column_models()') IS NOT NULL THEN
+        RETURN QUERY SELECT * FROM public.ehe_metrics_column_models();
+    END IF;
+END
+$fn$;
+
+-- squawk-ignore require-lock-timeout, require-statement-timeout -- as above
+CREATE OR REPLACE FUNCTION public.ehe_metrics_database()
+RETURNS TABLE (design text, ready integer, semantics_match integer, triggers_enabled integer, drift_rows bigint)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' AS $fn$
+BEGIN
+    -- Point 8: one row per installed design (label design).
+    IF to_regprocedure('public.ehe_metrics_column_database()') IS NOT NULL THEN
+        RETURN QUERY SELECT * FROM public.ehe_metrics_column_database();
+    END IF;
+    IF to_regprocedure('public.ehe_metrics_pending_database()') IS NOT NULL THEN
+        RETURN QUERY SELECT * FROM public.ehe_metrics_pending_database();
+    END IF;
+END
+$fn$;
+
+REVOKE EXECUTE ON FUNCTION public.ehe_metrics_column_models(), public.ehe_metrics_column_database(),
+    public.ehe_metrics_models(), public.ehe_metrics_database() FROM PUBLIC;
 
 -- Point 6, 070's owner rule: a superuser installer hands the functions to ehe_definer, which gets
 -- SELECT on what they read besides what 070 gave it.
@@ -222,6 +260,8 @@ BEGIN
         IF to_regclass('public.event_embedding_pending_semantics') IS NOT NULL THEN
             GRANT SELECT ON public.event_embedding_pending_semantics TO ehe_definer;
         END IF;
+        ALTER FUNCTION public.ehe_metrics_column_models() OWNER TO ehe_definer;
+        ALTER FUNCTION public.ehe_metrics_column_database() OWNER TO ehe_definer;
         ALTER FUNCTION public.ehe_metrics_models() OWNER TO ehe_definer;
         ALTER FUNCTION public.ehe_metrics_database() OWNER TO ehe_definer;
     END IF;
@@ -229,10 +269,15 @@ END
 $own$;
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 --rollback -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout set by set_config() above; the functions are catalog-only, called only by the exporter
---rollback DROP FUNCTION IF EXISTS public.ehe_metrics_database();
---rollback DROP FUNCTION IF EXISTS public.ehe_metrics_models();
+--rollback DROP FUNCTION IF EXISTS public.ehe_metrics_column_database();
+--rollback DROP FUNCTION IF EXISTS public.ehe_metrics_column_models();
 --rollback DO $rb$
 --rollback BEGIN
+--rollback     -- The exporter's two functions are shared with the other design's 190 (point 8): dropped with the last one.
+--rollback     IF to_regprocedure('public.ehe_metrics_pending_models()') IS NULL THEN
+--rollback         DROP FUNCTION IF EXISTS public.ehe_metrics_database();
+--rollback         DROP FUNCTION IF EXISTS public.ehe_metrics_models();
+--rollback     END IF;
 --rollback     IF to_regrole('ehe_definer') IS NOT NULL THEN
 --rollback         REVOKE SELECT ON public.events_has_embedding_backfill FROM ehe_definer;
 --rollback         -- The semantics table is the pending-table design's: its definer functions keep their grant (170).

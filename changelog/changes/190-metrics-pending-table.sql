@@ -64,10 +64,17 @@
 --    function applies to every lock they wait for), so a scrape behind a waiting ACCESS EXCLUSIVE
 --    fails after 2 s (the exporter logs the error and skips that query's metrics) instead of piling up.
 --    They take only ACCESS SHARE locks and write nothing.
+-- 8. Both designs can be installed at once (a move between them): each design's figures come from its
+--    own functions (ehe_metrics_column_* / ehe_metrics_pending_*), and the two the exporter calls,
+--    ehe_metrics_models() and ehe_metrics_database(), are written by both 190 changeSets with the same
+--    text (CREATE OR REPLACE keeps the exporter's grant): ehe_metrics_database() returns one row per
+--    installed design, ehe_metrics_models() the pending-table design's models while both are installed
+--    (a model's series must come from one design). Each rollback drops its own functions, and the two
+--    shared ones only when the other design's are gone.
 SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 
 -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout comes from set_config() above, which squawk does not recognise; creating a function is catalog-only
-CREATE FUNCTION public.ehe_metrics_models()
+CREATE FUNCTION public.ehe_metrics_pending_models()
 RETURNS TABLE (model text, pending_pairs bigint, claimable_pairs bigint, claimed_pairs bigint, backing_off_pairs bigint,
                quarantined_pairs bigint, oldest_pending_age_seconds double precision, filling integer, fill_progress_ratio double precision)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' AS $fn$
@@ -124,7 +131,7 @@ END
 $fn$;
 
 -- squawk-ignore require-lock-timeout, require-statement-timeout -- as above
-CREATE FUNCTION public.ehe_metrics_database()
+CREATE FUNCTION public.ehe_metrics_pending_database()
 RETURNS TABLE (design text, ready integer, semantics_match integer, triggers_enabled integer, drift_rows bigint)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' AS $fn$
 #variable_conflict use_column
@@ -248,7 +255,38 @@ BEGIN
 END
 $fn$;
 
-REVOKE EXECUTE ON FUNCTION public.ehe_metrics_models(), public.ehe_metrics_database() FROM PUBLIC;
+-- squawk-ignore require-lock-timeout, require-statement-timeout -- as above
+CREATE OR REPLACE FUNCTION public.ehe_metrics_models()
+RETURNS TABLE (model text, pending_pairs bigint, claimable_pairs bigint, claimed_pairs bigint, backing_off_pairs bigint,
+               quarantined_pairs bigint, oldest_pending_age_seconds double precision, filling integer, fill_progress_ratio double precision)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' AS $fn$
+BEGIN
+    -- Point 8: the installed design's figures; the pending-table design's while a move holds both.
+    IF to_regprocedure('public.ehe_metrics_pending_models()') IS NOT NULL THEN
+        RETURN QUERY SELECT * FROM public.ehe_metrics_pending_models();
+    ELSIF to_regprocedure('public.ehe_metrics_column_models()') IS NOT NULL THEN
+        RETURN QUERY SELECT * FROM public.ehe_metrics_column_models();
+    END IF;
+END
+$fn$;
+
+-- squawk-ignore require-lock-timeout, require-statement-timeout -- as above
+CREATE OR REPLACE FUNCTION public.ehe_metrics_database()
+RETURNS TABLE (design text, ready integer, semantics_match integer, triggers_enabled integer, drift_rows bigint)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' AS $fn$
+BEGIN
+    -- Point 8: one row per installed design (label design).
+    IF to_regprocedure('public.ehe_metrics_column_database()') IS NOT NULL THEN
+        RETURN QUERY SELECT * FROM public.ehe_metrics_column_database();
+    END IF;
+    IF to_regprocedure('public.ehe_metrics_pending_database()') IS NOT NULL THEN
+        RETURN QUERY SELECT * FROM public.ehe_metrics_pending_database();
+    END IF;
+END
+$fn$;
+
+REVOKE EXECUTE ON FUNCTION public.ehe_metrics_pending_models(), public.ehe_metrics_pending_database(),
+    public.ehe_metrics_models(), public.ehe_metrics_database() FROM PUBLIC;
 
 -- Point 6, 170's owner rule: a superuser installer hands the functions to ehe_definer (made or refreshed
 -- by ehe_pending_secure_functions()), which also gets SELECT on the two tables only they read.
@@ -258,6 +296,8 @@ DECLARE
 BEGIN
     IF runs_as <> current_user THEN
         EXECUTE format('GRANT SELECT ON public.event_embedding_pending_bootstrap, public.event_embedding_pending_partitions TO %I', runs_as);
+        EXECUTE format('ALTER FUNCTION public.ehe_metrics_pending_models() OWNER TO %I', runs_as);
+        EXECUTE format('ALTER FUNCTION public.ehe_metrics_pending_database() OWNER TO %I', runs_as);
         EXECUTE format('ALTER FUNCTION public.ehe_metrics_models() OWNER TO %I', runs_as);
         EXECUTE format('ALTER FUNCTION public.ehe_metrics_database() OWNER TO %I', runs_as);
     END IF;
@@ -265,10 +305,15 @@ END
 $own$;
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 --rollback -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout set by set_config() above; the functions are catalog-only, called only by the exporter
---rollback DROP FUNCTION IF EXISTS public.ehe_metrics_database();
---rollback DROP FUNCTION IF EXISTS public.ehe_metrics_models();
+--rollback DROP FUNCTION IF EXISTS public.ehe_metrics_pending_database();
+--rollback DROP FUNCTION IF EXISTS public.ehe_metrics_pending_models();
 --rollback DO $rb$
 --rollback BEGIN
+--rollback     -- The exporter's two functions are shared with the other design's 190 (point 8): dropped with the last one.
+--rollback     IF to_regprocedure('public.ehe_metrics_column_models()') IS NULL THEN
+--rollback         DROP FUNCTION IF EXISTS public.ehe_metrics_database();
+--rollback         DROP FUNCTION IF EXISTS public.ehe_metrics_models();
+--rollback     END IF;
 --rollback     IF to_regrole('ehe_definer') IS NOT NULL THEN
 --rollback         REVOKE SELECT ON public.event_embedding_pending_bootstrap, public.event_embedding_pending_partitions FROM ehe_definer;
 --rollback     END IF;

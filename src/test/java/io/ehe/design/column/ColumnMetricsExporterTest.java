@@ -136,7 +136,7 @@ class ColumnMetricsExporterTest {
                     } catch (java.sql.SQLException e) {
                         throw new IllegalStateException(e);
                     }
-                })).hasSize(2).allMatch(l -> l.matches("ehe_metrics_\\w+ true false search_path=pg_catalog, pg_temp;lock_timeout=2s.* false"));
+                })).as("the shared pair and the design's own pair").hasSize(4).allMatch(l -> l.matches("ehe_metrics_\\w+ true false search_path=pg_catalog, pg_temp;lock_timeout=2s.* false"));
         assertThat(indexValid()).as("the index waits for the backfill").isFalse();
         Map<String, Double> before = assertScrapeEqualsTruth(true, 0.0);
         assertThat(before.get("ehe_database_ready{design=column}")).isZero();

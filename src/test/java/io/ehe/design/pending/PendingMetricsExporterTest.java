@@ -141,7 +141,7 @@ class PendingMetricsExporterTest {
                     } catch (java.sql.SQLException e) {
                         throw new IllegalStateException(e);
                     }
-                })).hasSize(2).allMatch(l -> l.matches("ehe_metrics_\\w+ true false search_path=pg_catalog, pg_temp;lock_timeout=2s.* false"));
+                })).as("the shared pair and the design's own pair").hasSize(4).allMatch(l -> l.matches("ehe_metrics_\\w+ true false search_path=pg_catalog, pg_temp;lock_timeout=2s.* false"));
         Map<String, Double> s = assertScrapeEqualsTruth(true, "m1");
         assertThat(s.get("ehe_model_pending_pairs{model=m1}")).as("a backlog to count").isGreaterThan(300);
         assertThat(s.get("ehe_database_ready{design=pending-table}")).isEqualTo(1.0);
