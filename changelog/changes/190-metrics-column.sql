@@ -6,7 +6,7 @@
 --comment: Metrics for Prometheus (issue 25): public.ehe_metrics_models() (one row, model "(any)": pending from the partial index, backfill progress; queue columns 0) and public.ehe_metrics_database() (design, ready, semantics match, triggers enabled, sampled drift), read by chart/files/postgres-exporter-queries.yaml; exact, never capped, never a scan of events; a monitoring role needs EXECUTE only.
 --
 -- How it works, why it is cheap, why it is safe (the same contract as 190-metrics-pending-table.sql):
--- 1. ehe_metrics_models() returns one row, model "(any)": the column design answers only the seed's
+-- 1. ehe_metrics_column_models() (what ehe_metrics_models() returns here, point 8) gives one row, model "(any)": the column design answers only the seed's
 --    question, which names no model. pending_pairs is count(*) of the partial index
 --    idx_events_pending_embedding (NOT has_embedding AND payload_text <> ''), an index-only count: exact,
 --    never capped, O(pending events), never a scan of events (the functions turn sequential and bitmap
@@ -23,7 +23,7 @@
 --    (events_has_embedding_backfill, 030) has walked: a walked or done shard counts whole, any other up
 --    to its keyset cursor; the furthest plan if several; 1 once filled. An id share: progress, not an
 --    exact figure.
--- 4. ehe_metrics_database(), from the catalog, as `status` decides: triggers_enabled: 020's four
+-- 4. ehe_metrics_column_database() (ehe_metrics_database()'s row for this design), from the catalog, as `status` decides: triggers_enabled: 020's four
 --    statement triggers (060's row triggers where event_embeddings is partitioned) exist and fire in
 --    ordinary sessions (tgenabled O or A), and every leaf partition has its enabled copy of each
 --    row-level one. semantics_match: 0 when this database is configured for another question than the

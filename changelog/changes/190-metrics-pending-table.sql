@@ -6,7 +6,7 @@
 --comment: Metrics for Prometheus (issue 25): public.ehe_metrics_models() (per target model: pending, claimable, claimed, backing off, quarantined, oldest pending age, filling, fill progress) and public.ehe_metrics_database() (design, ready, semantics match, triggers enabled, sampled drift), read by chart/files/postgres-exporter-queries.yaml; exact, never capped, never a scan of events; a monitoring role needs EXECUTE only.
 --
 -- How it works, why it is cheap, why it is safe:
--- 1. ehe_metrics_models() is ehe_queue_counts() (180) plus the target's fill state: one row per target
+-- 1. ehe_metrics_pending_models() (what ehe_metrics_models() returns, point 8) is ehe_queue_counts() (180) plus the target's fill state: one row per target
 --    model not being removed. pending_pairs is count(*) of the model's pending rows through the pending
 --    table's (model, created_at, event_id) index, claimed/backing_off/quarantined join the claims table
 --    to the pending rows they were made for (180 point 2), claimable is the rest (0 while the model is
@@ -27,7 +27,7 @@
 --    after the target was added and is not complete covers it (TargetFillStep starts a new plan
 --    otherwise), so until then 0; 1 once the target is ready. An id share, not a row count: ids are
 --    spread unevenly, so it is progress, not an exact figure (counting the rest would scan events).
--- 4. ehe_metrics_database() answers "is the answer exact now?" the way `status` does, from the catalog:
+-- 4. ehe_metrics_pending_database() (ehe_metrics_database()'s row for this design) answers "is the answer exact now?" the way `status` does, from the catalog:
 --    triggers_enabled: the eight triggers of 140 exist on events and event_embeddings and fire in
 --    ordinary sessions (tgenabled O or A), and on partitioned tables every leaf has its copy of each
 --    row-level trigger enabled and its own TRUNCATE trigger (150). semantics_match: the semantics row
