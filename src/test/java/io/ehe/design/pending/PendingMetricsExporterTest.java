@@ -225,4 +225,30 @@ class PendingMetricsExporterTest {
         Map<String, Double> repaired = assertScrapeEqualsTruth(true, "m1", "m2");
         assertThat(repaired.get("ehe_database_ready{design=pending-table}")).isEqualTo(1.0);
     }
+
+    @Test
+    @Order(6)
+    void triggersGeneratedForAForeignKeyTheTableNoLongerHasMeanTheSemanticsNoLongerMatch() throws Exception {
+        // 170 point 7: the event insert trigger was generated for the foreign key; without it, it is the wrong variant.
+        String fk = db.queryString("SELECT conname FROM pg_constraint WHERE conrelid = 'public.event_embeddings'::regclass AND contype = 'f'");
+        db.execute("ALTER TABLE event_embeddings DROP CONSTRAINT " + fk);
+        Map<String, Double> s = exporter.scrape("ehe_database_");
+        assertThat(s.get("ehe_database_semantics_match{design=pending-table}")).isZero();
+        assertThat(s.get("ehe_database_ready{design=pending-table}")).isZero();
+        assertThat(s.get("ehe_database_triggers_enabled{design=pending-table}")).isEqualTo(1.0);
+        assertThat(s.get("ehe_database_drift_rows{design=pending-table}")).as("not sampled while the semantics do not match").isNaN();
+        assertScrapeEqualsTruthForModels("m1", "m2");
+    }
+
+    /** The per-model figures only (the database's are this test's own). */
+    private static void assertScrapeEqualsTruthForModels(String... models) throws Exception {
+        Map<String, Map<String, Double>> truth = new LinkedHashMap<>();
+        for (String m : models) {
+            truth.put(m, modelTruth(m));
+        }
+        Map<String, Double> scrape = exporter.scrape("ehe_model_");
+        for (String m : models) {
+            MetricsContract.assertFigures(scrape, "ehe_model", "model", m, truth.get(m), "oldest_pending_age_seconds");
+        }
+    }
 }
