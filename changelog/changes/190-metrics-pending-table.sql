@@ -6,15 +6,19 @@
 --comment: Metrics for Prometheus (issue 25): public.ehe_metrics_models() (per target model: pending, claimable, claimed, backing off, quarantined, oldest pending age, filling, fill progress) and public.ehe_metrics_database() (design, ready, semantics match, triggers enabled, sampled drift), read by chart/files/postgres-exporter-queries.yaml; exact, never capped, never a scan of events; a monitoring role needs EXECUTE only.
 --
 -- How it works, why it is cheap, why it is safe:
--- 1. ehe_metrics_pending_models() (what ehe_metrics_models() returns, point 8) is ehe_queue_counts() (180) plus the target's fill state: one row per target
---    model not being removed. pending_pairs is count(*) of the model's pending rows through the pending
---    table's (model, created_at, event_id) index, claimed/backing_off/quarantined join the claims table
---    to the pending rows they were made for (180 point 2), claimable is the rest (0 while the model is
---    paused). Every figure is an exact count on the function's one snapshot, never capped, never read
---    from planner statistics. events is never scanned: its primary key gives min(id) and max(id) for the
---    fill progress, and one row by primary key gives the oldest pair's age when the semantics name no
---    created column. Cost: O(pending pairs) for the counts (an index-only count), O(claim rows) for the
---    join, O(targets + fill shards) for the rest; BENCHMARKS.md has it on each backlog.
+-- 1. ehe_metrics_pending_models() (what ehe_metrics_models() returns, point 8) has ehe_queue_counts()'s
+--    figures (180) plus the target's fill state: one row per target model not being removed.
+--    pending_pairs is count(*) of the model's pending rows (one pass: an index-only count through the
+--    (model, created_at, event_id) index, or the table where the model is all of it);
+--    claimed/backing_off/quarantined count the live claim rows that still match the pending row they
+--    were made for (180 point 2), each probing it by primary key (OFFSET 0 keeps it a probe:
+--    ehe_queue_counts() hash-joins the whole pending table, a second pass over a million pairs on a
+--    model swap); claimable is the rest (0 while the model is paused). Every figure is an exact count
+--    on the function's one snapshot, never capped, never read from planner statistics. events is
+--    never scanned: its primary key gives min(id) and max(id) for the fill progress, and one row by
+--    primary key gives the oldest pair's age when the semantics name no created column. Cost:
+--    O(pending pairs) for the count, O(claim rows) for the claims, O(targets + fill shards) for the
+--    rest; BENCHMARKS.md has it on each backlog.
 -- 2. oldest_pending_age_seconds: now - min(created_at) of the model's pending rows (the index's first
 --    entry). Where the semantics name no created column the pending rows carry none: the pair with the
 --    lowest event_id stands in, aged by events.created_at when events has that column; else NULL (the
@@ -89,7 +93,31 @@ BEGIN
     has_ctime := EXISTS (SELECT 1 FROM pg_attribute a
                           WHERE a.attrelid = 'public.events'::regclass AND a.attname = 'created_at' AND NOT a.attisdropped);
     FOR r IN
-        WITH q AS (SELECT * FROM public.ehe_queue_counts()),
+        -- Point 1: ehe_queue_counts()'s figures, with each claim row probing its pending row by primary key.
+        WITH n AS MATERIALIZED (SELECT clock_timestamp() AS t),
+             h AS (
+                SELECT c.model,
+                       count(*) FILTER (WHERE c.state = 'claimed') AS claimed,
+                       count(*) FILTER (WHERE c.state IN ('backoff', 'released')) AS backing_off,
+                       count(*) FILTER (WHERE c.state = 'quarantined') AS quarantined
+                  FROM n, public.event_embedding_pending_claims c
+                 CROSS JOIN LATERAL (SELECT p.xmin FROM public.event_embedding_pending p
+                                      WHERE p.event_id = c.event_id AND p.model = c.model OFFSET 0) p
+                 WHERE c.hidden_until > n.t AND (c.state = 'claimed' OR c.pending_xmin = p.xmin)
+                 GROUP BY c.model),
+             q AS (
+                SELECT g.model, k.pending,
+                       k.pending - coalesce(h.claimed, 0) - coalesce(h.backing_off, 0) - coalesce(h.quarantined, 0) AS claimable,
+                       coalesce(h.claimed, 0) AS claimed, coalesce(h.backing_off, 0) AS backing_off,
+                       coalesce(h.quarantined, 0) AS quarantined,
+                       extract(epoch FROM n.t - k.oldest)::double precision AS oldest_pending_seconds,
+                       CASE WHEN s.paused_until > n.t THEN s.paused_until END AS paused_until
+                  FROM n, public.event_embedding_pending_targets g
+                 CROSS JOIN LATERAL (SELECT count(*) AS pending, min(p.created_at) AS oldest
+                                       FROM public.event_embedding_pending p WHERE p.model = g.model) k
+                  LEFT JOIN h ON h.model = g.model
+                  LEFT JOIN public.event_embedding_pending_queue_settings s ON s.model = g.model
+                 WHERE g.state <> 'removing'),
              -- Each fill plan (a shard count): its start, whether complete, the id share it walked (point 3).
              plans AS (
                 SELECT b.shard_count, min(b.started_at) AS started,
