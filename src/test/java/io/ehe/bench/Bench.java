@@ -37,6 +37,7 @@ import java.util.Map;
  * column-design and app-semantics cells then say "not measured in this run");
  * --skip-queue / --queue-only the same for issue 27's work queue (QueueBench: --queue-seconds S per
  * throughput run, 20; --queue-churn-minutes M, 20; --queue-plot FILE, docs/queue-churn.svg).
+ * --skip-metrics / --metrics-only the same for issue 25's metrics functions (MetricsBench: --metrics-rounds N, 30).
  * --target-url URL --i-know-this-is-a-disposable-copy [--target-model M] [--target-out FILE] runs the
  * app's-question comparison on a database the user names instead ({@link TargetCopy}) and nothing else.
  */
@@ -129,6 +130,18 @@ public final class Bench {
             say("wrote the queue section of " + out + " and " + queuePlot);
             return;
         }
+        int metricsRounds = Integer.parseInt(opt.getOrDefault("metrics-rounds", "30"));
+        if (opt.containsKey("metrics-only")) {
+            // Only issue 25's part: the metrics functions' section of the report.
+            try (BenchServer server = BenchServer.start()) {
+                String run = runLine(server, scale, events, args);
+                say("server: " + run);
+                MetricsBench.Result r = MetricsBench.run(server, events, metricsRounds);
+                MetricsBench.splice(out, MetricsBench.markdown(r, run + String.format(" (%.1f minutes)", (System.nanoTime() - started) / 60e9)));
+            }
+            say("wrote the metrics section of " + out);
+            return;
+        }
         if (appOnly) {
             // Only the app-semantics section: it replaces its own part of the report and leaves the rest.
             try (BenchServer server = BenchServer.start()) {
@@ -148,6 +161,8 @@ public final class Bench {
         String hwmRun = null;
         QueueBench.Result queueResult = null;
         String queueRun = null;
+        MetricsBench.Result metricsResult = null;
+        String metricsRun = null;
         try (BenchServer server = BenchServer.start()) {
             report.server = server.description + ", PostgreSQL " + server.version() + "; " + server.durability();
             say("server: " + report.server);
@@ -161,6 +176,12 @@ public final class Bench {
                 long t = System.nanoTime();
                 queueResult = QueueBench.run(server, events, queueSeconds, queueChurn);
                 queueRun = runLine(server, scale, events, args) + String.format(" (this part %.1f minutes)", (System.nanoTime() - t) / 60e9);
+            }
+
+            if (!opt.containsKey("skip-metrics")) {
+                long t = System.nanoTime();
+                metricsResult = MetricsBench.run(server, events, metricsRounds);
+                metricsRun = runLine(server, scale, events, args) + String.format(" (this part %.1f minutes)", (System.nanoTime() - t) / 60e9);
             }
 
             if (hwm) {
@@ -221,6 +242,9 @@ public final class Bench {
         Files.writeString(out, report.markdown(plot, designPlot));
         if (appResult != null) {
             AppSemanticsReport.splice(out, AppSemanticsReport.markdown(appResult, appRun));
+        }
+        if (metricsResult != null) {
+            MetricsBench.splice(out, MetricsBench.markdown(metricsResult, metricsRun));
         }
         if (queueResult != null) {
             QueueBench.splice(out, QueueBench.markdown(queueResult, queueRun));

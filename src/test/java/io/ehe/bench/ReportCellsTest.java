@@ -53,6 +53,14 @@ class ReportCellsTest {
         assertEveryNumberMeasured(m -> AppSemanticsReport.markdown(app(m), RUN));
     }
 
+    @Test
+    void theMetricsSectionCarriesOnlyThatRunsFigures() {
+        assertEveryNumberMeasured(m -> MetricsBench.markdown(new MetricsBench.Result("shape", List.of(
+                new MetricsBench.Row("pending-table", "recent", Math.round(25_000 * m), Math.round(1_000 * m), stats(m, 1.1), stats(m, 2.3), stats(m, 3.4), 5),
+                new MetricsBench.Row("pending-table", "model swap", Math.round(1_060_000 * m), Math.round(900 * m), stats(m, 31), stats(m, 2.2), stats(m, 33), 50),
+                new MetricsBench.Row("column", "recent", Math.round(24_000 * m), Math.round(2 * m), stats(m, 2.9), stats(m, 1.7), stats(m, 4.6), 5)), 30), RUN));
+    }
+
     /** Renders with two runs (every measurement of the second about 1.7 times the first's) and compares cell by cell. */
     private static void assertEveryNumberMeasured(Function<Double, String> render) {
         String[] a = render.apply(1.0).split("\n");

@@ -1,0 +1,70 @@
+package io.ehe.testing;
+
+import org.yaml.snakeyaml.Yaml;
+
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * The metrics contract, chart/files/postgres-exporter-queries.yaml, as the tests compare a scrape with
+ * SQL truth: per query (ehe_model, ehe_database) its label column and gauge columns, named the way
+ * postgres_exporter names them (query_column).
+ */
+public final class MetricsContract {
+
+    /** Seconds a scrape's ages may differ from the truth computed just before it (two clocks a scrape apart). */
+    public static final double AGE_TOLERANCE = 5.0;
+
+    private MetricsContract() {
+    }
+
+    /** Query name to its gauge metric names, in file order; the label columns are left out. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, List<String>> gauges() throws Exception {
+        Map<String, Object> file = new Yaml().load(Files.readString(PostgresExporter.QUERIES));
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> q : file.entrySet()) {
+            List<String> names = new ArrayList<>();
+            for (Map<String, Map<String, String>> metric : (List<Map<String, Map<String, String>>>) ((Map<String, Object>) q.getValue()).get("metrics")) {
+                metric.forEach((column, spec) -> {
+                    if (!"LABEL".equals(spec.get("usage"))) {
+                        names.add(q.getKey() + "_" + column);
+                    }
+                });
+            }
+            out.put(q.getKey(), names);
+        }
+        return out;
+    }
+
+    /**
+     * Every figure the scrape has under {@code label} equals {@code truth} (same keys, gauge names of the
+     * contract); the columns named in {@code ages} within {@link #AGE_TOLERANCE} seconds, NaN equal to NaN.
+     */
+    public static void assertFigures(Map<String, Double> scrape, String query, String labelName, String label,
+                                     Map<String, Double> truth, String... ages) throws Exception {
+        List<String> gauges = gauges().get(query);
+        assertThat(truth.keySet()).as("the test's truth names every gauge of " + query)
+                .containsExactlyInAnyOrderElementsOf(gauges.stream().map(g -> g.substring(query.length() + 1)).toList());
+        for (String gauge : gauges) {
+            String column = gauge.substring(query.length() + 1);
+            String key = PostgresExporter.key(gauge, Map.of(labelName, label));
+            assertThat(scrape).as("scrape has " + key + "; scrape: " + scrape).containsKey(key);
+            double got = scrape.get(key);
+            double want = truth.get(column);
+            if (Double.isNaN(want)) {
+                assertThat(got).as(key + " (unknown: NaN)").isNaN();
+            } else if (List.of(ages).contains(column)) {
+                assertThat(got).as(key).isCloseTo(want, within(AGE_TOLERANCE));
+            } else {
+                assertThat(got).as(key).isEqualTo(want);
+            }
+        }
+    }
+}
