@@ -213,7 +213,7 @@ BEGIN
                                                  'events.' || coalesce(s.superseded_column, ''))
                AND (v.tbl || '.' || v.col = ANY (s.columns_seen))
                    IS DISTINCT FROM EXISTS (SELECT 1 FROM pg_attribute a
-                                             WHERE a.attrelid = ('${ehe.module_schema}.' || v.tbl)::regclass AND a.attname = v.col AND NOT a.attisdropped))
+                                             WHERE a.attrelid = ('${ehe.schema}.' || v.tbl)::regclass AND a.attname = v.col AND NOT a.attisdropped))
        AND coalesce((
             SELECT (obj_description(f.oid, 'pg_proc') LIKE '%generated for a foreign key%')
                    = EXISTS (SELECT 1 FROM pg_constraint k
