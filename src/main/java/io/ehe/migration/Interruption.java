@@ -27,6 +27,8 @@ import java.util.concurrent.TimeUnit;
  *    index, which the next run rebuilds. ChangeSets committed before the signal stay applied.
  *    In a rollback the same: the changeSet whose rollback was in flight is restored whole and keeps its
  *    history row (its rollback and the row's delete commit together); those rolled back before stay so.
+ *    The two that run outside a transaction (040, 050) roll back statement by statement: a cancel may
+ *    leave part undone, its history row kept; their rollback statements are safe to run again.
  * 3. A cancel that reached no statement (the signal came between two statements) ends nothing by
  *    itself: {@link AtomicChangeSetDatabase} checks the flag before each change and before each
  *    changeSet's rollback, so no changeSet starts (or starts rolling back) after the signal.

@@ -55,8 +55,9 @@ public final class Rollbacker {
         } catch (Exception e) {
             if (interruption != null && interruption.requested()) {
                 throw interruption.stopped("rollback", e, "the changeSet whose rollback was in flight, if any, stays applied and"
-                        + " recorded, whole (its rollback and the delete of its history row commit together or not at all), no further"
-                        + " changeSet was started, those rolled back before it stay rolled back: " + toFinish(target, keep));
+                        + " recorded, whole (its rollback and the delete of its history row commit together or not at all; one that runs"
+                        + " outside a transaction may be part undone, and the next rollback finishes it), no further changeSet was started,"
+                        + " those rolled back before it stay rolled back: " + toFinish(target, keep));
             }
             throw e;
         }
