@@ -4,10 +4,7 @@ import io.ehe.catalog.Design;
 import io.ehe.catalog.Semantics;
 import io.ehe.design.pending.PendingConfiguration;
 import io.ehe.design.select.DesignChoice;
-import io.ehe.backfill.GracefulShutdown;
-import io.ehe.db.OlderTransactions;
 import io.ehe.migration.Interruption;
-import io.ehe.migration.MigrationInterruptedException;
 import io.ehe.migration.Migrator;
 import io.ehe.migration.QueueRoles;
 import picocli.CommandLine.Command;
@@ -80,9 +77,6 @@ public final class MigrateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** How long a signal waits for the run to stop cleanly (the cancel ends a lock wait within milliseconds). */
-    private static final Duration SIGNAL_GRACE = Duration.ofSeconds(10);
-
     @Override
     public Integer call() throws Exception {
         // Without --design (or EHE_DESIGN) an update keeps the design installed first: it never installs the
@@ -119,44 +113,22 @@ public final class MigrateCommand implements Callable<Integer> {
     }
 
     /**
-     * The update under SIGINT/SIGTERM: the signal cancels the statement in flight and ends the lock waits
-     * (io.ehe.migration.Interruption); one error line and exit 7 once the run has stopped, nothing of
-     * the changeSet in flight recorded. The process waits for that at most {@link #SIGNAL_GRACE}, then
-     * ends with 7 anyway (the server rolls back what the dropped session held).
+     * The update under SIGINT/SIGTERM ({@link InterruptibleRun}): one error line and exit 7 once the run
+     * has stopped, nothing of the changeSet in flight recorded; the configure step's own wait for older
+     * transactions ends on the same signal.
      */
     private int interruptible(Migrator migrator, MigrateReport report, Semantics requested, List<String> targets) throws Exception {
         Interruption interruption = new Interruption();
         migrator.interruptibleBy(interruption);
-        try (GracefulShutdown shutdown = new GracefulShutdown(SIGNAL_GRACE, ExitCodes.INTERRUPTED, interruption::request)) {
-            try {
-                report.applied(migrator.migrate(tag, count), tag);
-            } catch (MigrationInterruptedException stopped) {
-                Main.interruptedLine(stopped);
-                shutdown.finished(ExitCodes.INTERRUPTED);
-                return ExitCodes.INTERRUPTED;
-            } catch (Exception failed) {
-                shutdown.finished(ExitCodes.FAILURE); // the execution handler prints it; the hook must not end the process first
-                throw failed;
-            }
+        return InterruptibleRun.run(interruption, stop -> {
+            report.applied(migrator.migrate(tag, count), tag);
             if (targets != null) {
-                try {
-                    // The configure step's own wait for older transactions ends on the same signal (exit 7).
-                    PendingConfiguration.Outcome outcome = new PendingConfiguration(connection.connections(),
-                            locks.lockTimeout.toDuration(), Duration.ofMinutes(10)).stoppedBy(shutdown.stopSignal()::requested)
-                            .configure(requested, targets, new PendingConfiguration.Confirmations(false, changeQuestion, newModel));
-                    spec.commandLine().getOut().println(outcome.line());
-                } catch (OlderTransactions.WaitStoppedException stopped) {
-                    Main.interruptedLine(stopped);
-                    shutdown.finished(ExitCodes.INTERRUPTED);
-                    return ExitCodes.INTERRUPTED;
-                } catch (Exception failed) {
-                    shutdown.finished(ExitCodes.FAILURE);
-                    throw failed;
-                }
+                PendingConfiguration.Outcome outcome = new PendingConfiguration(connection.connections(),
+                        locks.lockTimeout.toDuration(), Duration.ofMinutes(10)).stoppedBy(stop::requested)
+                        .configure(requested, targets, new PendingConfiguration.Confirmations(false, changeQuestion, newModel));
+                spec.commandLine().getOut().println(outcome.line());
             }
-            shutdown.finished(ExitCodes.OK);
-            return ExitCodes.OK;
-        }
+        });
     }
 
     /** migrate --dry-run: the configure step that follows the changeSets, as configure --dry-run would say it. */

@@ -1,6 +1,7 @@
 package io.ehe.cli;
 
 import io.ehe.catalog.Design;
+import io.ehe.migration.Interruption;
 import io.ehe.migration.RollbackTarget;
 import io.ehe.migration.Rollbacker;
 import picocli.CommandLine.ArgGroup;
@@ -16,7 +17,10 @@ import java.util.concurrent.Callable;
 
 /** rollback: undo applied changeSets, to exactly one target, with migrate's lock safety. */
 @Command(name = "rollback", mixinStandardHelpOptions = true,
-        description = "Rolls back applied changeSets: the last N, everything after a tag, everything after a changeSet, or every changeSet of one design.",
+        description = {"Rolls back applied changeSets: the last N, everything after a tag, everything after a changeSet, or every changeSet of one design.",
+                "Every DDL statement runs under a short lock_timeout; a refused lock is retried with doubling backoff, then the command exits 4.",
+                "SIGINT/SIGTERM end a lock wait at once (exit 7): the changeSet whose rollback was in flight stays applied and recorded, whole, "
+                        + "and no further changeSet is rolled back; the error line says what to run to finish."},
         footer = {"", ExitCodes.HELP_TEXT})
 public final class RollbackCommand implements Callable<Integer> {
 
@@ -75,7 +79,13 @@ public final class RollbackCommand implements Callable<Integer> {
             String sql = rollbacker.dryRun(to);
             out.println("-- rollback --dry-run to " + to.describe() + ": nothing was changed (read-only session)");
             out.print(sql);
-        } else {
+            out.flush();
+            return ExitCodes.OK;
+        }
+        Interruption interruption = new Interruption();
+        rollbacker.interruptibleBy(interruption);
+        // SIGINT/SIGTERM: one error line, exit 7, as migrate (InterruptibleRun).
+        return InterruptibleRun.run(interruption, stop -> {
             List<String> undone = rollbacker.rollback(to);
             if (undone.isEmpty()) {
                 out.println("rollback: nothing to roll back (" + to.describe() + ")");
@@ -83,8 +93,7 @@ public final class RollbackCommand implements Callable<Integer> {
                 out.println("rollback to " + to.describe() + ": rolled back " + undone.size() + " changeSet" + (undone.size() == 1 ? "" : "s") + ":");
                 undone.forEach(id -> out.println("  rolled back  " + id));
             }
-        }
-        out.flush();
-        return ExitCodes.OK;
+            out.flush();
+        });
     }
 }

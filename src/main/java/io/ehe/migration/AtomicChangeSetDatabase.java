@@ -40,7 +40,7 @@ final class AtomicChangeSetDatabase extends PostgresDatabase {
     private boolean holdingCommit;
     private final Interruption interruption;
 
-    /** {@code interruption}: a stop asked before a change starts refuses it (null: never). */
+    /** {@code interruption}: a stop asked before a change (or a changeSet's rollback) starts refuses it (null: never). */
     AtomicChangeSetDatabase(Interruption interruption) {
         this.interruption = interruption;
     }
@@ -71,7 +71,15 @@ final class AtomicChangeSetDatabase extends PostgresDatabase {
         super.executeRollbackStatements(statements, sqlVisitors);
     }
 
+    /**
+     * A changeSet's --rollback SQL reaches here as one call (Liquibase gathers its statements), so the
+     * check is "before this changeSet's rollback starts": a stop asked between two changeSets' rollbacks
+     * starts no other (Interruption, 3), and the one it would have started keeps its history row.
+     */
     private void holdCommitOfRollback() throws DatabaseException {
+        if (!holdingCommit && interruption != null && interruption.requested()) {
+            throw new DatabaseException("stopped by a signal before the next changeSet's rollback started");
+        }
         if (!holdingCommit && !getConnection().getAutoCommit()) {
             lockHistoryTable();
             holdingCommit = true;

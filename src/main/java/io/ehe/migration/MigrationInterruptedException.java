@@ -1,6 +1,9 @@
 package io.ehe.migration;
 
-/** migrate stopped by SIGINT/SIGTERM ({@link Interruption}): nothing of the changeSet in flight is applied; run it again. */
+/**
+ * migrate or rollback stopped by SIGINT/SIGTERM ({@link Interruption}): nothing of a transactional changeSet in flight is
+ * applied (migrate) or undone (rollback); the message says what to run to finish. Exit 7.
+ */
 public final class MigrationInterruptedException extends Exception {
 
     public MigrationInterruptedException(String message, Throwable cause) {

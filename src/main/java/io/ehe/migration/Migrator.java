@@ -4,13 +4,10 @@ import io.ehe.catalog.ModulePlacement;
 import io.ehe.db.ConnectionFactory;
 import io.ehe.db.Schemas;
 import java.util.Optional;
-import io.ehe.db.SqlErrors;
-import liquibase.exception.LockException;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -87,27 +84,13 @@ public final class Migrator {
             retry.run("migrate", () -> runner.update(tag, count));
         } catch (Exception e) {
             if (interruption != null && interruption.requested()) {
-                interruption.clearInterrupt();
-                throw new MigrationInterruptedException("migrate stopped by a signal " + during(e) + "; nothing of the changeSet in flight"
+                throw interruption.stopped("migrate", e, "nothing of the changeSet in flight"
                         + " is recorded (a transactional changeSet rolled back whole; an INVALID index of a cancelled CONCURRENTLY build"
-                        + " is rebuilt by the next run), changeSets recorded before it stay applied: run migrate again", e);
+                        + " is rebuilt by the next run), changeSets recorded before it stay applied: run migrate again");
             }
             throw e;
         }
         return result(before, changeSets());
-    }
-
-    /** What the stop ended, from what the run threw. */
-    private static String during(Throwable e) {
-        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof SQLException sql && "57014".equals(sql.getSQLState())) {
-                return "while a statement waited for its lock or ran (cancelled)";
-            }
-            if (c instanceof LockException) {
-                return "while it waited for the migration lock";
-            }
-        }
-        return SqlErrors.isLockNotGranted(e) ? "while it paused before retrying a refused lock" : "between two changeSets";
     }
 
     /** The plan and SQL of a migrate, changing nothing (read-only session). */

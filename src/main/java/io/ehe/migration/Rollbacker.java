@@ -12,13 +12,15 @@ import java.util.List;
  *
  * A count is turned into "keep changeSet X" before the first attempt. Otherwise a retry after a
  * partial rollback (two of three changeSets undone, the third refused its lock) would undo three
- * more instead of the one that is left.
+ * more instead of the one that is left. For the same reason a rollback --count stopped by a signal
+ * names --to-changeset X as the way to finish, never the same --count.
  */
 public final class Rollbacker {
 
     private final ConnectionFactory connections;
     private final ChangelogRunner runner;
     private final LockRetry retry;
+    private Interruption interruption;
 
     public Rollbacker(ConnectionFactory connections, MigrationSettings settings) {
         this.connections = connections;
@@ -26,9 +28,58 @@ public final class Rollbacker {
         this.retry = new LockRetry(connections, settings);
     }
 
-    /** Rolls back to the target; returns the ids rolled back, newest first. */
+    /**
+     * SIGINT/SIGTERM stop this rollback's waits and the statement in flight, as migrate's
+     * ({@link Interruption}); {@link #rollback} then throws {@link MigrationInterruptedException}.
+     * Binds to the calling thread.
+     */
+    public Rollbacker interruptibleBy(Interruption interruption) {
+        this.interruption = interruption.bindToCurrentThread();
+        runner.interruptibleBy(interruption);
+        retry.interruptibleBy(interruption);
+        return this;
+    }
+
+    /**
+     * Rolls back to the target; returns the ids rolled back, newest first.
+     *
+     * @throws MigrationInterruptedException stopped by a signal (see {@link #interruptibleBy}): the
+     *         changeSet whose rollback was in flight stays applied and recorded, whole
+     */
     public List<String> rollback(RollbackTarget target) throws Exception {
         List<String> before = appliedOrRefuse();
+        String keep = target instanceof RollbackTarget.Count || target instanceof RollbackTarget.AfterChangeSet
+                ? keptChangeSet(target, before) : null;
+        try {
+            rollBack(target, keep);
+        } catch (Exception e) {
+            if (interruption != null && interruption.requested()) {
+                throw interruption.stopped("rollback", e, "the changeSet whose rollback was in flight, if any, stays applied and"
+                        + " recorded, whole (its rollback and the delete of its history row commit together or not at all; one that runs"
+                        + " outside a transaction may be part undone, and the next rollback finishes it), no further changeSet was started,"
+                        + " those rolled back before it stay rolled back: " + toFinish(target, keep));
+            }
+            throw e;
+        }
+        List<String> after = runner.appliedIds();
+        List<String> undone = new ArrayList<>();
+        for (int i = before.size() - 1; i >= 0; i--) {
+            if (!after.contains(before.get(i))) {
+                undone.add(before.get(i));
+            }
+        }
+        return undone;
+    }
+
+    /** What finishes a stopped rollback: the same command, except a count, which would now undo more than asked. */
+    private static String toFinish(RollbackTarget target, String keep) {
+        if (target instanceof RollbackTarget.Count && keep != null) {
+            return "to finish, run rollback --to-changeset " + keep + " (not the same --count: it would now undo more)";
+        }
+        return "run the same rollback again to finish";
+    }
+
+    private void rollBack(RollbackTarget target, String keep) throws Exception {
         if (target instanceof RollbackTarget.Tag t) {
             retry.run("rollback", () -> runner.rollbackToTag(t.tag()));
         } else if (target instanceof RollbackTarget.AllOfDesign d) {
@@ -40,7 +91,6 @@ public final class Rollbacker {
                 }
             });
         } else {
-            String keep = keptChangeSet(target, before);
             retry.run("rollback", () -> {
                 int n = keep == null ? runner.appliedIds().size() : runner.countAppliedAfter(keep);
                 if (n > 0) {
@@ -48,14 +98,6 @@ public final class Rollbacker {
                 }
             });
         }
-        List<String> after = runner.appliedIds();
-        List<String> undone = new ArrayList<>();
-        for (int i = before.size() - 1; i >= 0; i--) {
-            if (!after.contains(before.get(i))) {
-                undone.add(before.get(i));
-            }
-        }
-        return undone;
     }
 
     /** The rollback SQL, on a read-only session: changes nothing. */
