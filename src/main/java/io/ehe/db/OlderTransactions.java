@@ -21,6 +21,20 @@ import org.slf4j.LoggerFactory;
  * current database with an open transaction ({@code pg_stat_activity.xact_start}) and prepared
  * transactions ({@code pg_prepared_xacts.prepared}); the caller's own backend is excluded. Polls
  * every 200 ms; reads only.
+ *
+ * How it stays exact for a role that is not a superuser (the tested install path, issue 24):
+ * <ol>
+ * <li>pg_stat_activity hides xact_start of other roles' sessions from a role without pg_read_all_stats,
+ *     so a wait on xact_start alone returned at once while the app's transaction was open (found by a
+ *     new-user trial: a fill called ready that missed an event, a removed target that kept a row).</li>
+ * <li>pg_locks is readable by every role: each open transaction holds the ExclusiveLock on its own
+ *     virtual transaction id until it ends. The wait takes, when it starts, the virtual ids of every
+ *     other session of this database with a user (autovacuum has none), and returns only once none of
+ *     them is held any more: the way CREATE INDEX CONCURRENTLY waits. A virtual id is never reused by
+ *     a later transaction, so a busy app with ever new transactions cannot hold the wait forever.</li>
+ * <li>xact_start, where visible, still names the oldest blocker in the log and the error; where hidden,
+ *     the blocker is named by pid and role only.</li>
+ * </ol>
  */
 public final class OlderTransactions {
 
@@ -35,6 +49,18 @@ public final class OlderTransactions {
                   FROM pg_prepared_xacts p
                  WHERE p.database = current_database() AND p.prepared < ?) o
              ORDER BY since LIMIT 1""";
+    /** Virtual transaction ids open now in other sessions (with a user) of this database; the caller's own excluded. */
+    private static final String OPEN_NOW = """
+            SELECT l.virtualxid FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+             WHERE l.locktype = 'virtualxid' AND l.mode = 'ExclusiveLock' AND l.granted
+               AND a.datname = current_database() AND a.usesysid IS NOT NULL AND l.pid <> pg_catalog.pg_backend_pid()""";
+    /** Of those, the one still open (oldest first where its start is visible). */
+    private static final String STILL_OPEN = """
+            SELECT 'pid ' || l.pid || coalesce(' (role ' || a.usename || ')', ''), a.state, a.xact_start, a.query_start,
+                   extract(epoch FROM clock_timestamp() - a.xact_start)
+              FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+             WHERE l.locktype = 'virtualxid' AND l.mode = 'ExclusiveLock' AND l.granted AND l.virtualxid = ANY (?)
+             ORDER BY a.xact_start NULLS LAST LIMIT 1""";
     /** The first "still waiting" line comes after this; then one at least every {@link #LOG_EVERY}. */
     static final Duration FIRST_LOG = Duration.ofSeconds(2);
     static final Duration LOG_EVERY = Duration.ofSeconds(10);
@@ -47,8 +73,9 @@ public final class OlderTransactions {
 
         /** One line: who, its state, since when and its age (never the query text: it may hold data or secrets). */
         public String describe() {
-            return who + " (" + (state == null ? "state unknown" : state) + ", transaction open since " + since
-                    + " (age " + PgDuration.human(age) + ")"
+            return who + " (" + (state == null ? "state unknown" : state)
+                    + (since == null ? ", transaction start hidden from this role (pg_read_all_stats shows it)"
+                            : ", transaction open since " + since + " (age " + PgDuration.human(age) + ")")
                     + (queryStart == null ? "" : ", current statement since " + queryStart) + ")";
         }
     }
@@ -94,6 +121,37 @@ public final class OlderTransactions {
         }
     }
 
+    /** The virtual transaction ids of the transactions open now in other sessions of this database. */
+    static String[] openNow(Connection c) throws SQLException {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(OPEN_NOW); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out.toArray(String[]::new);
+    }
+
+    /** Of {@code open}, one transaction still open, if any (the oldest where its start is visible to this role). */
+    static Optional<Blocker> stillOpen(Connection c, String[] open) throws SQLException {
+        if (open.length == 0) {
+            return Optional.empty();
+        }
+        try (PreparedStatement ps = c.prepareStatement(STILL_OPEN)) {
+            ps.setArray(1, c.createArrayOf("text", open));
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                Timestamp since = rs.getTimestamp(3);
+                Timestamp q = rs.getTimestamp(4);
+                return Optional.of(new Blocker(rs.getString(1), rs.getString(2) == null ? "state hidden from this role" : rs.getString(2),
+                        since == null ? null : since.toInstant(), q == null ? null : q.toInstant(),
+                        since == null ? null : Duration.ofMillis(Math.max(0, (long) (rs.getDouble(5) * 1000)))));
+            }
+        }
+    }
+
     /** {@link #waitFor(Connection, Instant, Duration, String, BooleanSupplier)} that no stop request ends. */
     public static void waitFor(Connection c, Instant point, Duration timeout, String what) throws SQLException {
         waitFor(c, point, timeout, what, () -> false);
@@ -116,8 +174,12 @@ public final class OlderTransactions {
         long deadline = started + timeout.toNanos();
         long nextLog = started + FIRST_LOG.toNanos();
         boolean autoCommit = c.getAutoCommit();
+        String[] open = openNow(c);
         while (true) {
             Optional<Blocker> oldest = oldest(c, point);
+            if (oldest.isEmpty()) {
+                oldest = stillOpen(c, open);
+            }
             if (!autoCommit) {
                 c.commit();
             }
