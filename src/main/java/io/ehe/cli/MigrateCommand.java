@@ -103,6 +103,10 @@ public final class MigrateCommand implements Callable<Integer> {
         migrator.runner().readerRoles(readerRoles).queueRoles(queueRoles);
         MigrateReport report = new MigrateReport(spec.commandLine().getOut());
         if (!dryRun) {
+            if (targets != null) {
+                // A typo in a target model is refused before the first changeSet, not after the last.
+                PendingConfiguration.requireKnownModels(connection.connections(), requested, targets, newModel);
+            }
             return interruptible(migrator, report, requested, targets);
         }
         report.dryRun(migrator.dryRun(count), tag);

@@ -371,6 +371,37 @@ public final class PendingConfiguration {
     }
 
     /**
+     * migrate's check before its first changeSet (a new-user trial: migrate applied every changeSet,
+     * then its configure step refused a typo and said "nothing was changed"): a target model that is not
+     * a target yet and that no event_embeddings row uses is refused here, unless {@code newModel}.
+     * Throws NotConfirmedException (exit 13) naming it; reads only.
+     */
+    public static void requireKnownModels(ConnectionFactory connections, Semantics wanted, List<String> models, boolean newModel) throws Exception {
+        if (newModel || models == null || models.isEmpty()) {
+            return;
+        }
+        try (Connection c = connections.readOnly().open()) {
+            boolean targetsTable;
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT to_regclass('event_embedding_pending_targets') IS NOT NULL")) {
+                rs.next();
+                targetsTable = rs.getBoolean(1);
+            }
+            List<String> fresh = new ArrayList<>();
+            for (String m : models) {
+                if (!targetsTable || stateOf(c, m).isEmpty()) {
+                    fresh.add(m);
+                }
+            }
+            String unknown = unknownModels(c, wanted, fresh);
+            if (!unknown.isEmpty()) {
+                throw new io.ehe.design.NotConfirmedException("migrate: " + unknown + ": pass --new-model if that is deliberate "
+                        + "(a model not embedded yet); nothing was changed, no changeSet applied");
+            }
+        }
+    }
+
+    /**
      * Why the first of {@code models} that no event_embeddings row uses looks like a typo, or "" when
      * every one is used (or the semantics have no model column). The exact match may use an index on
      * the model column; only a miss reads for a name that differs in case.

@@ -139,6 +139,31 @@ class OperatorSafetyTest {
         assertThat(db.queryString("SELECT state FROM event_embedding_pending_targets WHERE model = 'm3'")).isEqualTo("filling");
     }
 
+    /**
+     * Case 3 at install: migrate with a mistyped target model is refused before its first changeSet (a
+     * new-user trial saw every changeSet applied, then exit 13 and "nothing was changed"); a model that is
+     * already a target passes the check on later migrates (the chart passes its targets every time).
+     */
+    @Test
+    void migrateRefusesAMistypedTargetModelBeforeItsFirstChangeSet() {
+        TestDatabase db = PostgresServer.get().createDatabase("op_typo_migrate");
+        io.ehe.testing.Migrations.baselineOnly(db);
+        db.execute("ALTER TABLE events ADD COLUMN superseded_by bigint",
+                "INSERT INTO events (organization_id, payload_text) SELECT 'org-1', 'text ' || g FROM generate_series(1, 20) g",
+                "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, 'm1', 0 FROM events WHERE id % 2 = 0");
+        long history = db.queryLong("SELECT count(*) FROM databasechangelog");
+
+        Run typo = run(db, "migrate", "--design", "pending-table", "--semantics", "app", "--target-model", "M1");
+        assertThat(typo.exit()).as(typo.output()).isEqualTo(ExitCodes.NOT_CONFIRMED);
+        assertThat(typo.output()).contains("the data says 'm1'").contains("no changeSet applied");
+        assertThat(db.queryLong("SELECT count(*) FROM databasechangelog")).as("history rows").isEqualTo(history);
+        assertThat(db.queryString("SELECT to_regclass('event_embedding_pending')::text")).isNull();
+
+        Run right = run(db, "migrate", "--design", "pending-table", "--semantics", "app", "--target-model", "m1", "--change-question");
+        assertThat(right.exit()).as(right.output()).isZero();
+        assertThat(run(db, "migrate", "--semantics", "app", "--target-model", "m1").exit()).as("the target again").isZero();
+    }
+
     /** Case 3: a column that differs only in case from an existing one is refused before any change, naming it. */
     @Test
     void aColumnThatDiffersOnlyInCaseIsRefusedNamingIt() {
