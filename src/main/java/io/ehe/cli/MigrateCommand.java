@@ -99,6 +99,9 @@ public final class MigrateCommand implements Callable<Integer> {
             // The column design has no queue (docs/scheduler-on-claims.md): nothing to grant.
             throw new IllegalArgumentException("--queue-role: the column design has no work queue; use --design pending-table");
         }
+        if (chosen == Design.COLUMN && !dryRun) {
+            refuseColumnForAnotherQuestion();
+        }
         Migrator migrator = new Migrator(connection.connections(), locks.settings(withBaseline).withDesign(chosen));
         migrator.runner().readerRoles(readerRoles).queueRoles(queueRoles);
         MigrateReport report = new MigrateReport(spec.commandLine().getOut());
@@ -133,6 +136,29 @@ public final class MigrateCommand implements Callable<Integer> {
                 spec.commandLine().getOut().println(outcome.line());
             }
         });
+    }
+
+    /**
+     * The column design answers only the seed's question: on a database the pending-table design was
+     * configured for another one, installing it would backfill every events row for a status that can
+     * never be ready (a new-user trial). A new install is refused before the first changeSet, exit 2.
+     */
+    private void refuseColumnForAnotherQuestion() throws Exception {
+        try (java.sql.Connection c = connection.connections().readOnly().open()) {
+            boolean columnInstalled;
+            try (java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(
+                    "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('events') AND attname = 'has_embedding' AND NOT attisdropped)")) {
+                rs.next();
+                columnInstalled = rs.getBoolean(1);
+            }
+            // Only a new install is refused: where the column design is there already (a move under way),
+            // its own later steps (the deferred index, NOT NULL) still apply.
+            java.util.Optional<io.ehe.catalog.Semantics> configured = io.ehe.catalog.Semantics.read(c);
+            if (!columnInstalled && configured.isPresent() && !configured.get().isSeed()) {
+                throw new IllegalArgumentException("--design column: this database is configured for another question ("
+                        + configured.get().describe() + ") and the column design answers only the seed's; nothing was changed");
+            }
+        }
     }
 
     /** migrate --dry-run: the configure step that follows the changeSets, as configure --dry-run would say it. */

@@ -230,6 +230,15 @@ class AppSemanticsTest {
         assertThat(cli(both, "status")).as("the column design, seed question").isZero();
         assertThat(cli(both, "migrate", "--design", "pending-table", "--semantics", "app", "--target-model", "m", "--new-model")).isZero();
         assertThat(cli(both, "status", "--design", "column")).as("configured for the app's question").isEqualTo(5);
+
+        // The other way round: the column design is not installed beside a pending-table design that answers
+        // another question (a new-user trial: it backfilled every event for a status never ready).
+        TestDatabase appOnly = io.ehe.testing.PostgresServer.get().createDatabase("app_then_column");
+        AppSchema.install(appOnly, "m");
+        long history = appOnly.queryLong("SELECT count(*) FROM databasechangelog");
+        assertThat(cli(appOnly, "migrate", "--design", "column")).as("refused before the first changeSet").isEqualTo(2);
+        assertThat(appOnly.queryLong("SELECT count(*) FROM databasechangelog")).isEqualTo(history);
+        assertThat(appOnly.queryLong("SELECT count(*) FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'has_embedding'")).isZero();
         assertThat(cli(both, "backfill", "--design", "pending-table")).isZero();
         assertThat(cli(both, "status", "--design", "pending-table")).isZero();
     }
