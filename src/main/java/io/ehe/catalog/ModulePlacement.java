@@ -101,6 +101,19 @@ public final class ModulePlacement {
         }
     }
 
+    /**
+     * Why this database and these schemas are the wrong place for a command, or empty: the tables are not
+     * in {@link Schemas#tables()}, or the module keeping them lives in another module schema. One check
+     * for every command that opens the app's database (migrate, status).
+     */
+    public static Optional<String> wrongPlace(Connection c, Schemas schemas, String where) throws SQLException {
+        if (!tablesExist(c, schemas)) {
+            return Optional.of("tables " + schemas.tables() + ".events and " + schemas.tables() + ".event_embeddings not found in "
+                    + where + ": wrong database or --schema? Nothing was changed.");
+        }
+        return installedElsewhere(c, schemas).map(other -> elsewhereMessage(schemas, other));
+    }
+
     /** One line for {@link #installedElsewhere}: where the module is and what to pass. */
     public static String elsewhereMessage(Schemas schemas, String installedIn) {
         return "the module that keeps " + schemas.tables() + ".events is installed in schema " + installedIn

@@ -61,13 +61,9 @@ public final class Migrator {
         }
         try (Connection c = connections.open()) {
             Schemas schemas = connections.schemas();
-            if (!ModulePlacement.tablesExist(c, schemas)) {
-                throw new WrongDatabaseException("tables " + schemas.tables() + ".events and " + schemas.tables()
-                        + ".event_embeddings not found in " + connections.url().jdbcUrl() + ": wrong database or --schema? Nothing was changed.");
-            }
-            Optional<String> elsewhere = ModulePlacement.installedElsewhere(c, schemas);
-            if (elsewhere.isPresent()) {
-                throw new WrongDatabaseException(ModulePlacement.elsewhereMessage(schemas, elsewhere.get()));
+            Optional<String> wrong = ModulePlacement.wrongPlace(c, schemas, connections.url().jdbcUrl());
+            if (wrong.isPresent()) {
+                throw new WrongDatabaseException(wrong.get());
             }
             Optional<String> cannot = ModulePlacement.cannotInstall(c, schemas);
             if (cannot.isPresent()) {

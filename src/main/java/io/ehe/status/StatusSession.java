@@ -19,13 +19,9 @@ public final class StatusSession {
         Connection c = connections.readOnly().open();
         try {
             Schemas schemas = connections.schemas();
-            if (!ModulePlacement.tablesExist(c, schemas)) {
-                throw new WrongDatabaseException("tables " + schemas.tables() + ".events and " + schemas.tables()
-                        + ".event_embeddings not found in " + connections.url().jdbcUrl() + ": wrong database or --schema?");
-            }
-            Optional<String> elsewhere = ModulePlacement.installedElsewhere(c, schemas);
-            if (elsewhere.isPresent()) {
-                throw new WrongDatabaseException(ModulePlacement.elsewhereMessage(schemas, elsewhere.get()));
+            Optional<String> wrong = ModulePlacement.wrongPlace(c, schemas, connections.url().jdbcUrl());
+            if (wrong.isPresent()) {
+                throw new WrongDatabaseException(wrong.get());
             }
             return c;
         } catch (SQLException | WrongDatabaseException | RuntimeException e) {
