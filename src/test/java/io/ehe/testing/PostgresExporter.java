@@ -118,6 +118,11 @@ public final class PostgresExporter implements AutoCloseable {
         }
     }
 
+    /** Where the exporter listens: host:port, as a Prometheus scrape target names it. */
+    public String target() {
+        return "127.0.0.1:" + port;
+    }
+
     /** GET /metrics as text. */
     public String scrapeText() throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
