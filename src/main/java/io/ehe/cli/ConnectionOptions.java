@@ -39,19 +39,22 @@ public final class ConnectionOptions {
 
     /** Resolves flags and environment; throws IllegalArgumentException (a usage error) when nothing says where to go. */
     public DatabaseUrl resolve() {
+        // Only what is on the command line or used for the login is a secret to mask (LoginSecrets).
         if (password != null) {
             Secrets.register(password);
         }
         String envPassword = System.getenv("PGPASSWORD");
-        Secrets.register(envPassword);
         String raw = url != null ? url : System.getenv("DATABASE_URL");
         if (raw == null || raw.isBlank()) {
             throw new IllegalArgumentException("no database given: use --url or set DATABASE_URL");
         }
         DatabaseUrl parsed = DatabaseUrl.parse(raw);
-        parsed.password().ifPresent(Secrets::register);
+        if (url != null) {
+            parsed.password().ifPresent(Secrets::register);
+        }
         String user = username != null ? username : parsed.user().orElse(System.getenv("PGUSER"));
         String pass = password != null ? password : parsed.password().orElse(envPassword);
+        Secrets.register(pass);
         return parsed.withCredentials(user, pass);
     }
 

@@ -60,38 +60,11 @@ public final class Main implements Runnable {
     }
 
     /**
-     * Learns every password on the command line and in the environment before parsing, so that even a
-     * parse error that echoes an argument, or a failure before ConnectionOptions ran, is masked.
+     * Learns the passwords of this run ({@link LoginSecrets}) before parsing, so that even a parse error
+     * that echoes an argument, or a failure before ConnectionOptions ran, is masked.
      */
     static void registerSecrets(String... args) {
-        Secrets.register(System.getenv("PGPASSWORD"));
-        registerUrlPassword(System.getenv("DATABASE_URL"));
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a == null) {
-                continue;
-            }
-            if (a.equals("--password") && i + 1 < args.length && !args[i + 1].startsWith("-")) {
-                Secrets.register(args[i + 1]);
-            } else if (a.startsWith("--password=")) {
-                Secrets.register(a.substring("--password=".length()));
-            } else if (a.equals("--url") && i + 1 < args.length) {
-                registerUrlPassword(args[i + 1]);
-            } else if (a.startsWith("--url=")) {
-                registerUrlPassword(a.substring("--url=".length()));
-            }
-        }
-    }
-
-    private static void registerUrlPassword(String url) {
-        if (url == null || url.isBlank()) {
-            return;
-        }
-        try {
-            io.ehe.db.DatabaseUrl.parse(url).password().ifPresent(Secrets::register);
-        } catch (IllegalArgumentException malformed) {
-            // reported as a usage error later; its message is masked by pattern
-        }
+        LoginSecrets.of(args, System.getenv()).forEach(Secrets::register);
     }
 
     public static CommandLine commandLine() {

@@ -5,9 +5,19 @@ import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.regex.Pattern;
 
 /**
- * Keeps passwords out of everything this process prints. Every password the process learns is
+ * Keeps passwords out of everything this process prints. Every password the process may print is
  * registered here; {@link #mask(String)} removes registered values and anything shaped like a
  * credential (URL user-info, password=...) from a line before it is written.
+ *
+ * <p>Why no part of a secret is printed, yet ordinary words survive a short password: a registered value
+ * is masked as a whole token (not inside a longer word: a password glued to letters is no output this
+ * process builds; URLs and password=... are masked by shape), and only the passwords that can reach
+ * output are registered: those on the command line (a usage error may echo any argument) and the one
+ * the login uses (a driver or server message may quote it). A password from the environment that the
+ * login does not use (PGPASSWORD beside a URL with its own, libpq's precedence) is never read into any
+ * string, so registering it would only mask the program's own words ("wrong database" once read
+ * "**** database"); the choice is io.ehe.cli.LoginSecrets'. A password file (~/.pgpass) is read by the
+ * driver alone and never reaches a string here.
  */
 public final class Secrets {
 

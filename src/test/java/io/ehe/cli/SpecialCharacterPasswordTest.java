@@ -142,6 +142,41 @@ class SpecialCharacterPasswordTest {
         }
     }
 
+    /**
+     * New-user trial, finding 2: a PGPASSWORD the login does not use (the URL carries the password) is
+     * not masked, so a short word in it no longer garbles the error line ("**** database or --schema?");
+     * the PGPASSWORD the login does use is still masked as a word. The embedded server trusts local
+     * logins: any password gets in, and this database has no events tables (exit 6, whose message
+     * reads "...: wrong database or --schema? Nothing was changed.").
+     */
+    @Test
+    void onlyThePasswordTheLoginUsesIsMasked(TestDatabase db, @TempDir Path tmp) throws Exception {
+        String host = db.jdbcUrl().replaceFirst("^jdbc:postgresql://([^/]+)/.*$", "$1");
+        String role = "ehe_unused_pw_role";
+        db.execute("DROP ROLE IF EXISTS " + role, "CREATE ROLE " + role + " LOGIN");
+        try {
+            Path out = tmp.resolve("out");
+            Path err = tmp.resolve("err");
+            Process p = Cli.start(List.of("status"), Map.of("DATABASE_URL", "postgres://" + role + ":Url-Pa55-Used@" + host + "/" + db.name(),
+                    "PGPASSWORD", "wrong"), out.toFile(), err.toFile());
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            String stderr = Files.readString(err);
+            assertThat(p.exitValue()).as(stderr).isEqualTo(ExitCodes.WRONG_DATABASE);
+            assertThat(stderr).contains("wrong database or --schema?").doesNotContain("****");
+
+            Path out2 = tmp.resolve("out2");
+            Path err2 = tmp.resolve("err2");
+            p = Cli.start(List.of("status"), Map.of("DATABASE_URL", "postgres://" + role + "@" + host + "/" + db.name(),
+                    "PGPASSWORD", "database"), out2.toFile(), err2.toFile());
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            stderr = Files.readString(err2);
+            assertThat(p.exitValue()).as(stderr).isEqualTo(ExitCodes.WRONG_DATABASE);
+            assertThat(stderr).contains("wrong **** or --schema?").doesNotContain(" database ");
+        } finally {
+            db.execute("DROP ROLE IF EXISTS " + role);
+        }
+    }
+
     /** Issue 28 (6): a '#' in a jdbc: URL's password is a malformed jdbc:postgresql URL, not another scheme. */
     @Test
     void aHashInAJdbcUrlsPasswordIsDescribedByShape() {
