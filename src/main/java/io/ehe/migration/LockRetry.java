@@ -72,7 +72,7 @@ final class LockRetry {
     private String blockers(Refusal refusal) {
         try (Connection c = connections.open()) {
             if (refusal.indexBuild()) {
-                List<String> list = OlderTransactions.describe(c, PgDuration.parse(refusal.timeout()));
+                List<String> list = IndexBuildBlockers.describe(c, PgDuration.parse(refusal.timeout()));
                 return list.isEmpty() ? "no transaction of this database open for " + refusal.timeout()
                         + " or longer was found when looked at after the refusal" : String.join("; ", list);
             }
