@@ -80,6 +80,7 @@ public final class ChangelogRunner {
     private final MigrationSettings settings;
     private List<String> readerRoles;
     private Interruption interruption;
+    private WaitWatch watch;
     private List<String> queueRoles;
 
     public ChangelogRunner(ConnectionFactory connections, MigrationSettings settings) {
@@ -105,6 +106,12 @@ public final class ChangelogRunner {
     /** SIGINT/SIGTERM reach this runner's writing sessions through {@code interruption} (see {@link Interruption}); null: none. */
     public ChangelogRunner interruptibleBy(Interruption interruption) {
         this.interruption = interruption;
+        return this;
+    }
+
+    /** The watch told which session writes and which changeSet runs ({@link WaitWatch}); null: none. */
+    ChangelogRunner watchedBy(WaitWatch watch) {
+        this.watch = watch;
         return this;
     }
 
@@ -379,11 +386,17 @@ public final class ChangelogRunner {
             if (mode == Mode.WRITE && interruption != null) {
                 interruption.register(connection);
             }
+            if (mode == Mode.WRITE && watch != null) {
+                watch.session(connection.unwrap(org.postgresql.PGConnection.class).getBackendPID());
+            }
             try {
                 return runOn(mode, connection, work);
             } finally {
                 if (interruption != null) {
                     interruption.unregister(connection);
+                }
+                if (mode == Mode.WRITE && watch != null) {
+                    watch.session(0);
                 }
             }
         }
@@ -392,12 +405,18 @@ public final class ChangelogRunner {
     private <T> T runOn(Mode mode, Connection connection, Work<T> work) throws Exception {
         String readers = ReaderRoles.parameter(connection, settings.design(), readerRoles);
         String workers = QueueRoles.parameter(connection, queueRoles);
-        Database database = database(mode, connection, interruption, connections.schemas().module());
+        Database database = database(mode, connection, interruption, mode == Mode.WRITE ? watch : null, connections.schemas().module());
+        if (LockServiceFactory.getInstance().getLockService(database) instanceof AdvisoryLockService lock) {
+            lock.logWaitEvery(settings.waitLogEvery().toMillis());
+        }
         Map<String, Object> scope = new HashMap<>();
         scope.put(Scope.Attr.ui.name(), new LoggerUIService());
         scope.put(Scope.Attr.resourceAccessor.name(), new ClassLoaderResourceAccessor(ChangelogRunner.class.getClassLoader()));
         return Scope.child(scope, () -> {
             Liquibase liquibase = new Liquibase(CHANGELOG, Scope.getCurrentScope().getResourceAccessor(), database);
+            if (mode == Mode.WRITE && watch != null) {
+                liquibase.setChangeExecListener(new InFlight(watch));
+            }
             liquibase.setChangeLogParameter("ehe.baseline", Boolean.toString(settings.withBaseline()));
             liquibase.setChangeLogParameter("ehe.design", settings.design().id());
             liquibase.setChangeLogParameter(ALLOW_SECOND_DESIGN, "true");
@@ -426,10 +445,11 @@ public final class ChangelogRunner {
      * current_schema(), which a schema named after the role ("$user" first on the default search_path)
      * or a role-level search_path moves, and then one command finds no history another one wrote.
      */
-    private static Database database(Mode mode, Connection connection, Interruption interruption, String historySchema) throws Exception {
+    private static Database database(Mode mode, Connection connection, Interruption interruption, WaitWatch watch,
+                                     String historySchema) throws Exception {
         Database database;
         if (mode == Mode.WRITE) {
-            database = new AtomicChangeSetDatabase(interruption);
+            database = new AtomicChangeSetDatabase(interruption, watch);
             database.setConnection(new JdbcConnection(connection));
         } else {
             database = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(connection));
@@ -437,6 +457,30 @@ public final class ChangelogRunner {
         database.setDefaultSchemaName(historySchema);
         database.setLiquibaseSchemaName(historySchema);
         return database;
+    }
+
+    /** Tells the watch which changeSet an update or a rollback runs now. */
+    private static final class InFlight extends liquibase.changelog.visitor.AbstractChangeExecListener {
+        private final WaitWatch watch;
+
+        InFlight(WaitWatch watch) {
+            this.watch = watch;
+        }
+
+        @Override
+        public void willRun(ChangeSet changeSet, liquibase.changelog.DatabaseChangeLog log, Database database, ChangeSet.RunStatus status) {
+            watch.changeSet(changeSet.getId());
+        }
+
+        @Override
+        public void willRun(liquibase.change.Change change, ChangeSet changeSet, liquibase.changelog.DatabaseChangeLog log, Database database) {
+            watch.changeSet(changeSet.getId());
+        }
+
+        @Override
+        public void willRollback(ChangeSet changeSet, liquibase.changelog.DatabaseChangeLog log, Database database) {
+            watch.changeSet(changeSet.getId());
+        }
     }
 
     private Connection open(Mode mode) throws SQLException {
