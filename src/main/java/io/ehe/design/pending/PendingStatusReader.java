@@ -201,7 +201,8 @@ final class PendingStatusReader {
     private static List<PendingStatus.TargetLine> targets(Connection c, boolean tablePresent) throws SQLException {
         Map<String, Long> rows = new HashMap<>();
         // Kept on purpose (issue 26 asked): 130 (targets) and 140 (the model column) commit separately, so a
-        // migrate refused at 140 leaves targets without a model column; status must still answer, not fail.
+        // migrate refused at 140 leaves targets without a model column; status must still answer, not fail
+        // (StatusBetween130And140Test: an error without this probe).
         boolean perTarget = false;
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('event_embedding_pending') AND attname = 'model' AND NOT attisdropped)")) {
