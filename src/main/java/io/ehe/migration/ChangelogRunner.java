@@ -79,6 +79,8 @@ public final class ChangelogRunner {
     private final ConnectionFactory writeConnections;
     private final MigrationSettings settings;
     private List<String> readerRoles;
+    /** The reader list the current run passes (ReaderRoles.parameter): set before the work starts. */
+    private String readersParameter = ReaderRoles.NONE;
     private Interruption interruption;
     private WaitWatch watch;
     private List<String> queueRoles;
@@ -96,7 +98,8 @@ public final class ChangelogRunner {
 
     /**
      * The roles that read the answer (changeSets 175, {@link ReaderRoles}); null, the default, keeps
-     * the ones the database records. "none" alone names none.
+     * the ones the database records (a design installed beside the other takes the other's). "none"
+     * alone names none.
      */
     public ChangelogRunner readerRoles(List<String> roles) {
         this.readerRoles = roles == null ? null : List.copyOf(roles);
@@ -113,11 +116,6 @@ public final class ChangelogRunner {
     ChangelogRunner watchedBy(WaitWatch watch) {
         this.watch = watch;
         return this;
-    }
-
-    /** Reader roles were named for this run (not "none" alone): 175 will apply even where it never ran. */
-    public boolean namesReaders() {
-        return RoleList.namesAny(readerRoles);
     }
 
     /**
@@ -294,7 +292,8 @@ public final class ChangelogRunner {
 
     /**
      * Every changeSet of the changelog in order, with whether it ran here (read-only); a reader-grants
-     * changeSet (175) only once it ran or while this run names readers, the queue grants (185) likewise.
+     * changeSet (175) only once it ran or while this run passes readers (named, or carried from the other
+     * design), the queue grants (185) only once they ran or while this run names queue roles.
      */
     public List<ChangeSetState> changeSets() throws Exception {
         return run(Mode.READ_ONLY, lb -> {
@@ -309,8 +308,8 @@ public final class ChangelogRunner {
                     continue;
                 }
                 RanChangeSet r = byKey.get(cs.getId() + "::" + cs.getAuthor() + "::" + cs.getFilePath());
-                if (r == null && ReaderRoles.isReaderGrants(cs.getId()) && !namesReaders()) {
-                    continue; // skips itself until a reader is named: no step of this rollout
+                if (r == null && ReaderRoles.isReaderGrants(cs.getId()) && ReaderRoles.NONE.equals(readersParameter)) {
+                    continue; // skips itself until a reader is named or carried from the other design: no step of this rollout
                 }
                 if (r == null && QueueRoles.isQueueGrants(cs.getId()) && !namesQueueRoles()) {
                     continue; // the same for the queue roles
@@ -404,6 +403,7 @@ public final class ChangelogRunner {
 
     private <T> T runOn(Mode mode, Connection connection, Work<T> work) throws Exception {
         String readers = ReaderRoles.parameter(connection, settings.design(), readerRoles);
+        readersParameter = readers;
         String workers = QueueRoles.parameter(connection, queueRoles);
         Database database = database(mode, connection, interruption, mode == Mode.WRITE ? watch : null, connections.schemas().module());
         if (LockServiceFactory.getInstance().getLockService(database) instanceof AdvisoryLockService lock) {
