@@ -12,12 +12,15 @@ import picocli.CommandLine.Option;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
 
 /** configure: thin over the pending-table design's semantics. */
 @Command(name = "configure", mixinStandardHelpOptions = true,
         description = {"Sets what \"pending\" means (pending-table design): the semantics and the target models.",
                 "Without --semantics or a column option it keeps the installed question: it records the tables' current columns "
-                        + "(status stops reporting them) and adds the --target-model(s) not yet targets.",
+                        + "(status stops reporting them) and adds the --target-model(s) not yet targets. "
+                        + "A column option without --semantics changes only that column of the installed question (and its targets stay "
+                        + "unless --target-model names others).",
                 "A different question empties the pending table and marks the targets filling: run backfill next. "
                         + "Once a target is ready or a fill has progressed, that needs --change-question; --dry-run says what would happen."},
         footer = {"", "The app's question: configure --semantics app --target-model <model>",
@@ -49,13 +52,18 @@ public final class ConfigureCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // A bare configure (no question given) keeps the installed question: it never resets it to the seed's.
-        Semantics requested = semantics.questionGiven() ? semantics.semantics() : null;
+        // A column option without --semantics changes that column of the installed question, nothing else.
+        Semantics requested = semantics.presetGiven() ? semantics.semantics() : null;
         List<String> targets = requested == null ? semantics.targetModels()
                 : PendingConfiguration.checkedTargets(requested, semantics.targetModels());
+        UnaryOperator<Semantics> adjustment = semantics.adjustment();
         ConnectionFactory connections = connection.connections();
         DesignChoice.installed(connections, Design.PENDING_TABLE.id());
-        PendingConfiguration.Outcome outcome = new PendingConfiguration(connections, lock.lockTimeout(), Duration.ofMinutes(10))
-                .configure(requested, targets, new PendingConfiguration.Confirmations(dryRun, changeQuestion, newModel));
+        PendingConfiguration configuration = new PendingConfiguration(connections, lock.lockTimeout(), Duration.ofMinutes(10));
+        PendingConfiguration.Confirmations confirm = new PendingConfiguration.Confirmations(dryRun, changeQuestion, newModel);
+        PendingConfiguration.Outcome outcome = requested == null && semantics.questionGiven()
+                ? configuration.adjust(adjustment, targets, confirm)
+                : configuration.configure(requested, targets, confirm);
         System.out.println(outcome.line());
         return ExitCodes.OK;
     }

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * Changes what the pending table answers: the semantics and the target models (changeSet 130's
@@ -126,15 +127,32 @@ public final class PendingConfiguration {
      * @throws SQLException when a lock is not granted within lock_timeout
      */
     public Outcome configure(Semantics requested, List<String> models, Confirmations confirm) throws SQLException {
+        return configure(installed -> requested == null ? installed : requested, models, false, confirm);
+    }
+
+    /**
+     * As {@link #configure(Semantics, List, Confirmations)}, for options that name only part of the
+     * question (a column, no preset): {@code adjustment} turns the installed question into the requested
+     * one, so what the options do not name stays as installed. Without {@code models} the installed
+     * target models stay the targets (all filling again when the question changes; a target that is
+     * "any model" cannot stay under a question with a model column: IllegalArgumentException, name one).
+     */
+    public Outcome adjust(UnaryOperator<Semantics> adjustment, List<String> models, Confirmations confirm) throws SQLException {
+        return configure(adjustment, models, models == null || models.isEmpty(), confirm);
+    }
+
+    private Outcome configure(UnaryOperator<Semantics> wantedOf, List<String> models, boolean keepTargets, Confirmations confirm)
+            throws SQLException {
         try (Connection c = open()) {
             Optional<Semantics> current = lockSemantics(c);
             if (current.isEmpty()) {
                 c.rollback();
                 throw new io.ehe.design.DesignNotInstalledException("the pending-table design's semantics table is missing: run 'migrate --design pending-table' first; nothing was changed");
             }
-            Semantics wanted = requested == null ? current.get() : requested;
+            Semantics wanted = wantedOf.apply(current.get());
             boolean same = current.get().sameQuestion(wanted);
-            List<String> targets = same && (models == null || models.isEmpty()) ? List.of() : checkedTargets(wanted, models);
+            List<String> targets = same && (models == null || models.isEmpty()) ? List.of()
+                    : checkedTargets(wanted, keepTargets ? installedModels(c) : models);
             if (!same) {
                 checkColumnsExist(c, wanted);
             }
@@ -144,7 +162,8 @@ public final class PendingConfiguration {
                     newTargets.add(m);
                 }
             }
-            String unknown = unknownModels(c, wanted, newTargets);
+            // Targets kept from the installed configuration were accepted when they were added.
+            String unknown = keepTargets ? "" : unknownModels(c, wanted, newTargets);
             if (!unknown.isEmpty() && !confirm.newModel() && !confirm.dryRun()) {
                 c.rollback();
                 throw new io.ehe.design.NotConfirmedException("configure: " + unknown + ": pass --new-model if that is deliberate "
@@ -532,6 +551,18 @@ public final class PendingConfiguration {
             ps.setString(1, model);
             return ps.executeUpdate() == 1;
         }
+    }
+
+    /** The installed targets' models, in name order ("" for "any model"). */
+    private static List<String> installedModels(Connection c) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT model FROM event_embedding_pending_targets ORDER BY model")) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
     }
 
     /** A complete plan covers none of the new targets: the next backfill starts a new one. */

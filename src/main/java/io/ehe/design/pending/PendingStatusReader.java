@@ -43,7 +43,8 @@ final class PendingStatusReader {
             PendingStatus.Bootstrap bootstrap = bootstrap(c);
             List<String> why = new ArrayList<>();
             if (!table.present() || semantics.isEmpty()) {
-                why.add((table.present() ? "the semantics table" : "table " + table.name()) + " is missing: run migrate --design pending-table");
+                why.add(halfFinished(changeSets).orElse((table.present() ? "the semantics table" : "table " + table.name())
+                        + " is missing: run migrate --design pending-table"));
             }
             why.addAll(TriggerCatalog.problems(triggers, "run migrate --design pending-table"));
             why.addAll(partitionProblems(c));
@@ -167,6 +168,23 @@ final class PendingStatusReader {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * An install stopped part way (a changeSet of the design applied, an earlier or later one not: 000 and
+     * 100 only, say): one reason that says so, instead of the missing objects one by one. Empty when no
+     * changeSet of the design is applied.
+     */
+    private static Optional<String> halfFinished(List<Status.ChangeSetLine> changeSets) {
+        List<Status.ChangeSetLine> own = changeSets.stream().filter(l -> !l.devOnly()).toList();
+        List<String> applied = own.stream().filter(l -> "applied".equals(l.state())).map(Status.ChangeSetLine::id).toList();
+        long notYet = own.stream().filter(l -> "pending".equals(l.state())).count();
+        if (applied.isEmpty() || notYet == 0) {
+            return Optional.empty();
+        }
+        return Optional.of("install is half-finished (" + applied.size() + " changeSet" + (applied.size() == 1 ? "" : "s")
+                + " of the pending-table design applied, the last " + applied.get(applied.size() - 1) + "; " + notYet
+                + " not yet): run migrate --design pending-table");
     }
 
     private List<Status.ChangeSetLine> changeSets() throws Exception {
