@@ -27,8 +27,7 @@ import java.util.concurrent.Callable;
                 "Column design: ready = triggers enabled, index valid, no NULL row proven. Pending-table design: ready = all eight triggers enabled, every target model ready, semantics still match the tables.",
                 "Never ready while a subscription replicates into the design's tables or a sampled drift check finds drift (rows that arrived without the triggers).",
                 "Also lists the roles that can write events and event_embeddings and those that can read the answer; not ready while a reader role named at migrate (--reader-role) lacks a privilege the scheduler's queries need, or a queue role (--queue-role) one the workers' queue calls need.",
-                "Read-only. Exit 0 when ready, 5 when not, 14 when the database has neither design (module not installed: run migrate)."},
-        footer = {"", ExitCodes.HELP_TEXT})
+                "Read-only. Exit 0 when ready, 5 when not, 14 when the database has neither design (module not installed: run migrate)."})
 public final class StatusCommand implements Callable<Integer> {
 
     @Mixin
