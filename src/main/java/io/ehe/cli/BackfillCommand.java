@@ -23,14 +23,7 @@ import java.util.concurrent.Callable;
                 "Column design: fills events.has_embedding for rows still NULL, in short batches, race-free with the triggers.",
                 "Pending-table design: the fill, which adds the pending rows of every filling target model for the events that existed before (after install, targets add, configure).",
                 "Resumable: progress is kept per shard in the database. Also runnable as io.ehe.backfill.BackfillMain."},
-        footer = {"", "Durations: an integer and a unit, ms|s|min|h (e.g. 500ms, 5s, 2min).", "",
-                "Exit codes: 0 done (column: no NULL left; pending-table: every target ready, or this shard done while others walk); "
-                        + "2 bad value; 3 cannot connect; "
-                        + "4 lock not granted, or (pending-table) a transaction older than the fill stayed open past 10 min; "
-                        + "7 interrupted (SIGTERM/SIGINT, --max-rows, --max-duration, rows kept locked): safe to run again; "
-                        + "9 design mismatch; 10 unsuitable connection; "
-                        + "12 more to do: the plan ended but a target added after it started is still filling (the summary's left=): "
-                        + "run again; 1 other failure (safe to run again)."})
+        footer = {"", "Durations: an integer and a unit, ms|s|min|h (e.g. 500ms, 5s, 2min)."})
 public final class BackfillCommand implements Callable<Integer> {
 
     @Mixin

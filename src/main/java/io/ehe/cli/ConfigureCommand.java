@@ -23,11 +23,7 @@ import java.util.function.UnaryOperator;
                         + "unless --target-model names others).",
                 "A different question empties the pending table and marks the targets filling: run backfill next. "
                         + "Once a target is ready or a fill has progressed, that needs --change-question; --dry-run says what would happen."},
-        footer = {"", "The app's question: configure --semantics app --target-model <model>",
-                "Exit codes: 0 done (or --dry-run printed); 1 failed; 2 bad value (a column that does not exist: nothing changed); "
-                        + "3 cannot connect; 4 lock not granted; 9 pending-table design not installed; "
-                        + "13 not confirmed: the change needs --change-question, or a model no event_embeddings row uses needs --new-model "
-                        + "(nothing changed)."})
+        footer = {"", "The app's question: configure --semantics app --target-model <model>"})
 public final class ConfigureCommand implements Callable<Integer> {
 
     @Mixin

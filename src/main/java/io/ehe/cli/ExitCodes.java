@@ -1,6 +1,9 @@
 package io.ehe.cli;
 
-/** Every exit code the CLI uses; documented in docs/cli.md#exit-codes and in --help. */
+/**
+ * Every exit code the CLI uses; documented in docs/cli.md#exit-codes. Which command returns which, and the
+ * block each --help ends with: {@link CommandExitCodes}.
+ */
 public final class ExitCodes {
 
     public static final int OK = 0;
@@ -58,43 +61,6 @@ public final class ExitCodes {
      * never reads "not installed" as "the column design, not ready yet". (Other commands say 9.)
      */
     public static final int MODULE_NOT_INSTALLED = 14;
-
-    /** Every line at most 80 columns, so picocli never breaks one mid-sentence (HelpTextTest). */
-    public static final String HELP_TEXT = """
-            Exit codes:
-              0  success (status: ready; backfill: the goal holds)
-              1  failure (see the error line)
-              2  usage error: bad flag or value, nothing done
-              3  could not connect or log in
-              4  lock not granted within lock_timeout after all retries (nothing
-                 half-applied; an INVALID index from a cancelled CONCURRENTLY build
-                 is rebuilt by the next run), or (pending-table fill, targets
-                 remove) an older transaction stayed open past the wait
-              5  status: not ready for the scheduler (column: index / NULL rows /
-                 triggers / another question configured; pending-table: a target
-                 filling or being removed / triggers / semantics no longer matching
-                 the tables; both: a subscription or rows that arrived without the
-                 triggers)
-              6  wrong database, schema or role (tables missing, module in another
-                 schema, role may not alter the tables); nothing changed
-              7  interrupted (SIGTERM/SIGINT, or a backfill limit): safe to resume
-              8  verify: drift or NULL rows found
-              9  design not installed (or both installed and none named): nothing
-                 changed
-             10  unsuitable connection (a transaction pooler, a hot standby,
-                 read-only sessions): nothing changed
-             11  changeSets of this module recorded under another file name (an
-                 app's root logicalFilePath): nothing changed; the error line gives
-                 the repair
-             12  more to do: this run ended cleanly but the goal does not hold yet
-                 (backfill: a target still filling); run it again (a Job retries)
-             13  not confirmed: the command would discard state or use a name no
-                 data uses; pass the option the error line names
-                 (--change-question, --new-model); nothing changed
-             14  status: module not installed (neither design in this database):
-                 run migrate
-            A Job controller: 0 done; retry 1, 3, 4, 5, 7, 12; fail at once on 2, 6,
-            9, 10, 11, 13, 14 (the chart's podFailurePolicy does so).""";
 
     private ExitCodes() {
     }

@@ -34,8 +34,7 @@ import java.io.PrintWriter;
                 PartitionsCommand.class,
                 QueueCommand.class,
                 CommandLine.HelpCommand.class
-        },
-        footer = {"", ExitCodes.HELP_TEXT})
+        })
 public final class Main implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Main.class);
@@ -71,7 +70,22 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         cli.setParameterExceptionHandler(Main::usageError);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> failure(e, commandLine.getErr()));
+        exitCodeFooters(cli, CommandExitCodes.TOP);
+        WordWrappedHelp.install(cli);
         return cli;
+    }
+
+    /** Ends every command's help with its row of {@link CommandExitCodes}, after the footer lines it has of its own. */
+    static void exitCodeFooters(CommandLine command, String path) {
+        CommandLine.Model.UsageMessageSpec usage = command.getCommandSpec().usageMessage();
+        java.util.List<String> footer = new java.util.ArrayList<>(java.util.List.of(usage.footer()));
+        footer.add("");
+        footer.add(CommandExitCodes.footer(path));
+        usage.footer(footer.toArray(new String[0]));
+        for (CommandLine sub : command.getSubcommands().values()) {
+            String name = sub.getCommandName();
+            exitCodeFooters(sub, path.isEmpty() ? name : path + " " + name);
+        }
     }
 
     private static int usageError(CommandLine.ParameterException e, String[] args) {

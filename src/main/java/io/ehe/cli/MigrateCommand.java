@@ -24,8 +24,7 @@ import java.util.concurrent.Callable;
                         + "a refused lock is retried with doubling backoff, logging the blocking session, then the command exits 4.",
                 "The index and NOT NULL changeSets are deferred (skipped, not recorded) until the backfill is complete: run migrate again after it.",
                 "The migration lock is a session-level advisory lock: it ends with the process, even after SIGKILL.",
-                "SIGINT/SIGTERM end a lock wait at once (exit 7): the changeSet in flight rolls back whole; run migrate again."},
-        footer = {"", ExitCodes.HELP_TEXT})
+                "SIGINT/SIGTERM end a lock wait at once (exit 7): the changeSet in flight rolls back whole; run migrate again."})
 public final class MigrateCommand implements Callable<Integer> {
 
     @Mixin

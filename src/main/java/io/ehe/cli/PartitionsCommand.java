@@ -13,11 +13,12 @@ import java.util.concurrent.Callable;
 
 /** partitions sync: thin over {@link PartitionSync} (pending-table design; docs/partitioning.md has the runbook). */
 @Command(name = "partitions", mixinStandardHelpOptions = true,
-        description = {"sync: after ATTACH, DETACH, DROP or CREATE of a partition of events or event_embeddings (they fire no trigger),",
-                "fixes the pending table for exactly the partitions that changed, gives new partitions the module's TRUNCATE trigger,",
-                "and records the partition set, so status is ready again. Safe under live writes; run it again after a failure.",
-                "--dry-run says all of that first and changes nothing."},
-        footer = {"", "Exit codes: 0 done; 1 failed; 2 bad value; 3 cannot connect; 4 lock not granted; 9 pending-table design not installed."})
+        description = {"Keeps the pending-table design exact across partition changes: run 'partitions sync' after ATTACH, DETACH, "
+                        + "DROP or CREATE of a partition of events or event_embeddings (they fire no trigger).",
+                "sync fixes the pending table for exactly the partitions that changed, gives new partitions the module's TRUNCATE "
+                        + "trigger, and records the partition set, so status is ready again. Safe under live writes; run it again "
+                        + "after a failure.",
+                "--dry-run says all of that first and changes nothing."})
 public final class PartitionsCommand implements Callable<Integer> {
 
     @Mixin

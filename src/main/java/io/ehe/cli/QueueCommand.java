@@ -20,14 +20,11 @@ import java.util.concurrent.Callable;
  * 180; 'status' prints each model's queue figures). docs/scheduler-on-claims.md has the worker's side.
  */
 @Command(name = "queue", mixinStandardHelpOptions = true,
-        description = {"The pending table as the scheduler's work queue (changeSet 180): list and retry quarantined pairs,",
-                "pause and resume a model, sweep the claim rows of finished pairs (the chart's queue-sweep CronJob runs it).",
+        description = {"The pending table as the scheduler's work queue (changeSet 180): list and retry quarantined pairs, "
+                        + "pause and resume a model, sweep the claim rows of finished pairs (the chart's queue-sweep CronJob runs it).",
                 "'status' prints each model's pending, claimable, claimed, backing off and quarantined pairs."},
         subcommands = {QueueCommand.Failed.class, QueueCommand.Retry.class, QueueCommand.Pause.class, QueueCommand.Resume.class,
-                QueueCommand.Sweep.class},
-        footer = {"", "Exit codes: 0 done; 1 failed; 2 bad value (or a model that is not a target); 3 cannot connect;",
-                "9 pending-table design or its work queue (changeSet 180) not installed;",
-                "12 (sweep) rows left after --max-rounds: run again."})
+                QueueCommand.Sweep.class})
 public final class QueueCommand implements Callable<Integer> {
 
     @Override
@@ -103,8 +100,8 @@ public final class QueueCommand implements Callable<Integer> {
     }
 
     @Command(name = "pause", mixinStandardHelpOptions = true,
-            description = {"Pauses a model (provider down or rate-limited): its pairs are not claimable and no attempt is counted;",
-                    "other models go on. Until resumed, or --for a duration / --until a time. --dry-run changes nothing."})
+            description = {"Pauses a model (provider down or rate-limited): its pairs are not claimable and no attempt is counted; "
+                    + "other models go on.", "Until resumed, or --for a duration / --until a time. --dry-run changes nothing."})
     static final class Pause implements Callable<Integer> {
         @Mixin
         ConnectionOptions connection;
@@ -174,8 +171,8 @@ public final class QueueCommand implements Callable<Integer> {
     }
 
     @Command(name = "sweep", mixinStandardHelpOptions = true,
-            description = {"Deletes the claim rows of pairs that left the queue (embedded, or the event died), so the claims table",
-                    "stays the size of the live queue; expired leases need no sweep (the next claim takes them over).",
+            description = {"Deletes the claim rows of pairs that left the queue (embedded, or the event died), so the claims table "
+                    + "stays the size of the live queue; expired leases need no sweep (the next claim takes them over).",
                     "Rounds of --batch rows, each a short transaction that never waits for a lock. Run it every few minutes."})
     static final class Sweep implements Callable<Integer> {
         @Mixin

@@ -20,8 +20,7 @@ import java.util.concurrent.Callable;
         description = {"Rolls back applied changeSets: the last N, everything after a tag, everything after a changeSet, or every changeSet of one design.",
                 "Every DDL statement runs under a short lock_timeout; a refused lock is retried with doubling backoff, then the command exits 4.",
                 "SIGINT/SIGTERM end a lock wait at once (exit 7): the changeSet whose rollback was in flight stays applied and recorded, whole, "
-                        + "and no further changeSet is rolled back; the error line says what to run to finish."},
-        footer = {"", ExitCodes.HELP_TEXT})
+                        + "and no further changeSet is rolled back; the error line says what to run to finish."})
 public final class RollbackCommand implements Callable<Integer> {
 
     @Mixin

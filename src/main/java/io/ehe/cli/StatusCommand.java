@@ -6,6 +6,7 @@ import io.ehe.catalog.Design;
 import io.ehe.design.select.BypassCheckedStatus;
 import io.ehe.design.select.PrivilegeCheckedStatus;
 import io.ehe.design.select.DesignChoice;
+import io.ehe.design.select.VerdictFirstStatus;
 import io.ehe.design.DesignStatus;
 import io.ehe.design.ModuleNotInstalledException;
 import picocli.CommandLine.Command;
@@ -22,12 +23,11 @@ import java.util.concurrent.Callable;
 
 /** status: the rollout on one screen, and the one answer the app needs (exit 0 ready, 5 not ready). */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = {"Shows the installed design's changeSets, triggers, backfill or fill progress (and, pending-table, the semantics and each target model), and whether it is ready for the scheduler.",
+        description = {"First line: the answer, \"ready for the scheduler: yes|no\", then one \"not ready:\" line per reason. Then the installed design's changeSets, triggers, backfill or fill progress (and, pending-table, the semantics and each target model).",
                 "Column design: ready = triggers enabled, index valid, no NULL row proven. Pending-table design: ready = all eight triggers enabled, every target model ready, semantics still match the tables.",
                 "Never ready while a subscription replicates into the design's tables or a sampled drift check finds drift (rows that arrived without the triggers).",
                 "Also lists the roles that can write events and event_embeddings and those that can read the answer; not ready while a reader role named at migrate (--reader-role) lacks a privilege the scheduler's queries need, or a queue role (--queue-role) one the workers' queue calls need.",
-                "Read-only. Exit 0 when ready, 5 when not, 14 when the database has neither design (module not installed: run migrate)."},
-        footer = {"", ExitCodes.HELP_TEXT})
+                "Read-only. Exit 0 when ready, 5 when not, 14 when the database has neither design (module not installed: run migrate)."})
 public final class StatusCommand implements Callable<Integer> {
 
     @Mixin
@@ -55,13 +55,13 @@ public final class StatusCommand implements Callable<Integer> {
             chosen = DesignChoice.forStatus(connections, design);
         } catch (ModuleNotInstalledException none) {
             PrintWriter out = spec.commandLine().getOut();
-            out.print(json ? notInstalledJson(none) : "database: " + none.database() + System.lineSeparator()
-                    + "design: none" + System.lineSeparator() + none.getMessage() + System.lineSeparator());
+            out.print(json ? notInstalledJson(none) : VerdictFirstStatus.header(false, List.of(none.getMessage()))
+                    + "database: " + none.database() + System.lineSeparator() + "design: none" + System.lineSeparator());
             out.flush();
             return ExitCodes.MODULE_NOT_INSTALLED;
         }
-        DesignStatus status = PrivilegeCheckedStatus.check(connections, chosen,
-                BypassCheckedStatus.check(connections, chosen, DesignChoice.operations(chosen).status(connections, exact)));
+        DesignStatus status = new VerdictFirstStatus(PrivilegeCheckedStatus.check(connections, chosen,
+                BypassCheckedStatus.check(connections, chosen, DesignChoice.operations(chosen).status(connections, exact))));
         PrintWriter out = spec.commandLine().getOut();
         out.print(json ? status.json() : status.text());
         out.flush();

@@ -19,12 +19,7 @@ import java.util.concurrent.Callable;
 @Command(name = "targets", mixinStandardHelpOptions = true,
         description = {"Adds or removes a target model of the pending-table design ('status' lists them with their backlog).",
                 "add: the model's pending rows are filled by the next backfill (resumable, sharded); the triggers keep it exact meanwhile.",
-                "remove: the triggers stop keeping it at once; its rows are deleted in batches (run again after a kill to finish)."},
-        footer = {"", "Exit codes: 0 done (or --dry-run printed); 1 failed; 2 bad value; 3 cannot connect; "
-                + "4 lock not granted, or an older transaction stayed open past --older-transactions-wait; "
-                + "7 interrupted (SIGTERM/SIGINT): run it again to finish; 9 pending-table design not installed; "
-                + "10 unsuitable connection; 13 add: no event_embeddings row uses the model, pass --new-model if that is deliberate "
-                + "(nothing changed)."})
+                "remove: the triggers stop keeping it at once; its rows are deleted in batches (run again after a kill to finish)."})
 public final class TargetsCommand implements Callable<Integer> {
 
     @Mixin

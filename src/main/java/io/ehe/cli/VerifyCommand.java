@@ -15,9 +15,7 @@ import java.util.concurrent.Callable;
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Checks the installed design's invariant in one snapshot.",
                 "Column: events whose has_embedding disagrees with event_embeddings, and NULL rows.",
-                "Pending-table: (event, target model) pairs missing from event_embedding_pending, stale rows, rows with the wrong organization."},
-        footer = {"", "Exit codes: 0 clean (or repaired clean); 8 drift or NULL rows; 2 bad value; 3 cannot connect; 9 design not installed; "
-                + "10 unsuitable connection; 1 other failure."})
+                "Pending-table: (event, target model) pairs missing from event_embedding_pending, stale rows, rows with the wrong organization."})
 public final class VerifyCommand implements Callable<Integer> {
 
     @Mixin

@@ -66,10 +66,8 @@ public final class StatusRenderer {
         }
 
         line(out, "index %s: %s (%s)", s.index().name(), s.index().state(), s.index().detail());
-        line(out, "pending-embedding index ready: %s", s.ready() ? "yes" : "no");
-        for (String why : s.notReadyBecause()) {
-            line(out, "  - %s", why);
-        }
+        // What the design's own checks found; the overall verdict and every reason come first (VerdictFirstStatus).
+        line(out, "column kept, filled and indexed: %s", s.ready() ? "yes" : "no");
         return out.toString();
     }
 

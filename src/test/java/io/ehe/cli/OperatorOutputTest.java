@@ -47,6 +47,8 @@ class OperatorOutputTest {
 
         Cli.Result text = Cli.run("status", "--url", url);
         assertThat(text.exit()).as(text.toString()).isEqualTo(ExitCodes.MODULE_NOT_INSTALLED);
+        assertThat(text.out().lines().findFirst()).as("the verdict first").hasValue("ready for the scheduler: no");
+        assertThat(text.out().lines().skip(1).findFirst().orElseThrow()).as("then its reason").startsWith("not ready: module not installed");
         assertThat(text.out()).contains("design: none").contains("module not installed")
                 .contains("run 'migrate' (the column design) or 'migrate --design pending-table'")
                 .doesNotContain("design: column").doesNotContain("has_embedding: absent");

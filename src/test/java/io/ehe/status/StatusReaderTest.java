@@ -42,7 +42,7 @@ class StatusReaderTest {
         assertThat(s.changeSets()).extracting(Status.ChangeSetLine::state)
                 .containsExactly("applied", "pending", "pending", "pending", "deferred", "not_applicable", "deferred", "not_applicable", "pending", "pending");
         assertThat(s.changeSets().get(0).devOnly()).isTrue();
-        assertThat(StatusRenderer.text(s)).contains("column events.has_embedding: absent").contains("pending-embedding index ready: no");
+        assertThat(StatusRenderer.text(s)).contains("column events.has_embedding: absent").contains("column kept, filled and indexed: no");
     }
 
     @Test
@@ -134,7 +134,7 @@ class StatusReaderTest {
         Status s = read(db, true, 0);
         assertThat(s.ready()).isFalse();
         assertThat(s.triggers()).filteredOn(t -> !t.enabled()).extracting(Status.TriggerLine::tgenabled).containsExactly("D");
-        assertThat(StatusRenderer.text(s)).contains("NOT enabled (tgenabled=D)").contains("pending-embedding index ready: no");
+        assertThat(StatusRenderer.text(s)).contains("NOT enabled (tgenabled=D)").contains("column kept, filled and indexed: no");
         db.execute("ALTER TABLE public.event_embeddings ENABLE TRIGGER trg_event_embeddings_has_embedding_del");
         assertThat(read(db, true, 0).ready()).isTrue();
     }

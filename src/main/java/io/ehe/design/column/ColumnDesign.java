@@ -50,6 +50,6 @@ public final class ColumnDesign implements DesignOperations {
     @Override
     public DesignStatus status(ConnectionFactory connections, boolean exact) throws Exception {
         Status s = new StatusReader(connections).read(exact);
-        return new RenderedStatus(s.ready(), StatusRenderer.text(s), StatusRenderer.json(s));
+        return new RenderedStatus(s.ready(), s.notReadyBecause(), StatusRenderer.text(s), StatusRenderer.json(s));
     }
 }

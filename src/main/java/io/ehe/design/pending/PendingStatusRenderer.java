@@ -70,10 +70,8 @@ final class PendingStatusRenderer {
                         p.done() ? "yes" : "no", p.batches(), p.updatedAt());
             }
         }
-        line(out, "pending table ready: %s", s.ready() ? "yes" : "no");
-        for (String why : s.notReadyBecause()) {
-            line(out, "  - %s", why);
-        }
+        // What the design's own checks found; the overall verdict and every reason come first (VerdictFirstStatus).
+        line(out, "pending table kept and filled: %s", s.ready() ? "yes" : "no");
         return out.toString();
     }
 

@@ -71,6 +71,6 @@ public final class PendingTableDesign implements DesignOperations {
     @Override
     public DesignStatus status(ConnectionFactory connections, boolean exact) throws Exception {
         PendingStatus s = new PendingStatusReader(connections).read();
-        return new RenderedStatus(s.ready(), PendingStatusRenderer.text(s), PendingStatusRenderer.json(s));
+        return new RenderedStatus(s.ready(), s.notReadyBecause(), PendingStatusRenderer.text(s), PendingStatusRenderer.json(s));
     }
 }

@@ -11,13 +11,14 @@ import io.ehe.catalog.Design;
 import io.ehe.design.DesignStatus;
 
 import java.sql.Connection;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A design's status, vetoed by {@link TriggerBypass}: "ready" only when no subscription writes the
  * design's tables and the sampled drift check finds nothing. The problems join the status's own
- * reasons: in the text as "not ready:" lines, in the JSON as {@code ready: false}, entries appended
- * to {@code notReadyBecause} and the list {@code triggerBypass}.
+ * reasons ({@link #notReadyBecause()}, which the status screen lists first), in the JSON as
+ * {@code ready: false}, entries appended to {@code notReadyBecause} and the list {@code triggerBypass}.
  */
 public final class BypassCheckedStatus implements DesignStatus {
 
@@ -48,15 +49,15 @@ public final class BypassCheckedStatus implements DesignStatus {
     }
 
     @Override
+    public List<String> notReadyBecause() {
+        List<String> out = new ArrayList<>(inner.notReadyBecause());
+        out.addAll(problems);
+        return out;
+    }
+
+    @Override
     public String text() {
-        StringBuilder out = new StringBuilder(inner.text());
-        if (out.length() > 0 && out.charAt(out.length() - 1) != '\n') {
-            out.append('\n');
-        }
-        for (String p : problems) {
-            out.append("not ready: ").append(p).append('\n');
-        }
-        return out.toString();
+        return inner.text();
     }
 
     @Override

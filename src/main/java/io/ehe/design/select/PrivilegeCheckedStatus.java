@@ -28,7 +28,8 @@ import java.util.Map;
  * makes the status not ready (exit 5), whatever the design says: the scheduler or the workers would
  * fail on their first call.
  *
- * Text: a "privileges" block after the design's own, then one "not ready:" line per lacking role.
+ * Text: a "privileges" block after the design's own; one reason per lacking role in
+ * {@link #notReadyBecause()} (the status screen lists them first).
  * JSON: an object {@code privileges} ({@code writers}: table to list of {role, privileges, superuser};
  * {@code readers}: list of {role, missing}; {@code canRead}: role names; pending-table only:
  * {@code queueRoles}: list of {role, missing}; {@code canWorkQueue}: role names), and the reasons
@@ -116,6 +117,13 @@ public final class PrivilegeCheckedStatus implements DesignStatus {
     }
 
     @Override
+    public List<String> notReadyBecause() {
+        List<String> out = new ArrayList<>(inner.notReadyBecause());
+        out.addAll(problems());
+        return out;
+    }
+
+    @Override
     public String text() {
         StringBuilder out = new StringBuilder(inner.text());
         if (out.length() > 0 && out.charAt(out.length() - 1) != '\n') {
@@ -146,9 +154,6 @@ public final class PrivilegeCheckedStatus implements DesignStatus {
                         .append(r.missing().isEmpty() ? "can work the queue" : "lacks " + String.join(", ", r.missing())).append('\n');
             }
             out.append("  can work the queue: ").append(canWorkQueue.isEmpty() ? "none" : String.join(", ", canWorkQueue)).append('\n');
-        }
-        for (String p : problems()) {
-            out.append("not ready: ").append(p).append('\n');
         }
         return out.toString();
     }

@@ -17,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PendingStatusTest {
 
     static DesignStatus status(TestDatabase db) throws Exception {
-        return new io.ehe.design.pending.PendingTableDesign().status(db.connections(), false);
+        // As the status command prints it: the reasons are the "not ready:" lines at the top.
+        return new io.ehe.design.select.VerdictFirstStatus(new io.ehe.design.pending.PendingTableDesign().status(db.connections(), false));
     }
 
     @Test
@@ -32,13 +33,14 @@ class PendingStatusTest {
         Migrations.migrate(db, false, Design.PENDING_TABLE);
         DesignStatus migrated = status(db);
         assertThat(migrated.ready()).isFalse();
-        assertThat(migrated.text()).contains("8/8 present, 8 enabled").contains("target (any model) is filling: run backfill");
+        assertThat(migrated.text()).contains("8/8 present, 8 enabled").contains("not ready: target (any model) is filling: run backfill")
+                .startsWith("ready for the scheduler: no\n").contains("pending table kept and filled: no");
 
         assertThat(new io.ehe.design.pending.PendingTableDesign().fill(db.connections(),
                 io.ehe.backfill.BackfillSettings.defaults(), null, null).complete()).isTrue();
         DesignStatus ready = status(db);
         assertThat(ready.ready()).as(ready.text()).isTrue();
-        assertThat(ready.text()).contains("present, 300 row(s) pending").contains("fill: last plan complete").contains("pending table ready: yes")
+        assertThat(ready.text()).contains("present, 300 row(s) pending").contains("fill: last plan complete").startsWith("ready for the scheduler: yes\n").contains("pending table kept and filled: yes")
                 .contains("semantics: embedded = any event_embeddings row");
         JsonNode json = new ObjectMapper().readTree(ready.json());
         assertThat(json.path("design").asText()).isEqualTo("pending-table");
