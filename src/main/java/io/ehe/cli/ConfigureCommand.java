@@ -1,8 +1,10 @@
 package io.ehe.cli;
 
+import io.ehe.backfill.GracefulShutdown;
 import io.ehe.catalog.Design;
 import io.ehe.catalog.Semantics;
 import io.ehe.db.ConnectionFactory;
+import io.ehe.db.OlderTransactions;
 import io.ehe.design.pending.PendingConfiguration;
 import io.ehe.design.select.DesignChoice;
 import picocli.CommandLine.Command;
@@ -22,7 +24,7 @@ import java.util.concurrent.Callable;
                         + "Once a target is ready or a fill has progressed, that needs --change-question; --dry-run says what would happen."},
         footer = {"", "The app's question: configure --semantics app --target-model <model>",
                 "Exit codes: 0 done (or --dry-run printed); 1 failed; 2 bad value (a column that does not exist: nothing changed); "
-                        + "3 cannot connect; 4 lock not granted; 9 pending-table design not installed; "
+                        + "3 cannot connect; 4 lock not granted; 7 interrupted (SIGINT/SIGTERM, nothing changed); 9 pending-table design not installed; "
                         + "13 not confirmed: the change needs --change-question, or a model no event_embeddings row uses needs --new-model "
                         + "(nothing changed)."})
 public final class ConfigureCommand implements Callable<Integer> {
@@ -54,9 +56,23 @@ public final class ConfigureCommand implements Callable<Integer> {
                 : PendingConfiguration.checkedTargets(requested, semantics.targetModels());
         ConnectionFactory connections = connection.connections();
         DesignChoice.installed(connections, Design.PENDING_TABLE.id());
-        PendingConfiguration.Outcome outcome = new PendingConfiguration(connections, lock.lockTimeout(), Duration.ofMinutes(10))
-                .configure(requested, targets, new PendingConfiguration.Confirmations(dryRun, changeQuestion, newModel));
-        System.out.println(outcome.line());
-        return ExitCodes.OK;
+        // SIGTERM/SIGINT cancel the statement in flight (a lock wait ends at once): one line, exit 7, nothing changed.
+        try (GracefulShutdown shutdown = new GracefulShutdown(lock.lockTimeout().plusSeconds(5), ExitCodes.INTERRUPTED)) {
+            try {
+                PendingConfiguration.Outcome outcome = new PendingConfiguration(connections, lock.lockTimeout(), Duration.ofMinutes(10))
+                        .stoppedBy(shutdown.stopSignal()::requested)
+                        .configure(requested, targets, new PendingConfiguration.Confirmations(dryRun, changeQuestion, newModel));
+                System.out.println(outcome.line());
+            } catch (OlderTransactions.WaitStoppedException stopped) {
+                Main.interruptedLine(stopped);
+                shutdown.finished(ExitCodes.INTERRUPTED);
+                return ExitCodes.INTERRUPTED;
+            } catch (Exception failed) {
+                shutdown.finished(ExitCodes.FAILURE); // the execution handler prints it; the hook must not end the process first
+                throw failed;
+            }
+            shutdown.finished(ExitCodes.OK);
+            return ExitCodes.OK;
+        }
     }
 }
