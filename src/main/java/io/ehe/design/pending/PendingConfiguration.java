@@ -2,6 +2,7 @@ package io.ehe.design.pending;
 
 import io.ehe.catalog.Semantics;
 import io.ehe.db.ConnectionFactory;
+import io.ehe.db.LockWaitWatch;
 import io.ehe.db.OlderTransactions;
 import io.ehe.db.PgDuration;
 import org.slf4j.Logger;
@@ -62,7 +63,10 @@ public final class PendingConfiguration {
         this.olderTransactionsWait = olderTransactionsWait;
     }
 
-    /** Ends the wait for older transactions (targets remove) when {@code stop} turns true (SIGTERM/SIGINT). */
+    /**
+     * Ends the wait for older transactions (targets remove) and configure's lock waits (its statement in
+     * flight is cancelled) when {@code stop} turns true (SIGTERM/SIGINT).
+     */
     public PendingConfiguration stoppedBy(java.util.function.BooleanSupplier stop) {
         this.stop = stop;
         return this;
@@ -124,7 +128,12 @@ public final class PendingConfiguration {
      * (a ready target or fill progress) without {@code changeQuestion}, and a new target model that no
      * event_embeddings row uses without {@code newModel} ({@link NotConfirmedException}).
      *
+     * <p>Its lock waits (the semantics row, the triggers on the app's tables, the TRUNCATE) are watched
+     * ({@link LockWaitWatch}): a wait longer than 2 s logs whom it waits for, then every 10 s; the stop
+     * request ({@link #stoppedBy}) cancels the statement in flight.
+     *
      * @throws SQLException when a lock is not granted within lock_timeout
+     * @throws OlderTransactions.WaitStoppedException (SQLSTATE 57014) when the stop request ended it; nothing was changed
      */
     public Outcome configure(Semantics requested, List<String> models, Confirmations confirm) throws SQLException {
         return configure(installed -> requested == null ? installed : requested, models, false, confirm);
@@ -143,101 +152,118 @@ public final class PendingConfiguration {
 
     private Outcome configure(UnaryOperator<Semantics> wantedOf, List<String> models, boolean keepTargets, Confirmations confirm)
             throws SQLException {
-        try (Connection c = open()) {
-            Optional<Semantics> current = lockSemantics(c);
-            if (current.isEmpty()) {
-                c.rollback();
-                throw new io.ehe.design.DesignNotInstalledException("the pending-table design's semantics table is missing: run 'migrate --design pending-table' first; nothing was changed");
-            }
-            Semantics wanted = wantedOf.apply(current.get());
-            boolean same = current.get().sameQuestion(wanted);
-            List<String> targets = same && (models == null || models.isEmpty()) ? List.of()
-                    : checkedTargets(wanted, keepTargets ? installedModels(c) : models);
-            if (!same) {
-                checkColumnsExist(c, wanted);
-            }
-            List<String> newTargets = new ArrayList<>();
-            for (String m : targets) {
-                if (!same || stateOf(c, m).isEmpty()) {
-                    newTargets.add(m);
+        try (Connection c = open(); LockWaitWatch watch = LockWaitWatch.start(connections, c, "configure", lockTimeout, stop)) {
+            try {
+                return configure(c, wantedOf, models, keepTargets, confirm);
+            } catch (SQLException e) {
+                if (watch.stopped()) {
+                    throw new OlderTransactions.WaitStoppedException("configure stopped (signal) while a statement waited for its lock or ran"
+                            + " (cancelled); nothing was changed: run it again");
                 }
+                throw e;
             }
-            // Targets kept from the installed configuration were accepted when they were added.
-            String unknown = keepTargets ? "" : unknownModels(c, wanted, newTargets);
-            if (!unknown.isEmpty() && !confirm.newModel() && !confirm.dryRun()) {
-                c.rollback();
-                throw new io.ehe.design.NotConfirmedException("configure: " + unknown + ": pass --new-model if that is deliberate "
-                        + "(a model not embedded yet); nothing was changed");
+        }
+    }
+
+    private Outcome configure(Connection c, UnaryOperator<Semantics> wantedOf, List<String> models, boolean keepTargets,
+                              Confirmations confirm) throws SQLException {
+        Optional<Semantics> current = lockSemantics(c);
+        if (current.isEmpty()) {
+            c.rollback();
+            throw new io.ehe.design.DesignNotInstalledException("the pending-table design's semantics table is missing: run 'migrate --design pending-table' first; nothing was changed");
+        }
+        Semantics wanted = wantedOf.apply(current.get());
+        boolean same = current.get().sameQuestion(wanted);
+        List<String> targets = same && (models == null || models.isEmpty()) ? List.of()
+                : checkedTargets(wanted, keepTargets ? installedModels(c) : models);
+        if (!same) {
+            checkColumnsExist(c, wanted);
+        }
+        List<String> newTargets = new ArrayList<>();
+        for (String m : targets) {
+            if (!same || stateOf(c, m).isEmpty()) {
+                newTargets.add(m);
             }
-            String unknownNote = unknown.isEmpty() ? "" : " (" + unknown + ": --new-model needed)";
-            List<String> seen = Semantics.appColumnsPresent(c);
-            if (same) {
-                if (confirm.dryRun()) {
-                    c.rollback();
-                    return new Outcome("configure --dry-run: the question stays (" + wanted.describe() + ")"
-                            + (newTargets.isEmpty() ? "; no target to add" : "; would add target(s) " + labels(newTargets)
-                            + ", filling (the next backfill fills them)" + unknownNote)
-                            + "; no row deleted, no trigger changed; nothing was changed");
-                }
-                try (PreparedStatement ps = c.prepareStatement("UPDATE event_embedding_pending_semantics SET columns_seen = ?")) {
-                    ps.setArray(1, c.createArrayOf("text", seen.toArray()));
-                    ps.executeUpdate();
-                }
-                rewriteTriggerBodies(c);
-                List<String> added = new ArrayList<>();
-                for (String m : targets) {
-                    if (insertTarget(c, m)) {
-                        added.add(Target.label(m));
-                    }
-                }
-                if (!added.isEmpty()) {
-                    resetCompletePlan(c);
-                }
-                c.commit();
-                return new Outcome("configure: semantics unchanged (" + wanted.describe() + ")"
-                        + (added.isEmpty() ? "" : "; target(s) added, filling: " + String.join(", ", added) + " (run backfill)"));
-            }
-            Impact impact = Impact.read(c);
-            String what = "the question would change from (" + current.get().describe() + ") to (" + wanted.describe() + "): "
-                    + impact.describe() + "; target(s) " + labels(targets) + " would be filling" + unknownNote
-                    + "; the " + PendingTableDesign.TRIGGERS.size() + " triggers of changeSet 140 answer the new question from their next statement";
+        }
+        // Targets kept from the installed configuration were accepted when they were added.
+        String unknown = keepTargets ? "" : unknownModels(c, wanted, newTargets);
+        if (!unknown.isEmpty() && !confirm.newModel() && !confirm.dryRun()) {
+            c.rollback();
+            throw new io.ehe.design.NotConfirmedException("configure: " + unknown + ": pass --new-model if that is deliberate "
+                    + "(a model not embedded yet); nothing was changed");
+        }
+        String unknownNote = unknown.isEmpty() ? "" : " (" + unknown + ": --new-model needed)";
+        List<String> seen = Semantics.appColumnsPresent(c);
+        if (same) {
             if (confirm.dryRun()) {
                 c.rollback();
-                return new Outcome("configure --dry-run: " + what + "; nothing was changed");
+                return new Outcome("configure --dry-run: the question stays (" + wanted.describe() + ")"
+                        + (newTargets.isEmpty() ? "; no target to add" : "; would add target(s) " + labels(newTargets)
+                        + ", filling (the next backfill fills them)" + unknownNote)
+                        + "; no row deleted, no trigger changed; nothing was changed");
             }
-            if (impact.workToLose() && !confirm.changeQuestion()) {
-                c.rollback();
-                throw new io.ehe.design.NotConfirmedException("configure: " + what + ". Pass --change-question to do it "
-                        + "(--dry-run shows it; configure without options keeps the question); nothing was changed");
-            }
-            try (PreparedStatement ps = c.prepareStatement("""
-                    UPDATE event_embedding_pending_semantics
-                       SET model_column = ?, chunk_column = ?, superseded_column = ?, created_column = ?,
-                           columns_seen = ?, configured_at = now()""")) {
-                ps.setString(1, wanted.modelColumn());
-                ps.setString(2, wanted.chunkColumn());
-                ps.setString(3, wanted.supersededColumn());
-                ps.setString(4, wanted.createdColumn());
-                ps.setArray(5, c.createArrayOf("text", seen.toArray()));
+            try (PreparedStatement ps = c.prepareStatement("UPDATE event_embedding_pending_semantics SET columns_seen = ?")) {
+                ps.setArray(1, c.createArrayOf("text", seen.toArray()));
                 ps.executeUpdate();
             }
-            try (Statement st = c.createStatement()) {
-                // Regenerates the semantics functions and the five row-level triggers (fails if a column is missing).
-                st.execute("SELECT ehe_pending_apply_semantics()");
-                // Every row answered the old question. TRUNCATE, not DELETE: instant whatever the size
-                // (a model swap holds ~600k rows); it waits for, and then briefly blocks, the scheduler's reads.
-                st.execute("TRUNCATE event_embedding_pending");
-                st.execute("DELETE FROM event_embedding_pending_targets");
-                st.execute("DELETE FROM event_embedding_pending_bootstrap");
-            }
+            rewriteTriggerBodies(c);
+            List<String> added = new ArrayList<>();
             for (String m : targets) {
-                insertTarget(c, m);
+                if (insertTarget(c, m)) {
+                    added.add(Target.label(m));
+                }
+            }
+            if (!added.isEmpty()) {
+                resetCompletePlan(c);
             }
             c.commit();
-            LOG.info("configure: semantics changed to: {}; targets {} filling", wanted.describe(), labels(targets));
-            return new Outcome("configure: semantics now " + wanted.describe() + "; pending table emptied; target(s) "
-                    + labels(targets) + " filling: run backfill");
+            return new Outcome("configure: semantics unchanged (" + wanted.describe() + ")"
+                    + (added.isEmpty() ? "" : "; target(s) added, filling: " + String.join(", ", added) + " (run backfill)"));
         }
+        Impact impact = Impact.read(c);
+        String what = "the question would change from (" + current.get().describe() + ") to (" + wanted.describe() + "): "
+                + impact.describe() + "; target(s) " + labels(targets) + " would be filling" + unknownNote
+                + "; the " + PendingTableDesign.TRIGGERS.size() + " triggers of changeSet 140 answer the new question from their next statement";
+        if (confirm.dryRun()) {
+            c.rollback();
+            return new Outcome("configure --dry-run: " + what + "; nothing was changed");
+        }
+        if (impact.workToLose() && !confirm.changeQuestion()) {
+            c.rollback();
+            throw new io.ehe.design.NotConfirmedException("configure: " + what + ". Pass --change-question to do it "
+                    + "(--dry-run shows it; configure without options keeps the question); nothing was changed");
+        }
+        try (PreparedStatement ps = c.prepareStatement("""
+                UPDATE event_embedding_pending_semantics
+                   SET model_column = ?, chunk_column = ?, superseded_column = ?, created_column = ?,
+                       columns_seen = ?, configured_at = now()""")) {
+            ps.setString(1, wanted.modelColumn());
+            ps.setString(2, wanted.chunkColumn());
+            ps.setString(3, wanted.supersededColumn());
+            ps.setString(4, wanted.createdColumn());
+            ps.setArray(5, c.createArrayOf("text", seen.toArray()));
+            ps.executeUpdate();
+        }
+        try (Statement st = c.createStatement()) {
+            // Regenerates the semantics functions and the five row-level triggers (fails if a column is missing).
+            st.execute("SELECT ehe_pending_apply_semantics()");
+            // Every row answered the old question. TRUNCATE, not DELETE: instant whatever the size
+            // (a model swap holds ~600k rows); it waits for, and then briefly blocks, the scheduler's reads.
+            st.execute("TRUNCATE event_embedding_pending");
+            st.execute("DELETE FROM event_embedding_pending_targets");
+            st.execute("DELETE FROM event_embedding_pending_bootstrap");
+        }
+        for (String m : targets) {
+            insertTarget(c, m);
+        }
+        if (stop.getAsBoolean()) {
+            c.rollback();
+            throw new OlderTransactions.WaitStoppedException("configure stopped (signal) before it committed; nothing was changed: run it again");
+        }
+        c.commit();
+        LOG.info("configure: semantics changed to: {}; targets {} filling", wanted.describe(), labels(targets));
+        return new Outcome("configure: semantics now " + wanted.describe() + "; pending table emptied; target(s) "
+                + labels(targets) + " filling: run backfill");
     }
 
     /** {@link #addTarget(String, Confirmations)} with {@link Confirmations#EXPLICIT}. */

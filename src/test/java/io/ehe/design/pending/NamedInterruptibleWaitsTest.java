@@ -131,4 +131,39 @@ class NamedInterruptibleWaitsTest {
         assertThat(AppSchema.cli(db, "targets", "remove", "m2")).isZero();
         assertThat(db.queryLong("SELECT count(*) FROM event_embedding_pending WHERE model = 'm2'")).isZero();
     }
+
+    /**
+     * configure's re-derivation waits for no older transaction of its own (the next fill does, above); its
+     * waits are lock waits under --lock-timeout, for the app's transactions that hold a lock its statements
+     * need (the triggers on event_embeddings, the TRUNCATE). They name the blocker, end on SIGINT with exit
+     * 7 and nothing changed, and honour --lock-timeout as given.
+     */
+    @Test
+    void configuresLockWaitNamesItsBlockerEndsOnSigintAndHonoursItsTimeout() throws Exception {
+        TestDatabase db = filled("wait_configure");
+        try (Connection blocker = db.open()) {
+            int pid = openTransaction(blocker);
+            try (Statement st = blocker.createStatement()) {
+                // The app's embedding insert, left open: its locks on event_embeddings and the pending table.
+                st.execute("INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, 'm2', 0 FROM events WHERE id % 10 = 0 LIMIT 1");
+            }
+            Child configure = start(db, "configure", "--semantics", "seed", "--change-question", "--lock-timeout", "1min");
+            awaitLog(configure, "waits for a lock held by pid " + pid, 60);
+            assertThat(configure.stderr()).contains("idle in transaction").contains("age ").contains("will wait at most");
+            long ms = signalAndTime(configure, "INT");
+            assertThat(configure.process().exitValue()).as(configure.stderr()).isEqualTo(ExitCodes.INTERRUPTED);
+            assertThat(ms).as("SIGINT to exit, ms").isLessThan(1_500);
+            assertThat(configure.stderr()).contains("error: configure stopped (signal)").contains("nothing was changed");
+            assertThat(db.queryString("SELECT model_column FROM event_embedding_pending_semantics")).as("question kept").isNotNull();
+
+            long started = System.nanoTime();
+            int exit = AppSchema.cli(db, "configure", "--semantics", "seed", "--change-question", "--lock-timeout", "2s");
+            long waited = (System.nanoTime() - started) / 1_000_000;
+            assertThat(exit).isEqualTo(ExitCodes.LOCK_NOT_GRANTED);
+            assertThat(waited).as("--lock-timeout 2s, ms").isBetween(2_000L, 4_500L);
+            blocker.rollback();
+        }
+        assertThat(AppSchema.cli(db, "configure", "--semantics", "seed", "--change-question")).isZero();
+        assertThat(db.queryString("SELECT model_column FROM event_embedding_pending_semantics")).isNull();
+    }
 }
