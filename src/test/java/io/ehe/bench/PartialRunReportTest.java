@@ -54,46 +54,22 @@ class PartialRunReportTest {
     }
 
     @Test
-    void anAppSemanticsOnlyRunReplacesOnlyItsSection() throws Exception {
-        Path out = fullReport();
-        String before = Files.readString(out);
-        Bench.writeAppSemantics(out, ReportFixtures.app(PARTIAL_M), PARTIAL);
-        assertOnlyReplaced(before, Files.readString(out), List.of(AppSemanticsReport.markdown(ReportFixtures.app(PARTIAL_M), PARTIAL)));
-    }
-
-    @Test
-    void aQueueOnlyRunReplacesOnlyItsSection() throws Exception {
-        Path out = fullReport();
-        String before = Files.readString(out);
-        Bench.writeQueue(out, ReportFixtures.queue(PARTIAL_M), PARTIAL);
-        assertOnlyReplaced(before, Files.readString(out), List.of(QueueBench.markdown(ReportFixtures.queue(PARTIAL_M), PARTIAL)));
-    }
-
-    @Test
-    void aMetricsOnlyRunReplacesOnlyItsSection() throws Exception {
-        Path out = fullReport();
-        String before = Files.readString(out);
-        Bench.writeMetrics(out, ReportFixtures.metrics(PARTIAL_M), PARTIAL);
-        assertOnlyReplaced(before, Files.readString(out), List.of(MetricsBench.markdown(ReportFixtures.metrics(PARTIAL_M), PARTIAL)));
-    }
-
-    @Test
-    void aPartitionedIndexOnlyRunReplacesOnlyItsSection() throws Exception {
-        Path out = fullReport();
-        String before = Files.readString(out);
-        Bench.writePartitionedIndex(out, ReportFixtures.partitioned(PARTIAL_M), PARTIAL);
-        assertOnlyReplaced(before, Files.readString(out), List.of(PartitionedIndexBench.markdown(ReportFixtures.partitioned(PARTIAL_M), PARTIAL)));
+    void anAppSemanticsQueueMetricsOrPartitionedIndexOnlyRunReplacesOnlyItsSection() throws Exception {
+        AppSemanticsBench.Result app = ReportFixtures.app(PARTIAL_M);
+        QueueBench.Result queue = ReportFixtures.queue(PARTIAL_M);
+        MetricsBench.Result metrics = ReportFixtures.metrics(PARTIAL_M);
+        PartitionedIndexBench.Result partitioned = ReportFixtures.partitioned(PARTIAL_M);
+        assertReplacesOnly(out -> Bench.writeAppSemantics(out, app, PARTIAL), AppSemanticsReport.markdown(app, PARTIAL));
+        assertReplacesOnly(out -> Bench.writeQueue(out, queue, PARTIAL), QueueBench.markdown(queue, PARTIAL));
+        assertReplacesOnly(out -> Bench.writeMetrics(out, metrics, PARTIAL), MetricsBench.markdown(metrics, PARTIAL));
+        assertReplacesOnly(out -> Bench.writePartitionedIndex(out, partitioned, PARTIAL), PartitionedIndexBench.markdown(partitioned, PARTIAL));
     }
 
     @Test
     void aHighWatermarkOnlyRunReplacesItsSectionAndTheDecisionTableWhichSaysWhatItDidNotMeasure() throws Exception {
-        Path out = fullReport();
-        String before = Files.readString(out);
         HighWatermarkBench.Result r = ReportFixtures.hwm(PARTIAL_M);
-        Bench.writeHighWatermark(out, r, null, null, PARTIAL);
-        String after = Files.readString(out);
         String table = HighWatermarkReport.decisionTable(r, null, null, PARTIAL);
-        assertOnlyReplaced(before, after, List.of(HighWatermarkReport.section(r, PARTIAL), table));
+        String before = assertReplacesOnly(out -> Bench.writeHighWatermark(out, r, null, null, PARTIAL), HighWatermarkReport.section(r, PARTIAL), table);
         // the column design's and the app-semantics cells: this run did not measure them, and the full run's stay in their own sections
         assertThat(table.split(HighWatermarkReport.NOT_MEASURED, -1).length - 1).isEqualTo(16);
         String oldTable = between(before, HighWatermarkReport.TABLE_BEGIN, HighWatermarkReport.TABLE_END);
@@ -119,6 +95,20 @@ class PartialRunReportTest {
             {HighWatermarkReport.TABLE_BEGIN, HighWatermarkReport.TABLE_END}, {AppSemanticsReport.BEGIN, AppSemanticsReport.END},
             {MetricsBench.BEGIN, MetricsBench.END}, {QueueBench.BEGIN, QueueBench.END},
             {PartitionedIndexBench.BEGIN, PartitionedIndexBench.END}, {HighWatermarkReport.BEGIN, HighWatermarkReport.END}};
+
+    /** One partial run's writing into a report. */
+    private interface Part {
+        void write(Path out) throws IOException;
+    }
+
+    /** Runs {@code partial} on a full run's report and checks it replaced only {@code sections}; returns the report before. */
+    private String assertReplacesOnly(Part partial, String... sections) throws Exception {
+        Path out = fullReport();
+        String before = Files.readString(out);
+        partial.write(out);
+        assertOnlyReplaced(before, Files.readString(out), List.of(sections));
+        return before;
+    }
 
     /**
      * {@code after} holds each of {@code sections} (the partial run's, naming only it) at the place where
