@@ -28,7 +28,7 @@ class RollbackHistoryDeleteFailsTest {
         DataSet.ofSize(50).load(db);
         ChangelogRunner runner = Migrations.runner(db, true);
         runner.update(null, 3); // 010, 020, 030
-        assertThat(newestApplied(db)).as("the changeSet a rollback of 1 undoes").isEqualTo(CHANGESET);
+        assertThat(Migrations.newestApplied(db)).as("the changeSet a rollback of 1 undoes").isEqualTo(CHANGESET);
         assertThat(applied(db)).isOne();
         db.execute("""
                 CREATE FUNCTION public.refuse_history_delete() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -38,24 +38,16 @@ class RollbackHistoryDeleteFailsTest {
 
         assertThatThrownBy(() -> runner.rollbackCount(1)).hasStackTraceContaining("history delete refused by test");
 
-        assertThat(recorded(db)).as("030 still recorded").isOne();
+        assertThat(Migrations.recorded(db, CHANGESET)).as("030 still recorded").isOne();
         assertThat(applied(db)).as("030's table still there: its DROP was not committed without the delete").isOne();
 
         db.execute("DROP TRIGGER refuse_history_delete ON public.databasechangelog", "DROP FUNCTION public.refuse_history_delete()");
         runner.rollbackCount(1);
-        assertThat(recorded(db)).isZero();
+        assertThat(Migrations.recorded(db, CHANGESET)).isZero();
         assertThat(applied(db)).isZero();
     }
 
     private static long applied(TestDatabase db) {
         return db.queryLong("SELECT count(*) FROM pg_class WHERE oid = to_regclass('public.events_has_embedding_backfill')");
-    }
-
-    private static long recorded(TestDatabase db) {
-        return db.queryLong("SELECT count(*) FROM public.databasechangelog WHERE id = '" + CHANGESET + "'");
-    }
-
-    private static String newestApplied(TestDatabase db) {
-        return db.queryString("SELECT id FROM public.databasechangelog ORDER BY orderexecuted DESC LIMIT 1");
     }
 }
