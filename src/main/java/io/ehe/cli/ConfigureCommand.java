@@ -35,7 +35,7 @@ public final class ConfigureCommand implements Callable<Integer> {
     SemanticsOptions semantics;
 
     @Mixin
-    TransactionLockOptions lock;
+    LockTimeoutOption lock;
 
     @Option(names = "--dry-run", description = "say what would change (rows deleted, targets dropped or added, triggers); change nothing")
     boolean dryRun;

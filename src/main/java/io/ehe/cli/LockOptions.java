@@ -2,16 +2,16 @@ package io.ehe.cli;
 
 import io.ehe.db.PgDuration;
 import io.ehe.migration.MigrationSettings;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** How patient migrate and rollback are with locks: shared by both commands. */
+import java.time.Duration;
+
+/** How patient migrate and rollback are with locks: shared by both commands; --lock-timeout is {@link LockTimeoutOption}. */
 public final class LockOptions {
 
-    @Option(names = "--lock-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-            defaultValue = "${env:EHE_LOCK_TIMEOUT:-5s}",
-            description = "lock_timeout of every DDL statement and of the runner's own statements; "
-                    + "units ms, s, min, h (default: ${DEFAULT-VALUE}, env EHE_LOCK_TIMEOUT)")
-    PgDuration lockTimeout;
+    @Mixin
+    LockTimeoutOption lockTimeout;
 
     @Option(names = "--index-lock-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             defaultValue = "${env:EHE_INDEX_LOCK_TIMEOUT:-10min}",
@@ -35,9 +35,14 @@ public final class LockOptions {
                     + "still wait (default: ${DEFAULT-VALUE}, env EHE_WAIT_LOG_EVERY)")
     PgDuration waitLogEvery;
 
+    /** --lock-timeout, the one declaration the other commands share ({@link LockTimeoutOption}). */
+    Duration lockTimeout() {
+        return lockTimeout.lockTimeout();
+    }
+
     MigrationSettings settings(boolean withBaseline) {
         return MigrationSettings.defaults()
-                .withLockTimeout(lockTimeout.toString())
+                .withLockTimeout(lockTimeout.setting())
                 .withIndexLockTimeout(indexLockTimeout.toString())
                 .withRetries(maxAttempts, retryBackoff.toDuration())
                 .withBaseline(withBaseline)

@@ -130,7 +130,7 @@ public final class MigrateCommand implements Callable<Integer> {
             report.applied(migrator.migrate(tag, count), tag);
             if (targets != null) {
                 PendingConfiguration.Outcome outcome = new PendingConfiguration(connection.connections(),
-                        locks.lockTimeout.toDuration(), Duration.ofMinutes(10)).stoppedBy(stop::requested)
+                        locks.lockTimeout(), Duration.ofMinutes(10)).stoppedBy(stop::requested)
                         .configure(requested, targets, new PendingConfiguration.Confirmations(false, changeQuestion, newModel));
                 spec.commandLine().getOut().println(outcome.line());
             }
@@ -163,7 +163,7 @@ public final class MigrateCommand implements Callable<Integer> {
     /** migrate --dry-run: the configure step that follows the changeSets, as configure --dry-run would say it. */
     private String configureStep(Semantics requested, List<String> targets) throws Exception {
         try {
-            return "then configure: " + new PendingConfiguration(connection.connections(), locks.lockTimeout.toDuration(), Duration.ofMinutes(10))
+            return "then configure: " + new PendingConfiguration(connection.connections(), locks.lockTimeout(), Duration.ofMinutes(10))
                     .configure(requested, targets, new PendingConfiguration.Confirmations(true, changeQuestion, newModel)).line();
         } catch (io.ehe.design.DesignNotInstalledException notYet) {
             return "then configure: the question (" + requested.describe() + "), target(s) " + String.join(", ", targets)

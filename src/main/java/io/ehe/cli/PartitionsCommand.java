@@ -28,7 +28,7 @@ public final class PartitionsCommand implements Callable<Integer> {
     String action;
 
     @Mixin
-    TransactionLockOptions lock;
+    LockTimeoutOption lock;
 
     @Option(names = "--dry-run", description = "print the partitions it would fix, the events whose pending rows it would repair, "
             + "the triggers it would change and the partitions it would record; changes nothing (read-only session)")

@@ -32,7 +32,7 @@ public final class TargetsCommand implements Callable<Integer> {
     String model;
 
     @Mixin
-    TransactionLockOptions lock;
+    LockTimeoutOption lock;
 
     @Option(names = "--older-transactions-wait", paramLabel = "DURATION", converter = DurationConverter.class,
             defaultValue = "10min",
