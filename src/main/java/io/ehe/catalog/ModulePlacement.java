@@ -6,6 +6,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -108,10 +110,67 @@ public final class ModulePlacement {
      */
     public static Optional<String> wrongPlace(Connection c, Schemas schemas, String where) throws SQLException {
         if (!tablesExist(c, schemas)) {
+            List<String> found = tablesSchemas(c);
             return Optional.of("tables " + schemas.tables() + ".events and " + schemas.tables() + ".event_embeddings not found in "
-                    + where + ": wrong database or --schema? Nothing was changed.");
+                    + where + (found.isEmpty() ? ": wrong database or --schema?"
+                    : "; they are in schema " + String.join(", ", found) + ": pass --schema " + found.get(0) + " (EHE_SCHEMA).")
+                    + " Nothing was changed.");
         }
         return installedElsewhere(c, schemas).map(other -> elsewhereMessage(schemas, other));
+    }
+
+    /** The schemas that hold both events and event_embeddings, by name (catalog only: no privilege needed). */
+    private static List<String> tablesSchemas(Connection c) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT n.nspname FROM pg_catalog.pg_namespace n
+                 WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_class k WHERE k.relnamespace = n.oid AND k.relname = 'events' AND k.relkind IN ('r', 'p'))
+                   AND EXISTS (SELECT 1 FROM pg_catalog.pg_class k WHERE k.relnamespace = n.oid AND k.relname = 'event_embeddings' AND k.relkind IN ('r', 'p'))
+                 ORDER BY 1""");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Where a module that is not in {@link Schemas#module()} was found, as one line saying which
+     * --module-schema to pass, or empty. For a database where neither design's objects are found with
+     * these schemas: a half-finished install (say changeSets 000 and 100 applied, no trigger yet, so
+     * {@link #installedElsewhere} sees nothing) looked at with the wrong flags is no "module not
+     * installed". A schema counts when it holds one of the module's own tables (the pending table,
+     * the backfill's progress table), has no events tables of its own (else it is another tenant's
+     * module, schema-per-tenant) and no ehe_* function of it is a trigger of other tables than these.
+     */
+    public static Optional<String> moduleElsewhere(Connection c, Schemas schemas) throws SQLException {
+        List<String> found = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT n.nspname FROM pg_catalog.pg_namespace n
+                 WHERE n.nspname <> ?
+                   AND EXISTS (SELECT 1 FROM pg_catalog.pg_class k WHERE k.relnamespace = n.oid
+                                  AND k.relname IN ('event_embedding_pending', 'events_has_embedding_backfill'))
+                   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class k WHERE k.relnamespace = n.oid AND k.relname = 'events')
+                   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
+                                    WHERE p.pronamespace = n.oid AND p.proname LIKE 'ehe\\_%'
+                                      AND t.tgrelid NOT IN (coalesce(to_regclass(? || '.events')::oid, 0), coalesce(to_regclass(? || '.event_embeddings')::oid, 0)))
+                 ORDER BY 1""")) {
+            ps.setString(1, schemas.module());
+            ps.setString(2, schemas.tables());
+            ps.setString(3, schemas.tables());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found.add(rs.getString(1));
+                }
+            }
+        }
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("no module objects in schema " + schemas.module() + " (--module-schema), but the module's tables are in schema "
+                + String.join(", ", found) + " (an install there, perhaps half-finished): pass --module-schema " + found.get(0)
+                + " (EHE_MODULE_SCHEMA) with --schema " + schemas.tables() + "; nothing was changed");
     }
 
     /** One line for {@link #installedElsewhere}: where the module is and what to pass. */

@@ -47,6 +47,21 @@ public final class ReaderGrants {
     }
 
     /**
+     * The readers a first install of {@code design} takes when none is named: those the other design
+     * records, while {@code design} is not installed (its answer object does not exist) and records
+     * none; else empty. Why: moving between designs installs the new one while the old one still
+     * serves, and the scheduler's role must read the new answer as it read the old one (issue 24, a
+     * new-user trial: after the move it could not). Only a first install: once installed, a design
+     * without a readers table had none named ("none" leaves no record), which the carry must not undo.
+     */
+    public static List<String> carriedReaders(Connection c, Design design) throws SQLException {
+        if (exists(c, readersTable(design)) || answerExists(c, design)) {
+            return List.of();
+        }
+        return namedReaders(c, design == Design.COLUMN ? Design.PENDING_TABLE : Design.COLUMN);
+    }
+
+    /**
      * What {@code role} lacks of what the documented queries of {@code design} need, as PostgreSQL
      * GRANT phrases ("USAGE ON SCHEMA public", "SELECT (has_embedding) ON events", ...); a role
      * that does not exist lacks "the role itself". Empty when it can run them. Privileges held through

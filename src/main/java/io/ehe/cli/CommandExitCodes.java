@@ -100,7 +100,7 @@ public final class CommandExitCodes {
                 ExitCodes.OK, "clean (or repaired clean)",
                 ExitCodes.LOCK_NOT_GRANTED, "(--repair) a row lock not granted after all retries",
                 ExitCodes.DRIFT, "drift or NULL rows found");
-        row("configure", codes(0, 1, 2, 3, 4, 9, 10, 13),
+        row("configure", codes(0, 1, 2, 3, 4, 7, 9, 10, 13),
                 ExitCodes.OK, "done (or --dry-run printed)",
                 ExitCodes.USAGE, "bad value (a column that does not exist): nothing changed",
                 ExitCodes.LOCK_NOT_GRANTED, "lock not granted, or a transaction older than the change stayed open past "

@@ -28,11 +28,19 @@ public final class LockOptions {
             description = "pause after the first refused lock, doubled after each further one, at most 60s (default: ${DEFAULT-VALUE})")
     PgDuration retryBackoff;
 
+    @Option(names = "--wait-log-every", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "${env:EHE_WAIT_LOG_EVERY:-10s}",
+            description = "while a changeSet waits for a lock (or the run for the migration lock), log at least this often which "
+                    + "changeSet waits, for whom (pid, state, transaction age, query start; never the query) and how long it may "
+                    + "still wait (default: ${DEFAULT-VALUE}, env EHE_WAIT_LOG_EVERY)")
+    PgDuration waitLogEvery;
+
     MigrationSettings settings(boolean withBaseline) {
         return MigrationSettings.defaults()
                 .withLockTimeout(lockTimeout.toString())
                 .withIndexLockTimeout(indexLockTimeout.toString())
                 .withRetries(maxAttempts, retryBackoff.toDuration())
-                .withBaseline(withBaseline);
+                .withBaseline(withBaseline)
+                .withWaitLogEvery(waitLogEvery.toDuration());
     }
 }

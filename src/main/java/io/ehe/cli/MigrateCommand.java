@@ -120,8 +120,8 @@ public final class MigrateCommand implements Callable<Integer> {
 
     /**
      * The update under SIGINT/SIGTERM ({@link InterruptibleRun}): one error line and exit 7 once the run
-     * has stopped, nothing of the changeSet in flight recorded; the configure step's own wait for older
-     * transactions ends on the same signal.
+     * has stopped, nothing of the changeSet in flight recorded; the configure step's lock waits (its statement
+     * in flight cancelled) end on the same signal.
      */
     private int interruptible(Migrator migrator, MigrateReport report, Semantics requested, List<String> targets) throws Exception {
         Interruption interruption = new Interruption();

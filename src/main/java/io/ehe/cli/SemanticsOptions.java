@@ -6,6 +6,7 @@ import picocli.CommandLine.Option;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.UnaryOperator;
 
 /**
  * What "pending" means, as options: a preset ({@code --semantics seed|app}) and per-column
@@ -60,6 +61,28 @@ public final class SemanticsOptions {
         }
         return new Semantics(pick(modelColumn, base.modelColumn()), pick(chunkColumn, base.chunkColumn()),
                 pick(supersededColumn, base.supersededColumn()), pick(createdColumn, base.createdColumn()), List.of());
+    }
+
+    /**
+     * The requested question as a change of the installed one: with {@code --semantics} the preset with
+     * the columns given (the installed question plays no part); without it the installed question with
+     * only the columns given replaced, so {@code --chunk-column none} alone changes the chunk column and
+     * nothing else. A bad preset or column name is an IllegalArgumentException (usage error), thrown
+     * here, before any connection.
+     */
+    public UnaryOperator<Semantics> adjustment() {
+        if (preset != null) {
+            Semantics requested = semantics();
+            return installed -> requested;
+        }
+        semantics(); // validates the column names now
+        return installed -> new Semantics(pick(modelColumn, installed.modelColumn()), pick(chunkColumn, installed.chunkColumn()),
+                pick(supersededColumn, installed.supersededColumn()), pick(createdColumn, installed.createdColumn()), List.of());
+    }
+
+    /** True when --semantics was given: the question is the preset's, not an adjustment of the installed one. */
+    public boolean presetGiven() {
+        return preset != null;
     }
 
     public List<String> targetModels() {

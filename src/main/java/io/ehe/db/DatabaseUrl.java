@@ -30,8 +30,10 @@ public final class DatabaseUrl {
     }
 
     /**
-     * Parses either form. A libpq URI's password may carry unencoded {@code / ? # % @}: the user-info
-     * ends at the first '@' after which a well-formed host part follows. Throws
+     * Parses either form. A libpq URI's password may carry unencoded {@code / ? # % :} (libpq takes a raw
+     * '#' literally too): the user-info ends at the first '@' after which a well-formed host part
+     * follows. A raw '@' in the user-info is refused, as libpq would take the text after it as the host.
+     * Throws
      * IllegalArgumentException for a malformed URL; its message describes the URL's shape only, never
      * any of its characters, since a misplaced password would otherwise be quoted as a host or port.
      */
@@ -56,6 +58,12 @@ public final class DatabaseUrl {
         for (int at = rest.indexOf('@'); at >= 0; at = rest.indexOf('@', at + 1)) {
             Matcher after = AFTER_USERINFO.matcher(rest.substring(at + 1));
             if (after.matches()) {
+                if (rest.lastIndexOf('@', at - 1) >= 0) {
+                    // libpq ends the user-info at the first '@' and takes the rest as the host, so the same
+                    // URL would reach another host there (and print it: a piece of the password).
+                    throw new IllegalArgumentException("database URL is malformed: a raw '@' in the user name or password"
+                            + " (libpq ends them at the first '@'); percent-encode it as %40 or use PGPASSWORD");
+                }
                 return fromParts(after.group(1), after.group(2), after.group(3), rest.substring(0, at));
             }
         }

@@ -7,6 +7,8 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
@@ -54,13 +56,39 @@ public final class OlderTransactions {
             SELECT l.virtualxid FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
              WHERE l.locktype = 'virtualxid' AND l.mode = 'ExclusiveLock' AND l.granted
                AND a.datname = current_database() AND a.usesysid IS NOT NULL AND l.pid <> pg_catalog.pg_backend_pid()""";
-    /** Of those, the one still open (oldest first where its start is visible). */
-    private static final String STILL_OPEN = """
+    /**
+     * Open transactions by their virtual transaction id lock (held by every open transaction, visible to
+     * every role), with what pg_stat_activity shows this role of them (start, state, query: null where hidden).
+     */
+    private static final String OPEN = """
             SELECT 'pid ' || l.pid || coalesce(' (role ' || a.usename || ')', ''), a.state, a.xact_start, a.query_start,
-                   extract(epoch FROM clock_timestamp() - a.xact_start)
+                   extract(epoch FROM clock_timestamp() - a.xact_start), a.application_name,
+                   CASE WHEN a.xact_start IS NOT NULL THEN a.query END
               FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
-             WHERE l.locktype = 'virtualxid' AND l.mode = 'ExclusiveLock' AND l.granted AND l.virtualxid = ANY (?)
+             WHERE l.locktype = 'virtualxid' AND l.mode = 'ExclusiveLock' AND l.granted""";
+    /** Of those open when a wait started, the one still open (oldest first where its start is visible). */
+    private static final String STILL_OPEN = OPEN + """
+
+               AND l.virtualxid = ANY (?)
              ORDER BY a.xact_start NULLS LAST LIMIT 1""";
+    /**
+     * Of this database's other sessions, those with a snapshot or transaction id (what CREATE INDEX
+     * CONCURRENTLY waits for; both columns are visible to every role) whose transaction is at least the
+     * given age, or whose start this role cannot see (it may be that old).
+     */
+    private static final String OPEN_FOR = OPEN + """
+
+               AND a.datname = current_database() AND a.usesysid IS NOT NULL AND l.pid <> pg_catalog.pg_backend_pid()
+               AND (a.backend_xid IS NOT NULL OR a.backend_xmin IS NOT NULL)
+               AND (a.xact_start IS NULL OR a.xact_start <= clock_timestamp() - ?::interval)
+             ORDER BY a.xact_start NULLS LAST""";
+    /** Prepared transactions of this database at least the given age, in {@link #OPEN}'s shape. */
+    private static final String PREPARED_FOR = """
+            SELECT 'prepared transaction ''' || gid || ''' (owner ' || owner || ')', 'prepared', prepared, NULL::timestamptz,
+                   extract(epoch FROM clock_timestamp() - prepared), NULL::text, NULL::text
+              FROM pg_catalog.pg_prepared_xacts
+             WHERE database = current_database() AND prepared <= clock_timestamp() - ?::interval
+             ORDER BY prepared""";
     /** The first "still waiting" line comes after this; then one at least every {@link #LOG_EVERY}. */
     static final Duration FIRST_LOG = Duration.ofSeconds(2);
     static final Duration LOG_EVERY = Duration.ofSeconds(10);
@@ -68,8 +96,16 @@ public final class OlderTransactions {
     static final Duration POLL = Duration.ofMillis(200);
     private static final Logger LOG = LoggerFactory.getLogger("wait");
 
-    /** The oldest transaction still open that began before the point waited for. */
-    public record Blocker(String who, String state, Instant since, Instant queryStart, Duration age) {
+    /**
+     * A transaction still open: {@code who} is "pid N (role r)" or "prepared transaction 'gid' ...";
+     * {@code since}, {@code age}, {@code queryStart}, {@code application} and {@code query} are null
+     * where pg_stat_activity hides them from this role (another role's session without pg_read_all_stats).
+     */
+    public record Blocker(String who, String state, Instant since, Instant queryStart, Duration age, String application, String query) {
+
+        Blocker(String who, String state, Instant since, Instant queryStart, Duration age) {
+            this(who, state, since, queryStart, age, null, null);
+        }
 
         /** One line: who, its state, since when and its age (never the query text: it may hold data or secrets). */
         public String describe() {
@@ -123,7 +159,7 @@ public final class OlderTransactions {
 
     /** The virtual transaction ids of the transactions open now in other sessions of this database. */
     static String[] openNow(Connection c) throws SQLException {
-        java.util.List<String> out = new java.util.ArrayList<>();
+        List<String> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(OPEN_NOW); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 out.add(rs.getString(1));
@@ -140,16 +176,40 @@ public final class OlderTransactions {
         try (PreparedStatement ps = c.prepareStatement(STILL_OPEN)) {
             ps.setArray(1, c.createArrayOf("text", open));
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                Timestamp since = rs.getTimestamp(3);
-                Timestamp q = rs.getTimestamp(4);
-                return Optional.of(new Blocker(rs.getString(1), rs.getString(2) == null ? "state hidden from this role" : rs.getString(2),
-                        since == null ? null : since.toInstant(), q == null ? null : q.toInstant(),
-                        since == null ? null : Duration.ofMillis(Math.max(0, (long) (rs.getDouble(5) * 1000)))));
+                return rs.next() ? Optional.of(blocker(rs)) : Optional.empty();
             }
         }
+    }
+
+    /**
+     * Every transaction of this database, but the caller's own, open for at least {@code age}: sessions
+     * with a snapshot or a transaction id (one whose start this role cannot see is listed too: it may be
+     * that old), oldest first, then prepared transactions. What a CREATE INDEX CONCURRENTLY that waited
+     * {@code age} was waiting for. Reads only; empty when none.
+     */
+    public static List<Blocker> openFor(Connection c, Duration age) throws SQLException {
+        List<Blocker> out = new ArrayList<>();
+        for (String sql : new String[] {OPEN_FOR, PREPARED_FOR}) {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, PgDuration.toSetting(age));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(blocker(rs));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A row in {@link #OPEN}'s shape. */
+    private static Blocker blocker(ResultSet rs) throws SQLException {
+        Timestamp since = rs.getTimestamp(3);
+        Timestamp q = rs.getTimestamp(4);
+        return new Blocker(rs.getString(1), rs.getString(2) == null ? "state hidden from this role" : rs.getString(2),
+                since == null ? null : since.toInstant(), q == null ? null : q.toInstant(),
+                since == null ? null : Duration.ofMillis(Math.max(0, (long) (rs.getDouble(5) * 1000))),
+                rs.getString(6), rs.getString(7));
     }
 
     /** {@link #waitFor(Connection, Instant, Duration, String, BooleanSupplier)} that no stop request ends. */

@@ -47,6 +47,7 @@ public class AdvisoryLockService implements LockService {
     private boolean hasLock;
     private long waitMillis = 5 * 60_000L;
     private long recheckMillis = 1_000L;
+    private long logEveryMillis = 10_000L;
 
     @Override
     public int getPriority() {
@@ -73,6 +74,14 @@ public class AdvisoryLockService implements LockService {
         this.recheckMillis = Math.max(200L, seconds * 1000L);
     }
 
+    /**
+     * How often a wait for the lock logs who holds it and how long it may still wait, in milliseconds
+     * (the runner's --wait-log-every; 10 s when not set). Positive.
+     */
+    public void logWaitEvery(long millis) {
+        this.logEveryMillis = Math.max(1L, millis);
+    }
+
     /** Tests and the CLI shorten the wait without going through Liquibase's global configuration. */
     public static long configuredWaitMillis() {
         String v = System.getProperty("ehe.migrationLockWaitMillis");
@@ -88,18 +97,21 @@ public class AdvisoryLockService implements LockService {
     public void waitForLock() throws LockException {
         long limit = configuredWaitMillis() >= 0 ? configuredWaitMillis() : waitMillis;
         long deadline = System.currentTimeMillis() + limit;
-        boolean logged = false;
+        long nextLog = 0;
         while (!acquireLock()) {
-            if (System.currentTimeMillis() >= deadline) {
+            long now = System.currentTimeMillis();
+            if (now >= deadline) {
                 throw new LockException("could not acquire the migration lock (advisory lock " + LOCK_KEY
                         + ") within " + (limit / 1000) + " s: held by " + describeHolders());
             }
-            if (!logged) {
-                LOG.log(Level.INFO, "waiting for the migration lock, held by {0}", describeHolders());
-                logged = true;
+            if (now >= nextLog) {
+                // Every interval, not once: an operator watching a wait of minutes sees it is still the same holder.
+                LOG.log(Level.INFO, "waiting for the migration lock, held by {0}; gives up in {1} s if it stays held",
+                        new Object[] {describeHolders(), Long.toString((deadline - now + 999) / 1000)});
+                nextLog = now + logEveryMillis;
             }
             try {
-                Thread.sleep(recheckMillis);
+                Thread.sleep(Math.min(recheckMillis, Math.max(1L, Math.min(logEveryMillis, deadline - now))));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new LockException("interrupted while waiting for the migration lock");
@@ -197,7 +209,9 @@ public class AdvisoryLockService implements LockService {
         Connection c = jdbc();
         List<String> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local'), a.backend_start"
+                "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local'), a.backend_start,"
+                        + " coalesce(a.state, 'state hidden'), coalesce(date_trunc('second', now() - a.xact_start)::text, 'none'),"
+                        + " coalesce(to_char(a.query_start, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), '-')"
                         + " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
                         + " WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
                         + " AND l.classid = ?::bigint::oid AND l.objid = ?::bigint::oid AND l.objsubid = 1")) {
@@ -205,8 +219,10 @@ public class AdvisoryLockService implements LockService {
             ps.setLong(2, LOCK_KEY & 0xffffffffL);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
+                    // Never the query text: it may carry secrets.
                     out.add("pid " + rs.getInt(1) + " (" + rs.getString(2) + " from " + rs.getString(3)
-                            + ", connected since " + rs.getTimestamp(4) + ")");
+                            + ", connected since " + rs.getTimestamp(4) + ", " + rs.getString(5) + ", transaction open "
+                            + rs.getString(6) + ", query started " + rs.getString(7) + ")");
                 }
             }
         }

@@ -39,10 +39,15 @@ final class AtomicChangeSetDatabase extends PostgresDatabase {
 
     private boolean holdingCommit;
     private final Interruption interruption;
+    private final WaitWatch watch;
 
-    /** {@code interruption}: a stop asked before a change (or a changeSet's rollback) starts refuses it (null: never). */
-    AtomicChangeSetDatabase(Interruption interruption) {
+    /**
+     * {@code interruption}: a stop asked before a change (or a changeSet's rollback) starts refuses it (null: never);
+     * {@code watch}: told the changeSet of each change before it runs, so a lock wait names it (null: none).
+     */
+    AtomicChangeSetDatabase(Interruption interruption, WaitWatch watch) {
         this.interruption = interruption;
+        this.watch = watch;
     }
 
     @Override
@@ -51,6 +56,9 @@ final class AtomicChangeSetDatabase extends PostgresDatabase {
         if (interruption != null && interruption.requested()) {
             // A signal between two statements cancelled nothing: no change starts after it (Interruption, 3).
             throw new DatabaseException("stopped by a signal before " + (changeSet == null ? "the next change" : "changeSet " + changeSet.getId()) + " started");
+        }
+        if (watch != null && changeSet != null) {
+            watch.changeSet(changeSet.getId());
         }
         if (!holdingCommit && changeSet != null && changeSet.isRunInTransaction()) {
             lockHistoryTable();
@@ -61,6 +69,9 @@ final class AtomicChangeSetDatabase extends PostgresDatabase {
 
     @Override
     public void executeRollbackStatements(Change change, List<SqlVisitor> sqlVisitors) throws LiquibaseException {
+        if (watch != null && change.getChangeSet() != null) {
+            watch.changeSet(change.getChangeSet().getId());
+        }
         holdCommitOfRollback();
         super.executeRollbackStatements(change, sqlVisitors);
     }

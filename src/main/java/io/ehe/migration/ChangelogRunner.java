@@ -79,7 +79,10 @@ public final class ChangelogRunner {
     private final ConnectionFactory writeConnections;
     private final MigrationSettings settings;
     private List<String> readerRoles;
+    /** The reader list the current run passes (ReaderRoles.parameter): set before the work starts. */
+    private String readersParameter = ReaderRoles.NONE;
     private Interruption interruption;
+    private WaitWatch watch;
     private List<String> queueRoles;
 
     public ChangelogRunner(ConnectionFactory connections, MigrationSettings settings) {
@@ -95,7 +98,8 @@ public final class ChangelogRunner {
 
     /**
      * The roles that read the answer (changeSets 175, {@link ReaderRoles}); null, the default, keeps
-     * the ones the database records. "none" alone names none.
+     * the ones the database records (a design installed beside the other takes the other's). "none"
+     * alone names none.
      */
     public ChangelogRunner readerRoles(List<String> roles) {
         this.readerRoles = roles == null ? null : List.copyOf(roles);
@@ -108,9 +112,10 @@ public final class ChangelogRunner {
         return this;
     }
 
-    /** Reader roles were named for this run (not "none" alone): 175 will apply even where it never ran. */
-    public boolean namesReaders() {
-        return RoleList.namesAny(readerRoles);
+    /** The watch told which session writes and which changeSet runs ({@link WaitWatch}); null: none. */
+    ChangelogRunner watchedBy(WaitWatch watch) {
+        this.watch = watch;
+        return this;
     }
 
     /**
@@ -287,7 +292,8 @@ public final class ChangelogRunner {
 
     /**
      * Every changeSet of the changelog in order, with whether it ran here (read-only); a reader-grants
-     * changeSet (175) only once it ran or while this run names readers, the queue grants (185) likewise.
+     * changeSet (175) only once it ran or while this run passes readers (named, or carried from the other
+     * design), the queue grants (185) only once they ran or while this run names queue roles.
      */
     public List<ChangeSetState> changeSets() throws Exception {
         return run(Mode.READ_ONLY, lb -> {
@@ -302,8 +308,8 @@ public final class ChangelogRunner {
                     continue;
                 }
                 RanChangeSet r = byKey.get(cs.getId() + "::" + cs.getAuthor() + "::" + cs.getFilePath());
-                if (r == null && ReaderRoles.isReaderGrants(cs.getId()) && !namesReaders()) {
-                    continue; // skips itself until a reader is named: no step of this rollout
+                if (r == null && ReaderRoles.isReaderGrants(cs.getId()) && ReaderRoles.NONE.equals(readersParameter)) {
+                    continue; // skips itself until a reader is named or carried from the other design: no step of this rollout
                 }
                 if (r == null && QueueRoles.isQueueGrants(cs.getId()) && !namesQueueRoles()) {
                     continue; // the same for the queue roles
@@ -379,11 +385,17 @@ public final class ChangelogRunner {
             if (mode == Mode.WRITE && interruption != null) {
                 interruption.register(connection);
             }
+            if (mode == Mode.WRITE && watch != null) {
+                watch.session(connection.unwrap(org.postgresql.PGConnection.class).getBackendPID());
+            }
             try {
                 return runOn(mode, connection, work);
             } finally {
                 if (interruption != null) {
                     interruption.unregister(connection);
+                }
+                if (mode == Mode.WRITE && watch != null) {
+                    watch.session(0);
                 }
             }
         }
@@ -391,13 +403,20 @@ public final class ChangelogRunner {
 
     private <T> T runOn(Mode mode, Connection connection, Work<T> work) throws Exception {
         String readers = ReaderRoles.parameter(connection, settings.design(), readerRoles);
+        readersParameter = readers;
         String workers = QueueRoles.parameter(connection, queueRoles);
-        Database database = database(mode, connection, interruption, connections.schemas().module());
+        Database database = database(mode, connection, interruption, mode == Mode.WRITE ? watch : null, connections.schemas().module());
+        if (LockServiceFactory.getInstance().getLockService(database) instanceof AdvisoryLockService lock) {
+            lock.logWaitEvery(settings.waitLogEvery().toMillis());
+        }
         Map<String, Object> scope = new HashMap<>();
         scope.put(Scope.Attr.ui.name(), new LoggerUIService());
         scope.put(Scope.Attr.resourceAccessor.name(), new ClassLoaderResourceAccessor(ChangelogRunner.class.getClassLoader()));
         return Scope.child(scope, () -> {
             Liquibase liquibase = new Liquibase(CHANGELOG, Scope.getCurrentScope().getResourceAccessor(), database);
+            if (mode == Mode.WRITE && watch != null) {
+                liquibase.setChangeExecListener(new InFlight(watch));
+            }
             liquibase.setChangeLogParameter("ehe.baseline", Boolean.toString(settings.withBaseline()));
             liquibase.setChangeLogParameter("ehe.design", settings.design().id());
             liquibase.setChangeLogParameter(ALLOW_SECOND_DESIGN, "true");
@@ -426,10 +445,11 @@ public final class ChangelogRunner {
      * current_schema(), which a schema named after the role ("$user" first on the default search_path)
      * or a role-level search_path moves, and then one command finds no history another one wrote.
      */
-    private static Database database(Mode mode, Connection connection, Interruption interruption, String historySchema) throws Exception {
+    private static Database database(Mode mode, Connection connection, Interruption interruption, WaitWatch watch,
+                                     String historySchema) throws Exception {
         Database database;
         if (mode == Mode.WRITE) {
-            database = new AtomicChangeSetDatabase(interruption);
+            database = new AtomicChangeSetDatabase(interruption, watch);
             database.setConnection(new JdbcConnection(connection));
         } else {
             database = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(connection));
@@ -437,6 +457,30 @@ public final class ChangelogRunner {
         database.setDefaultSchemaName(historySchema);
         database.setLiquibaseSchemaName(historySchema);
         return database;
+    }
+
+    /** Tells the watch which changeSet an update or a rollback runs now. */
+    private static final class InFlight extends liquibase.changelog.visitor.AbstractChangeExecListener {
+        private final WaitWatch watch;
+
+        InFlight(WaitWatch watch) {
+            this.watch = watch;
+        }
+
+        @Override
+        public void willRun(ChangeSet changeSet, liquibase.changelog.DatabaseChangeLog log, Database database, ChangeSet.RunStatus status) {
+            watch.changeSet(changeSet.getId());
+        }
+
+        @Override
+        public void willRun(liquibase.change.Change change, ChangeSet changeSet, liquibase.changelog.DatabaseChangeLog log, Database database) {
+            watch.changeSet(changeSet.getId());
+        }
+
+        @Override
+        public void willRollback(ChangeSet changeSet, liquibase.changelog.DatabaseChangeLog log, Database database) {
+            watch.changeSet(changeSet.getId());
+        }
     }
 
     private Connection open(Mode mode) throws SQLException {

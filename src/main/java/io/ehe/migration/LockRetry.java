@@ -27,11 +27,14 @@ final class LockRetry {
 
     private final ConnectionFactory connections;
     private final MigrationSettings settings;
+    private final WaitWatch watch;
     private Interruption interruption;
 
-    LockRetry(ConnectionFactory connections, MigrationSettings settings) {
+    /** {@code watch}: told each attempt and pause, logs the wait meanwhile and names the changeSet and blocker at the end. */
+    LockRetry(ConnectionFactory connections, MigrationSettings settings, WaitWatch watch) {
         this.connections = connections;
         this.settings = settings;
+        this.watch = watch;
     }
 
     /** A stop ends the pause between attempts at once, and no attempt starts after it (null: none). */
@@ -41,7 +44,15 @@ final class LockRetry {
     }
 
     void run(String what, Step step) throws Exception {
+        try (AutoCloseable looking = watch.start(what)) {
+            attempts(what, step);
+        }
+    }
+
+    private void attempts(String what, Step step) throws Exception {
         for (int attempt = 1; ; attempt++) {
+            watch.attempt(attempt);
+            watch.pausing(Duration.ZERO);
             try {
                 step.run();
                 return;
@@ -52,11 +63,13 @@ final class LockRetry {
                 Refusal refusal = Refusal.of(e, settings);
                 String blockers = blockers(refusal);
                 if (attempt >= settings.maxAttempts()) {
-                    throw new LockNotGrantedException(what + ": " + refusal.what() + " not granted within " + refusal.timeoutName()
+                    String changeSet = watch.changeSet() == null ? "" : " changeSet " + watch.changeSet() + ":";
+                    throw new LockNotGrantedException(what + ":" + changeSet + " " + refusal.what() + " not granted within " + refusal.timeoutName()
                             + " " + refusal.timeout() + " after " + attempt + " attempt" + (attempt == 1 ? "" : "s")
                             + "; waiting for " + blockers + ". " + refusal.leftBehind(), e);
                 }
                 long pause = settings.backoff(attempt).toMillis();
+                watch.pausing(Duration.ofMillis(pause));
                 LOG.warn("{}: {} not granted within {} {} (attempt {}/{}), waiting for {}; retrying in {} ms",
                         what, refusal.what(), refusal.timeoutName(), refusal.timeout(), attempt, settings.maxAttempts(), blockers, pause);
                 if (interruption == null) {
@@ -68,17 +81,22 @@ final class LockRetry {
         }
     }
 
-    /** Read right after the refusal: the blocker usually still holds on. Only what was seen is said. */
+    /**
+     * Read right after the refusal: the blocker usually still holds on. When it is gone by then, the
+     * blocker the watch saw last while the statement waited. Only what was seen is said.
+     */
     private String blockers(Refusal refusal) {
         try (Connection c = connections.open()) {
-            if (refusal.indexBuild()) {
-                List<String> list = OlderTransactions.describe(c, PgDuration.parse(refusal.timeout()));
-                return list.isEmpty() ? "no transaction of this database open for " + refusal.timeout()
-                        + " or longer was found when looked at after the refusal" : String.join("; ", list);
+            List<String> list = refusal.indexBuild() ? IndexBuildBlockers.describe(c, PgDuration.parse(refusal.timeout())) : LockBlockers.describe(c);
+            if (!list.isEmpty()) {
+                return String.join("; ", list);
             }
-            List<String> list = LockBlockers.describe(c);
-            return list.isEmpty() ? "no session found holding a lock on " + LockBlockers.WATCHED + " when looked at after the refusal"
-                    : String.join("; ", list);
+            if (watch.lastBlockers() != null) {
+                return watch.lastBlockers() + " (seen last while it waited; gone when looked at after the refusal)";
+            }
+            return refusal.indexBuild() ? "no transaction of this database open for " + refusal.timeout()
+                    + " or longer was found when looked at after the refusal"
+                    : "no session found holding a lock on " + LockBlockers.WATCHED + " when looked at after the refusal";
         } catch (Exception e) {
             return "an unknown session (" + e.getMessage() + ")";
         }

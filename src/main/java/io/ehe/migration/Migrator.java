@@ -36,8 +36,9 @@ public final class Migrator {
     public Migrator(ConnectionFactory connections, MigrationSettings settings) {
         this.connections = connections;
         this.settings = settings;
-        this.runner = new ChangelogRunner(connections, settings);
-        this.retry = new LockRetry(connections, settings);
+        WaitWatch watch = new WaitWatch(connections, settings);
+        this.runner = new ChangelogRunner(connections, settings).watchedBy(watch);
+        this.retry = new LockRetry(connections, settings, watch);
     }
 
     public ChangelogRunner runner() {

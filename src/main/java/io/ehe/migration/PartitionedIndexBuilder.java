@@ -1,13 +1,13 @@
 package io.ehe.migration;
 
 import io.ehe.catalog.Partitioning;
+import io.ehe.catalog.Partitioning.Node;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -106,7 +106,7 @@ public final class PartitionedIndexBuilder {
                 // ON ONLY stays INVALID until a partition attaches; a partitioned table with none yet
                 // gets the plain form, valid at once (no storage either way).
                 String only = hasPartitions(tree, n) ? " ON ONLY " : " ON ";
-                execute(c, "CREATE INDEX IF NOT EXISTS " + quote(indexFor(n, root)) + only + n.qualified() + " " + definition());
+                execute(c, "CREATE INDEX IF NOT EXISTS " + quote(indexFor(n, root)) + only + qualified(n) + " " + definition());
                 if (n != root) {
                     attachIfNeeded(c, tree, n, root);
                 }
@@ -117,7 +117,7 @@ public final class PartitionedIndexBuilder {
                 String name = indexFor(n, root);
                 setLockTimeout(c, indexTimeout);
                 execute(c, "DROP INDEX CONCURRENTLY IF EXISTS " + quote(n.schema()) + "." + quote(name));
-                execute(c, "CREATE INDEX CONCURRENTLY " + quote(name) + " ON " + n.qualified() + " " + definition());
+                execute(c, "CREATE INDEX CONCURRENTLY " + quote(name) + " ON " + qualified(n) + " " + definition());
                 setLockTimeout(c, shortTimeout);
                 attachIfNeeded(c, tree, n, root);
             }
@@ -169,28 +169,13 @@ public final class PartitionedIndexBuilder {
         }
     }
 
-    /** The partition tree, root first, each partitioned table before its partitions. */
+    /**
+     * The partition tree, root first, each partitioned table before its partitions; without foreign tables,
+     * which hold no index (PostgreSQL skips them for a non-unique index too).
+     */
     private static List<Node> tree(Connection c) throws SQLException {
-        List<Node> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT t.relid::oid::bigint, coalesce(t.parentrelid::oid::bigint, 0), t.isleaf, n.nspname, k.relname, k.relkind
-                  FROM pg_partition_tree(to_regclass(?)) t
-                  JOIN pg_class k ON k.oid = t.relid
-                  JOIN pg_namespace n ON n.oid = k.relnamespace
-                 ORDER BY t.level, k.relname""")) {
-            ps.setString(1, quote(TABLE)); // the session's search_path holds the tables' schema (Schemas)
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    String kind = rs.getString(6);
-                    if ("f".equals(kind)) {
-                        continue; // a foreign table holds no index; PostgreSQL skips it for a non-unique index too
-                    }
-                    out.add(new Node(rs.getLong(1), rs.getLong(2), "p".equals(kind) ? false : rs.getBoolean(3),
-                            rs.getString(4), rs.getString(5)));
-                }
-            }
-        }
-        return out;
+        // the session's search_path holds the tables' schema (Schemas)
+        return Partitioning.tree(c, quote(TABLE)).nodes().stream().filter(n -> !n.foreign()).toList();
     }
 
     private static boolean hasPartitions(List<Node> tree, Node n) {
@@ -244,13 +229,11 @@ public final class PartitionedIndexBuilder {
         }
     }
 
-    private static String quote(String identifier) {
-        return "\"" + identifier.replace("\"", "\"\"") + "\"";
+    private static String qualified(Node n) {
+        return quote(n.schema()) + "." + quote(n.name());
     }
 
-    private record Node(long oid, long parentOid, boolean leaf, String schema, String name) {
-        String qualified() {
-            return quote(schema) + "." + quote(name);
-        }
+    private static String quote(String identifier) {
+        return "\"" + identifier.replace("\"", "\"\"") + "\"";
     }
 }

@@ -29,13 +29,19 @@ public final class ReaderRoles {
         return changeSetId.startsWith("175-reader-grants-");
     }
 
+    private static List<String> stored(Connection c, Design design) throws SQLException {
+        List<String> own = ReaderGrants.namedReaders(c, design);
+        return own.isEmpty() ? ReaderGrants.carriedReaders(c, design) : own;
+    }
+
     /**
-     * The parameter's value: {@code named} normalized, or the roles {@code design} records when {@code named}
-     * is null. Throws IllegalArgumentException for a name the list cannot carry (empty, a comma, a
+     * The parameter's value: {@code named} normalized, or, when {@code named} is null, the roles
+     * {@code design} records, or on its first install beside the other design those the other records
+     * ({@link ReaderGrants#carriedReaders}: a move between designs keeps the scheduler's role). Throws IllegalArgumentException for a name the list cannot carry (empty, a comma, a
      * dollar sign: the changeSet quotes the list with a dollar-quoted literal) and for a named role
      * that does not exist, before Liquibase runs (the changeSet checks again and fails the update).
      */
     public static String parameter(Connection c, Design design, List<String> named) throws SQLException {
-        return RoleList.parameter(c, "--reader-role", named, named != null ? List.of() : ReaderGrants.namedReaders(c, design));
+        return RoleList.parameter(c, "--reader-role", named, named != null ? List.of() : stored(c, design));
     }
 }

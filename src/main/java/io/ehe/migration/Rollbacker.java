@@ -24,8 +24,9 @@ public final class Rollbacker {
 
     public Rollbacker(ConnectionFactory connections, MigrationSettings settings) {
         this.connections = connections;
-        this.runner = new ChangelogRunner(connections, settings);
-        this.retry = new LockRetry(connections, settings);
+        WaitWatch watch = new WaitWatch(connections, settings);
+        this.runner = new ChangelogRunner(connections, settings).watchedBy(watch);
+        this.retry = new LockRetry(connections, settings, watch);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.ehe.bench;
 
 import io.ehe.testing.TestDatabase;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -96,7 +97,7 @@ public final class Bench {
             try (BenchServer server = BenchServer.start()) {
                 String run = runLine(server, scale, events, args);
                 PartitionedIndexBench.Result r = PartitionedIndexBench.run(server, events, Math.max(1, rolloutRepeats / 2), writerRate);
-                PartitionedIndexBench.splice(out, PartitionedIndexBench.markdown(r, run + String.format(" (%.1f minutes)", (System.nanoTime() - started) / 60e9)));
+                writePartitionedIndex(out, r, run + String.format(" (%.1f minutes)", (System.nanoTime() - started) / 60e9));
             }
             say("wrote the partitioned-index section of " + out);
             return;
@@ -108,7 +109,7 @@ public final class Bench {
                 say("server: " + run);
                 HighWatermarkBench.Result r = HighWatermarkBench.run(server, events, writeRounds, queryRepeats);
                 String line = run + String.format(" (%.1f minutes)", (System.nanoTime() - started) / 60e9);
-                spliceHighWatermark(out, r, null, null, line);
+                writeHighWatermark(out, r, null, null, line);
                 DesignPlot.addAppPanel(designPlot, r);
             }
             say("wrote the high-watermark section and the decision table of " + out + ", and " + designPlot);
@@ -124,7 +125,7 @@ public final class Bench {
                 String run = runLine(server, scale, events, args);
                 say("server: " + run);
                 QueueBench.Result r = QueueBench.run(server, events, queueSeconds, queueChurn);
-                QueueBench.splice(out, QueueBench.markdown(r, run + String.format(" (%.1f minutes)", (System.nanoTime() - started) / 60e9)));
+                writeQueue(out, r, run + String.format(" (%.1f minutes)", (System.nanoTime() - started) / 60e9));
                 QueueBench.plot(queuePlot, r);
             }
             say("wrote the queue section of " + out + " and " + queuePlot);
@@ -137,7 +138,7 @@ public final class Bench {
                 String run = runLine(server, scale, events, args);
                 say("server: " + run);
                 MetricsBench.Result r = MetricsBench.run(server, events, metricsRounds);
-                MetricsBench.splice(out, MetricsBench.markdown(r, run + String.format(" (%.1f minutes)", (System.nanoTime() - started) / 60e9)));
+                writeMetrics(out, r, run + String.format(" (%.1f minutes)", (System.nanoTime() - started) / 60e9));
             }
             say("wrote the metrics section of " + out);
             return;
@@ -148,7 +149,7 @@ public final class Bench {
                 String run = runLine(server, scale, events, args);
                 say("server: " + run);
                 AppSemanticsBench.Result r = AppSemanticsBench.run(server, events, writeRounds, queryRepeats, writeRuns);
-                AppSemanticsReport.splice(out, AppSemanticsReport.markdown(r, run + String.format(" (%.1f minutes)", (System.nanoTime() - started) / 60e9)));
+                writeAppSemantics(out, r, run + String.format(" (%.1f minutes)", (System.nanoTime() - started) / 60e9));
             }
             say("wrote the app-semantics section of " + out);
             return;
@@ -241,20 +242,20 @@ public final class Bench {
         }
         Files.writeString(out, report.markdown(plot, designPlot));
         if (appResult != null) {
-            AppSemanticsReport.splice(out, AppSemanticsReport.markdown(appResult, appRun));
+            writeAppSemantics(out, appResult, appRun);
         }
         if (metricsResult != null) {
-            MetricsBench.splice(out, MetricsBench.markdown(metricsResult, metricsRun));
+            writeMetrics(out, metricsResult, metricsRun);
         }
         if (queueResult != null) {
-            QueueBench.splice(out, QueueBench.markdown(queueResult, queueRun));
+            writeQueue(out, queueResult, queueRun);
             QueueBench.plot(queuePlot, queueResult);
         }
         if (partitionedResult != null) {
-            PartitionedIndexBench.splice(out, PartitionedIndexBench.markdown(partitionedResult, partitionedRun));
+            writePartitionedIndex(out, partitionedResult, partitionedRun);
         }
         if (hwmResult != null) {
-            spliceHighWatermark(out, hwmResult, report.designs, appResult, hwmRun);
+            writeHighWatermark(out, hwmResult, report.designs, appResult, hwmRun);
             DesignPlot.addAppPanel(designPlot, hwmResult);
         }
         say("wrote " + out + ", " + plot + " and " + designPlot);
@@ -340,9 +341,31 @@ public final class Bench {
                 BenchSchema.rowWidth(db));
     }
 
+    /*
+     * Each part's sections of the report. A full run writes the report, then these; a partial run
+     * (--app-semantics-only, --queue-only, --metrics-only, --partitioned-index-only, --high-watermark-only)
+     * calls only its own, which replaces its sections and leaves every other byte of the file as it was.
+     */
+
+    static void writeAppSemantics(Path out, AppSemanticsBench.Result r, String run) throws IOException {
+        AppSemanticsReport.splice(out, AppSemanticsReport.markdown(r, run));
+    }
+
+    static void writeQueue(Path out, QueueBench.Result r, String run) throws IOException {
+        QueueBench.splice(out, QueueBench.markdown(r, run));
+    }
+
+    static void writeMetrics(Path out, MetricsBench.Result r, String run) throws IOException {
+        MetricsBench.splice(out, MetricsBench.markdown(r, run));
+    }
+
+    static void writePartitionedIndex(Path out, PartitionedIndexBench.Result r, String run) throws IOException {
+        PartitionedIndexBench.splice(out, PartitionedIndexBench.markdown(r, run));
+    }
+
     /** Issue 20's section and the decision table; {@code designs} and {@code app} are null when this run did not measure them. */
-    private static void spliceHighWatermark(Path out, HighWatermarkBench.Result r, DesignBench.Results designs, AppSemanticsBench.Result app, String run)
-            throws java.io.IOException {
+    static void writeHighWatermark(Path out, HighWatermarkBench.Result r, DesignBench.Results designs, AppSemanticsBench.Result app, String run)
+            throws IOException {
         Splice.section(out, HighWatermarkReport.BEGIN, HighWatermarkReport.END, HighWatermarkReport.section(r, run));
         Splice.section(out, HighWatermarkReport.TABLE_BEGIN, HighWatermarkReport.TABLE_END, HighWatermarkReport.decisionTable(r, designs, app, run), true);
     }

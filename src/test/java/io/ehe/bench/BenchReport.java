@@ -44,7 +44,7 @@ final class BenchReport {
                 .append(Bench.today())
                 .append(String.format(Locale.ROOT, " in %.0f minutes, scale %.2f (%,d events; 1.0 = the seed's 1.15M)", totalMinutes, scale, events))
                 .append(scale == 1.0 ? "" : " **(not the full scale: figures here are from a smaller table)**")
-                .append("; every figure below comes from that one run on one server, except the sections that name their own run (the app's-question decision table, the app's question, the high watermark: `--app-semantics-only` and `--high-watermark-only` replace just those). Re-run with `make bench`; the quick variant (under 5 minutes) is "
+                .append("; every figure below comes from that one run on one server, except the sections that name their own run (a partial run, `--app-semantics-only`, `--high-watermark-only` (with the app's-question decision table), `--partitioned-index-only`, `--queue-only` or `--metrics-only`, replaces just its own). Re-run with `make bench`; the quick variant (under 5 minutes) is "
                         + "`make bench BENCH_ARGS='" + Bench.QUICK + "'`.\n\n");
         if (design != null) {
             md.append("## Which design, for my table?\n\n");
@@ -152,10 +152,13 @@ final class BenchReport {
             double hot = Stats.of(rs.stream().map(BackfillRun::hotRatio).toList()).median();
             long autovacuums = rs.stream().mapToLong(BackfillRun::autovacuums).sum();
             double vacuum = Stats.of(rs.stream().map(BackfillRun::vacuumMillis).toList()).median();
-            Paired ratio = Paired.of(rs.stream().map(BackfillRun::wallMillis).toList(), floorWalls);
-            md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %.0f | %s / %s | %.1f%% | %s / %s / %s | %d | %s | %.2fx |%n", e.getKey(), rs.size(),
-                    wall.medianP95(), ratio.text(), batches, Stats.ms(locks.median()), Stats.ms(locks.p99()), 100 * hot,
-                    Stats.ms(writerP50), Stats.ms(writerP99), Stats.ms(writerWorst), autovacuums, Stats.ms(vacuum), withVacuum(rs) / floorWithVacuum));
+            // The floor's ratio to itself is 1 by definition, not a figure of the run.
+            boolean floor = e.getKey().equals(FLOOR);
+            String ratio = floor ? "the floor" : Paired.of(rs.stream().map(BackfillRun::wallMillis).toList(), floorWalls).text();
+            String withVacuumRatio = floor ? "the floor" : String.format(Locale.ROOT, "%.2fx", withVacuum(rs) / floorWithVacuum);
+            md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %.0f | %s / %s | %.1f%% | %s / %s / %s | %d | %s | %s |%n", e.getKey(), rs.size(),
+                    wall.medianP95(), ratio, batches, Stats.ms(locks.median()), Stats.ms(locks.p99()), 100 * hot,
+                    Stats.ms(writerP50), Stats.ms(writerP99), Stats.ms(writerWorst), autovacuums, Stats.ms(vacuum), withVacuumRatio));
         }
     }
 

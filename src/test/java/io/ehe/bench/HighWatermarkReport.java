@@ -175,7 +175,7 @@ final class HighWatermarkReport {
     }
 
     private static String appWrite(AppSemanticsBench.Result app, int row) {
-        return app == null ? NOT_MEASURED : Paired.x(app.writes().get(row).ratio().median()) + " (app-semantics section)";
+        return app == null ? NOT_MEASURED : Paired.x(app.writes().get(row).ratio().median()) + " (app-semantics part)";
     }
 
     private static String columnWal(DesignBench.Results designs) {

@@ -6,8 +6,9 @@ import java.nio.file.Path;
 
 /**
  * A report section between its own two markers in a markdown file: replaced when there, added when not.
- * A partial run (--app-semantics-only, --high-watermark-only, --partitioned-index-only) writes only its
- * sections this way, so the file's other sections keep the run that wrote them, each naming its own run.
+ * A partial run (--app-semantics-only, --high-watermark-only, --partitioned-index-only, --queue-only,
+ * --metrics-only) writes only its sections this way, so the file's other sections keep the run that wrote
+ * them, each naming its own run.
  */
 final class Splice {
 

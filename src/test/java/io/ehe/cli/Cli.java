@@ -27,6 +27,12 @@ final class Cli {
         }
     }
 
+    /** 1 while some session of this database holds the runner's migration lock (AdvisoryLockService), else 0. */
+    static final String HOLDS_MIGRATION_LOCK = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            + " AND classid = " + (io.ehe.migration.AdvisoryLockService.LOCK_KEY >>> 32)
+            + " AND objid = " + (io.ehe.migration.AdvisoryLockService.LOCK_KEY & 0xffffffffL)
+            + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+
     private Cli() {
     }
 

@@ -1,6 +1,5 @@
 package io.ehe.cli;
 
-import io.ehe.migration.AdvisoryLockService;
 import io.ehe.testing.Migrations;
 import io.ehe.testing.PostgresExtension;
 import io.ehe.testing.TestDatabase;
@@ -25,10 +24,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(PostgresExtension.class)
 class MigrateKilledProcessTest {
 
-    private static final String HOLDS_MIGRATION_LOCK = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-            + " AND classid = " + (AdvisoryLockService.LOCK_KEY >>> 32) + " AND objid = " + (AdvisoryLockService.LOCK_KEY & 0xffffffffL)
-            + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
-
     @Test
     void aSigkilledMigrateNeverBlocksTheNextOne(TestDatabase db, @TempDir Path tmp) throws Exception {
         Migrations.baselineOnly(db);
@@ -44,7 +39,7 @@ class MigrateKilledProcessTest {
             // A long lock_timeout: the child sits waiting on the events lock, holding the migration lock.
             child = Cli.start(List.of("migrate", "--url", db.urlWithCredentials(), "--lock-timeout", "10min", "--max-attempts", "1"), out, err);
             Cli.awaitLockWait(db, child, err);
-            assertThat(db.queryLong(HOLDS_MIGRATION_LOCK)).as("the child holds the migration lock while it waits").isEqualTo(1);
+            assertThat(db.queryLong(Cli.HOLDS_MIGRATION_LOCK)).as("the child holds the migration lock while it waits").isEqualTo(1);
 
             child.destroyForcibly(); // SIGKILL: no shutdown hook, no cleanup
             assertThat(child.waitFor(10, TimeUnit.SECONDS)).isTrue();
@@ -52,7 +47,7 @@ class MigrateKilledProcessTest {
 
             // The server notices the vanished client (client_connection_check_interval) and frees its locks.
             long killedAt = System.nanoTime();
-            while (db.queryLong(HOLDS_MIGRATION_LOCK) > 0) {
+            while (db.queryLong(Cli.HOLDS_MIGRATION_LOCK) > 0) {
                 assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt)).as("migration lock outlived the process").isLessThan(10_000);
                 Thread.sleep(50);
             }
@@ -68,6 +63,6 @@ class MigrateKilledProcessTest {
         assertThat(second.err()).doesNotContain("waiting for the migration lock");
         assertThat(second.out()).contains("applied   010-has-embedding-column");
         assertThat(ms).isLessThan(20_000);
-        assertThat(db.queryLong(HOLDS_MIGRATION_LOCK)).isZero();
+        assertThat(db.queryLong(Cli.HOLDS_MIGRATION_LOCK)).isZero();
     }
 }

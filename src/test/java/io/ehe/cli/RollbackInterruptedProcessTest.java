@@ -5,7 +5,7 @@ import io.ehe.migration.Interruption;
 import io.ehe.migration.MigrationInterruptedException;
 import io.ehe.migration.RollbackTarget;
 import io.ehe.migration.Rollbacker;
-import io.ehe.testing.ChildJvm;
+import io.ehe.testing.CliChild;
 import io.ehe.testing.Migrations;
 import io.ehe.testing.PostgresExtension;
 import io.ehe.testing.PostgresServer;
@@ -14,14 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -39,17 +35,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @ExtendWith(PostgresExtension.class)
 class RollbackInterruptedProcessTest {
 
-    private static final String HOLDS_MIGRATION_LOCK = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-            + " AND classid = " + (AdvisoryLockService.LOCK_KEY >>> 32) + " AND objid = " + (AdvisoryLockService.LOCK_KEY & 0xffffffffL)
-            + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
     /** --count 3 from 010, 020, 030 keeps the baseline: what the error line must name instead of the same --count. */
     private static final String TO_FINISH = "to finish, run rollback --to-changeset 000-baseline-tables";
-
-    private record Child(Process process, Path err) {
-        String stderr() throws Exception {
-            return Files.readString(err);
-        }
-    }
 
     private static TestDatabase withColumnDesignUpTo030(String name) {
         TestDatabase db = PostgresServer.get().createDatabase(name);
@@ -61,56 +48,8 @@ class RollbackInterruptedProcessTest {
         return db;
     }
 
-    private static Child start(TestDatabase db, Path tmp, String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of(args));
-        all.add("--url");
-        all.add(db.urlWithCredentials());
-        Path out = Files.createTempFile(tmp, "out", ".txt");
-        Path err = Files.createTempFile(tmp, "err", ".txt");
-        Process p = ChildJvm.builder(ChildJvm.command(List.of("-Xmx128m", "-XX:TieredStopAtLevel=1"), "io.ehe.cli.Main", all), Map.of())
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        return new Child(p, err);
-    }
-
-    private static void awaitLog(Child child, String text) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!child.stderr().contains(text)) {
-            assertThat(child.process().isAlive()).as("ended before logging '" + text + "':\n" + child.stderr()).isTrue();
-            assertThat(System.nanoTime()).as("no '" + text + "' within 60 s:\n" + child.stderr()).isLessThan(deadline);
-            Thread.sleep(100);
-        }
-    }
-
-    /** Sends the signal; returns the milliseconds until the process ended (it must end within 10 s). */
-    private static long signalAndTime(Child child, String signal) throws Exception {
-        long sent = System.nanoTime();
-        new ProcessBuilder("kill", "-" + signal, Long.toString(child.process().pid())).start().waitFor();
-        boolean ended = child.process().waitFor(10, TimeUnit.SECONDS);
-        long ms = (System.nanoTime() - sent) / 1_000_000;
-        if (!ended) {
-            child.process().destroyForcibly().waitFor();
-        }
-        assertThat(ended).as("still running 10 s after SIG" + signal + ":\n" + child.stderr()).isTrue();
-        System.err.println("[rollback SIG" + signal + "] ended " + ms + " ms after the signal, exit " + child.process().exitValue());
-        return ms;
-    }
-
-    /** The error line: exactly one, naming the stop; never a stack trace. */
-    private static String oneErrorLine(Child child) throws Exception {
-        List<String> errors = child.stderr().lines().filter(l -> l.startsWith("error: ")).toList();
-        assertThat(errors).as(child.stderr()).hasSize(1);
-        assertThat(child.stderr()).doesNotContain("\tat ");
-        return errors.get(0);
-    }
-
     private static List<String> recorded(TestDatabase db) {
-        return db.queryList("SELECT id FROM public.databasechangelog ORDER BY orderexecuted", rs -> {
-            try {
-                return rs.getString(1);
-            } catch (java.sql.SQLException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        return db.queryStrings("SELECT id FROM public.databasechangelog ORDER BY orderexecuted");
     }
 
     private static long triggersOf020(TestDatabase db) {
@@ -135,7 +74,7 @@ class RollbackInterruptedProcessTest {
         assertThat(triggersOf020(db)).as("020's triggers: its rollback in flight is undone whole").isEqualTo(4);
         assertThat(db.queryLong("SELECT count(*) FROM pg_proc WHERE proname LIKE 'ehe_has_embedding_after_%'")).as("020's functions").isEqualTo(4);
         assertThat(columnOf010(db)).as("010's column: its rollback never started").isEqualTo(1);
-        assertThat(db.queryLong(HOLDS_MIGRATION_LOCK)).as("the migration lock, after the process ended").isZero();
+        assertThat(db.queryLong(Cli.HOLDS_MIGRATION_LOCK)).as("the migration lock, after the process ended").isZero();
         assertThat(db.queryLong("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
                 + " AND application_name = 'events-has-embedding'")).as("no session of the stopped runner left").isZero();
     }
@@ -159,14 +98,14 @@ class RollbackInterruptedProcessTest {
                 // triggers, then its DROP FUNCTION (ACCESS EXCLUSIVE on the function) waits in the middle of the changeSet.
                 st.execute("COMMENT ON FUNCTION public.ehe_has_embedding_after_insert() IS 'held by the test'");
             }
-            Child child = start(db, tmp, "rollback", "--count", "3", "--lock-timeout", "10min", "--max-attempts", "1");
+            CliChild child = CliChild.start(tmp, db, "rollback", "--count", "3", "--lock-timeout", "10min", "--max-attempts", "1");
             Cli.awaitLockWait(db, child.process(), child.err().toFile());
             assertThat(db.queryString("SELECT string_agg(wait_event, ',') FROM pg_stat_activity WHERE datname = current_database()"
                     + " AND application_name = 'events-has-embedding' AND wait_event_type = 'Lock'")).as("020's DROP FUNCTION waits").isEqualTo("object");
-            long ms = signalAndTime(child, "INT");
+            long ms = child.signalAndTime("INT");
             assertThat(child.process().exitValue()).as(child.stderr()).isEqualTo(ExitCodes.INTERRUPTED);
             assertThat(ms).as("SIGINT to exit, ms").isLessThan(1_000);
-            assertThat(oneErrorLine(child)).startsWith("error: rollback stopped by a signal while a statement waited for its lock or ran (cancelled)")
+            assertThat(child.oneErrorLine()).startsWith("error: rollback stopped by a signal while a statement waited for its lock or ran (cancelled)")
                     .contains("stays applied and recorded, whole").contains(TO_FINISH);
             stoppedAt020(db);
             blocker.rollback();
@@ -182,12 +121,12 @@ class RollbackInterruptedProcessTest {
             try (Statement st = blocker.createStatement()) {
                 st.execute("LOCK TABLE public.event_embeddings IN ROW EXCLUSIVE MODE"); // 020's DROP TRIGGER is refused
             }
-            Child child = start(db, tmp, "rollback", "--count", "3", "--lock-timeout", "500ms", "--max-attempts", "5", "--retry-backoff", "60s");
-            awaitLog(child, "retrying in 60000 ms");
-            long ms = signalAndTime(child, "TERM");
+            CliChild child = CliChild.start(tmp, db, "rollback", "--count", "3", "--lock-timeout", "500ms", "--max-attempts", "5", "--retry-backoff", "60s");
+            child.awaitLog("retrying in 60000 ms", 60);
+            long ms = child.signalAndTime("TERM");
             assertThat(child.process().exitValue()).as(child.stderr()).isEqualTo(ExitCodes.INTERRUPTED);
             assertThat(ms).as("SIGTERM to exit, ms").isLessThan(1_000);
-            assertThat(oneErrorLine(child)).startsWith("error: rollback stopped by a signal while it paused before retrying a refused lock")
+            assertThat(child.oneErrorLine()).startsWith("error: rollback stopped by a signal while it paused before retrying a refused lock")
                     .contains(TO_FINISH);
             stoppedAt020(db);
             blocker.commit();
@@ -200,18 +139,18 @@ class RollbackInterruptedProcessTest {
         TestDatabase db = withColumnDesignUpTo030("rb_sigint_migration_lock");
         try (Connection holder = db.open(); Statement st = holder.createStatement()) {
             st.execute("SELECT pg_advisory_lock(" + AdvisoryLockService.LOCK_KEY + ")");
-            Child child = start(db, tmp, "rollback", "--to-changeset", "000-baseline-tables");
-            awaitLog(child, "waiting for the migration lock, held by pid");
-            long ms = signalAndTime(child, "INT");
+            CliChild child = CliChild.start(tmp, db, "rollback", "--to-changeset", "000-baseline-tables");
+            child.awaitLog("waiting for the migration lock, held by pid", 60);
+            long ms = child.signalAndTime("INT");
             assertThat(child.process().exitValue()).as(child.stderr()).isEqualTo(ExitCodes.INTERRUPTED);
             assertThat(ms).as("SIGINT to exit, ms").isLessThan(1_000);
-            assertThat(oneErrorLine(child)).startsWith("error: rollback stopped by a signal while it waited for the migration lock")
+            assertThat(child.oneErrorLine()).startsWith("error: rollback stopped by a signal while it waited for the migration lock")
                     .contains("run the same rollback again to finish");
             st.execute("SELECT pg_advisory_unlock(" + AdvisoryLockService.LOCK_KEY + ")");
         }
         assertThat(recorded(db)).as("nothing rolled back").hasSize(4);
         assertThat(tableOf030(db)).isEqualTo(1);
-        assertThat(db.queryLong(HOLDS_MIGRATION_LOCK)).isZero();
+        assertThat(db.queryLong(Cli.HOLDS_MIGRATION_LOCK)).isZero();
         theNamedCommandFinishes(db);
     }
 

@@ -34,7 +34,7 @@ class RollbackKilledProcessTest {
         Migrations.baselineOnly(db);
         DataSet.ofSize(200).load(db);
         assertThat(Cli.run("migrate", "--url", db.urlWithCredentials(), "--count", "3").exit()).isZero(); // 010, 020, 030
-        assertThat(newestApplied(db)).as("the changeSet --count 1 undoes").isEqualTo(CHANGESET);
+        assertThat(Migrations.newestApplied(db)).as("the changeSet --count 1 undoes").isEqualTo(CHANGESET);
         assertThat(applied(db)).isEqualTo(1);
 
         File out = tmp.resolve("out").toFile();
@@ -59,23 +59,15 @@ class RollbackKilledProcessTest {
             blocker.rollback();
         }
         // What is recorded is exactly what is applied.
-        assertThat(applied(db)).as("030's table is there exactly when 030 is recorded").isEqualTo(recorded(db));
+        assertThat(applied(db)).as("030's table is there exactly when 030 is recorded").isEqualTo(Migrations.recorded(db, CHANGESET));
 
         Cli.Result rerun = Cli.run("rollback", "--count", "1", "--url", db.urlWithCredentials(), "--lock-timeout", "2s");
         assertThat(rerun.exit()).as(rerun.toString()).isZero();
-        assertThat(recorded(db)).isZero();
+        assertThat(Migrations.recorded(db, CHANGESET)).isZero();
         assertThat(applied(db)).isZero();
     }
 
     private static long applied(TestDatabase db) {
         return db.queryLong("SELECT count(*) FROM pg_class WHERE oid = to_regclass('public.events_has_embedding_backfill')");
-    }
-
-    private static long recorded(TestDatabase db) {
-        return db.queryLong("SELECT count(*) FROM public.databasechangelog WHERE id = '" + CHANGESET + "'");
-    }
-
-    private static String newestApplied(TestDatabase db) {
-        return db.queryString("SELECT id FROM public.databasechangelog ORDER BY orderexecuted DESC LIMIT 1");
     }
 }

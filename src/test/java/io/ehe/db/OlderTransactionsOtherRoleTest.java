@@ -7,8 +7,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,17 +23,8 @@ class OlderTransactionsOtherRoleTest {
 
     @Test
     void theOwnerWaitsForTheAppsOpenTransactionItCannotSeeTheStartOf(TestDatabase db) throws Exception {
-        AppRoles roles = AppRoles.create(db);
-        roles.createTablesAsOwner();
-        TestDatabase owner = roles.owner();
-        TestDatabase app = roles.app();
-        try (Connection appSession = DriverManager.getConnection(app.jdbcUrl(), app.user(), app.password());
-             Statement st = appSession.createStatement();
-             Connection ownerSession = owner.open()) {
-            appSession.setAutoCommit(false);
-            st.execute("INSERT INTO public.events (organization_id, payload_text) VALUES ('org-1', 'open')");
-            assertThat(owner.queryString("SELECT coalesce(xact_start::text, 'hidden') FROM pg_stat_activity WHERE usename = '" + roles.appRole() + "'"))
-                    .as("the premise: the owner cannot see when the app's transaction began").isEqualTo("hidden");
+        AppRoles roles = AppRoles.create(db).createTablesAsOwner();
+        try (Connection appSession = roles.openAppTransactionHiddenFromOwner(); Connection ownerSession = roles.owner().open()) {
 
             assertThatThrownBy(() -> OlderTransactions.waitFor(ownerSession, OlderTransactions.serverNow(ownerSession), Duration.ofMillis(800), "the test"))
                     .isInstanceOf(OlderTransactions.StillOpenException.class)

@@ -2,6 +2,7 @@ package io.ehe.design;
 
 import io.ehe.catalog.Design;
 import io.ehe.cli.Main;
+import io.ehe.testing.AppTransactions;
 import io.ehe.testing.Migrations;
 import io.ehe.testing.PostgresServer;
 import io.ehe.testing.TestDatabase;
@@ -13,6 +14,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 
+import static io.ehe.testing.AppTransactions.tx;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -107,20 +109,14 @@ class LeastPrivilegeTest {
             db.execute("ALTER TABLE public.events ADD COLUMN superseded_by bigint");
             assertThat(cli(db, "configure", "--semantics", "app", "--target-model", MODEL, "--new-model", "--change-question")).isZero();
         }
-        List<String> functions = db.queryList("""
+        List<String> functions = db.queryStrings("""
                 SELECT p.oid::regprocedure::text || ' ' || p.prosecdef || ' ' || r.rolsuper || ' ' || r.rolcanlogin || ' '
                        || coalesce(array_to_string(p.proconfig, ';'), '')
                   FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner
                  WHERE p.prorettype = 'trigger'::regtype AND p.proname LIKE 'ehe\\_%'
                    AND EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgfoid = p.oid
                                   AND g.tgrelid IN ('public.events'::regclass, 'public.event_embeddings'::regclass))
-                 ORDER BY 1""", rs -> {
-            try {
-                return rs.getString(1);
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+                 ORDER BY 1""");
         assertThat(functions).isNotEmpty().allSatisfy(f -> assertThat(f)
                 .as("security definer, owner neither superuser nor able to log in, search_path pinned")
                 .endsWith(" true false false search_path=pg_catalog, pg_temp"));
@@ -222,37 +218,8 @@ class LeastPrivilegeTest {
                 + event + ", '" + MODEL + "', " + chunk + ", '{0.1,0.2}')";
     }
 
-    private static void tx(Connection c, Statement st, String... sql) throws SQLException {
-        c.setAutoCommit(false);
-        try {
-            for (String s : sql) {
-                st.execute(s);
-            }
-            c.commit();
-        } catch (SQLException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
-        }
-    }
-
     private static void assertExact(TestDatabase owner, Scenario s) {
-        if (s.design == Design.COLUMN) {
-            assertThat(owner.queryLong("SELECT count(*) FROM public.events e WHERE e.has_embedding IS DISTINCT FROM"
-                    + " EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = e.id)")).as("stale has_embedding").isZero();
-            return;
-        }
-        String live = "e.payload_text IS NOT NULL AND e.payload_text <> '' AND e.organization_id IS NOT NULL"
-                + (s.app ? " AND e.superseded_by IS NULL" : "");
-        String counts = s.app ? "x.embedding_model = t.model AND x.chunk_index = 0" : "true";
-        String want = "SELECT e.id, t.model FROM public.events e CROSS JOIN public.event_embedding_pending_targets t"
-                + " WHERE " + live + " AND NOT EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = e.id AND " + counts + ")";
-        assertThat(owner.queryLong("SELECT count(*) FROM (" + want + ") w WHERE NOT EXISTS (SELECT 1 FROM public.event_embedding_pending p"
-                + " WHERE p.event_id = w.id AND p.model = w.model)")).as("missing pending pairs").isZero();
-        assertThat(owner.queryLong("SELECT count(*) FROM public.event_embedding_pending p WHERE (p.event_id, p.model) NOT IN (SELECT * FROM ("
-                + want + ") w)")).as("stale pending pairs").isZero();
-        assertThat(owner.queryLong("SELECT count(*) FROM public.event_embedding_pending")).as("the scenario leaves pairs pending").isPositive();
+        AppTransactions.assertExact(owner, s.design == Design.COLUMN, s.app, "public", "public");
     }
 
     private static int cli(TestDatabase db, String... args) {

@@ -9,7 +9,6 @@ import io.ehe.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.sql.SQLException;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,13 +32,7 @@ class MetricsDuringAMoveTest {
     }
 
     private static List<String> rows(TestDatabase db, String sql) {
-        return db.queryList(sql, rs -> {
-            try {
-                return rs.getString(1);
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        return db.queryStrings(sql);
     }
 
     private static long metricsFunctions(TestDatabase db) {

@@ -2,6 +2,7 @@ package io.ehe.design;
 
 import io.ehe.cli.ExitCodes;
 import io.ehe.cli.Main;
+import io.ehe.testing.AppTransactions;
 import io.ehe.testing.AppRoles;
 import io.ehe.testing.AppTables;
 import io.ehe.testing.PostgresServer;
@@ -15,6 +16,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 
+import static io.ehe.testing.AppTransactions.tx;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -143,38 +145,8 @@ class NonPublicSchemaTest {
         return "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) VALUES (" + event + ", '" + MODEL + "', " + chunk + ")";
     }
 
-    private static void tx(Connection c, Statement st, String... sql) throws SQLException {
-        c.setAutoCommit(false);
-        try {
-            for (String s : sql) {
-                st.execute(s);
-            }
-            c.commit();
-        } catch (SQLException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
-        }
-    }
-
     private static void assertExact(TestDatabase owner, Placement p) {
-        if (p.design.equals("column")) {
-            assertThat(owner.queryLong("SELECT count(*) FROM app.events e WHERE e.has_embedding IS DISTINCT FROM"
-                    + " EXISTS (SELECT 1 FROM app.event_embeddings x WHERE x.event_id = e.id)")).as("stale has_embedding").isZero();
-            return;
-        }
-        String m = p.module;
-        String live = "e.payload_text IS NOT NULL AND e.payload_text <> '' AND e.organization_id IS NOT NULL"
-                + (p.appSemantics ? " AND e.superseded_by IS NULL" : "");
-        String counts = p.appSemantics ? "x.embedding_model = t.model AND x.chunk_index = 0" : "true";
-        String want = "SELECT e.id, t.model FROM app.events e CROSS JOIN " + m + ".event_embedding_pending_targets t"
-                + " WHERE " + live + " AND NOT EXISTS (SELECT 1 FROM app.event_embeddings x WHERE x.event_id = e.id AND " + counts + ")";
-        assertThat(owner.queryLong("SELECT count(*) FROM (" + want + ") w WHERE NOT EXISTS (SELECT 1 FROM " + m + ".event_embedding_pending p"
-                + " WHERE p.event_id = w.id AND p.model = w.model)")).as("missing pending pairs").isZero();
-        assertThat(owner.queryLong("SELECT count(*) FROM " + m + ".event_embedding_pending p WHERE (p.event_id, p.model) NOT IN (SELECT * FROM ("
-                + want + ") w)")).as("stale pending pairs").isZero();
-        assertThat(owner.queryLong("SELECT count(*) FROM " + m + ".event_embedding_pending")).as("the scenario leaves pairs pending").isPositive();
+        AppTransactions.assertExact(owner, p.design.equals("column"), p.appSemantics, "app", p.module);
     }
 
     private static int cli(TestDatabase db, List<String> schemas, String... args) {

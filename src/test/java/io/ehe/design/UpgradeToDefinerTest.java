@@ -8,7 +8,6 @@ import io.ehe.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,13 +100,7 @@ class UpgradeToDefinerTest {
     }
 
     private static List<String> checksums(TestDatabase db) {
-        return new ArrayList<>(db.queryList("SELECT id || ' ' || md5sum FROM databasechangelog ORDER BY orderexecuted", rs -> {
-            try {
-                return rs.getString(1);
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
-            }
-        }));
+        return new ArrayList<>(db.queryStrings("SELECT id || ' ' || md5sum FROM databasechangelog ORDER BY orderexecuted"));
     }
 
     private static int cli(TestDatabase db, String... args) {

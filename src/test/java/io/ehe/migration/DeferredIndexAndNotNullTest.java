@@ -77,27 +77,15 @@ class DeferredIndexAndNotNullTest {
     @Test
     @Order(3)
     void theSchedulerQueryUsesTheIndex(TestDatabase db) {
-        String plan = String.join("\n", db.queryList("""
+        String plan = String.join("\n", db.queryStrings("""
                 EXPLAIN SELECT organization_id, id FROM events
                  WHERE NOT has_embedding AND payload_text IS NOT NULL AND payload_text <> ''
-                 ORDER BY organization_id, id LIMIT 100""", rs -> {
-            try {
-                return rs.getString(1);
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
-            }
-        }));
+                 ORDER BY organization_id, id LIMIT 100"""));
         assertThat(plan).contains(INDEX);
-        String perOrg = String.join("\n", db.queryList("""
+        String perOrg = String.join("\n", db.queryStrings("""
                 EXPLAIN SELECT organization_id, count(*) FROM events
                  WHERE NOT has_embedding AND payload_text IS NOT NULL AND payload_text <> ''
-                 GROUP BY organization_id""", rs -> {
-            try {
-                return rs.getString(1);
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
-            }
-        }));
+                 GROUP BY organization_id"""));
         assertThat(perOrg).contains(INDEX);
     }
 

@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import static io.ehe.testing.TwoSessions.exec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -37,8 +38,7 @@ class TriggerRaceTest {
     static Connection two;
 
     @BeforeAll
-    static void setUp(TestDatabase database) throws SQLException {
-        db = database;
+    static void setUp() throws SQLException {
         Migrations.migrate(db, true);
         sessions = new TwoSessions(db);
         one = sessions.one();
@@ -50,18 +50,6 @@ class TriggerRaceTest {
         sessions.close();
     }
 
-    private static long eventWithChunks(int chunks) {
-        long id = db.queryLong("INSERT INTO events (organization_id, payload_text) VALUES ('org', 'text') RETURNING id");
-        for (int c = 0; c < chunks; c++) {
-            db.execute("INSERT INTO event_embeddings (event_id, chunk_index) VALUES (" + id + ", " + c + ")");
-        }
-        return id;
-    }
-
-    private static void exec(Connection c, String sql) throws SQLException {
-        TwoSessions.exec(c, sql);
-    }
-
     private static boolean flag(long id) {
         return "true".equals(db.queryString("SELECT has_embedding::text FROM events WHERE id = " + id));
     }
@@ -70,20 +58,12 @@ class TriggerRaceTest {
         return db.queryLong("SELECT count(*) FROM event_embeddings WHERE event_id = " + id) > 0;
     }
 
-    private static Future<?> inBackground(Connection c, String sql) {
-        return sessions.inBackground(c, sql);
-    }
-
-    private static void waitUntilBlocked(Future<?> f) throws Exception {
-        sessions.waitUntilBlocked(f);
-    }
-
     @RepeatedTest(25)
     void twoTransactionsDeletingTheTwoEmbeddingsOfOneEventEndFalse() throws Exception {
-        long e = eventWithChunks(2);
+        long e = sessions.eventWithChunks(2);
         exec(one, "DELETE FROM event_embeddings WHERE event_id = " + e + " AND chunk_index = 0");
-        Future<?> second = inBackground(two, "DELETE FROM event_embeddings WHERE event_id = " + e + " AND chunk_index = 1");
-        waitUntilBlocked(second);
+        Future<?> second = sessions.inBackground(two, "DELETE FROM event_embeddings WHERE event_id = " + e + " AND chunk_index = 1");
+        sessions.waitUntilBlocked(second);
         one.commit();
         second.get(10, TimeUnit.SECONDS);
         two.commit();
@@ -94,20 +74,20 @@ class TriggerRaceTest {
     @RepeatedTest(25)
     void insertRacingADeleteEndsTrueWhicheverCommitsFirst() throws Exception {
         // The insert's trigger takes the event's lock first; the delete waits, then sees the new row.
-        long e = eventWithChunks(1);
+        long e = sessions.eventWithChunks(1);
         exec(one, "INSERT INTO event_embeddings (event_id, chunk_index) VALUES (" + e + ", 7)");
-        Future<?> delete = inBackground(two, "DELETE FROM event_embeddings WHERE event_id = " + e + " AND chunk_index = 0");
-        waitUntilBlocked(delete);
+        Future<?> delete = sessions.inBackground(two, "DELETE FROM event_embeddings WHERE event_id = " + e + " AND chunk_index = 0");
+        sessions.waitUntilBlocked(delete);
         one.commit();
         delete.get(10, TimeUnit.SECONDS);
         two.commit();
         assertThat(flag(e)).isTrue();
 
         // The delete goes first and writes false; the insert waits, then writes true.
-        long f = eventWithChunks(1);
+        long f = sessions.eventWithChunks(1);
         exec(two, "DELETE FROM event_embeddings WHERE event_id = " + f);
-        Future<?> insert = inBackground(one, "INSERT INTO event_embeddings (event_id, chunk_index) VALUES (" + f + ", 7)");
-        waitUntilBlocked(insert);
+        Future<?> insert = sessions.inBackground(one, "INSERT INTO event_embeddings (event_id, chunk_index) VALUES (" + f + ", 7)");
+        sessions.waitUntilBlocked(insert);
         two.commit();
         insert.get(10, TimeUnit.SECONDS);
         one.commit();
@@ -116,10 +96,10 @@ class TriggerRaceTest {
 
     @RepeatedTest(15)
     void insertThatRollsBackWhileADeleteWaitsEndsFalse() throws Exception {
-        long e = eventWithChunks(1);
+        long e = sessions.eventWithChunks(1);
         exec(one, "INSERT INTO event_embeddings (event_id, chunk_index) VALUES (" + e + ", 7)");
-        Future<?> delete = inBackground(two, "DELETE FROM event_embeddings WHERE event_id = " + e + " AND chunk_index = 0");
-        waitUntilBlocked(delete);
+        Future<?> delete = sessions.inBackground(two, "DELETE FROM event_embeddings WHERE event_id = " + e + " AND chunk_index = 0");
+        sessions.waitUntilBlocked(delete);
         one.rollback();
         delete.get(10, TimeUnit.SECONDS);
         two.commit();
@@ -133,7 +113,7 @@ class TriggerRaceTest {
         Random random = new Random(42);
         List<Long> events = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            events.add(eventWithChunks(1));
+            events.add(sessions.eventWithChunks(1));
         }
         ExecutorService writers = Executors.newFixedThreadPool(2);
         try (Connection a = db.open(); Connection b = db.open()) {

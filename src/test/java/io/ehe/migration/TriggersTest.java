@@ -21,8 +21,7 @@ class TriggersTest {
     static TestDatabase db;
 
     @BeforeAll
-    static void schema(TestDatabase database) {
-        db = database;
+    static void schema() {
         Migrations.migrate(db, true);
     }
 

@@ -4,6 +4,7 @@ import io.ehe.catalog.Design;
 import io.ehe.cli.ExitCodes;
 import io.ehe.testing.AppRoles;
 import io.ehe.testing.InProcessCli;
+import io.ehe.testing.InProcessCli.Captured;
 import io.ehe.testing.PostgresExtension;
 import io.ehe.testing.TestDatabase;
 import org.junit.jupiter.api.MethodOrderer;
@@ -13,9 +14,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -50,23 +48,8 @@ abstract class ReaderRolesContract {
     /** What a DBA revokes by hand in the status test. */
     abstract String revokeByHand(String role);
 
-    static final class Captured {
-        int code;
-        String out;
-    }
-
     static Captured cli(TestDatabase db, String... args) {
-        PrintStream out = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        Captured c = new Captured();
-        try {
-            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            c.code = InProcessCli.run(db, args);
-        } finally {
-            System.setOut(out);
-        }
-        c.out = captured.toString(StandardCharsets.UTF_8);
-        return c;
+        return InProcessCli.capture(db, args);
     }
 
     @Test

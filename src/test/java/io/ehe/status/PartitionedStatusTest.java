@@ -26,8 +26,7 @@ class PartitionedStatusTest {
     static TestDatabase db;
 
     @BeforeAll
-    static void setUp(TestDatabase database) {
-        db = database;
+    static void setUp() {
         PartitionedSchema.create(db, PartitionedSchema.Scheme.BY_ID, true);
         db.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org', repeat('x', 200) || g FROM generate_series(1, 6000) g",
                 "ANALYZE events");

@@ -1,6 +1,12 @@
 package io.ehe.testing;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Locale;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The roles of a production-shaped database (issue 24), created once per test database: an owner that
@@ -75,5 +81,22 @@ public record AppRoles(TestDatabase admin, String ownerRole, String appRole, Str
         owner().execute(
                 "GRANT SELECT, INSERT, UPDATE ON public.events TO " + appRole,
                 "GRANT SELECT, INSERT, DELETE ON public.event_embeddings TO " + appRole);
+    }
+
+    /**
+     * A session of the app role with a transaction open (it inserted an event, not committed), whose start
+     * pg_stat_activity hides from the owner (no pg_read_all_stats): asserted before it is returned. Commit
+     * it to end the transaction; closing it rolls back.
+     */
+    public Connection openAppTransactionHiddenFromOwner() throws SQLException {
+        TestDatabase app = app();
+        Connection appSession = DriverManager.getConnection(app.jdbcUrl(), app.user(), app.password());
+        appSession.setAutoCommit(false);
+        try (Statement st = appSession.createStatement()) {
+            st.execute("INSERT INTO public.events (organization_id, payload_text) VALUES ('org-1', 'open')");
+        }
+        assertThat(owner().queryString("SELECT coalesce(xact_start::text, 'hidden') FROM pg_stat_activity WHERE usename = '" + appRole + "'"))
+                .as("the premise: the owner cannot see when the app's transaction began").isEqualTo("hidden");
+        return appSession;
     }
 }

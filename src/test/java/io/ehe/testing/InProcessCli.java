@@ -2,6 +2,10 @@ package io.ehe.testing;
 
 import io.ehe.cli.Main;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
 /** The command line in this JVM against a test database: {@code args} then {@code --url} with its credentials; returns the exit code. */
 public final class InProcessCli {
 
@@ -14,5 +18,26 @@ public final class InProcessCli {
         all[args.length] = "--url";
         all[args.length + 1] = db.urlWithCredentials();
         return Main.run(all);
+    }
+
+    /** An in-process run's exit code and what it printed on stdout. */
+    public static final class Captured {
+        public int code;
+        public String out;
+    }
+
+    /** {@link #run} with System.out captured (not thread-safe: System.out is swapped for the run). */
+    public static Captured capture(TestDatabase db, String... args) {
+        PrintStream out = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        Captured c = new Captured();
+        try {
+            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            c.code = run(db, args);
+        } finally {
+            System.setOut(out);
+        }
+        c.out = captured.toString(StandardCharsets.UTF_8);
+        return c;
     }
 }

@@ -64,4 +64,14 @@ public final class Migrations {
                     chunk_index integer NOT NULL DEFAULT 0,
                     PRIMARY KEY (event_id, embedding_model, chunk_index))""");
     }
+
+    /** 1 while changeSet {@code id} is recorded in public.databasechangelog, else 0. */
+    public static long recorded(TestDatabase db, String id) {
+        return db.queryLong("SELECT count(*) FROM public.databasechangelog WHERE id = '" + id + "'");
+    }
+
+    /** The changeSet recorded last: the one a rollback of one undoes. */
+    public static String newestApplied(TestDatabase db) {
+        return db.queryString("SELECT id FROM public.databasechangelog ORDER BY orderexecuted DESC LIMIT 1");
+    }
 }

@@ -113,14 +113,7 @@ public final class PartitionedSchema {
 
     /** As {@link #leaves(String)}, for any database. */
     public static List<String> leaves(TestDatabase db, String table) {
-        return db.queryList("SELECT relid::regclass::text FROM pg_partition_tree('public." + table + "') WHERE isleaf ORDER BY 1",
-                rs -> {
-                    try {
-                        return rs.getString(1);
-                    } catch (java.sql.SQLException e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
+        return db.queryStrings("SELECT relid::regclass::text FROM pg_partition_tree('public." + table + "') WHERE isleaf ORDER BY 1");
     }
 
     /** The leaf that holds event {@code id} now (null when no such event). */

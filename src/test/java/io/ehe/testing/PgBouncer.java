@@ -3,9 +3,6 @@ package io.ehe.testing;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -44,10 +41,7 @@ public final class PgBouncer implements AutoCloseable {
         Matcher m = Pattern.compile("^jdbc:postgresql://([^:/]+):(\\d+)/").matcher(db.jdbcUrl());
         Assumptions.assumeTrue(m.find(), "test database URL has no host:port: " + db.jdbcUrl());
         Path dir = Files.createTempDirectory("pgbouncer");
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = LocalPort.free();
         Files.writeString(dir.resolve("users.txt"), "\"" + db.user() + "\" \"\"\n");
         Files.writeString(dir.resolve("pgbouncer.ini"), String.join("\n",
                 "[databases]",
@@ -76,7 +70,7 @@ public final class PgBouncer implements AutoCloseable {
         cmd.add(dir.resolve("pgbouncer.ini").toString());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("stdout").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!accepts(port)) {
+        while (!LocalPort.accepts(port)) {
             if (!p.isAlive() || System.nanoTime() > deadline) {
                 p.destroy();
                 throw new IllegalStateException("pgbouncer did not start: " + Files.readString(dir.resolve("stdout"))
@@ -108,14 +102,6 @@ public final class PgBouncer implements AutoCloseable {
         Assumptions.assumeTrue(Files.isExecutable(BINARY), "PgBouncer cannot be installed here (" + why + ")");
     }
 
-    private static boolean accepts(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
 
     /** A JDBC URL through this PgBouncer, as an app behind it would use one (no prepared statements). */
     public String jdbcUrl(TestDatabase db) {

@@ -3,10 +3,6 @@ package io.ehe.testing;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -67,10 +63,7 @@ public final class PostgresExporter implements AutoCloseable {
         db.execute("DO $$ BEGIN CREATE ROLE " + role + " LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
                 "ALTER ROLE " + role + " PASSWORD '" + password + "'",
                 "GRANT EXECUTE ON FUNCTION public.ehe_metrics_models(), public.ehe_metrics_database() TO " + role);
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = LocalPort.free();
         Path log = Files.createTempFile("postgres-exporter", ".log");
         String host = "localhost".equals(m.group(1)) ? "127.0.0.1" : m.group(1);
         ProcessBuilder pb = new ProcessBuilder(binary,
@@ -85,7 +78,7 @@ public final class PostgresExporter implements AutoCloseable {
         Process p = pb.start();
         PostgresExporter exporter = new PostgresExporter(p, log, port, password);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!accepts(port)) {
+        while (!LocalPort.accepts(port)) {
             if (!p.isAlive() || System.nanoTime() > deadline) {
                 String out = exporter.log();
                 p.destroy();
@@ -116,6 +109,11 @@ public final class PostgresExporter implements AutoCloseable {
         } catch (IOException e) {
             return "(no log: " + e.getMessage() + ")";
         }
+    }
+
+    /** Where the exporter listens: host:port, as a Prometheus scrape target names it. */
+    public String target() {
+        return "127.0.0.1:" + port;
     }
 
     /** GET /metrics as text. */
@@ -167,14 +165,6 @@ public final class PostgresExporter implements AutoCloseable {
         return name + "{" + String.join(",", parts) + "}";
     }
 
-    private static boolean accepts(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
 
     @Override
     public void close() throws Exception {

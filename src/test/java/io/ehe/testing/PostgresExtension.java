@@ -1,14 +1,31 @@
 package io.ehe.testing;
 
+import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+
 /**
  * Gives each test class a fresh database: declare a {@link TestDatabase} parameter on a
- * {@code @BeforeAll} (or test) method of a class annotated {@code @ExtendWith(PostgresExtension.class)}.
+ * {@code @BeforeAll} (or test) method of a class annotated {@code @ExtendWith(PostgresExtension.class)},
+ * or a static {@link TestDatabase} field of the class (set before its {@code @BeforeAll} methods run).
+ * Both give the same database.
  */
-public final class PostgresExtension implements ParameterResolver {
+public final class PostgresExtension implements ParameterResolver, BeforeAllCallback {
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        Class<?> testClass = context.getRequiredTestClass();
+        for (Field field : testClass.getDeclaredFields()) {
+            if (field.getType() == TestDatabase.class && Modifier.isStatic(field.getModifiers()) && !Modifier.isFinal(field.getModifiers())) {
+                field.setAccessible(true);
+                field.set(null, database(context, testClass));
+            }
+        }
+    }
 
     @Override
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
@@ -21,7 +38,10 @@ public final class PostgresExtension implements ParameterResolver {
         while (classContext.getParent().isPresent() && classContext.getTestMethod().isPresent()) {
             classContext = classContext.getParent().get();
         }
-        Class<?> testClass = context.getRequiredTestClass();
+        return database(classContext, context.getRequiredTestClass());
+    }
+
+    private static TestDatabase database(ExtensionContext classContext, Class<?> testClass) {
         return classContext.getStore(ExtensionContext.Namespace.create(PostgresExtension.class, testClass))
                 .getOrComputeIfAbsent("db", k -> PostgresServer.get().createDatabase(testClass.getSimpleName()), TestDatabase.class);
     }

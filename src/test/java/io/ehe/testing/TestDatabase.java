@@ -59,6 +59,17 @@ public record TestDatabase(String name, String jdbcUrl, String user, String pass
         }
     }
 
+    /** The first column of every row, as text (null where NULL), in the query's order. */
+    public List<String> queryStrings(String sql) {
+        return queryList(sql, rs -> {
+            try {
+                return rs.getString(1);
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     public <T> List<T> queryList(String sql, Function<java.sql.ResultSet, T> row) {
         try (Connection c = open(); Statement st = c.createStatement(); var rs = st.executeQuery(sql)) {
             List<T> out = new ArrayList<>();

@@ -36,6 +36,15 @@ public final class TwoSessions implements AutoCloseable {
         return two;
     }
 
+    /** A new event with {@code chunks} embedding rows (chunk 0..n-1, the default model), committed; returns its id. */
+    public long eventWithChunks(int chunks) {
+        long id = db.queryLong("INSERT INTO events (organization_id, payload_text) VALUES ('org', 'text') RETURNING id");
+        for (int c = 0; c < chunks; c++) {
+            db.execute("INSERT INTO event_embeddings (event_id, chunk_index) VALUES (" + id + ", " + c + ")");
+        }
+        return id;
+    }
+
     public static void exec(Connection c, String sql) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute(sql);

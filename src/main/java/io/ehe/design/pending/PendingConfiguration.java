@@ -2,6 +2,7 @@ package io.ehe.design.pending;
 
 import io.ehe.catalog.Semantics;
 import io.ehe.db.ConnectionFactory;
+import io.ehe.db.LockWaitWatch;
 import io.ehe.db.OlderTransactions;
 import io.ehe.db.PgDuration;
 import org.slf4j.Logger;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * Changes what the pending table answers: the semantics and the target models (changeSet 130's
@@ -61,7 +63,10 @@ public final class PendingConfiguration {
         this.olderTransactionsWait = olderTransactionsWait;
     }
 
-    /** Ends the wait for older transactions (targets remove) when {@code stop} turns true (SIGTERM/SIGINT). */
+    /**
+     * Ends the wait for older transactions (targets remove) and configure's lock waits (its statement in
+     * flight is cancelled) when {@code stop} turns true (SIGTERM/SIGINT).
+     */
     public PendingConfiguration stoppedBy(java.util.function.BooleanSupplier stop) {
         this.stop = stop;
         return this;
@@ -123,108 +128,148 @@ public final class PendingConfiguration {
      * (a ready target or fill progress) without {@code changeQuestion}, and a new target model that no
      * event_embeddings row uses without {@code newModel} ({@link NotConfirmedException}).
      *
+     * <p>Its lock waits (the semantics row, the triggers on the app's tables, the TRUNCATE) are watched
+     * ({@link LockWaitWatch}): a wait longer than 2 s logs whom it waits for, then every 10 s; the stop
+     * request ({@link #stoppedBy}) cancels the statement in flight.
+     *
      * @throws SQLException when a lock is not granted within lock_timeout
+     * @throws OlderTransactions.WaitStoppedException (SQLSTATE 57014) when the stop request ended it; nothing was changed
      */
     public Outcome configure(Semantics requested, List<String> models, Confirmations confirm) throws SQLException {
-        try (Connection c = open()) {
-            Optional<Semantics> current = lockSemantics(c);
-            if (current.isEmpty()) {
-                c.rollback();
-                throw new io.ehe.design.DesignNotInstalledException("the pending-table design's semantics table is missing: run 'migrate --design pending-table' first; nothing was changed");
-            }
-            Semantics wanted = requested == null ? current.get() : requested;
-            boolean same = current.get().sameQuestion(wanted);
-            List<String> targets = same && (models == null || models.isEmpty()) ? List.of() : checkedTargets(wanted, models);
-            if (!same) {
-                checkColumnsExist(c, wanted);
-            }
-            List<String> newTargets = new ArrayList<>();
-            for (String m : targets) {
-                if (!same || stateOf(c, m).isEmpty()) {
-                    newTargets.add(m);
+        return configure(installed -> requested == null ? installed : requested, models, false, confirm);
+    }
+
+    /**
+     * As {@link #configure(Semantics, List, Confirmations)}, for options that name only part of the
+     * question (a column, no preset): {@code adjustment} turns the installed question into the requested
+     * one, so what the options do not name stays as installed. Without {@code models} the installed
+     * target models stay the targets (all filling again when the question changes; a target that is
+     * "any model" cannot stay under a question with a model column: IllegalArgumentException, name one).
+     */
+    public Outcome adjust(UnaryOperator<Semantics> adjustment, List<String> models, Confirmations confirm) throws SQLException {
+        return configure(adjustment, models, models == null || models.isEmpty(), confirm);
+    }
+
+    private Outcome configure(UnaryOperator<Semantics> wantedOf, List<String> models, boolean keepTargets, Confirmations confirm)
+            throws SQLException {
+        try (Connection c = open(); LockWaitWatch watch = LockWaitWatch.start(connections, c, "configure", lockTimeout, stop)) {
+            try {
+                return configure(c, wantedOf, models, keepTargets, confirm);
+            } catch (SQLException e) {
+                if (watch.stopped()) {
+                    throw new OlderTransactions.WaitStoppedException("configure stopped (signal) while a statement waited for its lock or ran"
+                            + " (cancelled); nothing was changed: run it again");
                 }
+                throw e;
             }
-            String unknown = unknownModels(c, wanted, newTargets);
-            if (!unknown.isEmpty() && !confirm.newModel() && !confirm.dryRun()) {
-                c.rollback();
-                throw new io.ehe.design.NotConfirmedException("configure: " + unknown + ": pass --new-model if that is deliberate "
-                        + "(a model not embedded yet); nothing was changed");
+        }
+    }
+
+    private Outcome configure(Connection c, UnaryOperator<Semantics> wantedOf, List<String> models, boolean keepTargets,
+                              Confirmations confirm) throws SQLException {
+        Optional<Semantics> current = lockSemantics(c);
+        if (current.isEmpty()) {
+            c.rollback();
+            throw new io.ehe.design.DesignNotInstalledException("the pending-table design's semantics table is missing: run 'migrate --design pending-table' first; nothing was changed");
+        }
+        Semantics wanted = wantedOf.apply(current.get());
+        boolean same = current.get().sameQuestion(wanted);
+        List<String> targets = same && (models == null || models.isEmpty()) ? List.of()
+                : checkedTargets(wanted, keepTargets ? installedModels(c) : models);
+        if (!same) {
+            checkColumnsExist(c, wanted);
+        }
+        List<String> newTargets = new ArrayList<>();
+        for (String m : targets) {
+            if (!same || stateOf(c, m).isEmpty()) {
+                newTargets.add(m);
             }
-            if (!unknown.isEmpty() && !confirm.newModel()) {
-                // The dry run reports what the same command would do with the options given: refuse.
-                c.rollback();
-                return new Outcome("configure --dry-run: would refuse (exit 13): " + unknown
-                        + "; pass --new-model if that is deliberate (a model not embedded yet); nothing was changed");
-            }
-            String unknownNote = unknown.isEmpty() ? "" : " (" + unknown + ": confirmed by --new-model)";
-            List<String> seen = Semantics.appColumnsPresent(c);
-            if (same) {
-                if (confirm.dryRun()) {
-                    c.rollback();
-                    return new Outcome("configure --dry-run: the question stays (" + wanted.describe() + ")"
-                            + (newTargets.isEmpty() ? "; no target to add" : "; would add target(s) " + labels(newTargets)
-                            + ", filling (the next backfill fills them)" + unknownNote)
-                            + "; no row deleted, no trigger changed; nothing was changed");
-                }
-                try (PreparedStatement ps = c.prepareStatement("UPDATE event_embedding_pending_semantics SET columns_seen = ?")) {
-                    ps.setArray(1, c.createArrayOf("text", seen.toArray()));
-                    ps.executeUpdate();
-                }
-                rewriteTriggerBodies(c);
-                List<String> added = new ArrayList<>();
-                for (String m : targets) {
-                    if (insertTarget(c, m)) {
-                        added.add(Target.label(m));
-                    }
-                }
-                if (!added.isEmpty()) {
-                    resetCompletePlan(c);
-                }
-                c.commit();
-                return new Outcome("configure: semantics unchanged (" + wanted.describe() + ")"
-                        + (added.isEmpty() ? "" : "; target(s) added, filling: " + String.join(", ", added) + " (run backfill)"));
-            }
-            Impact impact = Impact.read(c);
-            String what = "the question would change from (" + current.get().describe() + ") to (" + wanted.describe() + "): "
-                    + impact.describe() + "; target(s) " + labels(targets) + " would be filling" + unknownNote
-                    + "; the " + PendingTableDesign.TRIGGERS.size() + " triggers of changeSet 140 answer the new question from their next statement";
+        }
+        // Targets kept from the installed configuration were accepted when they were added.
+        String unknown = keepTargets ? "" : unknownModels(c, wanted, newTargets);
+        if (!unknown.isEmpty() && !confirm.newModel() && !confirm.dryRun()) {
+            c.rollback();
+            throw new io.ehe.design.NotConfirmedException("configure: " + unknown + ": pass --new-model if that is deliberate "
+                    + "(a model not embedded yet); nothing was changed");
+        }
+        if (!unknown.isEmpty() && !confirm.newModel()) {
+            // The dry run reports what the same command would do with the options given: refuse.
+            c.rollback();
+            return new Outcome("configure --dry-run: would refuse (exit 13): " + unknown
+                    + "; pass --new-model if that is deliberate (a model not embedded yet); nothing was changed");
+        }
+        String unknownNote = unknown.isEmpty() ? "" : " (" + unknown + ": confirmed by --new-model)";
+        List<String> seen = Semantics.appColumnsPresent(c);
+        if (same) {
             if (confirm.dryRun()) {
                 c.rollback();
-                return new Outcome("configure --dry-run: " + what + "; nothing was changed");
+                return new Outcome("configure --dry-run: the question stays (" + wanted.describe() + ")"
+                        + (newTargets.isEmpty() ? "; no target to add" : "; would add target(s) " + labels(newTargets)
+                        + ", filling (the next backfill fills them)" + unknownNote)
+                        + "; no row deleted, no trigger changed; nothing was changed");
             }
-            if (impact.workToLose() && !confirm.changeQuestion()) {
-                c.rollback();
-                throw new io.ehe.design.NotConfirmedException("configure: " + what + ". Pass --change-question to do it "
-                        + "(--dry-run shows it; configure without options keeps the question); nothing was changed");
-            }
-            try (PreparedStatement ps = c.prepareStatement("""
-                    UPDATE event_embedding_pending_semantics
-                       SET model_column = ?, chunk_column = ?, superseded_column = ?, created_column = ?,
-                           columns_seen = ?, configured_at = now()""")) {
-                ps.setString(1, wanted.modelColumn());
-                ps.setString(2, wanted.chunkColumn());
-                ps.setString(3, wanted.supersededColumn());
-                ps.setString(4, wanted.createdColumn());
-                ps.setArray(5, c.createArrayOf("text", seen.toArray()));
+            try (PreparedStatement ps = c.prepareStatement("UPDATE event_embedding_pending_semantics SET columns_seen = ?")) {
+                ps.setArray(1, c.createArrayOf("text", seen.toArray()));
                 ps.executeUpdate();
             }
-            try (Statement st = c.createStatement()) {
-                // Regenerates the semantics functions and the five row-level triggers (fails if a column is missing).
-                st.execute("SELECT ehe_pending_apply_semantics()");
-                // Every row answered the old question. TRUNCATE, not DELETE: instant whatever the size
-                // (a model swap holds ~600k rows); it waits for, and then briefly blocks, the scheduler's reads.
-                st.execute("TRUNCATE event_embedding_pending");
-                st.execute("DELETE FROM event_embedding_pending_targets");
-                st.execute("DELETE FROM event_embedding_pending_bootstrap");
-            }
+            rewriteTriggerBodies(c);
+            List<String> added = new ArrayList<>();
             for (String m : targets) {
-                insertTarget(c, m);
+                if (insertTarget(c, m)) {
+                    added.add(Target.label(m));
+                }
+            }
+            if (!added.isEmpty()) {
+                resetCompletePlan(c);
             }
             c.commit();
-            LOG.info("configure: semantics changed to: {}; targets {} filling", wanted.describe(), labels(targets));
-            return new Outcome("configure: semantics now " + wanted.describe() + "; pending table emptied; target(s) "
-                    + labels(targets) + " filling: run backfill");
+            return new Outcome("configure: semantics unchanged (" + wanted.describe() + ")"
+                    + (added.isEmpty() ? "" : "; target(s) added, filling: " + String.join(", ", added) + " (run backfill)"));
         }
+        Impact impact = Impact.read(c);
+        String what = "the question would change from (" + current.get().describe() + ") to (" + wanted.describe() + "): "
+                + impact.describe() + "; target(s) " + labels(targets) + " would be filling" + unknownNote
+                + "; the " + PendingTableDesign.TRIGGERS.size() + " triggers of changeSet 140 answer the new question from their next statement";
+        if (confirm.dryRun()) {
+            c.rollback();
+            return new Outcome("configure --dry-run: " + what + "; nothing was changed");
+        }
+        if (impact.workToLose() && !confirm.changeQuestion()) {
+            c.rollback();
+            throw new io.ehe.design.NotConfirmedException("configure: " + what + ". Pass --change-question to do it "
+                    + "(--dry-run shows it; configure without options keeps the question); nothing was changed");
+        }
+        try (PreparedStatement ps = c.prepareStatement("""
+                UPDATE event_embedding_pending_semantics
+                   SET model_column = ?, chunk_column = ?, superseded_column = ?, created_column = ?,
+                       columns_seen = ?, configured_at = now()""")) {
+            ps.setString(1, wanted.modelColumn());
+            ps.setString(2, wanted.chunkColumn());
+            ps.setString(3, wanted.supersededColumn());
+            ps.setString(4, wanted.createdColumn());
+            ps.setArray(5, c.createArrayOf("text", seen.toArray()));
+            ps.executeUpdate();
+        }
+        try (Statement st = c.createStatement()) {
+            // Regenerates the semantics functions and the five row-level triggers (fails if a column is missing).
+            st.execute("SELECT ehe_pending_apply_semantics()");
+            // Every row answered the old question. TRUNCATE, not DELETE: instant whatever the size
+            // (a model swap holds ~600k rows); it waits for, and then briefly blocks, the scheduler's reads.
+            st.execute("TRUNCATE event_embedding_pending");
+            st.execute("DELETE FROM event_embedding_pending_targets");
+            st.execute("DELETE FROM event_embedding_pending_bootstrap");
+        }
+        for (String m : targets) {
+            insertTarget(c, m);
+        }
+        if (stop.getAsBoolean()) {
+            c.rollback();
+            throw new OlderTransactions.WaitStoppedException("configure stopped (signal) before it committed; nothing was changed: run it again");
+        }
+        c.commit();
+        LOG.info("configure: semantics changed to: {}; targets {} filling", wanted.describe(), labels(targets));
+        return new Outcome("configure: semantics now " + wanted.describe() + "; pending table emptied; target(s) "
+                + labels(targets) + " filling: run backfill");
     }
 
     /** {@link #addTarget(String, Confirmations)} with {@link Confirmations#EXPLICIT}. */
@@ -558,6 +603,18 @@ public final class PendingConfiguration {
             ps.setString(1, model);
             return ps.executeUpdate() == 1;
         }
+    }
+
+    /** The installed targets' models, in name order ("" for "any model"). */
+    private static List<String> installedModels(Connection c) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT model FROM event_embedding_pending_targets ORDER BY model")) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
     }
 
     /** A complete plan covers none of the new targets: the next backfill starts a new one. */

@@ -1,15 +1,18 @@
 package io.ehe.design.select;
 
 import io.ehe.catalog.Design;
+import io.ehe.catalog.ModulePlacement;
 import io.ehe.db.ConnectionFactory;
 import io.ehe.design.DesignNotInstalledException;
 import io.ehe.design.DesignOperations;
 import io.ehe.design.ModuleNotInstalledException;
 import io.ehe.design.column.ColumnDesign;
 import io.ehe.design.pending.PendingTableDesign;
+import io.ehe.migration.WrongDatabaseException;
 import io.ehe.status.StatusSession;
 
 import java.sql.Connection;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -57,13 +60,18 @@ public final class DesignChoice {
      * status: like {@link #installed}, but a design asked for and not installed is reported on as
      * "not installed" (not ready) instead of failing, so status stays a readiness probe. A database with
      * the app's tables and neither design is no design's "not ready": {@link ModuleNotInstalledException}
-     * (exit 14); without the app's tables, {@code WrongDatabaseException} (exit 6) as before.
+     * (exit 14); without the app's tables, or with the module's tables found in another schema than the
+     * module schema given ({@link ModulePlacement#moduleElsewhere}), {@code WrongDatabaseException} (exit 6).
      */
     public static Design forStatus(ConnectionFactory connections, String requested) throws Exception {
         Design asked = asked(requested);
         Set<Design> found = found(connections);
         if (found.isEmpty()) {
             try (Connection c = StatusSession.open(connections)) {
+                Optional<String> elsewhere = ModulePlacement.moduleElsewhere(c, connections.schemas());
+                if (elsewhere.isPresent()) {
+                    throw new WrongDatabaseException(elsewhere.get());
+                }
                 throw new ModuleNotInstalledException(connections.url().jdbcUrl());
             }
         }

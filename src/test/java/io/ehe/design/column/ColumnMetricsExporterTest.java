@@ -42,8 +42,7 @@ class ColumnMetricsExporterTest {
     static PostgresExporter exporter;
 
     @BeforeAll
-    static void setUp(TestDatabase database) throws Exception {
-        db = database;
+    static void setUp() throws Exception {
         Migrations.baselineOnly(db);
         db.execute("INSERT INTO events (organization_id, payload_text, created_at) "
                         + "SELECT 'org-' || (g % 5), CASE WHEN g % 11 = 0 THEN '' ELSE 'text ' || g END, now() - make_interval(mins => 900 - g) "
@@ -122,21 +121,7 @@ class ColumnMetricsExporterTest {
     @Test
     @Order(1)
     void duringTheRolloutPendingIsUnknownAndTheBackfillShowsProgress() throws Exception {
-        assertThat(db.queryLong("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                + " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v') AND has_table_privilege('ehe_metrics_column', c.oid, 'SELECT')"))
-                .as("tables the exporter's role can read").isZero();
-        // 170's owner rule: SECURITY DEFINER, path pinned, never owned by a superuser (this test installs as one), no PUBLIC EXECUTE.
-        assertThat(db.queryList("""
-                SELECT p.proname || ' ' || p.prosecdef || ' ' || r.rolsuper || ' ' || array_to_string(p.proconfig, ';')
-                       || ' ' || has_function_privilege('public', p.oid, 'EXECUTE')
-                  FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner
-                 WHERE p.proname LIKE 'ehe\\_metrics\\_%' ORDER BY 1""", rs -> {
-                    try {
-                        return rs.getString(1);
-                    } catch (java.sql.SQLException e) {
-                        throw new IllegalStateException(e);
-                    }
-                })).as("the shared pair and the design's own pair").hasSize(4).allMatch(l -> l.matches("ehe_metrics_\\w+ true false search_path=pg_catalog, pg_temp;lock_timeout=2s.* false"));
+        MetricsContract.assertExporterReadsThroughFunctionsOnly(db, "ehe_metrics_column");
         assertThat(indexValid()).as("the index waits for the backfill").isFalse();
         Map<String, Double> before = assertScrapeEqualsTruth(true, 0.0);
         assertThat(before.get("ehe_database_ready{design=column}")).isZero();

@@ -8,7 +8,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -128,16 +127,10 @@ class PartitionedColumnDesignTest {
         assertThat(exectype(db, "040-pending-embedding-index")).isEqualTo("none");
 
         // The scheduler's query reads the index on every leaf.
-        String plan = String.join("\n", db.queryList("""
+        String plan = String.join("\n", db.queryStrings("""
                 EXPLAIN SELECT organization_id, id FROM events
                  WHERE NOT has_embedding AND payload_text IS NOT NULL AND payload_text <> ''
-                 ORDER BY organization_id, id LIMIT 100""", rs -> {
-            try {
-                return rs.getString(1);
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
-            }
-        }));
+                 ORDER BY organization_id, id LIMIT 100"""));
         assertThat(plan).doesNotContain("Seq Scan");
 
         // Writes through the parent and naming a leaf keep has_embedding exact.

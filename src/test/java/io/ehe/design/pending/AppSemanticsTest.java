@@ -32,8 +32,7 @@ class AppSemanticsTest {
     static TestDatabase db;
 
     @BeforeAll
-    static void setUp(TestDatabase database) {
-        db = database;
+    static void setUp() {
         AppSchema.install(db, "model-a");
         assertThat(cli(db, "backfill")).isZero();
     }

@@ -36,8 +36,7 @@ class BootstrapTest {
     static TestDatabase db;
 
     @BeforeAll
-    static void load(TestDatabase database) {
-        db = database;
+    static void load() {
         Migrations.baselineOnly(db);
         DataSet.ofSize(30_000).load(db);
         Migrations.migrate(db, false, Design.PENDING_TABLE);

@@ -34,8 +34,7 @@ class ModelSwapFillTest {
     static TestDatabase db;
 
     @BeforeAll
-    static void setUp(TestDatabase database) {
-        db = database;
+    static void setUp() {
         AppSchema.install(db, "model-a");
         db.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org-' || (g % 11), 'text ' || g FROM generate_series(1, 30000) g",
                 "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, 'model-a', 0 FROM events WHERE id % 10 <> 0");

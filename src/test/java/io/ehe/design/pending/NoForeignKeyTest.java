@@ -27,8 +27,7 @@ class NoForeignKeyTest {
     static TestDatabase db;
 
     @BeforeAll
-    static void setUp(TestDatabase database) {
-        db = database;
+    static void setUp() {
         Migrations.baselineOnly(db);
         db.execute("ALTER TABLE events ADD COLUMN superseded_by bigint",
                 "ALTER TABLE events ALTER COLUMN organization_id DROP NOT NULL",

@@ -466,14 +466,8 @@ abstract class PartitionedPendingContract {
         db.execute("ALTER TABLE events DETACH PARTITION " + leaf);
         assertThat(db.queryLong("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'public." + leaf + "'::regclass")).isOne();
         Migrations.runner(db, false, Design.PENDING_TABLE).rollbackCount((int) db.queryLong("SELECT count(*) FROM databasechangelog"));
-        assertThat(db.queryList("SELECT tgrelid::regclass || ' ' || tgname FROM pg_trigger WHERE tgname LIKE 'trg_event%pending%'"
-                + " OR tgfoid IN (SELECT oid FROM pg_proc WHERE proname LIKE 'ehe\\_%')", rs -> {
-                    try {
-                        return rs.getString(1);
-                    } catch (java.sql.SQLException e) {
-                        throw new IllegalStateException(e);
-                    }
-                })).as("triggers of the module on any table").isEmpty();
+        assertThat(db.queryStrings("SELECT tgrelid::regclass || ' ' || tgname FROM pg_trigger WHERE tgname LIKE 'trg_event%pending%'"
+                + " OR tgfoid IN (SELECT oid FROM pg_proc WHERE proname LIKE 'ehe\\_%')")).as("triggers of the module on any table").isEmpty();
         assertThat(db.queryLong("SELECT count(*) FROM pg_proc WHERE proname LIKE 'ehe\\_%'")).as("functions").isZero();
         assertThat(db.queryLong("SELECT count(*) FROM pg_class WHERE relname LIKE 'event\\_embedding\\_pending%'")).as("tables").isZero();
         assertThat(db.queryLong("SELECT count(*) FROM events")).as("events kept").isPositive();

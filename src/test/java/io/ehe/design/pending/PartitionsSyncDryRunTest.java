@@ -1,17 +1,14 @@
 package io.ehe.design.pending;
 
 import io.ehe.cli.ExitCodes;
-import io.ehe.cli.Main;
 import io.ehe.testing.PartitionedSchema;
+import io.ehe.testing.InProcessCli;
 import io.ehe.testing.PostgresExtension;
 import io.ehe.testing.PostgresServer;
 import io.ehe.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -96,21 +93,9 @@ class PartitionsSyncDryRunTest {
     }
 
     private static synchronized Run run(TestDatabase db, String... args) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int exit;
-        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8)) {
-            System.setOut(o);
-            String[] all = new String[args.length + 1];
-            System.arraycopy(args, 0, all, 0, args.length);
-            all[args.length] = "--url=" + db.urlWithCredentials();
-            exit = Main.run(all);
-        } finally {
-            System.setOut(old);
-        }
-        String s = out.toString(StandardCharsets.UTF_8);
-        System.err.println("[cli] " + String.join(" ", args) + " -> " + exit + "\n" + s);
-        return new Run(exit, s);
+        InProcessCli.Captured c = InProcessCli.capture(db, args);
+        System.err.println("[cli] " + String.join(" ", args) + " -> " + c.code + "\n" + c.out);
+        return new Run(c.code, c.out);
     }
 
     private record Run(int exit, String output) {

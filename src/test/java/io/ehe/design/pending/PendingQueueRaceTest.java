@@ -1,6 +1,7 @@
 package io.ehe.design.pending;
 
 import io.ehe.design.pending.QueueSql.Claimed;
+import io.ehe.testing.AppTransactions;
 import io.ehe.testing.PostgresExtension;
 import io.ehe.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
@@ -154,15 +155,8 @@ class PendingQueueRaceTest {
                             }
                             sql = AppSchema.supersede(e);
                         }
-                        c.setAutoCommit(false);
                         try (var st = c.createStatement()) {
-                            st.execute(sql);
-                            c.commit();
-                        } catch (SQLException ex) {
-                            c.rollback();
-                            throw ex;
-                        } finally {
-                            c.setAutoCommit(true);
+                            AppTransactions.tx(c, st, sql);
                         }
                         appWrites.incrementAndGet();
                     }

@@ -32,8 +32,7 @@ class PendingQueueTest {
     static TestDatabase db;
 
     @BeforeAll
-    static void setUp(TestDatabase database) {
-        db = database;
+    static void setUp() {
         AppSchema.install(db, "m-fence", "m-poison", "m-expire", "m-pause", "m-fair", "m-again", "m-args", "m-cli");
         assertThat(AppSchema.cli(db, "backfill")).isZero();
     }
@@ -220,16 +219,10 @@ class PendingQueueTest {
 
     @Test
     void everyQueueFunctionIsSecurityDefinerWithAPinnedSearchPathAndNoPublicExecute() {
-        List<String> bad = db.queryList("""
+        List<String> bad = db.queryStrings("""
                 SELECT p.proname FROM pg_proc p WHERE p.proname LIKE 'ehe_queue_%'
                    AND NOT (p.prosecdef AND 'search_path=pg_catalog, pg_temp' = ANY (p.proconfig)
-                            AND NOT has_function_privilege('public', p.oid, 'EXECUTE'))""", rs -> {
-                    try {
-                        return rs.getString(1);
-                    } catch (SQLException e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
+                            AND NOT has_function_privilege('public', p.oid, 'EXECUTE'))""");
         assertThat(bad).isEmpty();
         assertThat(db.queryLong("SELECT count(*) FROM pg_proc WHERE proname LIKE 'ehe_queue_%'")).isEqualTo(12);
         // Installed by a superuser here: the functions a worker calls must not run with superuser rights (170 point 1).

@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import static io.ehe.testing.TwoSessions.exec;
 import static io.ehe.design.pending.PendingInvariant.assertExact;
 import static io.ehe.design.pending.PendingInvariant.pending;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,8 +41,7 @@ class PendingTriggerRaceTest {
     static Connection two;
 
     @BeforeAll
-    static void setUp(TestDatabase database) throws SQLException {
-        db = database;
+    static void setUp() throws SQLException {
         Migrations.migrate(db, true, Design.PENDING_TABLE);
         sessions = new TwoSessions(db);
         one = sessions.one();
@@ -53,26 +53,10 @@ class PendingTriggerRaceTest {
         sessions.close();
     }
 
-    static long eventWithChunks(int chunks) {
-        long id = db.queryLong("INSERT INTO events (organization_id, payload_text) VALUES ('org', 'text') RETURNING id");
-        for (int c = 0; c < chunks; c++) {
-            db.execute("INSERT INTO event_embeddings (event_id, chunk_index) VALUES (" + id + ", " + c + ")");
-        }
-        return id;
-    }
-
-    static void exec(Connection c, String sql) throws SQLException {
-        TwoSessions.exec(c, sql);
-    }
-
-    static void race(String first, String second) throws Exception {
-        sessions.race(first, second);
-    }
-
     @RepeatedTest(10)
     void twoTransactionsDeletingTheTwoEmbeddingsOfOneEventLeaveItPending() throws Exception {
-        long e = eventWithChunks(2);
-        race("DELETE FROM event_embeddings WHERE event_id = " + e + " AND chunk_index = 0",
+        long e = sessions.eventWithChunks(2);
+        sessions.race("DELETE FROM event_embeddings WHERE event_id = " + e + " AND chunk_index = 0",
                 "DELETE FROM event_embeddings WHERE event_id = " + e + " AND chunk_index = 1");
         assertThat(pending(db, e)).isTrue();
         assertExact(db);
@@ -87,8 +71,8 @@ class PendingTriggerRaceTest {
      */
     @RepeatedTest(5)
     void twoDeletesDecidedBeforeEitherCommitsLeaveItPending() throws Exception {
-        long e = eventWithChunks(2);
-        race("DELETE FROM event_embeddings WHERE event_id = " + e + " AND chunk_index = 0; SET CONSTRAINTS ALL IMMEDIATE",
+        long e = sessions.eventWithChunks(2);
+        sessions.race("DELETE FROM event_embeddings WHERE event_id = " + e + " AND chunk_index = 0; SET CONSTRAINTS ALL IMMEDIATE",
                 "DELETE FROM event_embeddings WHERE event_id = " + e + " AND chunk_index = 1; SET CONSTRAINTS ALL IMMEDIATE");
         assertThat(pending(db, e)).isTrue();
         assertExact(db);
@@ -104,7 +88,7 @@ class PendingTriggerRaceTest {
     void anEmbeddingDeleteDecidedWhileItsEventComesAliveLeavesItPending() throws Exception {
         long e = db.queryLong("INSERT INTO events (organization_id, payload_text) VALUES ('org', '') RETURNING id");
         db.execute("INSERT INTO event_embeddings (event_id, chunk_index) VALUES (" + e + ", 0)");
-        race("UPDATE events SET payload_text = 'now with text' WHERE id = " + e,
+        sessions.race("UPDATE events SET payload_text = 'now with text' WHERE id = " + e,
                 "DELETE FROM event_embeddings WHERE event_id = " + e + "; SET CONSTRAINTS ALL IMMEDIATE");
         assertThat(pending(db, e)).isTrue();
         assertExact(db);
@@ -112,13 +96,13 @@ class PendingTriggerRaceTest {
 
     @RepeatedTest(10)
     void anEmbeddingInsertAndADeleteOfTheOtherChunkLeaveItNotPendingInEitherOrder() throws Exception {
-        long e = eventWithChunks(1);
-        race("INSERT INTO event_embeddings (event_id, chunk_index) VALUES (" + e + ", 7)",
+        long e = sessions.eventWithChunks(1);
+        sessions.race("INSERT INTO event_embeddings (event_id, chunk_index) VALUES (" + e + ", 7)",
                 "DELETE FROM event_embeddings WHERE event_id = " + e + " AND chunk_index = 0");
         assertThat(pending(db, e)).isFalse();
 
-        long f = eventWithChunks(1);
-        race("DELETE FROM event_embeddings WHERE event_id = " + f,
+        long f = sessions.eventWithChunks(1);
+        sessions.race("DELETE FROM event_embeddings WHERE event_id = " + f,
                 "INSERT INTO event_embeddings (event_id, chunk_index) VALUES (" + f + ", 7)");
         assertThat(pending(db, f)).isFalse();
         assertExact(db);
@@ -130,12 +114,12 @@ class PendingTriggerRaceTest {
         // (its row lock, FOR NO KEY UPDATE, does not conflict with FOR KEY SHARE) and would add a row
         // for an event that has an embedding.
         long e = db.queryLong("INSERT INTO events (organization_id, payload_text) VALUES ('org', '') RETURNING id");
-        race("INSERT INTO event_embeddings (event_id) VALUES (" + e + ")",
+        sessions.race("INSERT INTO event_embeddings (event_id) VALUES (" + e + ")",
                 "UPDATE events SET payload_text = 'now with text' WHERE id = " + e);
         assertThat(pending(db, e)).isFalse();
 
         long f = db.queryLong("INSERT INTO events (organization_id, payload_text) VALUES ('org', '') RETURNING id");
-        race("UPDATE events SET payload_text = 'now with text' WHERE id = " + f,
+        sessions.race("UPDATE events SET payload_text = 'now with text' WHERE id = " + f,
                 "INSERT INTO event_embeddings (event_id) VALUES (" + f + ")");
         assertThat(pending(db, f)).isFalse();
         assertExact(db);
@@ -143,11 +127,11 @@ class PendingTriggerRaceTest {
 
     @RepeatedTest(5)
     void anEventDeleteRacingAnEmbeddingDeleteLeavesNoRow() throws Exception {
-        long e = eventWithChunks(1);
-        race("DELETE FROM event_embeddings WHERE event_id = " + e, "DELETE FROM events WHERE id = " + e);
+        long e = sessions.eventWithChunks(1);
+        sessions.race("DELETE FROM event_embeddings WHERE event_id = " + e, "DELETE FROM events WHERE id = " + e);
         assertThat(pending(db, e)).isFalse();
-        long f = eventWithChunks(1);
-        race("DELETE FROM events WHERE id = " + f, "DELETE FROM event_embeddings WHERE event_id = " + f);
+        long f = sessions.eventWithChunks(1);
+        sessions.race("DELETE FROM events WHERE id = " + f, "DELETE FROM event_embeddings WHERE event_id = " + f);
         assertThat(pending(db, f)).isFalse();
         assertExact(db);
     }
@@ -173,7 +157,7 @@ class PendingTriggerRaceTest {
         Random random = new Random(7);
         List<Long> events = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            events.add(eventWithChunks(1));
+            events.add(sessions.eventWithChunks(1));
         }
         String[] kinds = {
                 "INSERT INTO event_embeddings (event_id, chunk_index) VALUES (%d, %d) ON CONFLICT DO NOTHING",

@@ -24,8 +24,7 @@ class PendingTriggersTest {
     static TestDatabase db;
 
     @BeforeAll
-    static void setUp(TestDatabase database) {
-        db = database;
+    static void setUp() {
         Migrations.migrate(db, true, Design.PENDING_TABLE);
     }
 

@@ -6,6 +6,7 @@ import io.ehe.cli.ExitCodes;
 import io.ehe.design.pending.QueueSql.Claimed;
 import io.ehe.testing.AppRoles;
 import io.ehe.testing.InProcessCli;
+import io.ehe.testing.InProcessCli.Captured;
 import io.ehe.testing.Migrations;
 import io.ehe.testing.PostgresExtension;
 import io.ehe.testing.PostgresServer;
@@ -17,9 +18,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.util.List;
 
@@ -47,23 +45,8 @@ class QueueRolesTest {
     /** A role a DBA granted EXECUTE on the claim by hand before it was named: the module must leave that grant. */
     String handGranted;
 
-    static final class Captured {
-        int code;
-        String out;
-    }
-
     static Captured cli(TestDatabase db, String... args) {
-        PrintStream out = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        Captured c = new Captured();
-        try {
-            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            c.code = InProcessCli.run(db, args);
-        } finally {
-            System.setOut(out);
-        }
-        c.out = captured.toString(StandardCharsets.UTF_8);
-        return c;
+        return InProcessCli.capture(db, args);
     }
 
     private static String holds(TestDatabase db, String role, String function) {

@@ -47,13 +47,7 @@ class QueueSweepTest {
         assertThat(AppSchema.cli(db, "queue", "sweep", "--batch", "2", "--max-rounds", "1")).as("rows left").isEqualTo(ExitCodes.MORE_TO_DO);
         assertThat(db.queryLong("SELECT count(*) FROM event_embedding_pending_claims")).isEqualTo(10);
         assertThat(AppSchema.cli(db, "queue", "sweep", "--batch", "2")).isZero();
-        assertThat(db.queryList("SELECT event_id || ' ' || state FROM event_embedding_pending_claims ORDER BY event_id", rs -> {
-            try {
-                return rs.getString(1);
-            } catch (java.sql.SQLException e) {
-                throw new IllegalStateException(e);
-            }
-        })).as("the quarantined pair, the taken-over lease and the live lease, still pending").containsExactly(
+        assertThat(db.queryStrings("SELECT event_id || ' ' || state FROM event_embedding_pending_claims ORDER BY event_id")).as("the quarantined pair, the taken-over lease and the live lease, still pending").containsExactly(
                 got.get(9).eventId() + " quarantined", got.get(10).eventId() + " claimed", got.get(11).eventId() + " claimed");
         assertThat(QueueSql.counts(db, MODEL)).containsExactly(3, 0, 2, 0, 1);
         AppSchema.assertExact(db);

@@ -1,0 +1,160 @@
+package io.ehe.db;
+
+import org.postgresql.core.BaseConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Watches one short transaction whose statements may wait for locks under lock_timeout (configure's
+ * re-derivation: the semantics row, the triggers on events and event_embeddings, the TRUNCATE of the
+ * pending table, each waiting for the app's transactions that hold a conflicting lock). While the
+ * transaction runs, a daemon thread polls every {@link OlderTransactions#POLL}:
+ * <ul>
+ *   <li>a stop request (SIGINT/SIGTERM) sends the server a cancel for the statement in flight, which ends
+ *       a lock wait at once (SQLSTATE 57014); {@link #stopped()} then says the failure was the signal's;</li>
+ *   <li>a statement waiting for a lock longer than {@link OlderTransactions#FIRST_LOG} is logged with
+ *       whom it waits for (pid, state, transaction age, statement start; never the query text) and how
+ *       long it will still wait, then again every {@link OlderTransactions#LOG_EVERY}.</li>
+ * </ul>
+ * The watch's own session (opened at the first log only) reads pg_stat_activity and pg_blocking_pids:
+ * no lock, no write.
+ */
+public final class LockWaitWatch implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger("wait");
+    private static final String BLOCKER = """
+            SELECT 'pid ' || b.pid, b.state, b.xact_start, b.query_start, extract(epoch FROM clock_timestamp() - b.xact_start)
+              FROM pg_catalog.pg_stat_activity b
+             WHERE b.pid = ANY (pg_catalog.pg_blocking_pids(?))
+             ORDER BY b.xact_start NULLS LAST LIMIT 1""";
+
+    private final ConnectionFactory connections;
+    private final Connection worker;
+    private final int workerPid;
+    private final String what;
+    private final Duration lockTimeout;
+    private final BooleanSupplier stop;
+    private final Thread thread;
+    private volatile boolean closed;
+    private volatile boolean stopped;
+
+    private LockWaitWatch(ConnectionFactory connections, Connection worker, int workerPid, String what, Duration lockTimeout, BooleanSupplier stop) {
+        this.connections = connections;
+        this.worker = worker;
+        this.workerPid = workerPid;
+        this.what = what;
+        this.lockTimeout = lockTimeout;
+        this.stop = stop;
+        this.thread = new Thread(this::watch, "lock-wait-watch");
+        this.thread.setDaemon(true);
+    }
+
+    /**
+     * Starts watching {@code worker} (its statements run under {@code lockTimeout}, which ends each lock
+     * wait by itself: the watch only names and interrupts). {@code what} names the command in the log.
+     */
+    public static LockWaitWatch start(ConnectionFactory connections, Connection worker, String what, Duration lockTimeout,
+                                      BooleanSupplier stop) throws SQLException {
+        int pid;
+        try (PreparedStatement ps = worker.prepareStatement("SELECT pg_catalog.pg_backend_pid()"); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            pid = rs.getInt(1);
+        }
+        LockWaitWatch w = new LockWaitWatch(connections, worker, pid, what, lockTimeout, stop);
+        w.thread.start();
+        return w;
+    }
+
+    /** True when a stop request cancelled the worker's statement: its failure is the signal's. */
+    public boolean stopped() {
+        return stopped;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        thread.interrupt();
+        try {
+            thread.join(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void watch() {
+        Connection watcher = null;
+        long waitingSince = 0;
+        long nextLog = 0;
+        try {
+            while (!closed) {
+                if (stop.getAsBoolean()) {
+                    // Again at every poll: a cancel that came between two statements reached none of them.
+                    stopped = true;
+                    worker.unwrap(BaseConnection.class).cancelQuery();
+                    Thread.sleep(OlderTransactions.POLL.toMillis());
+                    continue;
+                }
+                long now = System.nanoTime();
+                if (waitingSince == 0 || now >= nextLog) {
+                    if (waitingSince != 0 && watcher == null) {
+                        watcher = connections.open();
+                        watcher.setAutoCommit(true);
+                    }
+                    if (watcher != null) {
+                        Optional<OlderTransactions.Blocker> blocker = blocker(watcher);
+                        if (blocker.isPresent()) {
+                            Duration waited = Duration.ofNanos(now - waitingSince);
+                            Duration left = lockTimeout.minus(waited);
+                            LOG.info("{}: a statement waits for a lock held by {}; waited {}, will wait at most {} more (--lock-timeout)",
+                                    what, blocker.get().describe(), PgDuration.human(waited), PgDuration.human(left.isNegative() ? Duration.ZERO : left));
+                        } else {
+                            waitingSince = 0; // the wait ended: the next one starts its own clock
+                        }
+                        nextLog = now + OlderTransactions.LOG_EVERY.toNanos();
+                    }
+                    if (waitingSince == 0) {
+                        waitingSince = now;
+                        nextLog = now + OlderTransactions.FIRST_LOG.toNanos();
+                    }
+                }
+                Thread.sleep(OlderTransactions.POLL.toMillis());
+            }
+        } catch (InterruptedException e) {
+            // closed
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("{}: the lock-wait watch ended: {}", what, e.toString());
+        } finally {
+            if (watcher != null) {
+                try {
+                    watcher.close();
+                } catch (SQLException ignored) {
+                    // the watch's own read-only session
+                }
+            }
+        }
+    }
+
+    private Optional<OlderTransactions.Blocker> blocker(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(BLOCKER)) {
+            ps.setInt(1, workerPid);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                Timestamp since = rs.getTimestamp(3);
+                Timestamp q = rs.getTimestamp(4);
+                return Optional.of(new OlderTransactions.Blocker(rs.getString(1), rs.getString(2), since == null ? null : since.toInstant(),
+                        q == null ? null : q.toInstant(), Duration.ofMillis(Math.max(0, (long) (rs.getDouble(5) * 1000)))));
+            }
+        }
+    }
+}

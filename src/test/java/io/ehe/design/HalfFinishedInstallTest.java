@@ -1,0 +1,100 @@
+package io.ehe.design;
+
+import io.ehe.cli.ExitCodes;
+import io.ehe.cli.Main;
+import io.ehe.testing.AppTables;
+import io.ehe.testing.PostgresExtension;
+import io.ehe.testing.TestDatabase;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * New-user trial, finding 7: an install stopped after changeSets 000 and 100 (the pending table exists,
+ * in schema ehe; the tables are in schema app) read, with the wrong --schema/--module-schema, as "module
+ * not installed" (exit 14). status now says where it found the module (or the tables) and which flag to
+ * give (exit 6, the wrong-place code); with the right flags it says the install is half-finished (not
+ * ready, exit 5); migrate with them finishes it.
+ */
+@ExtendWith(PostgresExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class HalfFinishedInstallTest {
+
+    @BeforeAll
+    static void stoppedAfter100(TestDatabase db) {
+        db.execute("CREATE SCHEMA app", "CREATE SCHEMA ehe");
+        db.execute(AppTables.events().inSchema("app").sql().toArray(String[]::new));
+        db.execute(AppTables.embeddings().inSchema("app").sql().toArray(String[]::new));
+        db.execute("INSERT INTO app.events (organization_id, payload_text) SELECT 'org-' || (g % 4), 'text ' || g FROM generate_series(1, 50) g");
+        Run half = run(db, "migrate", "--design", "pending-table", "--schema", "app", "--module-schema", "ehe", "--count", "2");
+        assertThat(half.exit()).as(half.output()).isZero();
+        assertThat(db.queryString("SELECT string_agg(id, ',' ORDER BY orderexecuted) FROM ehe.databasechangelog"))
+                .isEqualTo("000-baseline-tables,100-pending-table");
+    }
+
+    @Test
+    @Order(1)
+    void theWrongModuleSchemaNamesWhereTheModuleIs(TestDatabase db) {
+        Run r = run(db, "status", "--schema", "app");
+        assertThat(r.exit()).as(r.output()).isEqualTo(ExitCodes.WRONG_DATABASE);
+        assertThat(r.output()).contains("no module objects in schema app (--module-schema)").contains("in schema ehe")
+                .contains("pass --module-schema ehe").doesNotContain("module not installed");
+    }
+
+    @Test
+    @Order(2)
+    void theWrongTablesSchemaNamesWhereTheTablesAre(TestDatabase db) {
+        Run r = run(db, "status", "--module-schema", "ehe");
+        assertThat(r.exit()).as(r.output()).isEqualTo(ExitCodes.WRONG_DATABASE);
+        assertThat(r.output()).contains("tables public.events and public.event_embeddings not found")
+                .contains("they are in schema app: pass --schema app");
+    }
+
+    @Test
+    @Order(3)
+    void theRightFlagsSayHalfFinishedThenMigrateFinishesIt(TestDatabase db) {
+        Run r = run(db, "status", "--schema", "app", "--module-schema", "ehe");
+        assertThat(r.exit()).as(r.output()).isEqualTo(ExitCodes.NOT_READY);
+        assertThat(r.output()).contains("install is half-finished (1 changeSet of the pending-table design applied, the last 100-pending-table;")
+                .contains("run migrate --design pending-table");
+
+        Run finish = run(db, "migrate", "--design", "pending-table", "--schema", "app", "--module-schema", "ehe");
+        assertThat(finish.exit()).as(finish.output()).isZero();
+        Run after = run(db, "status", "--schema", "app", "--module-schema", "ehe");
+        assertThat(after.output()).doesNotContain("half-finished");
+    }
+
+    /** Runs the CLI in-process; returns exit code and stdout + stderr. */
+    private static synchronized Run run(TestDatabase db, String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int exit;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8)) {
+            System.setOut(o);
+            System.setErr(o);
+            String[] all = new String[args.length + 1];
+            System.arraycopy(args, 0, all, 0, args.length);
+            all[args.length] = "--url=" + db.urlWithCredentials();
+            exit = Main.run(all);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        Run r = new Run(exit, out.toString(StandardCharsets.UTF_8));
+        oldErr.println("[cli] " + String.join(" ", args) + " -> " + r);
+        return r;
+    }
+
+    private record Run(int exit, String output) {
+    }
+}

@@ -1,0 +1,98 @@
+package io.ehe.design.pending;
+
+import io.ehe.cli.ExitCodes;
+import io.ehe.cli.Main;
+import io.ehe.testing.PostgresExtension;
+import io.ehe.testing.TestDatabase;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * New-user trial, finding 5: {@code configure --chunk-column none} given alone reset the rest of the
+ * installed question (the model and superseded columns, the targets) to the seed's. A column option
+ * without --semantics changes that column of the installed question and nothing else; the confirmation
+ * rules stay: a different question needs --change-question (exit 13 without it, nothing changed) and
+ * --dry-run says what would change.
+ */
+@ExtendWith(PostgresExtension.class)
+class ConfigureOneColumnTest {
+
+    /** The question's four columns (- for none) and the targets with their state. */
+    private static String question(TestDatabase db) {
+        return db.queryString("""
+                SELECT concat_ws(' | ', (SELECT concat_ws(',', coalesce(model_column, '-'), coalesce(chunk_column, '-'),
+                                                      coalesce(superseded_column, '-'), coalesce(created_column, '-'))
+                                           FROM event_embedding_pending_semantics),
+                                        (SELECT string_agg(model || ':' || state, ',' ORDER BY model) FROM event_embedding_pending_targets))""");
+    }
+
+    @BeforeAll
+    static void appQuestionWithTwoReadyTargets(TestDatabase db) {
+        AppSchema.install(db, "m1", "m2");
+        db.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org-' || (g % 5), 'text ' || g FROM generate_series(1, 1000) g",
+                "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, 'm1', 0 FROM events WHERE id % 10 <> 0",
+                "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, 'm2', 1 FROM events WHERE id % 3 = 0");
+        assertThat(AppSchema.cli(db, "backfill")).isZero();
+    }
+
+    @Test
+    void aColumnOptionAloneChangesOnlyThatColumnAndKeepsTheTargets(TestDatabase db) {
+        String before = question(db);
+        assertThat(before).isEqualTo("embedding_model,chunk_index,superseded_by,created_at | m1:ready,m2:ready");
+
+        Run dry = run(db, "configure", "--chunk-column", "none", "--dry-run");
+        assertThat(dry.exit()).as(dry.output()).isZero();
+        assertThat(dry.output()).contains("to (embedded = a row of the target model (embedding_model); live = payload_text not empty, "
+                        + "organization_id not NULL, superseded_by IS NULL; newest = created_at, then event_id)")
+                .contains("target(s) m1, m2 would be filling").contains("nothing was changed");
+        assertThat(question(db)).isEqualTo(before);
+
+        Run refused = run(db, "configure", "--chunk-column", "none");
+        assertThat(refused.exit()).as(refused.output()).isEqualTo(ExitCodes.NOT_CONFIRMED);
+        assertThat(refused.output()).contains("--change-question").contains("nothing was changed");
+        assertThat(question(db)).isEqualTo(before);
+
+        Run done = run(db, "configure", "--chunk-column", "none", "--change-question");
+        assertThat(done.exit()).as(done.output()).isZero();
+        assertThat(question(db)).as("only the chunk column changed; the targets stay, filling for the new question")
+                .isEqualTo("embedding_model,-,superseded_by,created_at | m1:filling,m2:filling");
+
+        assertThat(AppSchema.cli(db, "backfill")).isZero();
+        // m2's rows have chunk 1: under the new question they count, so only events without any m2 row stay pending for m2
+        assertThat(db.queryLong("SELECT count(*) FROM event_embedding_pending WHERE model = 'm2'"))
+                .isEqualTo(db.queryLong("SELECT count(*) FROM events e WHERE e.superseded_by IS NULL AND NOT EXISTS "
+                        + "(SELECT 1 FROM event_embeddings x WHERE x.event_id = e.id AND x.embedding_model = 'm2')"));
+    }
+
+    /** Runs the CLI in-process; returns exit code and stdout + stderr. */
+    private static synchronized Run run(TestDatabase db, String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int exit;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8)) {
+            System.setOut(o);
+            System.setErr(o);
+            String[] all = new String[args.length + 1];
+            System.arraycopy(args, 0, all, 0, args.length);
+            all[args.length] = "--url=" + db.urlWithCredentials();
+            exit = Main.run(all);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        Run r = new Run(exit, out.toString(StandardCharsets.UTF_8));
+        oldErr.println("[cli] " + String.join(" ", args) + " -> " + r);
+        return r;
+    }
+
+    private record Run(int exit, String output) {
+    }
+}
