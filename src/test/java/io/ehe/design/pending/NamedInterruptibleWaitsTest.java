@@ -99,10 +99,10 @@ class NamedInterruptibleWaitsTest {
                 // The app's embedding insert, left open: its locks on event_embeddings and the pending table.
                 st.execute("INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, 'm2', 0 FROM events WHERE id % 10 = 0 LIMIT 1");
             }
-            Child configure = start(db, "configure", "--semantics", "seed", "--change-question", "--lock-timeout", "1min");
-            awaitLog(configure, "waits for a lock held by pid " + pid, 60);
+            CliChild configure = CliChild.start(null, db, "configure", "--semantics", "seed", "--change-question", "--lock-timeout", "1min");
+            configure.awaitLog("waits for a lock held by pid " + pid, 60);
             assertThat(configure.stderr()).contains("idle in transaction").contains("age ").contains("will wait at most");
-            long ms = signalAndTime(configure, "INT");
+            long ms = configure.signalAndTime("INT");
             assertThat(configure.process().exitValue()).as(configure.stderr()).isEqualTo(ExitCodes.INTERRUPTED);
             assertThat(ms).as("SIGINT to exit, ms").isLessThan(1_500);
             assertThat(configure.stderr()).contains("error: configure stopped (signal)").contains("nothing was changed");
