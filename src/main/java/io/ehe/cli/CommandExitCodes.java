@@ -120,14 +120,15 @@ public final class CommandExitCodes {
                 ExitCodes.OK, "done (or --dry-run printed)",
                 ExitCodes.WRONG_DESIGN, "pending-table design not installed: nothing changed");
         Object[] queue = {
-                ExitCodes.OK, "done (or --dry-run printed)",
+                ExitCodes.OK, "done",
                 ExitCodes.USAGE, "bad value, or a model that is not a target: nothing done",
                 ExitCodes.WRONG_DESIGN, "pending-table design or its work queue (changeSet 180) not installed"};
         row("queue", codes(0, 1, 2, 3, 9, 10, 12), concat(queue,
                 ExitCodes.USAGE, "no action named, a bad value, or a model that is not a target: nothing done",
                 ExitCodes.MORE_TO_DO, "(sweep) rows left after --max-rounds: run again"));
         for (String action : List.of("failed", "retry", "pause", "resume")) {
-            row("queue " + action, codes(0, 1, 2, 3, 9, 10), queue);
+            row("queue " + action, codes(0, 1, 2, 3, 9, 10), action.equals("retry") || action.equals("pause")
+                    ? concat(queue, ExitCodes.OK, "done (or --dry-run printed)") : queue);
         }
         row("queue sweep", codes(0, 1, 2, 3, 9, 10, 12), concat(queue,
                 ExitCodes.MORE_TO_DO, "rows left after --max-rounds: run again"));

@@ -192,7 +192,13 @@ public final class PendingConfiguration {
             throw new io.ehe.design.NotConfirmedException("configure: " + unknown + ": pass --new-model if that is deliberate "
                     + "(a model not embedded yet); nothing was changed");
         }
-        String unknownNote = unknown.isEmpty() ? "" : " (" + unknown + ": --new-model needed)";
+        if (!unknown.isEmpty() && !confirm.newModel()) {
+            // The dry run reports what the same command would do with the options given: refuse.
+            c.rollback();
+            return new Outcome("configure --dry-run: would refuse (exit 13): " + unknown
+                    + "; pass --new-model if that is deliberate (a model not embedded yet); nothing was changed");
+        }
+        String unknownNote = unknown.isEmpty() ? "" : " (" + unknown + ": confirmed by --new-model)";
         List<String> seen = Semantics.appColumnsPresent(c);
         if (same) {
             if (confirm.dryRun()) {
@@ -295,9 +301,15 @@ public final class PendingConfiguration {
             }
             String unknown = unknownModels(c, s, List.of(model));
             if (confirm.dryRun()) {
+                // What the same command would do with the options given (a new-user trial: with --new-model
+                // the dry run still said "--new-model needed").
                 c.rollback();
+                if (!unknown.isEmpty() && !confirm.newModel()) {
+                    return new Outcome("targets add --dry-run: would refuse target " + model + " (exit 13): " + unknown
+                            + "; pass --new-model if that is deliberate (a model not embedded yet); nothing was changed");
+                }
                 return new Outcome("targets add --dry-run: would add target " + model + ", filling: the triggers keep its rows from their "
-                        + "next statement and the next backfill fills the rest" + (unknown.isEmpty() ? "" : " (" + unknown + ": --new-model needed)")
+                        + "next statement and the next backfill fills the rest" + (unknown.isEmpty() ? "" : " (" + unknown + ": confirmed by --new-model)")
                         + "; nothing was changed");
             }
             if (!unknown.isEmpty() && !confirm.newModel()) {
@@ -329,8 +341,10 @@ public final class PendingConfiguration {
                     "the pending-table design's targets table is missing: run 'migrate --design pending-table' first"));
             Optional<String> state = stateOf(c, model);
             if (state.isEmpty()) {
+                Optional<String> folded = targetDifferingInCase(c, model);
                 c.rollback();
-                throw new IllegalArgumentException("'" + model + "' is not a target model (status lists the targets)");
+                throw new IllegalArgumentException("'" + model + "' is not a target model (status lists the targets)"
+                        + folded.map(t -> "; the target '" + t + "' differs only in case (model names are case-sensitive)").orElse(""));
             }
             if (dryRun) {
                 long rows = pendingRows(c, model);
@@ -442,6 +456,18 @@ public final class PendingConfiguration {
             if (!unknown.isEmpty()) {
                 throw new io.ehe.design.NotConfirmedException("migrate: " + unknown + ": pass --new-model if that is deliberate "
                         + "(a model not embedded yet); nothing was changed, no changeSet applied");
+            }
+        }
+    }
+
+    /** A target whose name equals {@code model} but for case (targets add's hint, for targets remove). */
+    private static Optional<String> targetDifferingInCase(Connection c, String model) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT model FROM event_embedding_pending_targets WHERE lower(model) = lower(?) AND model <> ? ORDER BY model LIMIT 1")) {
+            ps.setString(1, model);
+            ps.setString(2, model);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
             }
         }
     }

@@ -132,11 +132,44 @@ class OperatorSafetyTest {
 
         Run dry = run(db, "targets", "add", "m3", "--dry-run");
         assertThat(dry.exit()).as(dry.output()).isZero();
-        assertThat(dry.output()).contains("--new-model needed").contains("nothing was changed");
+        assertThat(dry.output()).contains("would refuse target m3 (exit 13)").contains("pass --new-model").contains("nothing was changed")
+                .doesNotContain("would add");
         assertThat(state(db)).isEqualTo(before);
 
         assertThat(run(db, "targets", "add", "m3", "--new-model").exit()).isZero();
         assertThat(db.queryString("SELECT state FROM event_embedding_pending_targets WHERE model = 'm3'")).isEqualTo("filling");
+    }
+
+    /**
+     * New-user trial, finding 6: {@code targets remove M1} with the target m1 gave no hint that the name
+     * differs only in case (targets add had one), and {@code targets add m3 --new-model --dry-run} still
+     * said "--new-model needed": a dry run reports what the command would do with the options given.
+     * Exit codes unchanged (2 for a name that is not a target; 0 for a dry run).
+     */
+    @Test
+    void removeNamesATargetDifferingInCaseAndADryRunHonoursNewModel() {
+        TestDatabase db = filled("op_case_remove");
+        String before = state(db);
+        Run remove = run(db, "targets", "remove", "M1");
+        assertThat(remove.exit()).as(remove.output()).isEqualTo(ExitCodes.USAGE);
+        assertThat(remove.output()).contains("'M1' is not a target model").contains("the target 'm1' differs only in case");
+        Run unrelated = run(db, "targets", "remove", "m9");
+        assertThat(unrelated.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(unrelated.output()).doesNotContain("differs");
+        assertThat(state(db)).isEqualTo(before);
+
+        Run dryNew = run(db, "targets", "add", "m3", "--new-model", "--dry-run");
+        assertThat(dryNew.exit()).as(dryNew.output()).isZero();
+        assertThat(dryNew.output()).contains("would add target m3, filling").contains("confirmed by --new-model")
+                .contains("nothing was changed").doesNotContain("needed").doesNotContain("refuse");
+        Run configureDryNew = run(db, "configure", "--target-model", "m3", "--new-model", "--dry-run");
+        assertThat(configureDryNew.exit()).as(configureDryNew.output()).isZero();
+        assertThat(configureDryNew.output()).contains("would add target(s) m3").contains("confirmed by --new-model")
+                .doesNotContain("needed").doesNotContain("refuse");
+        Run configureDry = run(db, "configure", "--target-model", "m3", "--dry-run");
+        assertThat(configureDry.exit()).as(configureDry.output()).isZero();
+        assertThat(configureDry.output()).contains("would refuse (exit 13)").contains("pass --new-model").doesNotContain("would add");
+        assertThat(state(db)).isEqualTo(before);
     }
 
     /**
