@@ -76,6 +76,7 @@ public final class Migrator {
     /** Applies what is pending (or the next {@code count}); returns what ran and what waits. */
     public MigrationResult migrate(String tag, Integer count) throws Exception {
         requireUpstreamTables();
+        InvalidIndexRecord.forgetIfInvalid(connections, settings.design());
         List<ChangeSetState> before = changeSets();
         try {
             retry.run("migrate", () -> runner.update(tag, count));
