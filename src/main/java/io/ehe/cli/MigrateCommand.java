@@ -57,7 +57,7 @@ public final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--reader-role", paramLabel = "ROLE", split = ",", defaultValue = "${env:EHE_READER_ROLES}",
             description = "a role that reads the answer (the scheduler): granted SELECT on what the documented queries read, nothing more;"
                     + " repeatable or a comma list; the list replaces the recorded one (roles dropped from it lose what the module granted);"
-                    + " 'none' names none; default: keep the recorded list (env EHE_READER_ROLES). An unknown role: exit 2, nothing changed")
+                    + " 'none' names none; default: keep the recorded list; on a design's first install beside the other, the other's (env EHE_READER_ROLES). An unknown role: exit 2, nothing changed")
     List<String> readerRoles;
 
     @Option(names = "--queue-role", paramLabel = "ROLE", split = ",", defaultValue = "${env:EHE_QUEUE_ROLES}",

@@ -66,7 +66,7 @@ final class LockRetry {
                     String changeSet = watch.changeSet() == null ? "" : " changeSet " + watch.changeSet() + ":";
                     throw new LockNotGrantedException(what + ":" + changeSet + " " + refusal.what() + " not granted within " + refusal.timeoutName()
                             + " " + refusal.timeout() + " after " + attempt + " attempt" + (attempt == 1 ? "" : "s")
-                            + "; waiting for " + blockers + ". " + refusal.leftBehind(), e);
+                            + "; waiting for " + blockers + ". " + refusal.leftBehind(what), e);
                 }
                 long pause = settings.backoff(attempt).toMillis();
                 watch.pausing(Duration.ofMillis(pause));

@@ -29,8 +29,18 @@ record Refusal(boolean indexBuild, String timeout) {
         return indexBuild ? "the index lock timeout" : "lock_timeout";
     }
 
-    /** A true account of what the refusal left, for the final error line. */
-    String leftBehind() {
+    /**
+     * A true account of what the refusal left, for the final error line of {@code command} ("migrate"
+     * or "rollback"). A rollback's line says what stays; the rollback itself adds what finishes it
+     * (after a --count, not the same count).
+     */
+    String leftBehind(String command) {
+        if ("rollback".equals(command)) {
+            return indexBuild
+                    ? "The changeSet being rolled back stays recorded; a cancelled DROP INDEX CONCURRENTLY can leave its index INVALID,"
+                      + " which the rollback run again drops (a migrate instead rebuilds it)."
+                    : "The changeSet's rollback and the delete of its history row were rolled back together: it stays applied and recorded.";
+        }
         return indexBuild
                 ? "A cancelled CONCURRENTLY build leaves an INVALID index; it is not recorded, and the next migrate drops and rebuilds it."
                   + " End or wait out the transactions named, then run migrate again."

@@ -53,6 +53,9 @@ public final class Rollbacker {
                 ? keptChangeSet(target, before) : null;
         try {
             rollBack(target, keep);
+        } catch (LockNotGrantedException e) {
+            // After a --count, running the same count again would undo more than asked.
+            throw new LockNotGrantedException(e.getMessage() + " Once the blockers named are gone, " + toFinish(target, keep) + ".", e.getCause());
         } catch (Exception e) {
             if (interruption != null && interruption.requested()) {
                 throw interruption.stopped("rollback", e, "the changeSet whose rollback was in flight, if any, stays applied and"
