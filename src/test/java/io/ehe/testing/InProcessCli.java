@@ -40,4 +40,29 @@ public final class InProcessCli {
         c.out = captured.toString(StandardCharsets.UTF_8);
         return c;
     }
+    /** An in-process run's exit code and everything it printed, stdout and stderr interleaved. */
+    public record Run(int exit, String output) {
+    }
+
+    /**
+     * {@link #run} with System.out and System.err both captured into one text (as an operator sees them);
+     * echoes a one-line account to the real stderr for the test's log. Serialised: the streams are swapped.
+     */
+    public static synchronized Run both(TestDatabase db, String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int exit;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8)) {
+            System.setOut(o);
+            System.setErr(o);
+            exit = run(db, args);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        Run r = new Run(exit, out.toString(StandardCharsets.UTF_8));
+        oldErr.println("[cli] " + String.join(" ", args) + " -> " + r);
+        return r;
+    }
 }

@@ -1,16 +1,14 @@
 package io.ehe.design.pending;
 
 import io.ehe.cli.ExitCodes;
-import io.ehe.cli.Main;
 import io.ehe.testing.PostgresExtension;
 import io.ehe.testing.PostgresServer;
+import io.ehe.testing.InProcessCli;
+import io.ehe.testing.InProcessCli.Run;
 import io.ehe.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -44,29 +42,8 @@ class OperatorSafetyTest {
                                         (SELECT count(*) FROM event_embedding_pending_bootstrap)::text)""");
     }
 
-    /** Runs the CLI in-process; returns exit code and stdout + stderr. */
-    private static synchronized Run run(TestDatabase db, String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int exit;
-        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8)) {
-            System.setOut(o);
-            System.setErr(o);
-            String[] all = new String[args.length + 1];
-            System.arraycopy(args, 0, all, 0, args.length);
-            all[args.length] = "--url=" + db.urlWithCredentials();
-            exit = Main.run(all);
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        Run r = new Run(exit, out.toString(StandardCharsets.UTF_8));
-        oldErr.println("[cli] " + String.join(" ", args) + " -> " + r);
-        return r;
-    }
-
-    private record Run(int exit, String output) {
+    private static Run run(TestDatabase db, String... args) {
+        return InProcessCli.both(db, args);
     }
 
     /** Case 1: a bare configure keeps the installed question; a different one needs --change-question; --dry-run says what. */
