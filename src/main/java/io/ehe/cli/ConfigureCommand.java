@@ -1,10 +1,8 @@
 package io.ehe.cli;
 
-import io.ehe.backfill.GracefulShutdown;
 import io.ehe.catalog.Design;
 import io.ehe.catalog.Semantics;
 import io.ehe.db.ConnectionFactory;
-import io.ehe.db.OlderTransactions;
 import io.ehe.design.pending.PendingConfiguration;
 import io.ehe.design.select.DesignChoice;
 import picocli.CommandLine.Command;
@@ -58,25 +56,14 @@ public final class ConfigureCommand implements Callable<Integer> {
         ConnectionFactory connections = connection.connections();
         DesignChoice.installed(connections, Design.PENDING_TABLE.id());
         // SIGTERM/SIGINT cancel the statement in flight (a lock wait ends at once): one line, exit 7, nothing changed.
-        try (GracefulShutdown shutdown = new GracefulShutdown(lock.lockTimeout().plusSeconds(5), ExitCodes.INTERRUPTED)) {
-            try {
-                PendingConfiguration configuration = new PendingConfiguration(connections, lock.lockTimeout(), Duration.ofMinutes(10))
-                        .stoppedBy(shutdown.stopSignal()::requested);
-                PendingConfiguration.Confirmations confirm = new PendingConfiguration.Confirmations(dryRun, changeQuestion, newModel);
-                PendingConfiguration.Outcome outcome = requested == null && semantics.questionGiven()
-                        ? configuration.adjust(adjustment, targets, confirm)
-                        : configuration.configure(requested, targets, confirm);
-                System.out.println(outcome.line());
-            } catch (OlderTransactions.WaitStoppedException stopped) {
-                Main.interruptedLine(stopped);
-                shutdown.finished(ExitCodes.INTERRUPTED);
-                return ExitCodes.INTERRUPTED;
-            } catch (Exception failed) {
-                shutdown.finished(ExitCodes.FAILURE); // the execution handler prints it; the hook must not end the process first
-                throw failed;
-            }
-            shutdown.finished(ExitCodes.OK);
-            return ExitCodes.OK;
-        }
+        return InterruptibleRun.run(stop -> {
+            PendingConfiguration configuration = new PendingConfiguration(connections, lock.lockTimeout(), Duration.ofMinutes(10))
+                    .stoppedBy(stop::requested);
+            PendingConfiguration.Confirmations confirm = new PendingConfiguration.Confirmations(dryRun, changeQuestion, newModel);
+            PendingConfiguration.Outcome outcome = requested == null && semantics.questionGiven()
+                    ? configuration.adjust(adjustment, targets, confirm)
+                    : configuration.configure(requested, targets, confirm);
+            System.out.println(outcome.line());
+        });
     }
 }

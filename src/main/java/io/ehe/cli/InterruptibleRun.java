@@ -36,18 +36,32 @@ final class InterruptibleRun {
      */
     static int run(Interruption interruption, Work work) throws Exception {
         try (GracefulShutdown shutdown = new GracefulShutdown(SIGNAL_GRACE, ExitCodes.INTERRUPTED, interruption::request)) {
-            try {
-                work.run(shutdown.stopSignal());
-            } catch (MigrationInterruptedException | OlderTransactions.WaitStoppedException stopped) {
-                Main.interruptedLine(stopped);
-                shutdown.finished(ExitCodes.INTERRUPTED);
-                return ExitCodes.INTERRUPTED;
-            } catch (Exception failed) {
-                shutdown.finished(ExitCodes.FAILURE); // the execution handler prints it; the hook must not end the process first
-                throw failed;
-            }
-            shutdown.finished(ExitCodes.OK);
-            return ExitCodes.OK;
+            return supervise(shutdown, work);
         }
+    }
+
+    /**
+     * Runs {@code work}, whose own waits watch the stop signal (configure's statements: the signal
+     * cancels the one in flight), the same way: one error line and exit 7 when it stopped.
+     */
+    static int run(Work work) throws Exception {
+        try (GracefulShutdown shutdown = new GracefulShutdown(SIGNAL_GRACE, ExitCodes.INTERRUPTED)) {
+            return supervise(shutdown, work);
+        }
+    }
+
+    private static int supervise(GracefulShutdown shutdown, Work work) throws Exception {
+        try {
+            work.run(shutdown.stopSignal());
+        } catch (MigrationInterruptedException | OlderTransactions.WaitStoppedException stopped) {
+            Main.interruptedLine(stopped);
+            shutdown.finished(ExitCodes.INTERRUPTED);
+            return ExitCodes.INTERRUPTED;
+        } catch (Exception failed) {
+            shutdown.finished(ExitCodes.FAILURE); // the execution handler prints it; the hook must not end the process first
+            throw failed;
+        }
+        shutdown.finished(ExitCodes.OK);
+        return ExitCodes.OK;
     }
 }
