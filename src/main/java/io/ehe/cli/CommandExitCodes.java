@@ -88,7 +88,7 @@ public final class CommandExitCodes {
                 ExitCodes.FAILURE, "failure (see the error line); safe to run again",
                 ExitCodes.LOCK_NOT_GRANTED, "lock not granted after all retries, or (pending-table) a transaction older "
                         + "than the fill stayed open past 10 min",
-                ExitCodes.WRONG_DATABASE, "(--then-migrate) wrong database, schema or role; nothing changed",
+                ExitCodes.WRONG_DATABASE, "wrong database, --schema or --module-schema (or, --then-migrate, role); nothing changed",
                 ExitCodes.INTERRUPTED, "interrupted (SIGTERM/SIGINT, --max-rows, --max-duration, rows kept locked): safe "
                         + "to run again",
                 ExitCodes.WRONG_DESIGN, "design not installed, or the one named is not: nothing changed",
@@ -96,11 +96,11 @@ public final class CommandExitCodes {
                         + "name: the error line gives the repair",
                 ExitCodes.MORE_TO_DO, "more to do: the plan ended but a target added after it started is still filling "
                         + "(the summary's left=): run again");
-        row("verify", codes(0, 1, 2, 3, 4, 8, 9, 10),
+        row("verify", codes(0, 1, 2, 3, 4, 6, 8, 9, 10),
                 ExitCodes.OK, "clean (or repaired clean)",
                 ExitCodes.LOCK_NOT_GRANTED, "(--repair) a row lock not granted after all retries",
                 ExitCodes.DRIFT, "drift or NULL rows found");
-        row("configure", codes(0, 1, 2, 3, 4, 7, 9, 10, 13),
+        row("configure", codes(0, 1, 2, 3, 4, 6, 7, 9, 10, 13),
                 ExitCodes.OK, "done (or --dry-run printed)",
                 ExitCodes.USAGE, "bad value (a column that does not exist): nothing changed",
                 ExitCodes.LOCK_NOT_GRANTED, "lock not granted, or a transaction older than the change stayed open past "
@@ -108,7 +108,7 @@ public final class CommandExitCodes {
                 ExitCodes.WRONG_DESIGN, "pending-table design not installed: nothing changed",
                 ExitCodes.NOT_CONFIRMED, "not confirmed: the change needs --change-question, or a model no "
                         + "event_embeddings row uses needs --new-model; nothing changed");
-        row("targets", codes(0, 1, 2, 3, 4, 7, 9, 10, 13),
+        row("targets", codes(0, 1, 2, 3, 4, 6, 7, 9, 10, 13),
                 ExitCodes.OK, "done (or --dry-run printed)",
                 ExitCodes.LOCK_NOT_GRANTED, "lock not granted, or an older transaction stayed open past "
                         + "--older-transactions-wait",
@@ -116,21 +116,21 @@ public final class CommandExitCodes {
                 ExitCodes.WRONG_DESIGN, "pending-table design not installed: nothing changed",
                 ExitCodes.NOT_CONFIRMED, "add: no event_embeddings row uses the model; pass --new-model if that is "
                         + "deliberate (nothing changed)");
-        row("partitions", codes(0, 1, 2, 3, 4, 9, 10),
+        row("partitions", codes(0, 1, 2, 3, 4, 6, 9, 10),
                 ExitCodes.OK, "done (or --dry-run printed)",
                 ExitCodes.WRONG_DESIGN, "pending-table design not installed: nothing changed");
         Object[] queue = {
                 ExitCodes.OK, "done",
                 ExitCodes.USAGE, "bad value, or a model that is not a target: nothing done",
                 ExitCodes.WRONG_DESIGN, "pending-table design or its work queue (changeSet 180) not installed"};
-        row("queue", codes(0, 1, 2, 3, 9, 10, 12), concat(queue,
+        row("queue", codes(0, 1, 2, 3, 6, 9, 10, 12), concat(queue,
                 ExitCodes.USAGE, "no action named, a bad value, or a model that is not a target: nothing done",
                 ExitCodes.MORE_TO_DO, "(sweep) rows left after --max-rounds: run again"));
         for (String action : List.of("failed", "retry", "pause", "resume")) {
-            row("queue " + action, codes(0, 1, 2, 3, 9, 10), action.equals("retry") || action.equals("pause")
+            row("queue " + action, codes(0, 1, 2, 3, 6, 9, 10), action.equals("retry") || action.equals("pause")
                     ? concat(queue, ExitCodes.OK, "done (or --dry-run printed)") : queue);
         }
-        row("queue sweep", codes(0, 1, 2, 3, 9, 10, 12), concat(queue,
+        row("queue sweep", codes(0, 1, 2, 3, 6, 9, 10, 12), concat(queue,
                 ExitCodes.MORE_TO_DO, "rows left after --max-rounds: run again"));
         row("help", codes(0, 2),
                 ExitCodes.OK, "help printed",

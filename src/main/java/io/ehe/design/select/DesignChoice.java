@@ -50,10 +50,23 @@ public final class DesignChoice {
         return found.size() == 1 ? found.iterator().next() : Design.DEFAULT;
     }
 
-    /** The installed design this command should work on; {@code requested} may be null. */
+    /**
+     * The installed design this command should work on; {@code requested} may be null. Where --schema names a
+     * schema without the tables, or --module-schema another schema than the one whose module keeps them, the
+     * command refuses with {@link WrongDatabaseException} (exit 6), as migrate and status do: every command
+     * agrees where the module is, so a mistyped flag never ends in exit 0 (the session's search_path holds
+     * both schemas and found the real objects) nor in "design not installed" (9), which stays for the
+     * app's tables without the module.
+     */
     public static Design installed(ConnectionFactory connections, String requested) throws Exception {
         Design asked = asked(requested);
-        return choose(found(connections), asked);
+        try (Connection c = connections.open()) {
+            Optional<String> wrong = ModulePlacement.wrongPlace(c, connections.schemas(), connections.url().jdbcUrl());
+            if (wrong.isPresent()) {
+                throw new WrongDatabaseException(wrong.get());
+            }
+            return choose(Design.installed(c), asked);
+        }
     }
 
     /**
