@@ -105,8 +105,9 @@ public final class ModulePlacement {
 
     /**
      * Why this database and these schemas are the wrong place for a command, or empty: the tables are not
-     * in {@link Schemas#tables()}, or the module keeping them lives in another module schema. One check
-     * for every command that opens the app's database (migrate, status).
+     * in {@link Schemas#tables()}, or the module keeping them lives in another module schema, or (the module
+     * schema holding none of the module's tables) a half-finished install sits in another schema
+     * ({@link #moduleElsewhere}). One check for every command that opens the app's database.
      */
     public static Optional<String> wrongPlace(Connection c, Schemas schemas, String where) throws SQLException {
         if (!tablesExist(c, schemas)) {
@@ -116,7 +117,26 @@ public final class ModulePlacement {
                     : "; they are in schema " + String.join(", ", found) + ": pass --schema " + found.get(0) + " (EHE_SCHEMA).")
                     + " Nothing was changed.");
         }
-        return installedElsewhere(c, schemas).map(other -> elsewhereMessage(schemas, other));
+        Optional<String> elsewhere = installedElsewhere(c, schemas).map(other -> elsewhereMessage(schemas, other));
+        if (elsewhere.isPresent() || moduleTablesIn(c, schemas.module())) {
+            return elsewhere;
+        }
+        // A half-finished install elsewhere has no trigger yet for installedElsewhere to see: without this,
+        // a migrate that forgot --module-schema installed the default design beside it (a new-user trial).
+        return moduleElsewhere(c, schemas);
+    }
+
+    /** Whether {@code schema} holds one of the module's own tables (either design's). */
+    private static boolean moduleTablesIn(Connection c, String schema) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class k JOIN pg_catalog.pg_namespace n ON n.oid = k.relnamespace
+                                WHERE n.nspname = ? AND k.relname IN ('event_embedding_pending', 'events_has_embedding_backfill'))""")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
     }
 
     /** The schemas that hold both events and event_embeddings, by name (catalog only: no privilege needed). */

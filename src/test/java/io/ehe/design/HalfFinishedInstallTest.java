@@ -59,6 +59,21 @@ class HalfFinishedInstallTest {
 
     @Test
     @Order(3)
+    void aMigrateOrBackfillThatForgetsTheModuleSchemaChangesNothing(TestDatabase db) {
+        // A new-user trial: migrate --schema app alone installed the column design into app beside the half-finished install, exit 0.
+        for (String[] args : new String[][] {{"migrate", "--schema", "app"}, {"migrate", "--schema", "app", "--dry-run"}, {"backfill", "--schema", "app"}}) {
+            Run r = run(db, args);
+            assertThat(r.exit()).as(String.join(" ", args) + ": " + r.output()).isEqualTo(ExitCodes.WRONG_DATABASE);
+            assertThat(r.output()).contains("pass --module-schema ehe");
+        }
+        assertThat(db.queryLong("SELECT count(*) FROM pg_attribute WHERE attrelid = 'app.events'::regclass AND attname = 'has_embedding'"))
+                .as("no column design beside it").isZero();
+        assertThat(db.queryLong("SELECT count(*) FROM pg_class WHERE relname = 'databasechangelog' AND relnamespace = 'app'::regnamespace"))
+                .as("no history in app").isZero();
+    }
+
+    @Test
+    @Order(4)
     void theRightFlagsSayHalfFinishedThenMigrateFinishesIt(TestDatabase db) {
         Run r = run(db, "status", "--schema", "app", "--module-schema", "ehe");
         assertThat(r.exit()).as(r.output()).isEqualTo(ExitCodes.NOT_READY);
