@@ -83,6 +83,7 @@ public final class MigrateCommand implements Callable<Integer> {
         Design chosen = design == null || design.isBlank() ? DesignChoice.forUpdate(connection.connections()) : DesignChoice.forMigrate(design);
         Semantics requested = semantics.semantics();
         List<String> targets = null;
+        boolean keepTargets = false;
         if (semantics.given()) {
             if (chosen == Design.COLUMN && (!requested.isSeed() || !semantics.targetModels().isEmpty())) {
                 // The column design keeps one flag per event: it cannot hold a question per model,
@@ -91,7 +92,15 @@ public final class MigrateCommand implements Callable<Integer> {
                         + "no model, chunk or superseded column): use --design pending-table for these semantics");
             }
             if (chosen == Design.PENDING_TABLE) {
-                targets = PendingConfiguration.checkedTargets(requested, semantics.targetModels());
+                java.util.Optional<Semantics> installed = semantics.presetGiven() ? java.util.Optional.empty() : installedQuestion();
+                if (installed.isPresent()) {
+                    // Options without --semantics adjust the installed question, as configure's do: a column option
+                    // changes that column only (a new-user trial saw --chunk-column none reset the rest to the
+                    // seed's), --target-model alone adds to it, and the targets stay unless named.
+                    requested = semantics.adjustment().apply(installed.get());
+                    keepTargets = semantics.targetModels().isEmpty();
+                }
+                targets = keepTargets ? List.of() : PendingConfiguration.checkedTargets(requested, semantics.targetModels());
             }
         }
         if (chosen == Design.COLUMN && QueueRoles.namesAny(queueRoles)) {
@@ -109,11 +118,11 @@ public final class MigrateCommand implements Callable<Integer> {
                 // A typo in a target model is refused before the first changeSet, not after the last.
                 PendingConfiguration.requireKnownModels(connection.connections(), requested, targets, newModel);
             }
-            return interruptible(migrator, report, requested, targets);
+            return interruptible(migrator, report, requested, targets, keepTargets);
         }
         report.dryRun(migrator.dryRun(count), tag);
         if (targets != null) {
-            spec.commandLine().getOut().println(configureStep(requested, targets));
+            spec.commandLine().getOut().println(configureStep(requested, targets, keepTargets));
         }
         return ExitCodes.OK;
     }
@@ -123,15 +132,16 @@ public final class MigrateCommand implements Callable<Integer> {
      * has stopped, nothing of the changeSet in flight recorded; the configure step's lock waits (its statement
      * in flight cancelled) end on the same signal.
      */
-    private int interruptible(Migrator migrator, MigrateReport report, Semantics requested, List<String> targets) throws Exception {
+    private int interruptible(Migrator migrator, MigrateReport report, Semantics requested, List<String> targets, boolean keepTargets)
+            throws Exception {
         Interruption interruption = new Interruption();
         migrator.interruptibleBy(interruption);
         return InterruptibleRun.run(interruption, stop -> {
             report.applied(migrator.migrate(tag, count), tag);
             if (targets != null) {
-                PendingConfiguration.Outcome outcome = new PendingConfiguration(connection.connections(),
-                        locks.lockTimeout(), Duration.ofMinutes(10)).stoppedBy(stop::requested)
-                        .configure(requested, targets, new PendingConfiguration.Confirmations(false, changeQuestion, newModel));
+                PendingConfiguration.Outcome outcome = configure(new PendingConfiguration(connection.connections(),
+                        locks.lockTimeout(), Duration.ofMinutes(10)).stoppedBy(stop::requested), requested, targets, keepTargets,
+                        new PendingConfiguration.Confirmations(false, changeQuestion, newModel));
                 spec.commandLine().getOut().println(outcome.line());
             }
         });
@@ -160,11 +170,24 @@ public final class MigrateCommand implements Callable<Integer> {
         }
     }
 
+    /** The configure step: the question adjusted with the installed targets kept, or set with the targets given. */
+    private static PendingConfiguration.Outcome configure(PendingConfiguration configuration, Semantics requested, List<String> targets,
+                                                          boolean keepTargets, PendingConfiguration.Confirmations confirm) throws Exception {
+        return keepTargets ? configuration.adjust(installed -> requested, List.of(), confirm) : configuration.configure(requested, targets, confirm);
+    }
+
+    /** The question the pending-table design has configured here, if it is installed (read-only). */
+    private java.util.Optional<Semantics> installedQuestion() throws Exception {
+        try (java.sql.Connection c = connection.connections().readOnly().open()) {
+            return Semantics.read(c);
+        }
+    }
+
     /** migrate --dry-run: the configure step that follows the changeSets, as configure --dry-run would say it. */
-    private String configureStep(Semantics requested, List<String> targets) throws Exception {
+    private String configureStep(Semantics requested, List<String> targets, boolean keepTargets) throws Exception {
         try {
-            return "then configure: " + new PendingConfiguration(connection.connections(), locks.lockTimeout(), Duration.ofMinutes(10))
-                    .configure(requested, targets, new PendingConfiguration.Confirmations(true, changeQuestion, newModel)).line();
+            return "then configure: " + configure(new PendingConfiguration(connection.connections(), locks.lockTimeout(), Duration.ofMinutes(10)),
+                    requested, targets, keepTargets, new PendingConfiguration.Confirmations(true, changeQuestion, newModel)).line();
         } catch (io.ehe.design.DesignNotInstalledException notYet) {
             return "then configure: the question (" + requested.describe() + "), target(s) " + String.join(", ", targets)
                     + " filling (installed by the changeSets above; run backfill next)";
