@@ -43,6 +43,15 @@ final class AppSchema {
         assertThat(Main.run(args)).as("configure --semantics app").isZero();
     }
 
+    /** The installed question's four columns (- for none) and the targets with their state. */
+    static String question(TestDatabase db) {
+        return db.queryString("""
+                SELECT concat_ws(' | ', (SELECT concat_ws(',', coalesce(model_column, '-'), coalesce(chunk_column, '-'),
+                                                      coalesce(superseded_column, '-'), coalesce(created_column, '-'))
+                                           FROM event_embedding_pending_semantics),
+                                        (SELECT string_agg(model || ':' || state, ',' ORDER BY model) FROM event_embedding_pending_targets))""");
+    }
+
     static int cli(TestDatabase db, String... args) {
         String[] all = new String[args.length + 1];
         System.arraycopy(args, 0, all, 0, args.length);

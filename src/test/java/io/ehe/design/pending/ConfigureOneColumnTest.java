@@ -9,7 +9,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -22,15 +21,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(PostgresExtension.class)
 class ConfigureOneColumnTest {
 
-    /** The question's four columns (- for none) and the targets with their state. */
-    private static String question(TestDatabase db) {
-        return db.queryString("""
-                SELECT concat_ws(' | ', (SELECT concat_ws(',', coalesce(model_column, '-'), coalesce(chunk_column, '-'),
-                                                      coalesce(superseded_column, '-'), coalesce(created_column, '-'))
-                                           FROM event_embedding_pending_semantics),
-                                        (SELECT string_agg(model || ':' || state, ',' ORDER BY model) FROM event_embedding_pending_targets))""");
-    }
-
     @BeforeAll
     static void appQuestionWithTwoReadyTargets(TestDatabase db) {
         AppSchema.install(db, "m1", "m2");
@@ -42,7 +32,7 @@ class ConfigureOneColumnTest {
 
     @Test
     void aColumnOptionAloneChangesOnlyThatColumnAndKeepsTheTargets(TestDatabase db) {
-        String before = question(db);
+        String before = AppSchema.question(db);
         assertThat(before).isEqualTo("embedding_model,chunk_index,superseded_by,created_at | m1:ready,m2:ready");
 
         Run dry = run(db, "configure", "--chunk-column", "none", "--dry-run");
@@ -50,16 +40,16 @@ class ConfigureOneColumnTest {
         assertThat(dry.output()).contains("to (embedded = a row of the target model (embedding_model); live = payload_text not empty, "
                         + "organization_id not NULL, superseded_by IS NULL; newest = created_at, then event_id)")
                 .contains("target(s) m1, m2 would be filling").contains("nothing was changed");
-        assertThat(question(db)).isEqualTo(before);
+        assertThat(AppSchema.question(db)).isEqualTo(before);
 
         Run refused = run(db, "configure", "--chunk-column", "none");
         assertThat(refused.exit()).as(refused.output()).isEqualTo(ExitCodes.NOT_CONFIRMED);
         assertThat(refused.output()).contains("--change-question").contains("nothing was changed");
-        assertThat(question(db)).isEqualTo(before);
+        assertThat(AppSchema.question(db)).isEqualTo(before);
 
         Run done = run(db, "configure", "--chunk-column", "none", "--change-question");
         assertThat(done.exit()).as(done.output()).isZero();
-        assertThat(question(db)).as("only the chunk column changed; the targets stay, filling for the new question")
+        assertThat(AppSchema.question(db)).as("only the chunk column changed; the targets stay, filling for the new question")
                 .isEqualTo("embedding_model,-,superseded_by,created_at | m1:filling,m2:filling");
 
         assertThat(AppSchema.cli(db, "backfill")).isZero();

@@ -19,14 +19,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(PostgresExtension.class)
 class MigrateAdjustsTheQuestionTest {
 
-    private static String question(TestDatabase db) {
-        return db.queryString("""
-                SELECT concat_ws(' | ', (SELECT concat_ws(',', coalesce(model_column, '-'), coalesce(chunk_column, '-'),
-                                                      coalesce(superseded_column, '-'), coalesce(created_column, '-'))
-                                           FROM event_embedding_pending_semantics),
-                                        (SELECT string_agg(model || ':' || state, ',' ORDER BY model) FROM event_embedding_pending_targets))""");
-    }
-
     @Test
     void migrateOptionsAdjustTheInstalledQuestionAsConfiguresDo(TestDatabase db) {
         AppSchema.install(db, "m1", "m2");
@@ -36,7 +28,7 @@ class MigrateAdjustsTheQuestionTest {
 
         Run added = InProcessCli.both(db, "migrate", "--design", "pending-table", "--target-model", "m3", "--new-model");
         assertThat(added.exit()).as(added.output()).isZero();
-        assertThat(question(db)).isEqualTo("embedding_model,chunk_index,superseded_by,created_at | m1:ready,m2:ready,m3:filling");
+        assertThat(AppSchema.question(db)).isEqualTo("embedding_model,chunk_index,superseded_by,created_at | m1:ready,m2:ready,m3:filling");
         assertThat(AppSchema.cli(db, "backfill")).isZero();
 
         Run dry = InProcessCli.both(db, "migrate", "--chunk-column", "none", "--dry-run");
@@ -46,7 +38,7 @@ class MigrateAdjustsTheQuestionTest {
 
         Run done = InProcessCli.both(db, "migrate", "--chunk-column", "none", "--change-question");
         assertThat(done.exit()).as(done.output()).isZero();
-        assertThat(question(db)).as("only the chunk column changed; the targets stay, filling for the new question")
+        assertThat(AppSchema.question(db)).as("only the chunk column changed; the targets stay, filling for the new question")
                 .isEqualTo("embedding_model,-,superseded_by,created_at | m1:filling,m2:filling,m3:filling");
     }
 }
