@@ -120,6 +120,16 @@ public final class MigrateCommand implements Callable<Integer> {
             }
             return interruptible(migrator, report, requested, targets, keepTargets);
         }
+        if (targets != null) {
+            try {
+                // The real run refuses here, before its first changeSet: so does its dry run.
+                PendingConfiguration.requireKnownModels(connection.connections(), requested, targets, newModel);
+            } catch (io.ehe.design.NotConfirmedException refused) {
+                spec.commandLine().getOut().println("migrate --dry-run: would refuse (exit " + ExitCodes.NOT_CONFIRMED + "): "
+                        + refused.getMessage().replaceFirst("^migrate: ", ""));
+                return ExitCodes.OK;
+            }
+        }
         report.dryRun(migrator.dryRun(count), tag);
         if (targets != null) {
             spec.commandLine().getOut().println(configureStep(requested, targets, keepTargets));

@@ -163,6 +163,14 @@ class OperatorSafetyTest {
                 "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, 'm1', 0 FROM events WHERE id % 2 = 0");
         long history = db.queryLong("SELECT count(*) FROM databasechangelog");
 
+        // The dry run says what the real run does (a new-user trial saw "M1 filling", exit 0, on a fresh database).
+        Run dry = run(db, "migrate", "--design", "pending-table", "--semantics", "app", "--target-model", "M1", "--dry-run");
+        assertThat(dry.exit()).as(dry.output()).isZero();
+        assertThat(dry.output()).contains("would refuse (exit 13)").contains("the data says 'm1'").doesNotContain("filling");
+        Run dryConfirmed = run(db, "migrate", "--design", "pending-table", "--semantics", "app", "--target-model", "m7", "--new-model", "--dry-run");
+        assertThat(dryConfirmed.exit()).as(dryConfirmed.output()).isZero();
+        assertThat(dryConfirmed.output()).contains("m7 filling").doesNotContain("refuse");
+
         Run typo = run(db, "migrate", "--design", "pending-table", "--semantics", "app", "--target-model", "M1");
         assertThat(typo.exit()).as(typo.output()).isEqualTo(ExitCodes.NOT_CONFIRMED);
         assertThat(typo.output()).contains("the data says 'm1'").contains("no changeSet applied");
