@@ -18,14 +18,21 @@ final class MigrateReport {
     }
 
     void applied(MigrationResult r, String tag) {
-        if (r.appliedNow().isEmpty()) {
+        // A changeSet recorded without running (the dev-only baseline where the tables exist) was not applied.
+        List<ChangeSetState> now = r.appliedNow().stream().filter(cs -> !cs.markedRan()).toList();
+        List<ChangeSetState> marked = r.appliedNow().stream().filter(ChangeSetState::markedRan).toList();
+        List<ChangeSetState> already = r.alreadyApplied().stream().filter(cs -> !cs.markedRan()).toList();
+        if (now.isEmpty()) {
             out.println("migrate: nothing new applied");
         } else {
-            out.println("migrate: applied " + r.appliedNow().size() + " changeSet" + (r.appliedNow().size() == 1 ? "" : "s") + ":");
-            r.appliedNow().forEach(cs -> out.println("  applied   " + cs.id()));
+            out.println("migrate: applied " + now.size() + " changeSet" + (now.size() == 1 ? "" : "s") + ":");
+            now.forEach(cs -> out.println("  applied   " + cs.id()));
         }
-        if (!r.alreadyApplied().isEmpty()) {
-            out.println("already applied: " + ids(r.alreadyApplied()));
+        if (!marked.isEmpty()) {
+            out.println("recorded without running: " + ids(marked) + " (its precondition was not met: development only, or the tables exist)");
+        }
+        if (!already.isEmpty()) {
+            out.println("already applied: " + ids(already));
         }
         if (!r.deferred().isEmpty()) {
             out.println("deferred until the backfill is complete (rows with has_embedding IS NULL remain):");

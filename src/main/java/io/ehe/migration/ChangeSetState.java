@@ -8,9 +8,10 @@ import io.ehe.catalog.Design;
  * @param deferrable its precondition skips it without recording it until the backfill is complete
  *                   (the column design's index and NOT NULL changeSets, labelled "deferred")
  * @param design     the design it belongs to (its label), null for the baseline
+ * @param markedRan  recorded without running (EXECTYPE MARK_RAN: the dev-only baseline where the tables exist)
  */
 public record ChangeSetState(String id, String author, String file, String description, boolean ran, String tag,
-                             boolean deferrable, Design design) {
+                             boolean deferrable, Design design, boolean markedRan) {
 
     /** Part of {@code d}, or of no design (the baseline, which every design shows). */
     public boolean belongsTo(Design d) {

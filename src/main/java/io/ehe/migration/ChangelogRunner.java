@@ -63,6 +63,8 @@ public final class ChangelogRunner {
     static final String ALLOW_SECOND_DESIGN = "ehe.allow_second_design";
     /** The third (changes/039-deferred-notice.sql): never recorded, says in Liquibase's log why 040/045 and 050 wait. */
     public static final String DEFERRED_NOTICE_ID = "039-deferred-notice";
+    /** The dev-only baseline (changes/000-baseline-tables.sql): runs only with ehe.baseline=true on a database without the tables. */
+    public static final String BASELINE_ID = "000-baseline-tables";
     private static final Set<String> CHECKS = Set.of(PREFLIGHT_ID, DESIGN_GUARD_ID, DEFERRED_NOTICE_ID);
 
     static {
@@ -317,7 +319,7 @@ public final class ChangelogRunner {
                 boolean deferrable = cs.getLabels() != null && cs.getLabels().getLabels().contains(DEFERRED_LABEL);
                 out.add(new ChangeSetState(cs.getId(), cs.getAuthor(), cs.getFilePath(),
                         cs.getComments() == null ? "" : cs.getComments(), r != null, r == null ? null : r.getTag(), deferrable,
-                        designOf(cs)));
+                        designOf(cs), r != null && r.getExecType() == ChangeSet.ExecType.MARK_RAN));
             }
             return out;
         });
@@ -344,11 +346,19 @@ public final class ChangelogRunner {
                 continue;
             }
             total++;
-            if (!isPreflight(cs)) {
+            if (!isPreflight(cs) && !skippedBaseline(cs)) {
                 steps++;
             }
         }
         return total;
+    }
+
+    /**
+     * The dev-only baseline of a run without --with-baseline: its precondition records it without running
+     * (MARK_RAN), so it is no step of the rollout and takes no slot of --count.
+     */
+    boolean skippedBaseline(ChangeSet cs) {
+        return BASELINE_ID.equals(cs.getId()) && !settings.withBaseline();
     }
 
     /** One of the checks that are never recorded (the preflight, the design guard, the deferred notice): no step of the rollout. */

@@ -53,7 +53,7 @@ final class DryRunPlanner {
             if (ran.contains(cs.getId() + "::" + cs.getAuthor()) || !ofDesign(cs, design) || cs.isIgnore()) {
                 continue;
             }
-            if (count != null && plan.size() >= count) {
+            if (count != null && plan.stream().filter(p -> p.action() != PlannedChangeSet.Action.MARK_RAN).count() >= count) {
                 break;
             }
             plan.add(planOne(cs, database, changeLog));

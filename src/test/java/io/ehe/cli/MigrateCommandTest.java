@@ -19,6 +19,27 @@ class MigrateCommandTest {
             UPDATE public.events e SET has_embedding = EXISTS (SELECT 1 FROM public.event_embeddings x WHERE x.event_id = e.id)
              WHERE has_embedding IS NULL""";
 
+    /**
+     * On a database that has its tables (production), the dev-only baseline is recorded without running
+     * (MARK_RAN): migrate says so instead of "applied", and it takes no slot of --count (a new-user trial
+     * saw "applied 000-baseline-tables" and --count 1 apply nothing else).
+     */
+    @Test
+    void theSkippedBaselineIsNeitherAppliedNorCounted() {
+        TestDatabase db = io.ehe.testing.PostgresServer.get().createDatabase("prod_count_one");
+        Migrations.createUpstreamTables(db);
+        Cli.Result one = Cli.run("migrate", "--url", db.urlWithCredentials(), "--count", "1");
+        assertThat(one.exit()).as(one.toString()).isZero();
+        assertThat(one.out()).contains("migrate: applied 1 changeSet:").contains("applied   010-has-embedding-column")
+                .doesNotContain("applied   000-baseline-tables")
+                .contains("recorded without running: 000-baseline-tables");
+        assertThat(db.queryString("SELECT string_agg(id || ':' || exectype, ',' ORDER BY orderexecuted) FROM databasechangelog"))
+                .isEqualTo("000-baseline-tables:MARK_RAN,010-has-embedding-column:EXECUTED");
+        Cli.Result rest = Cli.run("migrate", "--url", db.urlWithCredentials());
+        assertThat(rest.exit()).as(rest.toString()).isZero();
+        assertThat(rest.out()).contains("already applied: 010-has-embedding-column").doesNotContain("000-baseline-tables");
+    }
+
     @Test
     void rolloutThroughTheCommandLine(TestDatabase db) throws Exception {
         Migrations.baselineOnly(db);
