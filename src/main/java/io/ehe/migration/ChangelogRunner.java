@@ -27,7 +27,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -137,12 +136,13 @@ public final class ChangelogRunner {
     /** Applies every pending changeSet (or the next {@code count}), tagging the result when asked. */
     public void update(String tag, Integer count) throws Exception {
         run(Mode.WRITE, lb -> {
-            PartitionedReplacements.skipRefused(lb, settings.design());
+            RolloutPlan plan = plan(lb);
+            plan.leaveOutRefused();
             if (settings.design() == Design.COLUMN) {
                 buildPartitionedIndexIfDue(lb);
             }
             if (count != null) {
-                lb.update(withChecks(lb, count), new Contexts(), designOnly());
+                lb.update(plan.liquibaseCount(count), new Contexts(), designOnly());
             } else {
                 lb.update(new Contexts(), designOnly());
             }
@@ -164,8 +164,9 @@ public final class ChangelogRunner {
      */
     public DryRunResult dryRunUpdate(Integer count) throws Exception {
         return run(Mode.READ_ONLY, lb -> {
-            PartitionedReplacements.skipRefused(lb, settings.design());
-            List<PlannedChangeSet> plan = DryRunPlanner.plan(lb, count, settings.design());
+            RolloutPlan rollout = plan(lb);
+            rollout.leaveOutRefused();
+            List<PlannedChangeSet> plan = DryRunPlanner.plan(lb, rollout, count);
             StringWriter out = new StringWriter();
             Connection c = ((JdbcConnection) lb.getDatabase().getConnection()).getUnderlyingConnection();
             if (settings.design() == Design.COLUMN && PartitionedIndexBuilder.due(c)) {
@@ -174,7 +175,7 @@ public final class ChangelogRunner {
             }
             lb.getDatabase().rollback();
             if (count != null) {
-                lb.update(withChecks(lb, count), new Contexts(), designOnly(), out);
+                lb.update(rollout.liquibaseCount(count), new Contexts(), designOnly(), out);
             } else {
                 lb.update(new Contexts(), designOnly(), out);
             }
@@ -298,67 +299,12 @@ public final class ChangelogRunner {
      * design), the queue grants (185) only once they ran or while this run names queue roles.
      */
     public List<ChangeSetState> changeSets() throws Exception {
-        return run(Mode.READ_ONLY, lb -> {
-            List<RanChangeSet> ran = lb.getDatabase().getRanChangeSetList();
-            Map<String, RanChangeSet> byKey = new HashMap<>();
-            for (RanChangeSet r : ran) {
-                byKey.put(r.getId() + "::" + r.getAuthor() + "::" + r.getChangeLog(), r);
-            }
-            List<ChangeSetState> out = new ArrayList<>();
-            for (ChangeSet cs : lb.getDatabaseChangeLog().getChangeSets()) {
-                if (isPreflight(cs)) {
-                    continue;
-                }
-                RanChangeSet r = byKey.get(cs.getId() + "::" + cs.getAuthor() + "::" + cs.getFilePath());
-                if (r == null && ReaderRoles.isReaderGrants(cs.getId()) && ReaderRoles.NONE.equals(readersParameter)) {
-                    continue; // skips itself until a reader is named or carried from the other design: no step of this rollout
-                }
-                if (r == null && QueueRoles.isQueueGrants(cs.getId()) && !namesQueueRoles()) {
-                    continue; // the same for the queue roles
-                }
-                boolean deferrable = cs.getLabels() != null && cs.getLabels().getLabels().contains(DEFERRED_LABEL);
-                out.add(new ChangeSetState(cs.getId(), cs.getAuthor(), cs.getFilePath(),
-                        cs.getComments() == null ? "" : cs.getComments(), r != null, r == null ? null : r.getTag(), deferrable,
-                        designOf(cs), r != null && r.getExecType() == ChangeSet.ExecType.MARK_RAN));
-            }
-            return out;
-        });
+        return run(Mode.READ_ONLY, lb -> plan(lb).states());
     }
 
-    /**
-     * Liquibase's count takes every pending changeSet its filters let through, and the checks are always
-     * pending (never recorded): the count that reaches the N-th changeSet of the rollout also counts the
-     * checks met on the way (the first two stand before every changeSet, the deferred notice before 040).
-     */
-    private int withChecks(Liquibase lb, int count) throws Exception {
-        Set<String> ran = new HashSet<>();
-        for (RanChangeSet r : lb.getDatabase().getRanChangeSetList()) {
-            ran.add(r.getId() + "::" + r.getAuthor());
-        }
-        int total = 0;
-        int steps = 0;
-        for (ChangeSet cs : lb.getDatabaseChangeLog().getChangeSets()) {
-            if (steps >= count) {
-                break;
-            }
-            Design own = designOf(cs);
-            if ((own != null && own != settings.design()) || (!isPreflight(cs) && ran.contains(cs.getId() + "::" + cs.getAuthor()))) {
-                continue;
-            }
-            total++;
-            if (!isPreflight(cs) && !skippedBaseline(cs)) {
-                steps++;
-            }
-        }
-        return total;
-    }
-
-    /**
-     * The dev-only baseline of a run without --with-baseline: its precondition records it without running
-     * (MARK_RAN), so it is no step of the rollout and takes no slot of --count.
-     */
-    boolean skippedBaseline(ChangeSet cs) {
-        return BASELINE_ID.equals(cs.getId()) && !settings.withBaseline();
+    /** This run's plan ({@link RolloutPlan}), read on its session once the reader list is known. */
+    private RolloutPlan plan(Liquibase lb) throws Exception {
+        return RolloutPlan.read(lb, settings, !ReaderRoles.NONE.equals(readersParameter), namesQueueRoles());
     }
 
     /** One of the checks that are never recorded (the preflight, the design guard, the deferred notice): no step of the rollout. */

@@ -3,16 +3,13 @@ package io.ehe.migration;
 import liquibase.Liquibase;
 import liquibase.changelog.ChangeSet;
 import liquibase.changelog.DatabaseChangeLog;
-import liquibase.changelog.RanChangeSet;
 import liquibase.database.Database;
 import liquibase.exception.PreconditionFailedException;
 import liquibase.precondition.Precondition;
 import liquibase.precondition.core.PreconditionContainer;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Decides, before a dry run prints its SQL, what each pending changeSet would really do.
@@ -30,41 +27,32 @@ final class DryRunPlanner {
     private DryRunPlanner() {
     }
 
-    static List<PlannedChangeSet> plan(Liquibase liquibase, Integer count, io.ehe.catalog.Design design) throws Exception {
+    /** The plan of the changeSets {@code rollout} says the update walks, the next {@code count} steps of it when not null. */
+    static List<PlannedChangeSet> plan(Liquibase liquibase, RolloutPlan rollout, Integer count) throws Exception {
         Database database = liquibase.getDatabase();
         DatabaseChangeLog changeLog = liquibase.getDatabaseChangeLog();
-        Set<String> ran = new HashSet<>();
-        for (RanChangeSet r : database.getRanChangeSetList()) {
-            ran.add(r.getId() + "::" + r.getAuthor());
-        }
         PreconditionContainer top = changeLog.getPreconditions();
         if (top != null && evaluate(top, database, changeLog, null) != Outcome.ERROR) {
             top.setOnSqlOutput(PreconditionContainer.OnSqlOutputOption.TEST);
         }
+        for (ChangeSet check : rollout.checks()) {
+            // Judged like the others so the SQL leaves them out; the runner has made its checks itself.
+            if (check.getPreconditions() != null && evaluate(check.getPreconditions(), database, changeLog, check) != Outcome.ERROR) {
+                check.getPreconditions().setOnSqlOutput(PreconditionContainer.OnSqlOutputOption.TEST);
+            }
+        }
         List<PlannedChangeSet> plan = new ArrayList<>();
-        for (ChangeSet cs : changeLog.getChangeSets()) {
-            if (ChangelogRunner.isPreflight(cs)) {
-                // Judged like the others so the SQL leaves it out; the runner has made its checks itself.
-                if (cs.getPreconditions() != null && evaluate(cs.getPreconditions(), database, changeLog, cs) != Outcome.ERROR) {
-                    cs.getPreconditions().setOnSqlOutput(PreconditionContainer.OnSqlOutputOption.TEST);
-                }
-                continue;
-            }
-            if (ran.contains(cs.getId() + "::" + cs.getAuthor()) || !ofDesign(cs, design) || cs.isIgnore()) {
-                continue;
-            }
-            if (count != null && plan.stream().filter(p -> p.action() != PlannedChangeSet.Action.MARK_RAN).count() >= count) {
+        int taken = 0;
+        for (ChangeSet cs : rollout.toWalk()) {
+            if (count != null && taken >= count) {
                 break;
             }
             plan.add(planOne(cs, database, changeLog));
+            if (!rollout.skippedBaseline(cs)) {
+                taken++;
+            }
         }
         return plan;
-    }
-
-    /** The update's label filter lets it through: it carries the design's label, or none (the baseline). */
-    private static boolean ofDesign(ChangeSet cs, io.ehe.catalog.Design design) {
-        io.ehe.catalog.Design own = ChangelogRunner.designOf(cs);
-        return own == null || own == design;
     }
 
     private static PlannedChangeSet planOne(ChangeSet cs, Database database, DatabaseChangeLog changeLog) {

@@ -99,14 +99,7 @@ public final class Migrator {
 
     /** The changeSets of the design this migrator installs (and the baseline). */
     public List<ChangeSetState> changeSets() throws Exception {
-        io.ehe.catalog.Partitioning partitioned;
-        try (Connection c = connections.open()) {
-            partitioned = io.ehe.catalog.Partitioning.of(c);
-        }
-        return runner.changeSets().stream()
-                .filter(cs -> cs.belongsTo(settings.design()))
-                .filter(cs -> cs.ran() || PartitionedReplacements.applies(cs.id(), partitioned))
-                .toList();
+        return runner.changeSets().stream().filter(cs -> cs.belongsTo(settings.design())).filter(ChangeSetState::ranOrApplies).toList();
     }
 
     private MigrationResult result(List<ChangeSetState> before, List<ChangeSetState> after) throws Exception {

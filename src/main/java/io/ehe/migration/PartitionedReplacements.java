@@ -1,13 +1,6 @@
 package io.ehe.migration;
 
-import io.ehe.catalog.Design;
 import io.ehe.catalog.Partitioning;
-import liquibase.Liquibase;
-import liquibase.changelog.ChangeSet;
-import liquibase.database.Database;
-import liquibase.database.jvm.JdbcConnection;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.Map;
 import java.util.Set;
@@ -17,7 +10,7 @@ import java.util.Set;
  * in for them there. Today one pair: 040's {@code CREATE INDEX CONCURRENTLY} (refused on a partitioned
  * table) is replaced by 045, which records the index {@link PartitionedIndexBuilder} builds leaf by leaf.
  *
- * A released changeSet cannot change, so 040 cannot learn to skip itself: the runner leaves it out of
+ * A released changeSet cannot change, so 040 cannot learn to skip itself: the runner's plan ({@link RolloutPlan#leaveOutRefused}) leaves it out of
  * every update and dry run of the column design on such a database (Liquibase's ignore flag, set on the
  * parsed changelog), so it is neither run nor recorded and its rollback never runs. Recording it as
  * MARK_RAN instead was tried and rejected: the row would take a place in the rollback order and a
@@ -26,8 +19,6 @@ import java.util.Set;
  * nothing (040's DROP ... IF EXISTS finds nothing to drop): docs/partitioning.md says what to run instead.
  */
 public final class PartitionedReplacements {
-
-    private static final Logger LOG = LoggerFactory.getLogger(PartitionedReplacements.class);
 
     /** changeSet refused on a partitioned events -> the changeSet that does its work there. */
     public static final Map<String, String> REPLACED_BY = Map.of(
@@ -62,34 +53,4 @@ public final class PartitionedReplacements {
         }
         return "only for a partitioned event_embeddings";
     }
-
-    /**
-     * Leaves the refused changeSets of {@code design} out of this run when events is partitioned: marked
-     * ignored in the parsed changelog that the update then walks, so Liquibase neither runs nor records them.
-     */
-    static void skipRefused(Liquibase liquibase, Design design) throws Exception {
-        Database database = liquibase.getDatabase();
-        if (design != Design.COLUMN
-                || !Partitioning.of(((JdbcConnection) database.getConnection()).getUnderlyingConnection()).events()) {
-            return;
-        }
-        for (String id : REPLACED_BY.keySet()) {
-            ChangeSet cs = find(liquibase, id);
-            if (cs != null && !cs.isIgnore()) {
-                cs.setIgnore(true);
-                LOG.info("changeSet {} left out: events is partitioned and PostgreSQL refuses it there; {} does its work",
-                        id, REPLACED_BY.get(id));
-            }
-        }
-    }
-
-    private static ChangeSet find(Liquibase liquibase, String id) throws Exception {
-        for (ChangeSet cs : liquibase.getDatabaseChangeLog().getChangeSets()) {
-            if (cs.getId().equals(id)) {
-                return cs;
-            }
-        }
-        return null;
-    }
-
 }

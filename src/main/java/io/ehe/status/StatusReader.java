@@ -8,7 +8,6 @@ import io.ehe.catalog.TableSize;
 import io.ehe.migration.ChangeSetState;
 import io.ehe.migration.ChangelogRunner;
 import io.ehe.migration.MigrationSettings;
-import io.ehe.migration.PartitionedReplacements;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -16,10 +15,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
-import java.util.Map;
 
 /**
  * Reads the rollout's state from the catalog, read-only and cheap enough to run every few seconds
@@ -54,7 +51,7 @@ public final class StatusReader {
         try (Connection c = StatusSession.open(connections)) {
             Status.Column column = column(c);
             Status.Backfill backfill = backfill(c, column, exact);
-            List<Status.ChangeSetLine> changeSets = changeSets(c, backfill);
+            List<Status.ChangeSetLine> changeSets = changeSets(backfill);
             List<Status.TriggerLine> triggers = triggers(c);
             Status.Index index = index(c);
             List<String> why = notReadyBecause(column, triggers, backfill, index);
@@ -74,30 +71,20 @@ public final class StatusReader {
         }
     }
 
-    private List<Status.ChangeSetLine> changeSets(Connection c, Status.Backfill backfill) throws Exception {
-        Map<String, String> execType = new HashMap<>();
-        if (ChangelogRunner.changelogTableExists(c, connections.schemas())) {
-            try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT id, exectype FROM " + connections.schemas().module() + ".databasechangelog")) {
-                while (rs.next()) {
-                    execType.put(rs.getString(1), rs.getString(2));
-                }
-            }
-        }
+    private List<Status.ChangeSetLine> changeSets(Status.Backfill backfill) throws Exception {
         boolean backfillIncomplete = backfill.nullRows() == null || backfill.nullRows() > 0;
         List<ChangeSetState> states = new ChangelogRunner(connections, MigrationSettings.defaults()).changeSets().stream()
                 .filter(cs -> cs.belongsTo(Design.COLUMN)).toList();
-        Partitioning partitioned = Partitioning.of(c);
         List<Status.ChangeSetLine> out = new ArrayList<>();
         for (ChangeSetState cs : states) {
             boolean devOnly = cs.id().contains("baseline");
             String state;
             String note = "";
-            if (!cs.ran() && !PartitionedReplacements.applies(cs.id(), partitioned)) {
+            if (!cs.ranOrApplies()) {
                 state = "not_applicable";
-                note = PartitionedReplacements.whyNot(cs.id(), partitioned);
+                note = cs.notApplicable();
             } else if (cs.ran()) {
-                state = "MARK_RAN".equals(execType.get(cs.id())) ? "marked_ran" : "applied";
+                state = cs.markedRan() ? "marked_ran" : "applied";
                 if (devOnly) {
                     note = "marked_ran".equals(state)
                             ? "dev/test/demo only; recorded as ran, created nothing here"

@@ -21,8 +21,8 @@ class ColumnChangeSetTest {
         db.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org-' || (g % 7), 'text ' || g FROM generate_series(1, 5000) g",
                 "INSERT INTO event_embeddings (event_id) SELECT id FROM events WHERE id % 2 = 0");
         relfilenodeBefore = db.queryLong("SELECT relfilenode FROM pg_class WHERE oid = 'public.events'::regclass");
-        // baseline (marked ran without effect: the tables exist) + the column changeSet
-        Migrations.runner(db, false).update(null, 2);
+        // the column changeSet (the baseline is only recorded, marked ran: the tables exist; no step of --count)
+        Migrations.runner(db, false).update(null, 1);
     }
 
     @Test

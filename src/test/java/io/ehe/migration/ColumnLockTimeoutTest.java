@@ -30,7 +30,7 @@ class ColumnLockTimeoutTest {
                 st.execute("SELECT * FROM events FOR UPDATE"); // an ordinary open transaction on events
             }
             long start = System.nanoTime();
-            Throwable failure = catchThrowable(() -> runner.update(null, 2));
+            Throwable failure = catchThrowable(() -> runner.update(null, 1)); // 010
             long millis = (System.nanoTime() - start) / 1_000_000;
 
             assertThat(SqlErrors.isLockNotGranted(failure)).as("failed on lock_timeout: %s", failure).isTrue();

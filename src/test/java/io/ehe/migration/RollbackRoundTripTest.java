@@ -134,7 +134,7 @@ class RollbackRoundTripTest {
         old.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org-' || (g % 9), 'text ' || g FROM generate_series(1, 800) g",
                 "INSERT INTO event_embeddings (event_id, chunk_index) SELECT id, 0 FROM events WHERE id % 4 <> 0");
         ChangelogRunner runner = Migrations.runner(old, false, Design.PENDING_TABLE);
-        runner.update(null, 4); // 000 (marked ran: the tables exist), 100, 110, 120
+        runner.update(null, 3); // 100, 110, 120 (000 is only recorded, marked ran: the tables exist; no step)
         assertThat(runner.changeSets()).filteredOn(cs -> cs.design() == Design.PENDING_TABLE)
                 .extracting(cs -> cs.id() + "=" + cs.ran())
                 .containsExactly("100-pending-table=true", "110-pending-triggers=true", "120-pending-bootstrap-progress=true",
