@@ -67,6 +67,33 @@ class DesignMoveTest {
         assertThat(cli(db, "verify")).isZero();
     }
 
+    /**
+     * docs/pending-semantics.md, "Events without an organization": where organization_id allows NULL (the
+     * app since September 2026), the column design's index counts such events (the seed PR's predicate) and
+     * the pending table never holds them; the two backlogs differ by exactly their number, and each design
+     * verifies clean by its own rule.
+     */
+    @Test
+    void eventsWithoutAnOrganizationAreTheOnlyDifferenceBetweenTheBacklogs() {
+        TestDatabase db = io.ehe.testing.PostgresServer.get().createDatabase("null_organization");
+        Migrations.baselineOnly(db);
+        DataSet.ofSize(2_000).load(db);
+        db.execute("ALTER TABLE events ALTER COLUMN organization_id DROP NOT NULL",
+                "INSERT INTO events (organization_id, payload_text) SELECT NULL, 'audit ' || g FROM generate_series(1, 15) g");
+        assertThat(cli(db, "migrate")).isZero();
+        assertThat(cli(db, "backfill", "--then-migrate")).isZero();
+        assertThat(cli(db, "migrate", "--design", "pending-table")).isZero();
+        assertThat(cli(db, "backfill", "--design", "pending-table")).isZero();
+        assertThat(cli(db, "verify", "--design", "column")).isZero();
+        assertThat(cli(db, "verify", "--design", "pending-table")).isZero();
+
+        long byColumn = count(db, "SELECT count(*) FROM events WHERE NOT has_embedding AND payload_text <> ''");
+        long byTable = count(db, "SELECT count(*) FROM event_embedding_pending");
+        assertThat(byColumn - byTable).as("column %d vs pending table %d", byColumn, byTable).isEqualTo(15);
+        assertThat(count(db, "SELECT count(*) FROM events e JOIN event_embedding_pending p ON p.event_id = e.id WHERE e.organization_id IS NULL"))
+                .isZero();
+    }
+
     @Test
     void aDesignThatIsNotInstalledIsRefusedWithItsOwnExitCode(TestDatabase db) {
         Migrations.migrate(db, true, Design.COLUMN);
