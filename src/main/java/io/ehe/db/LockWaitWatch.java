@@ -8,7 +8,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
@@ -22,7 +21,7 @@ import java.util.function.BooleanSupplier;
  *   <li>a stop request (SIGINT/SIGTERM) sends the server a cancel for the statement in flight, which ends
  *       a lock wait at once (SQLSTATE 57014); {@link #stopped()} then says the failure was the signal's;</li>
  *   <li>a statement waiting for a lock longer than {@link OlderTransactions#FIRST_LOG} is logged with
- *       whom it waits for (pid, state, transaction age, statement start; never the query text) and how
+ *       whom it waits for ({@link Blocker}: pid, role, state, transaction age, statement start) and how
  *       long it will still wait, then again every {@link OlderTransactions#LOG_EVERY}.</li>
  * </ul>
  * The watch's own session (opened at the first log only) reads pg_stat_activity and pg_blocking_pids:
@@ -32,10 +31,10 @@ public final class LockWaitWatch implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger("wait");
     private static final String BLOCKER = """
-            SELECT 'pid ' || b.pid, b.state, b.xact_start, b.query_start, extract(epoch FROM clock_timestamp() - b.xact_start)
-              FROM pg_catalog.pg_stat_activity b
-             WHERE b.pid = ANY (pg_catalog.pg_blocking_pids(?))
-             ORDER BY b.xact_start NULLS LAST LIMIT 1""";
+            SELECT %s
+              FROM unnest(pg_catalog.pg_blocking_pids(?)) AS bp(pid)
+              LEFT JOIN pg_catalog.pg_stat_activity b ON b.pid = bp.pid
+             ORDER BY b.xact_start NULLS LAST LIMIT 1""".formatted(Blocker.columns("bp.pid", "b"));
 
     private final ConnectionFactory connections;
     private final Connection worker;
@@ -110,7 +109,7 @@ public final class LockWaitWatch implements AutoCloseable {
                         watcher.setAutoCommit(true);
                     }
                     if (watcher != null) {
-                        Optional<OlderTransactions.Blocker> blocker = blocker(watcher);
+                        Optional<Blocker> blocker = blocker(watcher);
                         if (blocker.isPresent()) {
                             Duration waited = Duration.ofNanos(now - waitingSince);
                             Duration left = lockTimeout.minus(waited);
@@ -143,17 +142,14 @@ public final class LockWaitWatch implements AutoCloseable {
         }
     }
 
-    private Optional<OlderTransactions.Blocker> blocker(Connection c) throws SQLException {
+    private Optional<Blocker> blocker(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(BLOCKER)) {
             ps.setInt(1, workerPid);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
-                Timestamp since = rs.getTimestamp(3);
-                Timestamp q = rs.getTimestamp(4);
-                return Optional.of(new OlderTransactions.Blocker(rs.getString(1), rs.getString(2), since == null ? null : since.toInstant(),
-                        q == null ? null : q.toInstant(), Duration.ofMillis(Math.max(0, (long) (rs.getDouble(5) * 1000)))));
+                return Optional.of(Blocker.read(rs, 1));
             }
         }
     }
