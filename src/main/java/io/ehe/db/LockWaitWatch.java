@@ -9,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
@@ -45,6 +46,8 @@ public final class LockWaitWatch implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
     private volatile boolean stopped;
+    private volatile String step = "a statement";
+    private volatile Blocker lastSeen;
 
     private LockWaitWatch(ConnectionFactory connections, Connection worker, int workerPid, String what, Duration lockTimeout, BooleanSupplier stop) {
         this.connections = connections;
@@ -76,6 +79,47 @@ public final class LockWaitWatch implements AutoCloseable {
     /** True when a stop request cancelled the worker's statement: its failure is the signal's. */
     public boolean stopped() {
         return stopped;
+    }
+
+    /**
+     * What the worker does from now on, named in the wait line and the refusal ("replacing the triggers
+     * on ..."). A blocker seen during an earlier step is forgotten: it need not be the one this step waits for.
+     */
+    public void step(String step) {
+        this.step = step;
+        this.lastSeen = null;
+    }
+
+    /**
+     * The one error line for a statement of the worker's that got no lock within lock_timeout
+     * ({@code cause}, SQLSTATE 55P03; the result keeps it, so exit 4): the step, the blocker, that nothing
+     * was changed and what to do. The caller must have rolled back the worker's one transaction: that is
+     * what makes "nothing was changed" true. The blocker is the one the watch saw while this step waited
+     * (pg_blocking_pids: exact), else whoever holds a lock on {@code relations} now (the waiting request is
+     * gone once refused, the holder usually still holds on).
+     */
+    public SQLException refused(SQLException cause, List<String> relations) {
+        Blocker seen = lastSeen;
+        String whom = seen != null ? seen.describe() : holdersNow(relations);
+        return new SQLException(what + ": " + step + " got no lock within --lock-timeout " + asGiven(lockTimeout) + "; it waited for "
+                + whom + ". Nothing was changed (" + what + "'s transaction was rolled back): run it again once that transaction has ended, "
+                + "or with a longer --lock-timeout", SqlErrors.LOCK_NOT_AVAILABLE, cause);
+    }
+
+    private String holdersNow(List<String> relations) {
+        try (Connection c = connections.open()) {
+            List<String> holders = LockHolders.on(c, relations);
+            return holders.isEmpty() ? "a session no longer seen (none holds a lock on " + String.join(", ", relations) + " now)"
+                    : String.join("; ", holders);
+        } catch (SQLException e) {
+            return "a session this run could not look up (" + e.getMessage() + ")";
+        }
+    }
+
+    /** As an operator would pass it again: 5s, 1min, 250ms. */
+    private static String asGiven(Duration d) {
+        long ms = d.toMillis();
+        return ms % 60_000 == 0 ? ms / 60_000 + "min" : ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
     }
 
     @Override
@@ -111,10 +155,11 @@ public final class LockWaitWatch implements AutoCloseable {
                     if (watcher != null) {
                         Optional<Blocker> blocker = blocker(watcher);
                         if (blocker.isPresent()) {
+                            lastSeen = blocker.get();
                             Duration waited = Duration.ofNanos(now - waitingSince);
                             Duration left = lockTimeout.minus(waited);
-                            LOG.info("{}: a statement waits for a lock held by {}; waited {}, will wait at most {} more (--lock-timeout)",
-                                    what, blocker.get().describe(), PgDuration.human(waited), PgDuration.human(left.isNegative() ? Duration.ZERO : left));
+                            LOG.info("{}: {} waits for a lock held by {}; waited {}, will wait at most {} more (--lock-timeout)",
+                                    what, step, blocker.get().describe(), PgDuration.human(waited), PgDuration.human(left.isNegative() ? Duration.ZERO : left));
                         } else {
                             waitingSince = 0; // the wait ended: the next one starts its own clock
                         }
