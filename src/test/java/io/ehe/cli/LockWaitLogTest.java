@@ -117,6 +117,7 @@ class LockWaitLogTest {
     void theWaitForTheMigrationLockIsLoggedEveryIntervalWithItsHolderAndWhatIsLeft(TestDatabase db) throws Exception {
         try (Connection holder = db.open(); Statement st = holder.createStatement()) {
             int holderPid = MigrateBlockedTest.pid(holder);
+            String holderRole = role(holder);
             st.execute("SELECT pg_advisory_lock(" + AdvisoryLockService.LOCK_KEY + ")");
             System.setProperty("ehe.migrationLockWaitMillis", "3500");
             Cli.Result r;
@@ -128,7 +129,7 @@ class LockWaitLogTest {
             System.err.println("[migrate, migration lock held] " + r);
             assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.LOCK_NOT_GRANTED);
             // 3.5 s, a line each second from the first try: at least 3
-            assertThat(r.errLines().stream().filter(l -> l.contains("waiting for the migration lock, held by pid " + holderPid)).toList())
+            assertThat(r.errLines().stream().filter(l -> l.contains("waiting for the migration lock, held by pid " + holderPid + " (role " + holderRole)).toList())
                     .as(r.toString()).hasSizeGreaterThanOrEqualTo(3)
                     .allSatisfy(l -> assertThat(l).contains("transaction open").contains("query started").containsPattern("gives up in \\d+ s")
                             .doesNotContain("pg_advisory_lock"));
