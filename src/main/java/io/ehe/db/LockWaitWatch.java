@@ -92,18 +92,17 @@ public final class LockWaitWatch implements AutoCloseable {
 
     /**
      * The one error line for a statement of the worker's that got no lock within lock_timeout
-     * ({@code cause}, SQLSTATE 55P03; the result keeps it, so exit 4): the step, the blocker, that nothing
-     * was changed and what to do. The caller must have rolled back the worker's one transaction: that is
-     * what makes "nothing was changed" true. The blocker is the one the watch saw while this step waited
+     * ({@code cause}, SQLSTATE 55P03; the result keeps it, so exit 4): the step, the blocker, then
+     * {@code outcome}, the caller's words for what changed and what to do (it knows whether its work was
+     * one transaction, now rolled back). The blocker is the one the watch saw while this step waited
      * (pg_blocking_pids: exact), else whoever holds a lock on {@code relations} now (the waiting request is
      * gone once refused, the holder usually still holds on).
      */
-    public SQLException refused(SQLException cause, List<String> relations) {
+    public SQLException refused(SQLException cause, List<String> relations, String outcome) {
         Blocker seen = lastSeen;
         String whom = seen != null ? seen.describe() : holdersNow(relations);
         return new SQLException(what + ": " + step + " got no lock within --lock-timeout " + asGiven(lockTimeout) + "; it waited for "
-                + whom + ". Nothing was changed (" + what + "'s transaction was rolled back): run it again once that transaction has ended, "
-                + "or with a longer --lock-timeout", SqlErrors.LOCK_NOT_AVAILABLE, cause);
+                + whom + ". " + outcome, SqlErrors.LOCK_NOT_AVAILABLE, cause);
     }
 
     private String holdersNow(List<String> relations) {

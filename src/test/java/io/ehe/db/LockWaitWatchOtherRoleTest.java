@@ -44,7 +44,7 @@ class LockWaitWatchOtherRoleTest {
                 watch.step("locking events");
                 SQLException timedOut = catchThrowableOfType(() -> st.execute("LOCK TABLE public.events IN SHARE MODE"), SQLException.class);
                 owner.rollback();
-                refusal = watch.refused(timedOut, List.of());
+                refusal = watch.refused(timedOut, List.of(), "Nothing was changed.");
             }
             String appBlocker = "pid " + appPid + " (role " + roles.appRole() + ", state hidden from this role, transaction start hidden from this role";
             assertThat(refusal.getSQLState()).isEqualTo(SqlErrors.LOCK_NOT_AVAILABLE);

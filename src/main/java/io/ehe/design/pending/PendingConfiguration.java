@@ -60,6 +60,7 @@ public final class PendingConfiguration {
     private final Duration olderTransactionsWait;
 
     private java.util.function.BooleanSupplier stop = () -> false;
+    private boolean afterChangeSets;
 
     public PendingConfiguration(ConnectionFactory connections, Duration lockTimeout, Duration olderTransactionsWait) {
         this.connections = connections;
@@ -71,6 +72,15 @@ public final class PendingConfiguration {
      * Ends the wait for older transactions (targets remove) and configure's lock waits (its statement in
      * flight is cancelled) when {@code stop} turns true (SIGTERM/SIGINT).
      */
+    /**
+     * This configure is migrate's last step, after its changeSets: its lines say so, and a refusal says
+     * the changeSets stay applied and that migrate is what to run again.
+     */
+    public PendingConfiguration afterMigrate() {
+        this.afterChangeSets = true;
+        return this;
+    }
+
     public PendingConfiguration stoppedBy(java.util.function.BooleanSupplier stop) {
         this.stop = stop;
         return this;
@@ -156,7 +166,8 @@ public final class PendingConfiguration {
 
     private Outcome configure(UnaryOperator<Semantics> wantedOf, List<String> models, boolean keepTargets, Confirmations confirm)
             throws SQLException {
-        try (Connection c = open(); LockWaitWatch watch = LockWaitWatch.start(connections, c, "configure", lockTimeout, stop)) {
+        String what = afterChangeSets ? "migrate's configure step" : "configure";
+        try (Connection c = open(); LockWaitWatch watch = LockWaitWatch.start(connections, c, what, lockTimeout, stop)) {
             try {
                 return configure(c, watch, wantedOf, models, keepTargets, confirm);
             } catch (SQLException e) {
@@ -167,7 +178,11 @@ public final class PendingConfiguration {
                 if (SqlErrors.isLockNotGranted(e)) {
                     // Every change so far is in this one transaction: rolled back, the refusal may say nothing was changed.
                     c.rollback();
-                    throw watch.refused(e, LOCKED);
+                    throw watch.refused(e, LOCKED, afterChangeSets
+                            ? "The configure step changed nothing (its one transaction was rolled back); the changeSets applied stay applied: "
+                            + "run migrate again once that transaction has ended, or with a longer --lock-timeout"
+                            : "Nothing was changed (configure's one transaction was rolled back): run configure again once that "
+                            + "transaction has ended, or with a longer --lock-timeout");
                 }
                 throw e;
             }

@@ -129,8 +129,28 @@ class NamedInterruptibleWaitsTest {
      */
     @Test
     void configuresLockTimeoutIsOneLineNamingTheStepTheBlockerAndThatNothingChanged() throws Exception {
-        TestDatabase db = filled("wait_configure_refused");
+        assertThat(refusedConfigure("wait_configure_refused", "configure", "configure"))
+                .contains("Nothing was changed (configure's one transaction was rolled back): run configure again")
+                .contains("or with a longer --lock-timeout");
+    }
+
+    /** The same step run by migrate after its changeSets: the line says so, and that migrate is what to run again. */
+    @Test
+    void migratesConfigureStepSaysTheChangeSetsStayAndToRunMigrateAgain() throws Exception {
+        assertThat(refusedConfigure("wait_migrate_configure_refused", "migrate's configure step", "migrate"))
+                .contains("The configure step changed nothing (its one transaction was rolled back); the changeSets applied stay applied: "
+                        + "run migrate again").contains("or with a longer --lock-timeout");
+    }
+
+    /**
+     * {@code command --semantics seed --change-question --lock-timeout 3s} while the app's open transaction
+     * (its query holding a literal) holds a lock the triggers' replacement needs; returns the error line
+     * after checking the wait line, the blocker in both, no query literal anywhere and the state unchanged.
+     */
+    private static String refusedConfigure(String name, String what, String command) throws Exception {
+        TestDatabase db = filled(name);
         String before = configuration(db);
+        String error;
         try (Connection blocker = db.open()) {
             int pid = openTransaction(blocker);
             String role;
@@ -142,24 +162,23 @@ class NamedInterruptibleWaitsTest {
                     role = rs.getString(1);
                 }
             }
-            CliChild configure = CliChild.start(null, db, "configure", "--semantics", "seed", "--change-question", "--lock-timeout", "3s");
-            assertThat(configure.process().waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-            String err = configure.stderr();
-            System.err.println("[configure, lock timeout] " + err);
-            assertThat(configure.process().exitValue()).as(err).isEqualTo(ExitCodes.LOCK_NOT_GRANTED);
-            assertThat(err).as("the wait line names the step and the blocker's role")
-                    .contains("configure: replacing the triggers on events and event_embeddings (ehe_pending_apply_semantics) waits for a lock held by pid "
-                            + pid + " (role " + role + ", idle in transaction, transaction open since");
-            assertThat(configure.oneErrorLine())
-                    .contains("configure: replacing the triggers on events and event_embeddings (ehe_pending_apply_semantics) got no lock within --lock-timeout 3s")
-                    .contains("pid " + pid + " (role " + role + ", idle in transaction, transaction open since").contains("query started")
-                    .contains("Nothing was changed").contains("run it again").contains("a longer --lock-timeout")
+            CliChild run = CliChild.start(null, db, command, "--semantics", "seed", "--change-question", "--lock-timeout", "3s");
+            assertThat(run.process().waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            String err = run.stderr();
+            System.err.println("[" + command + ", lock timeout] " + err);
+            assertThat(run.process().exitValue()).as(err).isEqualTo(ExitCodes.LOCK_NOT_GRANTED);
+            String step = what + ": replacing the triggers on events and event_embeddings (ehe_pending_apply_semantics)";
+            String blockerNamed = "pid " + pid + " (role " + role + ", idle in transaction, transaction open since";
+            assertThat(err).as("the wait line names the step and the blocker's role").contains(step + " waits for a lock held by " + blockerNamed);
+            error = run.oneErrorLine();
+            assertThat(error).contains(step + " got no lock within --lock-timeout 3s; it waited for " + blockerNamed).contains("query started")
                     .doesNotContain("canceling statement").doesNotContain("line 60");
-            assertThat(err + java.nio.file.Files.readString(configure.out())).as("no line quotes the blocker's query")
+            assertThat(err + java.nio.file.Files.readString(run.out())).as("no line quotes the blocker's query")
                     .doesNotContain("customer-secret-literal-42");
             blocker.rollback();
         }
         assertThat(configuration(db)).as("nothing was changed").isEqualTo(before);
+        return error;
     }
 
     /** The question's row, the targets, the pending pairs and the module's triggers and functions, as text. */
