@@ -69,10 +69,6 @@ public final class PendingConfiguration {
     }
 
     /**
-     * Ends the wait for older transactions (targets remove) and configure's lock waits (its statement in
-     * flight is cancelled) when {@code stop} turns true (SIGTERM/SIGINT).
-     */
-    /**
      * This configure is migrate's last step, after its changeSets: its lines say so, and a refusal says
      * the changeSets stay applied and that migrate is what to run again.
      */
@@ -81,6 +77,10 @@ public final class PendingConfiguration {
         return this;
     }
 
+    /**
+     * Ends the wait for older transactions (targets remove) and configure's lock waits (its statement in
+     * flight is cancelled) when {@code stop} turns true (SIGTERM/SIGINT).
+     */
     public PendingConfiguration stoppedBy(java.util.function.BooleanSupplier stop) {
         this.stop = stop;
         return this;
