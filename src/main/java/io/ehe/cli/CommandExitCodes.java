@@ -103,8 +103,8 @@ public final class CommandExitCodes {
         row("configure", codes(0, 1, 2, 3, 4, 6, 7, 9, 10, 13),
                 ExitCodes.OK, "done (or --dry-run printed)",
                 ExitCodes.USAGE, "bad value (a column that does not exist): nothing changed",
-                ExitCodes.LOCK_NOT_GRANTED, "lock not granted, or a transaction older than the change stayed open past "
-                        + "the wait",
+                ExitCodes.LOCK_NOT_GRANTED, "a lock not granted within --lock-timeout: nothing changed (its one transaction "
+                        + "rolled back); run it again, or with a longer --lock-timeout",
                 ExitCodes.WRONG_DESIGN, "pending-table design not installed: nothing changed",
                 ExitCodes.NOT_CONFIRMED, "not confirmed: the change needs --change-question, or a model no "
                         + "event_embeddings row uses needs --new-model; nothing changed");

@@ -31,7 +31,7 @@ public final class LockOptions {
     @Option(names = "--wait-log-every", paramLabel = "DURATION", converter = DurationConverter.class,
             defaultValue = "${env:EHE_WAIT_LOG_EVERY:-10s}",
             description = "while a changeSet waits for a lock (or the run for the migration lock), log at least this often which "
-                    + "changeSet waits, for whom (pid, state, transaction age, query start; never the query) and how long it may "
+                    + "changeSet waits, for whom (pid, role, state, transaction age, query start; never the query) and how long it may "
                     + "still wait (default: ${DEFAULT-VALUE}, env EHE_WAIT_LOG_EVERY)")
     PgDuration waitLogEvery;
 

@@ -150,7 +150,7 @@ public final class MigrateCommand implements Callable<Integer> {
             report.applied(migrator.migrate(tag, count), tag);
             if (targets != null) {
                 PendingConfiguration.Outcome outcome = configure(new PendingConfiguration(connection.connections(),
-                        locks.lockTimeout(), Duration.ofMinutes(10)).stoppedBy(stop::requested), requested, targets, keepTargets,
+                        locks.lockTimeout(), Duration.ofMinutes(10)).afterMigrate().stoppedBy(stop::requested), requested, targets, keepTargets,
                         new PendingConfiguration.Confirmations(false, changeQuestion, newModel));
                 spec.commandLine().getOut().println(outcome.line());
             }

@@ -8,8 +8,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
@@ -22,7 +22,7 @@ import java.util.function.BooleanSupplier;
  *   <li>a stop request (SIGINT/SIGTERM) sends the server a cancel for the statement in flight, which ends
  *       a lock wait at once (SQLSTATE 57014); {@link #stopped()} then says the failure was the signal's;</li>
  *   <li>a statement waiting for a lock longer than {@link OlderTransactions#FIRST_LOG} is logged with
- *       whom it waits for (pid, state, transaction age, statement start; never the query text) and how
+ *       whom it waits for ({@link Blocker}: pid, role, state, transaction age, statement start) and how
  *       long it will still wait, then again every {@link OlderTransactions#LOG_EVERY}.</li>
  * </ul>
  * The watch's own session (opened at the first log only) reads pg_stat_activity and pg_blocking_pids:
@@ -32,10 +32,10 @@ public final class LockWaitWatch implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger("wait");
     private static final String BLOCKER = """
-            SELECT 'pid ' || b.pid, b.state, b.xact_start, b.query_start, extract(epoch FROM clock_timestamp() - b.xact_start)
-              FROM pg_catalog.pg_stat_activity b
-             WHERE b.pid = ANY (pg_catalog.pg_blocking_pids(?))
-             ORDER BY b.xact_start NULLS LAST LIMIT 1""";
+            SELECT %s
+              FROM unnest(pg_catalog.pg_blocking_pids(?)) AS bp(pid)
+              LEFT JOIN pg_catalog.pg_stat_activity b ON b.pid = bp.pid
+             ORDER BY b.xact_start NULLS LAST LIMIT 1""".formatted(Blocker.columns("bp.pid", "b"));
 
     private final ConnectionFactory connections;
     private final Connection worker;
@@ -46,6 +46,8 @@ public final class LockWaitWatch implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
     private volatile boolean stopped;
+    private volatile String step = "a statement";
+    private volatile Blocker lastSeen;
 
     private LockWaitWatch(ConnectionFactory connections, Connection worker, int workerPid, String what, Duration lockTimeout, BooleanSupplier stop) {
         this.connections = connections;
@@ -79,6 +81,46 @@ public final class LockWaitWatch implements AutoCloseable {
         return stopped;
     }
 
+    /**
+     * What the worker does from now on, named in the wait line and the refusal ("replacing the triggers
+     * on ..."). A blocker seen during an earlier step is forgotten: it need not be the one this step waits for.
+     */
+    public void step(String step) {
+        this.step = step;
+        this.lastSeen = null;
+    }
+
+    /**
+     * The one error line for a statement of the worker's that got no lock within lock_timeout
+     * ({@code cause}, SQLSTATE 55P03; the result keeps it, so exit 4): the step, the blocker, then
+     * {@code outcome}, the caller's words for what changed and what to do (it knows whether its work was
+     * one transaction, now rolled back). The blocker is the one the watch saw while this step waited
+     * (pg_blocking_pids: exact), else whoever holds a lock on {@code relations} now (the waiting request is
+     * gone once refused, the holder usually still holds on).
+     */
+    public SQLException refused(SQLException cause, List<String> relations, String outcome) {
+        Blocker seen = lastSeen;
+        String whom = seen != null ? seen.describe() : holdersNow(relations);
+        return new SQLException(what + ": " + step + " got no lock within --lock-timeout " + asGiven(lockTimeout) + "; it waited for "
+                + whom + ". " + outcome, SqlErrors.LOCK_NOT_AVAILABLE, cause);
+    }
+
+    private String holdersNow(List<String> relations) {
+        try (Connection c = connections.open()) {
+            List<String> holders = LockHolders.on(c, relations);
+            return holders.isEmpty() ? "a session no longer seen (none holds a lock on " + String.join(", ", relations) + " now)"
+                    : String.join("; ", holders);
+        } catch (SQLException e) {
+            return "a session this run could not look up (" + e.getMessage() + ")";
+        }
+    }
+
+    /** As an operator would pass it again: 5s, 1min, 250ms. */
+    private static String asGiven(Duration d) {
+        long ms = d.toMillis();
+        return ms % 60_000 == 0 ? ms / 60_000 + "min" : ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    }
+
     @Override
     public void close() {
         closed = true;
@@ -110,12 +152,13 @@ public final class LockWaitWatch implements AutoCloseable {
                         watcher.setAutoCommit(true);
                     }
                     if (watcher != null) {
-                        Optional<OlderTransactions.Blocker> blocker = blocker(watcher);
+                        Optional<Blocker> blocker = blocker(watcher);
                         if (blocker.isPresent()) {
+                            lastSeen = blocker.get();
                             Duration waited = Duration.ofNanos(now - waitingSince);
                             Duration left = lockTimeout.minus(waited);
-                            LOG.info("{}: a statement waits for a lock held by {}; waited {}, will wait at most {} more (--lock-timeout)",
-                                    what, blocker.get().describe(), PgDuration.human(waited), PgDuration.human(left.isNegative() ? Duration.ZERO : left));
+                            LOG.info("{}: {} waits for a lock held by {}; waited {}, will wait at most {} more (--lock-timeout)",
+                                    what, step, blocker.get().describe(), PgDuration.human(waited), PgDuration.human(left.isNegative() ? Duration.ZERO : left));
                         } else {
                             waitingSince = 0; // the wait ended: the next one starts its own clock
                         }
@@ -143,17 +186,14 @@ public final class LockWaitWatch implements AutoCloseable {
         }
     }
 
-    private Optional<OlderTransactions.Blocker> blocker(Connection c) throws SQLException {
+    private Optional<Blocker> blocker(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(BLOCKER)) {
             ps.setInt(1, workerPid);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
-                Timestamp since = rs.getTimestamp(3);
-                Timestamp q = rs.getTimestamp(4);
-                return Optional.of(new OlderTransactions.Blocker(rs.getString(1), rs.getString(2), since == null ? null : since.toInstant(),
-                        q == null ? null : q.toInstant(), Duration.ofMillis(Math.max(0, (long) (rs.getDouble(5) * 1000)))));
+                return Optional.of(Blocker.read(rs, 1));
             }
         }
     }

@@ -35,22 +35,22 @@ import org.slf4j.LoggerFactory;
  *     them is held any more: the way CREATE INDEX CONCURRENTLY waits. A virtual id is never reused by
  *     a later transaction, so a busy app with ever new transactions cannot hold the wait forever.</li>
  * <li>xact_start, where visible, still names the oldest blocker in the log and the error; where hidden,
- *     the blocker is named by pid and role only.</li>
+ *     the blocker is named by pid and role only ({@link Blocker}).</li>
  * </ol>
  */
 public final class OlderTransactions {
 
     private static final String OLDEST = """
-            SELECT kind, who, state, since, query_start, extract(epoch FROM clock_timestamp() - since) FROM (
-                SELECT 'pid ' || a.pid AS who, 'backend' AS kind, a.state, a.xact_start AS since, a.query_start
+            SELECT * FROM (
+                SELECT %s
                   FROM pg_stat_activity a
                  WHERE a.datname = current_database() AND a.backend_type = 'client backend'
                    AND a.pid <> pg_backend_pid() AND a.xact_start < ?
                 UNION ALL
-                SELECT 'prepared transaction ''' || p.gid || '''', 'prepared', 'prepared', p.prepared, NULL
+                SELECT %s
                   FROM pg_prepared_xacts p
                  WHERE p.database = current_database() AND p.prepared < ?) o
-             ORDER BY since LIMIT 1""";
+             ORDER BY 4 LIMIT 1""".formatted(Blocker.columns("a.pid", "a"), Blocker.preparedColumns("p"));
     /** Virtual transaction ids open now in other sessions (with a user) of this database; the caller's own excluded. */
     private static final String OPEN_NOW = """
             SELECT l.virtualxid FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
@@ -58,14 +58,13 @@ public final class OlderTransactions {
                AND a.datname = current_database() AND a.usesysid IS NOT NULL AND l.pid <> pg_catalog.pg_backend_pid()""";
     /**
      * Open transactions by their virtual transaction id lock (held by every open transaction, visible to
-     * every role), with what pg_stat_activity shows this role of them (start, state, query: null where hidden).
+     * every role), with what pg_stat_activity shows this role of them (its role always; start and state
+     * null where hidden).
      */
     private static final String OPEN = """
-            SELECT 'pid ' || l.pid || coalesce(' (role ' || a.usename || ')', ''), a.state, a.xact_start, a.query_start,
-                   extract(epoch FROM clock_timestamp() - a.xact_start), a.application_name,
-                   CASE WHEN a.xact_start IS NOT NULL THEN a.query END
+            SELECT %s
               FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
-             WHERE l.locktype = 'virtualxid' AND l.mode = 'ExclusiveLock' AND l.granted""";
+             WHERE l.locktype = 'virtualxid' AND l.mode = 'ExclusiveLock' AND l.granted""".formatted(Blocker.columns("l.pid", "a"));
     /** Of those open when a wait started, the one still open (oldest first where its start is visible). */
     private static final String STILL_OPEN = OPEN + """
 
@@ -84,37 +83,16 @@ public final class OlderTransactions {
              ORDER BY a.xact_start NULLS LAST""";
     /** Prepared transactions of this database at least the given age, in {@link #OPEN}'s shape. */
     private static final String PREPARED_FOR = """
-            SELECT 'prepared transaction ''' || gid || ''' (owner ' || owner || ')', 'prepared', prepared, NULL::timestamptz,
-                   extract(epoch FROM clock_timestamp() - prepared), NULL::text, NULL::text
-              FROM pg_catalog.pg_prepared_xacts
-             WHERE database = current_database() AND prepared <= clock_timestamp() - ?::interval
-             ORDER BY prepared""";
+            SELECT %s
+              FROM pg_catalog.pg_prepared_xacts p
+             WHERE p.database = current_database() AND p.prepared <= clock_timestamp() - ?::interval
+             ORDER BY p.prepared""".formatted(Blocker.preparedColumns("p"));
     /** The first "still waiting" line comes after this; then one at least every {@link #LOG_EVERY}. */
     static final Duration FIRST_LOG = Duration.ofSeconds(2);
     static final Duration LOG_EVERY = Duration.ofSeconds(10);
     /** How often the wait polls the server and the stop request: a stop ends it within this. */
     static final Duration POLL = Duration.ofMillis(200);
     private static final Logger LOG = LoggerFactory.getLogger("wait");
-
-    /**
-     * A transaction still open: {@code who} is "pid N (role r)" or "prepared transaction 'gid' ...";
-     * {@code since}, {@code age}, {@code queryStart}, {@code application} and {@code query} are null
-     * where pg_stat_activity hides them from this role (another role's session without pg_read_all_stats).
-     */
-    public record Blocker(String who, String state, Instant since, Instant queryStart, Duration age, String application, String query) {
-
-        Blocker(String who, String state, Instant since, Instant queryStart, Duration age) {
-            this(who, state, since, queryStart, age, null, null);
-        }
-
-        /** One line: who, its state, since when and its age (never the query text: it may hold data or secrets). */
-        public String describe() {
-            return who + " (" + (state == null ? "state unknown" : state)
-                    + (since == null ? ", transaction start hidden from this role (pg_read_all_stats shows it)"
-                            : ", transaction open since " + since + " (age " + PgDuration.human(age) + ")")
-                    + (queryStart == null ? "" : ", current statement since " + queryStart) + ")";
-        }
-    }
 
     /** Thrown when a stop was requested (SIGTERM/SIGINT) during the wait; nothing was changed by waiting. */
     public static final class WaitStoppedException extends SQLException {
@@ -147,12 +125,7 @@ public final class OlderTransactions {
             ps.setTimestamp(1, Timestamp.from(point));
             ps.setTimestamp(2, Timestamp.from(point));
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                Timestamp q = rs.getTimestamp(5);
-                return Optional.of(new Blocker(rs.getString(2), rs.getString(3), rs.getTimestamp(4).toInstant(),
-                        q == null ? null : q.toInstant(), Duration.ofMillis(Math.max(0, (long) (rs.getDouble(6) * 1000)))));
+                return rs.next() ? Optional.of(Blocker.read(rs, 1)) : Optional.empty();
             }
         }
     }
@@ -176,7 +149,7 @@ public final class OlderTransactions {
         try (PreparedStatement ps = c.prepareStatement(STILL_OPEN)) {
             ps.setArray(1, c.createArrayOf("text", open));
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(blocker(rs)) : Optional.empty();
+                return rs.next() ? Optional.of(Blocker.read(rs, 1)) : Optional.empty();
             }
         }
     }
@@ -194,22 +167,12 @@ public final class OlderTransactions {
                 ps.setString(1, PgDuration.toSetting(age));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.add(blocker(rs));
+                        out.add(Blocker.read(rs, 1));
                     }
                 }
             }
         }
         return out;
-    }
-
-    /** A row in {@link #OPEN}'s shape. */
-    private static Blocker blocker(ResultSet rs) throws SQLException {
-        Timestamp since = rs.getTimestamp(3);
-        Timestamp q = rs.getTimestamp(4);
-        return new Blocker(rs.getString(1), rs.getString(2) == null ? "state hidden from this role" : rs.getString(2),
-                since == null ? null : since.toInstant(), q == null ? null : q.toInstant(),
-                since == null ? null : Duration.ofMillis(Math.max(0, (long) (rs.getDouble(5) * 1000))),
-                rs.getString(6), rs.getString(7));
     }
 
     /** {@link #waitFor(Connection, Instant, Duration, String, BooleanSupplier)} that no stop request ends. */

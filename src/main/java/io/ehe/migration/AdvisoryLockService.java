@@ -1,5 +1,6 @@
 package io.ehe.migration;
 
+import io.ehe.db.Blocker;
 import liquibase.database.Database;
 import liquibase.database.core.PostgresDatabase;
 import liquibase.database.jvm.JdbcConnection;
@@ -208,10 +209,8 @@ public class AdvisoryLockService implements LockService {
     private List<String> holders() throws SQLException, DatabaseException {
         Connection c = jdbc();
         List<String> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local'), a.backend_start,"
-                        + " coalesce(a.state, 'state hidden'), coalesce(date_trunc('second', now() - a.xact_start)::text, 'none'),"
-                        + " coalesce(to_char(a.query_start, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), '-')"
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + Blocker.columns("a.pid", "a")
+                        + ", coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local')"
                         + " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
                         + " WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
                         + " AND l.classid = ?::bigint::oid AND l.objid = ?::bigint::oid AND l.objsubid = 1")) {
@@ -219,10 +218,9 @@ public class AdvisoryLockService implements LockService {
             ps.setLong(2, LOCK_KEY & 0xffffffffL);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    // Never the query text: it may carry secrets.
-                    out.add("pid " + rs.getInt(1) + " (" + rs.getString(2) + " from " + rs.getString(3)
-                            + ", connected since " + rs.getTimestamp(4) + ", " + rs.getString(5) + ", transaction open "
-                            + rs.getString(6) + ", query started " + rs.getString(7) + ")");
+                    // As every wait names a blocker, and from where: the holder is most likely another runner.
+                    out.add(Blocker.read(rs, 1).describe() + " from " + rs.getString(9)
+                            + (rs.getString(8).isEmpty() ? "" : " (application " + rs.getString(8) + ")"));
                 }
             }
         }

@@ -1,5 +1,6 @@
 package io.ehe.migration;
 
+import io.ehe.db.Blocker;
 import io.ehe.db.ConnectionFactory;
 import io.ehe.db.PgDuration;
 import org.slf4j.Logger;
@@ -22,8 +23,8 @@ import java.util.concurrent.TimeUnit;
  * build waiting for older transactions under the index lock timeout, is otherwise silent until it gives
  * up. From its own session it looks once a second at the run's writing session (pg_blocking_pids) and
  * logs one line at least every {@link MigrationSettings#waitLogEvery()} while the statement waits or the
- * run pauses between attempts ({@link LockRetry}). Blockers are named by pid, state, application,
- * transaction age and query start, never by their query text, which may carry secrets. The last blocker
+ * run pauses between attempts ({@link LockRetry}). Blockers are worded as {@link Blocker}: never by
+ * their query text, which may carry customer data or secrets. The last blocker
  * seen is kept for the final error line. The migration (advisory) lock's own wait is logged by
  * {@link AdvisoryLockService}.
  */
@@ -160,15 +161,13 @@ final class WaitWatch {
             }
             try (PreparedStatement ps = connection.prepareStatement("""
                     SELECT coalesce(extract(epoch FROM now() - w.query_start), 0)::float8,
-                           coalesce(w.query ILIKE '%INDEX CONCURRENTLY%', false),
-                           b.pid, b.state, coalesce(b.application_name, ''),
-                           date_trunc('second', now() - b.xact_start)::text,
-                           to_char(b.query_start, 'YYYY-MM-DD"T"HH24:MI:SSOF')
+                           coalesce(w.query ILIKE '%%INDEX CONCURRENTLY%%', false),
+                           %s
                       FROM pg_stat_activity w
                       LEFT JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid) ON true
                       LEFT JOIN pg_stat_activity b ON b.pid = bp.pid
                      WHERE w.pid = ? AND w.wait_event_type = 'Lock'
-                     ORDER BY bp.pid""")) {
+                     ORDER BY bp.pid""".formatted(Blocker.columns("bp.pid", "b")))) {
                 ps.setInt(1, pid);
                 try (ResultSet rs = ps.executeQuery()) {
                     Wait wait = null;
@@ -178,7 +177,7 @@ final class WaitWatch {
                             wait = new Wait(Duration.ofMillis((long) (rs.getDouble(1) * 1000)), rs.getBoolean(2), blockers);
                         }
                         if (rs.getObject(3) != null) {
-                            blockers.add(blocker(rs));
+                            blockers.add(Blocker.read(rs, 3).describe());
                         }
                     }
                     return wait;
@@ -196,20 +195,6 @@ final class WaitWatch {
             }
             connection = null;
         }
-    }
-
-    /** pid, state, application, transaction age, query start: never the query. */
-    private static String blocker(ResultSet rs) throws SQLException {
-        int pid = rs.getInt(3);
-        if (pid == 0) {
-            return "a prepared transaction (see pg_prepared_xacts; end it with COMMIT PREPARED or ROLLBACK PREPARED)";
-        }
-        if (rs.getString(4) == null) {
-            return "pid " + pid + " (another role's session: its state and times are shown only to a member of pg_read_all_stats)";
-        }
-        return "pid " + pid + " (" + rs.getString(4) + (rs.getString(5).isEmpty() ? "" : ", " + rs.getString(5))
-                + ", transaction open " + (rs.getString(6) == null ? "-" : rs.getString(6))
-                + ", query started " + (rs.getString(7) == null ? "-" : rs.getString(7)) + ")";
     }
 
     private record Wait(Duration waited, boolean indexBuild, List<String> blockers) {

@@ -21,9 +21,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Issue 28 (every wait named; new-user trial, finding 10): while a changeSet's statement waits for a
  * lock under a lock_timeout of several seconds, and while the run pauses before its next attempt,
- * migrate and rollback log at least every --wait-log-every which changeSet waits, for whom (pid, state,
- * transaction age, query start, never the blocker's query text) and how long the wait may still last;
- * the exit-4 line names the changeSet and the blocker. A second session holds a lock the changeSet
+ * migrate and rollback log at least every --wait-log-every which changeSet waits, for whom (pid, role,
+ * state, transaction age, query start) and how long the wait may still last; the exit-4 line names the
+ * changeSet and the blocker. No line, of the waits, the refusals or the error, quotes the blocker's
+ * query text: an app's literals can be customer data (a new-user trial saw them in the refusal lines). A second session holds a lock the changeSet
  * needs for the whole run. In process: logback's console output is what the test reads. Every run on
  * this database uses --lock-timeout 3s (the changeSets' checksums include it).
  */
@@ -31,8 +32,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LockWaitLogTest {
 
-    /** In the blocker's query: a secret the log must never show. */
-    private static final String MARKER = "wait_log_secret_marker";
+    /** In the blocker's query: customer data no output may show. */
+    private static final String MARKER = "customer-secret-literal-42";
 
     @BeforeAll
     static void tables(TestDatabase db) {
@@ -46,6 +47,7 @@ class LockWaitLogTest {
         try (Connection blocker = db.open()) {
             blocker.setAutoCommit(false);
             int blockerPid = MigrateBlockedTest.pid(blocker);
+            String role = role(blocker);
             try (Statement st = blocker.createStatement()) {
                 st.executeQuery("SELECT id, '" + MARKER + "' FROM public.events WHERE id = 1 FOR UPDATE").close();
             }
@@ -58,7 +60,7 @@ class LockWaitLogTest {
             List<String> waits = r.errLines().stream().filter(l -> l.contains("migrate: changeSet 010-has-embedding-column waits for a lock")).toList();
             // two waits of 3 s, one line a second after each began: at least 3 (a loaded machine may drop one)
             assertThat(waits).as(r.toString()).hasSizeGreaterThanOrEqualTo(3)
-                    .allSatisfy(l -> assertThat(l).contains("lock_timeout 3s").contains("blocked by pid " + blockerPid + " (idle in transaction")
+                    .allSatisfy(l -> assertThat(l).contains("lock_timeout 3s").contains("blocked by pid " + blockerPid + " (role " + role + ", idle in transaction")
                             .contains("transaction open").contains("query started").containsPattern("gives up in about \\d+ s")
                             .doesNotContain(MARKER));
             assertThat(waits.get(0)).contains("(attempt 1/2");
@@ -66,9 +68,14 @@ class LockWaitLogTest {
             List<String> pauses = r.errLines().stream().filter(l -> l.contains("migrate: changeSet 010-has-embedding-column did not get its lock (attempt 1/2); next attempt in")).toList();
             assertThat(pauses).as(r.toString()).isNotEmpty()
                     .allSatisfy(l -> assertThat(l).contains("blocked last by pid " + blockerPid).doesNotContain(MARKER));
+            assertThat(r.errLines().stream().filter(l -> l.contains("not granted within lock_timeout 3s (attempt 1/2), waiting for")).toList())
+                    .as("the refusal's line").singleElement().asString()
+                    .contains("pid " + blockerPid + " (role " + role + ", idle in transaction, transaction open since").contains("query started")
+                    .contains("holding RowShareLock on events");
             assertThat(r.errLines().stream().filter(l -> l.startsWith("error:")).toList()).hasSize(1)
                     .allSatisfy(l -> assertThat(l).contains("migrate: changeSet 010-has-embedding-column: lock not granted within lock_timeout 3s after 2 attempts")
-                            .contains("pid " + blockerPid));
+                            .contains("pid " + blockerPid + " (role " + role + ", idle in transaction, transaction open since"));
+            assertThat(r.all()).as("no line quotes the blocker's query").doesNotContain(MARKER);
         }
         assertThat(db.queryLong("SELECT count(*) FROM public.databasechangelog WHERE id <> '000-baseline-tables'")).isZero();
     }
@@ -81,6 +88,7 @@ class LockWaitLogTest {
         try (Connection blocker = db.open()) {
             blocker.setAutoCommit(false);
             int blockerPid = MigrateBlockedTest.pid(blocker);
+            String role = role(blocker);
             try (Statement st = blocker.createStatement()) {
                 st.execute("LOCK TABLE public.event_embeddings IN ROW EXCLUSIVE MODE /* " + MARKER + " */"); // 020's DROP TRIGGER waits
             }
@@ -94,10 +102,12 @@ class LockWaitLogTest {
                     .as(r.toString()).isNotEmpty()
                     .allSatisfy(l -> assertThat(l).contains("blocked by pid " + blockerPid).doesNotContain(MARKER));
             assertThat(r.errLines().stream().filter(l -> l.startsWith("error:")).toList()).hasSize(1)
-                    .allSatisfy(l -> assertThat(l).contains("rollback: changeSet 020-has-embedding-triggers: lock not granted").contains("pid " + blockerPid)
+                    .allSatisfy(l -> assertThat(l).contains("rollback: changeSet 020-has-embedding-triggers: lock not granted")
+                            .contains("pid " + blockerPid + " (role " + role)
                             // What stays and what finishes it: a rollback's own words, not migrate's.
                             .contains("it stays applied and recorded").doesNotContain("run migrate again")
                             .contains("run rollback --to-changeset 010-has-embedding-column"));
+            assertThat(r.all()).as("no line quotes the blocker's query").doesNotContain(MARKER);
         }
         assertThat(db.queryLong("SELECT count(*) FROM public.databasechangelog WHERE id = '020-has-embedding-triggers'")).isOne();
     }
@@ -107,6 +117,7 @@ class LockWaitLogTest {
     void theWaitForTheMigrationLockIsLoggedEveryIntervalWithItsHolderAndWhatIsLeft(TestDatabase db) throws Exception {
         try (Connection holder = db.open(); Statement st = holder.createStatement()) {
             int holderPid = MigrateBlockedTest.pid(holder);
+            String holderRole = role(holder);
             st.execute("SELECT pg_advisory_lock(" + AdvisoryLockService.LOCK_KEY + ")");
             System.setProperty("ehe.migrationLockWaitMillis", "3500");
             Cli.Result r;
@@ -118,10 +129,17 @@ class LockWaitLogTest {
             System.err.println("[migrate, migration lock held] " + r);
             assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.LOCK_NOT_GRANTED);
             // 3.5 s, a line each second from the first try: at least 3
-            assertThat(r.errLines().stream().filter(l -> l.contains("waiting for the migration lock, held by pid " + holderPid)).toList())
+            assertThat(r.errLines().stream().filter(l -> l.contains("waiting for the migration lock, held by pid " + holderPid + " (role " + holderRole)).toList())
                     .as(r.toString()).hasSizeGreaterThanOrEqualTo(3)
                     .allSatisfy(l -> assertThat(l).contains("transaction open").contains("query started").containsPattern("gives up in \\d+ s")
                             .doesNotContain("pg_advisory_lock"));
+        }
+    }
+
+    static String role(Connection c) throws Exception {
+        try (Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery("SELECT current_user")) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 }

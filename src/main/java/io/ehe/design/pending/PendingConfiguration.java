@@ -5,6 +5,7 @@ import io.ehe.db.ConnectionFactory;
 import io.ehe.db.LockWaitWatch;
 import io.ehe.db.OlderTransactions;
 import io.ehe.db.PgDuration;
+import io.ehe.db.SqlErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,9 @@ public final class PendingConfiguration {
 
     private static final Logger LOG = LoggerFactory.getLogger("configure");
     private static final int REMOVE_BATCH = 5_000;
+    /** What configure's statements take locks on: where to look for the holder when one got none. */
+    private static final List<String> LOCKED = List.of("events", "event_embeddings", "event_embedding_pending",
+            "event_embedding_pending_semantics", "event_embedding_pending_targets", "event_embedding_pending_bootstrap");
 
     /** What a configure or targets command did, in one line for the terminal. */
     public record Outcome(String line) {
@@ -56,11 +60,21 @@ public final class PendingConfiguration {
     private final Duration olderTransactionsWait;
 
     private java.util.function.BooleanSupplier stop = () -> false;
+    private boolean afterChangeSets;
 
     public PendingConfiguration(ConnectionFactory connections, Duration lockTimeout, Duration olderTransactionsWait) {
         this.connections = connections;
         this.lockTimeout = lockTimeout;
         this.olderTransactionsWait = olderTransactionsWait;
+    }
+
+    /**
+     * This configure is migrate's last step, after its changeSets: its lines say so, and a refusal says
+     * the changeSets stay applied and that migrate is what to run again.
+     */
+    public PendingConfiguration afterMigrate() {
+        this.afterChangeSets = true;
+        return this;
     }
 
     /**
@@ -152,22 +166,34 @@ public final class PendingConfiguration {
 
     private Outcome configure(UnaryOperator<Semantics> wantedOf, List<String> models, boolean keepTargets, Confirmations confirm)
             throws SQLException {
-        try (Connection c = open(); LockWaitWatch watch = LockWaitWatch.start(connections, c, "configure", lockTimeout, stop)) {
+        String what = afterChangeSets ? "migrate's configure step" : "configure";
+        try (Connection c = open(); LockWaitWatch watch = LockWaitWatch.start(connections, c, what, lockTimeout, stop)) {
             try {
-                return configure(c, wantedOf, models, keepTargets, confirm);
+                return configure(c, watch, wantedOf, models, keepTargets, confirm);
             } catch (SQLException e) {
                 if (watch.stopped()) {
                     throw new OlderTransactions.WaitStoppedException("configure stopped (signal) while a statement waited for its lock or ran"
                             + " (cancelled); nothing was changed: run it again");
+                }
+                if (SqlErrors.isLockNotGranted(e)) {
+                    // Every change so far is in this one transaction: rolled back, the refusal may say nothing was changed.
+                    c.rollback();
+                    throw watch.refused(e, LOCKED, afterChangeSets
+                            ? "The configure step changed nothing (its one transaction was rolled back); the changeSets applied stay applied: "
+                            + "run migrate again once that transaction has ended, or with a longer --lock-timeout"
+                            : "Nothing was changed (configure's one transaction was rolled back): run configure again once that "
+                            + "transaction has ended, or with a longer --lock-timeout");
                 }
                 throw e;
             }
         }
     }
 
-    private Outcome configure(Connection c, UnaryOperator<Semantics> wantedOf, List<String> models, boolean keepTargets,
+    private Outcome configure(Connection c, LockWaitWatch watch, UnaryOperator<Semantics> wantedOf, List<String> models, boolean keepTargets,
                               Confirmations confirm) throws SQLException {
+        watch.step("locking the installed question (event_embedding_pending_semantics)");
         Optional<Semantics> current = lockSemantics(c);
+        watch.step("reading the app's tables");
         if (current.isEmpty()) {
             c.rollback();
             throw new io.ehe.design.DesignNotInstalledException("the pending-table design's semantics table is missing: run 'migrate --design pending-table' first; nothing was changed");
@@ -208,6 +234,7 @@ public final class PendingConfiguration {
                         + ", filling (the next backfill fills them)" + unknownNote)
                         + "; no row deleted, no trigger changed; nothing was changed");
             }
+            watch.step("recording the tables' columns and the new targets");
             try (PreparedStatement ps = c.prepareStatement("UPDATE event_embedding_pending_semantics SET columns_seen = ?")) {
                 ps.setArray(1, c.createArrayOf("text", seen.toArray()));
                 ps.executeUpdate();
@@ -239,6 +266,7 @@ public final class PendingConfiguration {
             throw new io.ehe.design.NotConfirmedException("configure: " + what + ". Pass --change-question to do it "
                     + "(--dry-run shows it; configure without options keeps the question); nothing was changed");
         }
+        watch.step("recording the new question (event_embedding_pending_semantics)");
         try (PreparedStatement ps = c.prepareStatement("""
                 UPDATE event_embedding_pending_semantics
                    SET model_column = ?, chunk_column = ?, superseded_column = ?, created_column = ?,
@@ -252,10 +280,13 @@ public final class PendingConfiguration {
         }
         try (Statement st = c.createStatement()) {
             // Regenerates the semantics functions and the five row-level triggers (fails if a column is missing).
+            watch.step("replacing the triggers on events and event_embeddings (ehe_pending_apply_semantics)");
             st.execute("SELECT ehe_pending_apply_semantics()");
+            watch.step("emptying the pending table (TRUNCATE event_embedding_pending)");
             // Every row answered the old question. TRUNCATE, not DELETE: instant whatever the size
             // (a model swap holds ~600k rows); it waits for, and then briefly blocks, the scheduler's reads.
             st.execute("TRUNCATE event_embedding_pending");
+            watch.step("resetting the targets and the fill's plan");
             st.execute("DELETE FROM event_embedding_pending_targets");
             st.execute("DELETE FROM event_embedding_pending_bootstrap");
         }

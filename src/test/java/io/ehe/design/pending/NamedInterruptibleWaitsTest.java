@@ -118,4 +118,76 @@ class NamedInterruptibleWaitsTest {
         assertThat(AppSchema.cli(db, "configure", "--semantics", "seed", "--change-question")).isZero();
         assertThat(db.queryString("SELECT model_column FROM event_embedding_pending_semantics")).isNull();
     }
+
+    /**
+     * configure's --lock-timeout running out (issue 28, a new-user trial saw PostgreSQL's raw "canceling
+     * statement due to lock timeout ... ehe_pending_apply_semantics() line 60"): one line naming the step
+     * that waited, the blocker (pid, role, state, ages; never its query, whose literals can be customer
+     * data), that nothing was changed and what to do. Nothing was changed indeed: configure's one
+     * transaction, which had already rewritten the question's row, is rolled back (the state read before
+     * and after is the same).
+     */
+    @Test
+    void configuresLockTimeoutIsOneLineNamingTheStepTheBlockerAndThatNothingChanged() throws Exception {
+        assertThat(refusedConfigure("wait_configure_refused", "configure", "configure"))
+                .contains("Nothing was changed (configure's one transaction was rolled back): run configure again")
+                .contains("or with a longer --lock-timeout");
+    }
+
+    /** The same step run by migrate after its changeSets: the line says so, and that migrate is what to run again. */
+    @Test
+    void migratesConfigureStepSaysTheChangeSetsStayAndToRunMigrateAgain() throws Exception {
+        assertThat(refusedConfigure("wait_migrate_configure_refused", "migrate's configure step", "migrate"))
+                .contains("The configure step changed nothing (its one transaction was rolled back); the changeSets applied stay applied: "
+                        + "run migrate again").contains("or with a longer --lock-timeout");
+    }
+
+    /**
+     * {@code command --semantics seed --change-question --lock-timeout 3s} while the app's open transaction
+     * (its query holding a literal) holds a lock the triggers' replacement needs; returns the error line
+     * after checking the wait line, the blocker in both, no query literal anywhere and the state unchanged.
+     */
+    private static String refusedConfigure(String name, String what, String command) throws Exception {
+        TestDatabase db = filled(name);
+        String before = configuration(db);
+        String error;
+        try (Connection blocker = db.open()) {
+            int pid = openTransaction(blocker);
+            String role;
+            try (Statement st = blocker.createStatement()) {
+                st.execute("INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, 'm2', 0 FROM events"
+                        + " WHERE id % 10 = 0 AND payload_text <> 'customer-secret-literal-42' LIMIT 1");
+                try (ResultSet rs = st.executeQuery("SELECT current_user")) {
+                    rs.next();
+                    role = rs.getString(1);
+                }
+            }
+            CliChild run = CliChild.start(null, db, command, "--semantics", "seed", "--change-question", "--lock-timeout", "3s");
+            assertThat(run.process().waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            String err = run.stderr();
+            System.err.println("[" + command + ", lock timeout] " + err);
+            assertThat(run.process().exitValue()).as(err).isEqualTo(ExitCodes.LOCK_NOT_GRANTED);
+            String step = what + ": replacing the triggers on events and event_embeddings (ehe_pending_apply_semantics)";
+            String blockerNamed = "pid " + pid + " (role " + role + ", idle in transaction, transaction open since";
+            assertThat(err).as("the wait line names the step and the blocker's role").contains(step + " waits for a lock held by " + blockerNamed);
+            error = run.oneErrorLine();
+            assertThat(error).contains(step + " got no lock within --lock-timeout 3s; it waited for " + blockerNamed).contains("query started")
+                    .doesNotContain("canceling statement").doesNotContain("line 60");
+            assertThat(err + java.nio.file.Files.readString(run.out())).as("no line quotes the blocker's query")
+                    .doesNotContain("customer-secret-literal-42");
+            blocker.rollback();
+        }
+        assertThat(configuration(db)).as("nothing was changed").isEqualTo(before);
+        return error;
+    }
+
+    /** The question's row, the targets, the pending pairs and the module's triggers and functions, as text. */
+    private static String configuration(TestDatabase db) {
+        return db.queryString("SELECT row_to_json(s)::text FROM event_embedding_pending_semantics s")
+                + " | " + db.queryString("SELECT string_agg(model || ':' || state, ',' ORDER BY model) FROM event_embedding_pending_targets")
+                + " | " + db.queryLong("SELECT count(*) FROM event_embedding_pending")
+                + " | " + db.queryString("SELECT md5(string_agg(pg_get_triggerdef(oid), ';' ORDER BY tgname)) FROM pg_trigger WHERE NOT tgisinternal")
+                + " | " + db.queryString("SELECT md5(string_agg(pg_get_functiondef(oid), ';' ORDER BY proname)) FROM pg_proc"
+                        + " WHERE proname LIKE 'ehe_pending%' AND prokind = 'f'");
+    }
 }
