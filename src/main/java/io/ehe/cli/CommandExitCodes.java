@@ -80,6 +80,8 @@ public final class CommandExitCodes {
         row("status", codes(0, 1, 2, 3, 5, 6, 9, 10, 11, 14),
                 ExitCodes.OK, "ready for the scheduler",
                 ExitCodes.NOT_READY, "not ready for the scheduler: each \"not ready:\" line says why",
+                ExitCodes.WRONG_DATABASE, "wrong database, --schema or --module-schema, or a role other than the module's "
+                        + "owner (status reads the module's own tables): the error line names the role to run it as",
                 ExitCodes.WRONG_DESIGN, "the design named is not installed, or both are and none was named",
                 ExitCodes.MODULE_NOT_INSTALLED, "module not installed (the app's tables, neither design): run migrate");
         row("backfill", codes(0, 1, 2, 3, 4, 6, 7, 9, 10, 11, 12),
