@@ -105,8 +105,10 @@ public final class CommandExitCodes {
         row("configure", codes(0, 1, 2, 3, 4, 6, 7, 9, 10, 13),
                 ExitCodes.OK, "done (or --dry-run printed)",
                 ExitCodes.USAGE, "bad value (a column that does not exist): nothing changed",
-                ExitCodes.LOCK_NOT_GRANTED, "lock not granted, or a transaction older than the change stayed open past "
-                        + "the wait",
+                ExitCodes.LOCK_NOT_GRANTED, "a lock on events, event_embeddings or the pending table not granted within "
+                        + "--lock-timeout (a transaction of the app holds it): nothing changed; run it again",
+                ExitCodes.INTERRUPTED, "interrupted (SIGTERM/SIGINT) while a statement waited for its lock or ran: "
+                        + "cancelled, nothing changed; run it again",
                 ExitCodes.WRONG_DESIGN, "pending-table design not installed: nothing changed",
                 ExitCodes.NOT_CONFIRMED, "not confirmed: the change needs --change-question, or a model no "
                         + "event_embeddings row uses needs --new-model; nothing changed");
@@ -120,6 +122,9 @@ public final class CommandExitCodes {
                         + "deliberate (nothing changed)");
         row("partitions", codes(0, 1, 2, 3, 4, 6, 9, 10),
                 ExitCodes.OK, "done (or --dry-run printed)",
+                ExitCodes.LOCK_NOT_GRANTED, "a lock not granted within --lock-timeout (the triggers of a partition, a "
+                        + "repair batch after its retries, or recording the partition set): the new set is not recorded; "
+                        + "run it again (repairs already committed stay)",
                 ExitCodes.WRONG_DESIGN, "pending-table design not installed: nothing changed");
         Object[] queue = {
                 ExitCodes.OK, "done",
@@ -133,6 +138,7 @@ public final class CommandExitCodes {
                     ? concat(queue, ExitCodes.OK, "done (or --dry-run printed)") : queue);
         }
         row("queue sweep", codes(0, 1, 2, 3, 6, 9, 10, 12), concat(queue,
+                ExitCodes.USAGE, "bad value (--batch, --max-rounds): nothing done",
                 ExitCodes.MORE_TO_DO, "rows left after --max-rounds: run again"));
         row("help", codes(0, 2),
                 ExitCodes.OK, "help printed",
