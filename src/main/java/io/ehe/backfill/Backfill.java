@@ -227,7 +227,8 @@ public final class Backfill {
                                     long sweepFilled, long leftLocked, BatchSizer sizer, boolean allDone, boolean migrated) {
         BackfillSummary s = new BackfillSummary(status, settings.shard(), counters.rowsTrue, counters.rowsFalse,
                 counters.batches, retrier.retries(), counters.rowsScanned, sweepFilled, leftLocked,
-                Duration.ofNanos(System.nanoTime() - started), List.copyOf(counters.lockHolds), sizer.next(), allDone, migrated);
+                Duration.ofNanos(System.nanoTime() - started), List.copyOf(counters.lockHolds), sizer.next(), allDone, migrated,
+                step.countKeys());
         // The CLI prints s.line() on stdout: the log line says the same in short, so a terminal shows the
         // summary once (issue 28); with LOG_FORMAT=json its fields still travel as the backfill_summary event.
         LogLine.info(LOG, String.format("backfill %s: finished: %s, %,d rows walked in %,d ms", settings.shard(),

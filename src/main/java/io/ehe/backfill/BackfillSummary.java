@@ -8,11 +8,22 @@ import java.util.Map;
 /**
  * What one run did. {@code rowsScanned} counts the rows the keyset walk read in this run (a restart
  * after SIGKILL reads only what lies beyond the last committed batch); {@code sweepFilled} the NULL
- * rows the final sweep filled; {@code lockHolds} the lock-hold time of every batch, in order.
+ * rows the final sweep filled; {@code lockHolds} the lock-hold time of every batch, in order;
+ * {@code countKeys} the summary's names for rowsTrue and rowsFalse, which the design's step says
+ * ({@link FillStep#countKeys()}): what the pending-table fill counts is no row set true or false.
  */
 public record BackfillSummary(Status status, Shard shard, long rowsTrue, long rowsFalse, long batches, long retries,
                               long rowsScanned, long sweepFilled, long rowsLeftLocked, Duration wall,
-                              List<Duration> lockHolds, int lastBatchSize, boolean allShardsDone, boolean migrated) {
+                              List<Duration> lockHolds, int lastBatchSize, boolean allShardsDone, boolean migrated,
+                              List<String> countKeys) {
+
+    /** The column backfill's summary: its two counts under the keys rows_true and rows_false. */
+    public BackfillSummary(Status status, Shard shard, long rowsTrue, long rowsFalse, long batches, long retries,
+                           long rowsScanned, long sweepFilled, long rowsLeftLocked, Duration wall,
+                           List<Duration> lockHolds, int lastBatchSize, boolean allShardsDone, boolean migrated) {
+        this(status, shard, rowsTrue, rowsFalse, batches, retries, rowsScanned, sweepFilled, rowsLeftLocked, wall,
+                lockHolds, lastBatchSize, allShardsDone, migrated, FillStep.COLUMN_COUNT_KEYS);
+    }
 
     public enum Status {
         /** No NULL left in the shard's range. */
@@ -49,10 +60,11 @@ public record BackfillSummary(Status status, Shard shard, long rowsTrue, long ro
 
     /** One line of key=value pairs (stable names: tests and scripts parse it). */
     public String line() {
-        return String.format("backfill summary: status=%s shard=%s rows_true=%d rows_false=%d batches=%d retries=%d"
+        return String.format("backfill summary: status=%s shard=%s %s=%d %s=%d batches=%d retries=%d"
                         + " rows_scanned=%d sweep_filled=%d rows_left_locked=%d wall_ms=%d p99_lock_ms=%d last_batch_size=%d"
                         + " all_shards_done=%s migrated=%s",
-                status.name().toLowerCase(), shard, rowsTrue, rowsFalse, batches, retries, rowsScanned, sweepFilled,
+                status.name().toLowerCase(), shard, countKeys.get(0), rowsTrue, countKeys.get(1), rowsFalse, batches, retries,
+                rowsScanned, sweepFilled,
                 rowsLeftLocked, wall.toMillis(), lockHoldPercentile(99).toMillis(), lastBatchSize, allShardsDone, migrated);
     }
 
@@ -65,8 +77,8 @@ public record BackfillSummary(Status status, Shard shard, long rowsTrue, long ro
         f.put("log_event", "backfill_summary");
         f.put("status", status.name().toLowerCase());
         f.putAll(shard.logFields());
-        f.put("rows_true", rowsTrue);
-        f.put("rows_false", rowsFalse);
+        f.put(countKeys.get(0), rowsTrue);
+        f.put(countKeys.get(1), rowsFalse);
         f.put("batches", batches);
         f.put("retries", retries);
         f.put("rows_scanned", rowsScanned);

@@ -4,6 +4,7 @@ import io.ehe.catalog.Design;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -20,6 +21,14 @@ public interface FillStep {
     /** A format with two %,d for rows_true and rows_false in progress lines (the JSON field names stay). */
     default String countsFormat() {
         return COLUMN_COUNTS;
+    }
+
+    /** The column backfill's summary keys for rows_true and rows_false: scripts parse them (docs/backfill.md). */
+    List<String> COLUMN_COUNT_KEYS = List.of("rows_true", "rows_false");
+
+    /** The summary line's (and backfill_summary event's) keys for the two counts, in that order. */
+    default List<String> countKeys() {
+        return COLUMN_COUNT_KEYS;
     }
 
     Design design();

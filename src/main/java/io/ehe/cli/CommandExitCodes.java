@@ -80,6 +80,8 @@ public final class CommandExitCodes {
         row("status", codes(0, 1, 2, 3, 5, 6, 9, 10, 11, 14),
                 ExitCodes.OK, "ready for the scheduler",
                 ExitCodes.NOT_READY, "not ready for the scheduler: each \"not ready:\" line says why",
+                ExitCodes.WRONG_DATABASE, "wrong database, --schema or --module-schema, or a role other than the module's "
+                        + "owner (status reads the module's own tables): the error line names the role to run it as",
                 ExitCodes.WRONG_DESIGN, "the design named is not installed, or both are and none was named",
                 ExitCodes.MODULE_NOT_INSTALLED, "module not installed (the app's tables, neither design): run migrate");
         row("backfill", codes(0, 1, 2, 3, 4, 6, 7, 9, 10, 11, 12),
@@ -103,8 +105,11 @@ public final class CommandExitCodes {
         row("configure", codes(0, 1, 2, 3, 4, 6, 7, 9, 10, 13),
                 ExitCodes.OK, "done (or --dry-run printed)",
                 ExitCodes.USAGE, "bad value (a column that does not exist): nothing changed",
-                ExitCodes.LOCK_NOT_GRANTED, "a lock not granted within --lock-timeout: nothing changed (its one transaction "
-                        + "rolled back); run it again, or with a longer --lock-timeout",
+                ExitCodes.LOCK_NOT_GRANTED, "a lock on events, event_embeddings or the pending table not granted within "
+                        + "--lock-timeout (a transaction of the app holds it): nothing changed (its one transaction rolled back); "
+                        + "run it again, or with a longer --lock-timeout",
+                ExitCodes.INTERRUPTED, "interrupted (SIGTERM/SIGINT) while a statement waited for its lock or ran: "
+                        + "cancelled, nothing changed; run it again",
                 ExitCodes.WRONG_DESIGN, "pending-table design not installed: nothing changed",
                 ExitCodes.NOT_CONFIRMED, "not confirmed: the change needs --change-question, or a model no "
                         + "event_embeddings row uses needs --new-model; nothing changed");
@@ -118,6 +123,9 @@ public final class CommandExitCodes {
                         + "deliberate (nothing changed)");
         row("partitions", codes(0, 1, 2, 3, 4, 6, 9, 10),
                 ExitCodes.OK, "done (or --dry-run printed)",
+                ExitCodes.LOCK_NOT_GRANTED, "a lock not granted within --lock-timeout (the triggers of a partition, a "
+                        + "repair batch after its retries, or recording the partition set): the new set is not recorded; "
+                        + "run it again (repairs already committed stay)",
                 ExitCodes.WRONG_DESIGN, "pending-table design not installed: nothing changed");
         Object[] queue = {
                 ExitCodes.OK, "done",
@@ -131,6 +139,7 @@ public final class CommandExitCodes {
                     ? concat(queue, ExitCodes.OK, "done (or --dry-run printed)") : queue);
         }
         row("queue sweep", codes(0, 1, 2, 3, 6, 9, 10, 12), concat(queue,
+                ExitCodes.USAGE, "bad value (--batch, --max-rounds): nothing done",
                 ExitCodes.MORE_TO_DO, "rows left after --max-rounds: run again"));
         row("help", codes(0, 2),
                 ExitCodes.OK, "help printed",

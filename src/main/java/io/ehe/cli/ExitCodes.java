@@ -24,7 +24,7 @@ public final class ExitCodes {
     /**
      * Wrong database, schema or role: no events/event_embeddings in --schema, the module kept in another
      * --module-schema, or (migrate) a role that neither owns the tables nor may create in the module
-     * schema; nothing was changed.
+     * schema, or (status) a role that may not read the module's own tables; nothing was changed.
      */
     public static final int WRONG_DATABASE = 6;
     /** backfill: stopped by SIGTERM/SIGINT or a limit (--max-rows, --max-duration); safe to resume. */

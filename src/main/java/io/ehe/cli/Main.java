@@ -169,7 +169,9 @@ public final class Main implements Runnable {
             message = "unsuitable connection: " + unsuitable(e).getMessage();
         } else if (SqlErrors.isConnectionFailure(e)) {
             code = ExitCodes.CONNECT;
-            message = "could not connect: " + SqlErrors.sqlCause(e).map(Throwable::getMessage).orElse(message);
+            Throwable cause = SqlErrors.sqlCause(e).orElse(null);
+            message = cause instanceof io.ehe.db.ConnectFailure named ? named.getMessage()
+                    : "could not connect: " + (cause == null ? message : cause.getMessage());
         } else if (SqlErrors.isLockNotGranted(e)) {
             code = ExitCodes.LOCK_NOT_GRANTED;
         } else if (FailedChangeSet.message(e).isPresent()) {

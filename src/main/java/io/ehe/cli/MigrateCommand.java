@@ -48,7 +48,8 @@ public final class MigrateCommand implements Callable<Integer> {
 
     @Option(names = "--design", paramLabel = "DESIGN", defaultValue = "${env:EHE_DESIGN}",
             description = "which design to install: column (events.has_embedding) or pending-table (event_embedding_pending, "
-                    + "never writes events); default (env EHE_DESIGN unset): the one installed in the database, column on a database with neither")
+                    + "never writes events); default (env EHE_DESIGN unset): the one installed in the database, column on a database with neither "
+                    + "or with both (a move: name it then)")
     String design;
 
     @Mixin

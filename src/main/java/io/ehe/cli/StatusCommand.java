@@ -9,6 +9,7 @@ import io.ehe.design.select.DesignChoice;
 import io.ehe.design.select.VerdictFirstStatus;
 import io.ehe.design.DesignStatus;
 import io.ehe.design.ModuleNotInstalledException;
+import io.ehe.status.StatusRole;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,7 +28,8 @@ import java.util.concurrent.Callable;
                 "Column design: ready = triggers enabled, index valid, no NULL row proven. Pending-table design: ready = all eight triggers enabled, every target model ready, semantics still match the tables.",
                 "Never ready while a subscription replicates into the design's tables or a sampled drift check finds drift (rows that arrived without the triggers).",
                 "Also lists the roles that can write events and event_embeddings and those that can read the answer; not ready while a reader role named at migrate (--reader-role) lacks a privilege the scheduler's queries need, or a queue role (--queue-role) one the workers' queue calls need.",
-                "Read-only. Exit 0 when ready, 5 when not, 14 when the database has neither design (module not installed: run migrate)."})
+                "Read-only. Exit 0 when ready, 5 when not, 14 when the database has neither design (module not installed: run migrate).",
+                "Run it as the module's owner (the role that ran migrate), a member of it or a superuser: it reads the module's own tables, which the app's role and the reader roles may not read (exit 6 as any other role)."})
 public final class StatusCommand implements Callable<Integer> {
 
     @Mixin
@@ -52,7 +54,7 @@ public final class StatusCommand implements Callable<Integer> {
         ConnectionFactory connections = connection.connections();
         Design chosen;
         try {
-            chosen = DesignChoice.forStatus(connections, design);
+            chosen = StatusRole.needed(connections, () -> DesignChoice.forStatus(connections, design));
         } catch (ModuleNotInstalledException none) {
             PrintWriter out = spec.commandLine().getOut();
             out.print(json ? notInstalledJson(none) : VerdictFirstStatus.header(false, List.of(none.getMessage()))
@@ -60,8 +62,9 @@ public final class StatusCommand implements Callable<Integer> {
             out.flush();
             return ExitCodes.MODULE_NOT_INSTALLED;
         }
-        DesignStatus status = new VerdictFirstStatus(PrivilegeCheckedStatus.check(connections, chosen,
-                BypassCheckedStatus.check(connections, chosen, DesignChoice.operations(chosen).status(connections, exact))));
+        Design installed = chosen;
+        DesignStatus status = StatusRole.needed(connections, () -> new VerdictFirstStatus(PrivilegeCheckedStatus.check(connections, installed,
+                BypassCheckedStatus.check(connections, installed, DesignChoice.operations(installed).status(connections, exact)))));
         PrintWriter out = spec.commandLine().getOut();
         out.print(json ? status.json() : status.text());
         out.flush();

@@ -21,7 +21,12 @@ final class WordWrappedHelp {
     /** Wide enough that picocli itself never wraps a line. */
     static final int UNBOUNDED = 10_000;
 
-    private static final Pattern LABEL = Pattern.compile("^( *\\S.*?) {2,}(?=\\S)");
+    /**
+     * A name column and its description: two spaces or more between them, or, for an option whose name
+     * fills picocli's option column exactly ("      --module-schema=SCHEMA the schema ..."), the one
+     * space picocli leaves; without the second form that description continued at column 8.
+     */
+    private static final Pattern LABEL = Pattern.compile("^( *\\S.*?) {2,}(?=\\S)|^ {2}(?:-\\S+, | {4})-\\S+ (?=\\S)");
     private static final Pattern COMMAND_WORD = Pattern.compile("[a-z][a-z-]*");
 
     private WordWrappedHelp() {

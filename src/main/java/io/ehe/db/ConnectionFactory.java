@@ -14,6 +14,9 @@ import java.util.Properties;
  */
 public final class ConnectionFactory {
 
+    private static final java.time.Duration CONNECT_TIMEOUT = java.time.Duration.ofSeconds(10);
+    private static final java.time.Duration LOGIN_TIMEOUT = java.time.Duration.ofSeconds(15);
+
     private final DatabaseUrl url;
     private final String applicationName;
     private final boolean readOnly;
@@ -73,8 +76,8 @@ public final class ConnectionFactory {
         url.user().ifPresent(u -> props.setProperty("user", u));
         url.password().ifPresent(p -> props.setProperty("password", p));
         props.setProperty("ApplicationName", applicationName);
-        props.setProperty("connectTimeout", "10");
-        props.setProperty("loginTimeout", "15");
+        props.setProperty("connectTimeout", Long.toString(CONNECT_TIMEOUT.toSeconds()));
+        props.setProperty("loginTimeout", Long.toString(LOGIN_TIMEOUT.toSeconds()));
         props.setProperty("tcpKeepAlive", "true");
         Connection connection;
         try {
@@ -83,7 +86,7 @@ public final class ConnectionFactory {
             if (SessionCheck.isStartupOptionRefused(e)) {
                 throw SessionCheck.refusedStartupOptions(e);
             }
-            throw e;
+            throw ConnectFailure.of(url, e, CONNECT_TIMEOUT, LOGIN_TIMEOUT).orElse(e);
         }
         try {
             SessionCheck.verify(connection, token, readOnly);

@@ -30,8 +30,9 @@ public final class DatabaseUrl {
     }
 
     /**
-     * Parses either form. A libpq URI's password may carry unencoded {@code / ? # % :} (libpq takes a raw
-     * '#' literally too): the user-info ends at the first '@' after which a well-formed host part
+     * Parses either form. A jdbc: URL's parameters are taken as pgjdbc takes them: a raw '@' in a value
+     * (the password) is literal, since a jdbc: URL has no user-info for it to end. A libpq URI's
+     * password may carry unencoded {@code / ? # % :} (libpq takes a raw '#' literally too): the user-info ends at the first '@' after which a well-formed host part
      * follows. A raw '@' in the user-info is refused, as libpq would take the text after it as the host.
      * Throws
      * IllegalArgumentException for a malformed URL; its message describes the URL's shape only, never
@@ -49,7 +50,7 @@ public final class DatabaseUrl {
         if (text.regionMatches(true, 0, "jdbc:postgresql:", 0, "jdbc:postgresql:".length())) {
             // The scheme is right; the rest is not (often a '#', which ends a URL, in a password).
             throw new IllegalArgumentException("database URL is malformed: a jdbc:postgresql URL is jdbc:postgresql://host[:port][/database][?name=value&...] "
-                    + "with no '#' or '@'; percent-encode a password's special characters (# as %23, @ as %40) or use PGPASSWORD");
+                    + "with no user@ before the host and no raw '#'; give user and password as parameters, a '#' in them as %23, or use PGPASSWORD");
         }
         String rest = stripScheme(text);
         if (rest == null) {

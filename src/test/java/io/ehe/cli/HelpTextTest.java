@@ -114,6 +114,84 @@ class HelpTextTest {
         }
     }
 
+    private static final Pattern OPTION_ENTRY = Pattern.compile("^( {2}(?:-\\S+, | {4})-\\S+)(?: +(\\S))?");
+    private static final Pattern ANY_ENTRY = Pattern.compile("^ *\\S.*? {2,}\\S");
+
+    /**
+     * The trial's finding: --module-schema, whose name fills the option column to one space before its
+     * description, had its description's further lines at column 8, under the option names. Every
+     * line that continues an option's description starts at or right of where that description starts.
+     */
+    @Test
+    void everyOptionDescriptionContinuesUnderItself() {
+        for (String path : commands().keySet()) {
+            String help = help(path);
+            int descriptionStart = -1;
+            String entry = null;
+            for (String line : help.lines().toList()) {
+                if (line.isBlank() || line.equals("Commands:") || line.equals("Exit codes:")) {
+                    descriptionStart = -1;
+                    continue;
+                }
+                Matcher option = OPTION_ENTRY.matcher(line);
+                if (option.find()) {
+                    entry = option.group(1).strip();
+                    descriptionStart = option.group(2) == null ? 0 : option.start(2);
+                    continue;
+                }
+                if (descriptionStart < 0) {
+                    continue;
+                }
+                int indent = line.length() - line.stripLeading().length();
+                if (descriptionStart == 0) {
+                    descriptionStart = indent;
+                } else if (!ANY_ENTRY.matcher(line).find()) {
+                    assertThat(indent).as("'" + path + "' --help: " + entry + "'s description continues at column " + indent
+                            + ", left of where it starts (" + descriptionStart + "):\n" + help).isGreaterThanOrEqualTo(descriptionStart);
+                }
+            }
+        }
+    }
+
+    /**
+     * The trial's finding: configure (4, 7), partitions (4) and queue sweep (2) described these codes
+     * in other commands' words: an older transaction configure never waits for, a backfill limit, an
+     * INVALID index from a CONCURRENTLY build, a model sweep takes none of.
+     */
+    @Test
+    void eachCodeSaysWhatHappensInItsOwnCommand() {
+        assertThat(meaning("configure", 4)).contains("--lock-timeout").contains("nothing changed")
+                .doesNotContain("older").doesNotContain("transaction older");
+        assertThat(meaning("configure", 7)).contains("SIGTERM/SIGINT").contains("nothing changed").doesNotContain("backfill");
+        assertThat(meaning("partitions", 4)).contains("--lock-timeout").contains("partition")
+                .doesNotContain("CONCURRENTLY").doesNotContain("INVALID").doesNotContain("changeSet").doesNotContain("older transaction");
+        assertThat(meaning("queue sweep", 2)).contains("--batch").contains("--max-rounds").doesNotContain("model");
+    }
+
+    /** The exit-code entry {@code code} of {@code path}'s help, its lines joined. */
+    private static String meaning(String path, int code) {
+        List<String> lines = help(path).lines().toList();
+        List<String> block = lines.subList(lines.indexOf("Exit codes:") + 1, lines.size());
+        StringBuilder out = null;
+        for (String line : block) {
+            Matcher m = CODE_LINE.matcher(line);
+            if (m.find()) {
+                if (out != null) {
+                    break;
+                }
+                if (Integer.parseInt(m.group(1)) == code) {
+                    out = new StringBuilder(line.strip());
+                }
+            } else if (out != null && line.startsWith("     ")) {
+                out.append(' ').append(line.strip());
+            } else if (out != null) {
+                break;
+            }
+        }
+        assertThat(out).as(path + " --help has no exit " + code).isNotNull();
+        return out.toString().replaceFirst("^\\d+ +", "");
+    }
+
     @Test
     void noDescriptionEndsMidSentence() {
         for (Map.Entry<String, CommandLine> e : commands().entrySet()) {

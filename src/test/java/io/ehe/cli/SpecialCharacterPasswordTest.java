@@ -210,6 +210,28 @@ class SpecialCharacterPasswordTest {
         }
     }
 
+    /**
+     * Issue 28: a raw '@' in a jdbc: URL's password parameter reaches the server whole (pgjdbc takes it
+     * literally; docs/cli.md said to percent-encode it), as does its %40 form; only the exact password
+     * gets in (scram), and no piece of it is printed.
+     */
+    @Test
+    void aRawAtSignInAJdbcUrlsPasswordParameterReachesTheServerWhole(TestDatabase db) throws Exception {
+        requireScram(db);
+        String host = db.jdbcUrl().replaceFirst("^jdbc:postgresql://([^/]+)/.*$", "$1");
+        for (String password : RAW_AT_SIGN) {
+            db.execute("DROP ROLE IF EXISTS " + ROLE, "CREATE ROLE " + ROLE + " LOGIN PASSWORD '" + password + "'");
+            String jdbc = "jdbc:postgresql://" + host + "/" + db.name() + "?user=" + ROLE + "&password=";
+            for (String given : List.of(password.replace("#", "%23"), password.replace("#", "%23").replace("@", "%40"))) {
+                // This database has no events tables: exit 6 proves the login succeeded.
+                Cli.Result r = Cli.run("status", "--url", jdbc + given);
+                assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.WRONG_DATABASE);
+                assertNoPiece(r.all(), password);
+            }
+        }
+        db.execute("DROP ROLE IF EXISTS " + ROLE);
+    }
+
     @Test
     void thePasswordReachesTheServerWhole(TestDatabase db) throws Exception {
         requireScram(db);

@@ -33,6 +33,22 @@ class DatabaseUrlTest {
         assertThat(url.password()).contains("pw");
     }
 
+    /**
+     * Issue 28: a raw '@' in a jdbc: URL's password parameter is taken literally, as pgjdbc takes it: in the
+     * query it ends nothing (a jdbc: URL has no user-info), unlike in a postgres:// URL, where libpq ends
+     * the password at it. Before the path, where pgjdbc would read a user-info, it is still refused.
+     */
+    @Test
+    void aRawAtSignInAJdbcUrlsPasswordParameterIsTakenLiterally() {
+        DatabaseUrl url = DatabaseUrl.parse("jdbc:postgresql://h/db?user=u&password=a@b");
+        assertThat(url.password()).contains("a@b");
+        assertThat(url.user()).contains("u");
+        assertThat(url.jdbcUrl()).isEqualTo("jdbc:postgresql://h/db");
+        assertThat(DatabaseUrl.parse("jdbc:postgresql://h/db?password=a%40b").password()).contains("a@b");
+        assertThatThrownBy(() -> DatabaseUrl.parse("jdbc:postgresql://u:a@h/db"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageNotContaining("u:a");
+    }
+
     @Test
     void flagsAndEnvironmentOverrideTheUrl() {
         DatabaseUrl url = DatabaseUrl.parse("postgres://a:b@h/d").withCredentials("other", "pw2");

@@ -137,6 +137,12 @@ final class TargetFillStep implements FillStep {
         return "%,d (event, model) pairs added to the pending table, %,d events needed none";
     }
 
+    /** The two counts by what they are here: pending rows added, and events walked that needed none. */
+    @Override
+    public List<String> countKeys() {
+        return List.of("pairs_added", "events_needed_none");
+    }
+
     @Override
     public String progressTable() {
         return PROGRESS_TABLE;

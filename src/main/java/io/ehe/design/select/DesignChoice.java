@@ -18,7 +18,7 @@ import java.util.Set;
 /**
  * Which design a command works on, decided once, and the implementation that goes with it. This
  * package sits above both designs' packages, which sit above migration, backfill and status. migrate installs the design it is asked for
- * (default column). backfill, status and verify read it from the database; a design named on the
+ * (default: the one installed, else column; {@link #forUpdate}). backfill, status and verify read it from the database; a design named on the
  * command line or in EHE_DESIGN must then agree with it, and picks one while a database holds both
  * (in the middle of a move).
  */
