@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * The module's one-row and one-column catalog queries, each bound to its parameters in order (a
- * {@link String} or a {@link java.sql.Array}), so that the catalog readers state only their SQL.
+ * {@link String}, a {@link Long} or a {@link java.sql.Array}), so that the catalog readers state only their SQL.
  */
 public final class CatalogQuery {
 
@@ -36,6 +36,14 @@ public final class CatalogQuery {
         try (PreparedStatement ps = bound(c, sql, params); ResultSet rs = ps.executeQuery()) {
             rs.next();
             return rs.getLong(1);
+        }
+    }
+
+    /** The first column of the query's first row, as text. */
+    public static String text(Connection c, String sql, Object... params) throws SQLException {
+        try (PreparedStatement ps = bound(c, sql, params); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 
@@ -71,6 +79,8 @@ public final class CatalogQuery {
             for (int i = 0; i < params.length; i++) {
                 if (params[i] instanceof Array a) {
                     ps.setArray(i + 1, a);
+                } else if (params[i] instanceof Long l) {
+                    ps.setLong(i + 1, l);
                 } else {
                     ps.setString(i + 1, (String) params[i]);
                 }
