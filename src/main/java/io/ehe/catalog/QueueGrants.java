@@ -2,11 +2,8 @@ package io.ehe.catalog;
 
 import java.sql.Array;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -36,17 +33,10 @@ public final class QueueGrants {
 
     /** The roles named as queue roles, sorted; empty when none is or 185 is not applied. */
     public static List<String> namedRoles(Connection c) throws SQLException {
-        List<String> out = new ArrayList<>();
-        if (!exists(c)) {
-            return out;
+        if (!CatalogQuery.tableExists(c, ROLES_TABLE)) {
+            return new ArrayList<>();
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT role_name FROM " + ROLES_TABLE + " ORDER BY role_name");
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.add(rs.getString(1));
-            }
-        }
-        return out;
+        return CatalogQuery.strings(c, "SELECT role_name FROM " + ROLES_TABLE + " ORDER BY role_name");
     }
 
     /**
@@ -59,70 +49,36 @@ public final class QueueGrants {
     private static final String MODULE_SCHEMA = "(SELECT k.relnamespace FROM pg_catalog.pg_class k WHERE k.oid = 'event_embedding_pending'::regclass)";
 
     public static List<String> missing(Connection c, String role) throws SQLException {
-        List<String> out = new ArrayList<>();
         if (!queueInstalled(c)) {
-            out.add("the work queue (changeSet 180, not installed)");
-            return out;
+            return new ArrayList<>(List.of("the work queue (changeSet 180, not installed)"));
         }
-        try (PreparedStatement ps = c.prepareStatement(
+        return CatalogQuery.missing(c,
                 "SELECT ARRAY(SELECT need FROM (SELECT 'USAGE ON SCHEMA ' || " + MODULE_SCHEMA + "::regnamespace::text AS need,"
                         + " pg_catalog.has_schema_privilege(r.oid, " + MODULE_SCHEMA + ", 'USAGE') AS held"
                         + " UNION ALL SELECT 'EXECUTE ON FUNCTION ' || " + MODULE_SCHEMA + "::regnamespace::text || '.' || fn,"
                         + " pg_catalog.has_function_privilege(r.oid, fn, 'EXECUTE')"
                         + " FROM unnest(?::text[]) AS fn) n WHERE NOT held)"
-                        + " FROM pg_catalog.pg_roles r WHERE r.rolname = ?")) {
-            ps.setArray(1, c.createArrayOf("text", WORKER_CALLS.toArray()));
-            ps.setString(2, role);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    out.add("the role itself (role \"" + role + "\" does not exist)");
-                    return out;
-                }
-                Array a = rs.getArray(1);
-                out.addAll(Arrays.asList((String[]) a.getArray()));
-            }
-        }
-        return out;
+                        + " FROM pg_catalog.pg_roles r WHERE r.rolname = ?",
+                role, workerCalls(c));
     }
 
     /** Every role (PostgreSQL's own pg_* roles left out) that can make every call of the worker loop, sorted; empty without 180. */
     public static List<String> rolesThatCanWork(Connection c) throws SQLException {
-        List<String> out = new ArrayList<>();
         if (!queueInstalled(c)) {
-            return out;
+            return new ArrayList<>();
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.rolname !~ '^pg_'"
+        return CatalogQuery.strings(c, "SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.rolname !~ '^pg_'"
                 + " AND pg_catalog.has_schema_privilege(r.oid, " + MODULE_SCHEMA + ", 'USAGE')"
                 + " AND NOT EXISTS (SELECT 1 FROM unnest(?::text[]) fn WHERE NOT pg_catalog.has_function_privilege(r.oid, fn, 'EXECUTE'))"
-                + " ORDER BY 1")) {
-            ps.setArray(1, c.createArrayOf("text", WORKER_CALLS.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
-        }
-        return out;
+                + " ORDER BY 1", workerCalls(c));
     }
 
     /** Every function of the worker loop exists (changeSet 180 applied). */
     public static boolean queueInstalled(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT bool_and(to_regprocedure(fn) IS NOT NULL) FROM unnest(?::text[]) fn")) {
-            ps.setArray(1, c.createArrayOf("text", WORKER_CALLS.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
+        return CatalogQuery.bool(c, "SELECT bool_and(to_regprocedure(fn) IS NOT NULL) FROM unnest(?::text[]) fn", workerCalls(c));
     }
 
-    private static boolean exists(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, ROLES_TABLE);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
+    private static Array workerCalls(Connection c) throws SQLException {
+        return c.createArrayOf("text", WORKER_CALLS.toArray());
     }
 }

@@ -1,12 +1,8 @@
 package io.ehe.catalog;
 
-import java.sql.Array;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -33,17 +29,10 @@ public final class ReaderGrants {
 
     /** The roles named as readers for {@code design}, sorted; empty when none is or 175 is not applied. */
     public static List<String> namedReaders(Connection c, Design design) throws SQLException {
-        List<String> out = new ArrayList<>();
-        if (!exists(c, readersTable(design))) {
-            return out;
+        if (!CatalogQuery.tableExists(c, readersTable(design))) {
+            return new ArrayList<>();
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT role_name FROM " + readersTable(design) + " ORDER BY role_name");
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.add(rs.getString(1));
-            }
-        }
-        return out;
+        return CatalogQuery.strings(c, "SELECT role_name FROM " + readersTable(design) + " ORDER BY role_name");
     }
 
     /**
@@ -55,7 +44,7 @@ public final class ReaderGrants {
      * without a readers table had none named ("none" leaves no record), which the carry must not undo.
      */
     public static List<String> carriedReaders(Connection c, Design design) throws SQLException {
-        if (exists(c, readersTable(design)) || answerExists(c, design)) {
+        if (CatalogQuery.tableExists(c, readersTable(design)) || answerExists(c, design)) {
             return List.of();
         }
         return namedReaders(c, design == Design.COLUMN ? Design.PENDING_TABLE : Design.COLUMN);
@@ -68,39 +57,20 @@ public final class ReaderGrants {
      * membership of an INHERIT role count, as PostgreSQL counts them.
      */
     public static List<String> missing(Connection c, Design design, String role) throws SQLException {
-        List<String> out = new ArrayList<>();
         if (!answerExists(c, design)) {
-            out.add(design == Design.COLUMN ? "the column events.has_embedding (not installed)" : "the table event_embedding_pending (not installed)");
-            return out;
+            return new ArrayList<>(List.of(design == Design.COLUMN
+                    ? "the column events.has_embedding (not installed)" : "the table event_embedding_pending (not installed)"));
         }
-        try (PreparedStatement ps = c.prepareStatement(needsSql(design))) {
-            ps.setString(1, role);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    out.add("the role itself (role \"" + role + "\" does not exist)");
-                    return out;
-                }
-                Array a = rs.getArray(1);
-                out.addAll(Arrays.asList((String[]) a.getArray()));
-            }
-        }
-        return out;
+        return CatalogQuery.missing(c, needsSql(design), role);
     }
 
     /** Every role (PostgreSQL's own pg_* roles left out) that can run the documented queries of {@code design}, sorted. */
     public static List<String> rolesThatCanRead(Connection c, Design design) throws SQLException {
-        List<String> out = new ArrayList<>();
         if (!answerExists(c, design)) {
-            return out;
+            return new ArrayList<>();
         }
-        try (PreparedStatement ps = c.prepareStatement(
+        return CatalogQuery.strings(c,
                 "SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.rolname !~ '^pg_' AND " + canReadCondition(design) + " ORDER BY 1");
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.add(rs.getString(1));
-            }
-        }
-        return out;
     }
 
     /** The table k's name with its schema, as the GRANT the status prints must name it in any session. */
@@ -138,23 +108,9 @@ public final class ReaderGrants {
     /** The object the answer lives in exists (column design: events.has_embedding; pending-table: its table). */
     private static boolean answerExists(Connection c, Design design) throws SQLException {
         if (design != Design.COLUMN) {
-            return exists(c, "event_embedding_pending");
+            return CatalogQuery.tableExists(c, "event_embedding_pending");
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute"
+        return CatalogQuery.bool(c, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute"
                 + " WHERE attrelid = to_regclass('events') AND attname = 'has_embedding' AND NOT attisdropped)");
-             ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getBoolean(1);
-        }
-    }
-
-    private static boolean exists(Connection c, String table) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, table);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.ehe.migration;
 
+import io.ehe.catalog.CatalogQuery;
 import io.ehe.catalog.Partitioning;
 import io.ehe.catalog.Partitioning.Node;
 
@@ -201,14 +202,7 @@ public final class PartitionedIndexBuilder {
     }
 
     private static String timeout(Connection c, String setting, String fallback) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(nullif(current_setting(?, true), ''), ?)")) {
-            ps.setString(1, setting);
-            ps.setString(2, fallback);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getString(1);
-            }
-        }
+        return CatalogQuery.text(c, "SELECT coalesce(nullif(current_setting(?, true), ''), ?)", setting, fallback);
     }
 
     private void setLockTimeout(Connection c, String value) throws SQLException {

@@ -1,8 +1,8 @@
 package io.ehe.migration;
 
+import io.ehe.catalog.CatalogQuery;
+
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.TreeSet;
@@ -41,7 +41,7 @@ final class RoleList {
         }
         if (named != null) {
             for (String name : set) {
-                if (!roleExists(c, name)) {
+                if (!CatalogQuery.bool(c, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = ?)", name)) {
                     throw new IllegalArgumentException(option + ": role '" + name + "' does not exist; nothing was changed");
                 }
             }
@@ -52,15 +52,5 @@ final class RoleList {
     /** Some role other than "none" is named (null: none given). */
     static boolean namesAny(List<String> named) {
         return named != null && named.stream().anyMatch(r -> r != null && !r.isBlank() && !NONE.equals(r.strip()));
-    }
-
-    private static boolean roleExists(Connection c, String role) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = ?)")) {
-            ps.setString(1, role);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
     }
 }

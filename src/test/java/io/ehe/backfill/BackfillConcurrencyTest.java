@@ -82,15 +82,9 @@ class BackfillConcurrencyTest {
     void aWriterThatHoldsARowAndRollsBackLeavesNoNull(TestDatabase db) throws Exception {
         Fixture.reset(db);
         long target = db.queryLong("SELECT id FROM public.events WHERE payload_text <> '' ORDER BY id OFFSET 3000 LIMIT 1");
-        try (Connection writer = db.open()) {
-            writer.setAutoCommit(false);
-            try (Statement st = writer.createStatement()) {
-                // Holds the row lock (as an application UPDATE would), leaving has_embedding NULL.
-                st.executeUpdate("UPDATE public.events SET title = title || ' (edited)' WHERE id = " + target);
-            }
-            ExecutorService one = Executors.newSingleThreadExecutor();
-            Future<BackfillSummary> run = one.submit(() -> Backfill.run(db.connections(),
-                    BackfillSettings.defaults().withFixedBatchSize(500), null));
+        // Holds the row lock (as an application UPDATE would), leaving has_embedding NULL.
+        try (Connection writer = db.begin("UPDATE public.events SET title = title || ' (edited)' WHERE id = " + target)) {
+            Future<BackfillSummary> run = Fixture.runInBackground(db, BackfillSettings.defaults().withFixedBatchSize(500));
             // Wait until the walk has passed the locked row, then give up the lock by rolling back.
             while (db.queryLong("SELECT coalesce(max(last_id), 0) FROM " + ProgressStore.TABLE) <= target) {
                 assertThat(run.isDone()).as("the backfill may not finish while the row is locked").isFalse();
@@ -101,7 +95,6 @@ class BackfillConcurrencyTest {
             Thread.sleep(300);
             writer.rollback();
             BackfillSummary s = run.get();
-            one.shutdown();
             assertThat(s.status()).isEqualTo(BackfillSummary.Status.COMPLETE);
             assertThat(s.sweepFilled()).isEqualTo(1);
         }

@@ -16,17 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** A real backfill JVM: io.ehe.backfill.BackfillMain on the test class path, output in files. */
-public final class BackfillProcess {
-
-    private final Process process;
-    private final Path out;
-    private final Path err;
-
-    private BackfillProcess(Process process, Path out, Path err) {
-        this.process = process;
-        this.out = out;
-        this.err = err;
-    }
+public record BackfillProcess(Process process, Path out, Path err) {
 
     public static BackfillProcess start(TestDatabase db, Map<String, String> env, String... args) throws IOException {
         List<String> command = ChildJvm.command(List.of("-Xmx128m", "-XX:TieredStopAtLevel=1"), BackfillMain.class.getName(),
@@ -47,10 +37,6 @@ public final class BackfillProcess {
 
     public static BackfillProcess start(TestDatabase db, String... args) throws IOException {
         return start(db, Map.of(), args);
-    }
-
-    public Process process() {
-        return process;
     }
 
     public int waitFor(long seconds) throws Exception {

@@ -1,10 +1,7 @@
 package io.ehe.backfill;
 
-import io.ehe.testing.PostgresExtension;
 import io.ehe.testing.TestDatabase;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -17,13 +14,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * started together: every row walked exactly once, no NULL left, and the last shard to finish
  * applies the deferred changeSets (--then-migrate).
  */
-@ExtendWith(PostgresExtension.class)
+@Fixture.Loaded(events = 30_000)
 class BackfillShardingTest {
-
-    @BeforeAll
-    static void load(TestDatabase db) {
-        Fixture.load(db, 30_000);
-    }
 
     @Test
     void threeShardsCoverEveryRowOnceThenTheLastOneMigrates(TestDatabase db) throws Exception {

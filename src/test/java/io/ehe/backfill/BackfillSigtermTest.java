@@ -1,33 +1,19 @@
 package io.ehe.backfill;
 
 import io.ehe.cli.ExitCodes;
-import io.ehe.testing.PostgresExtension;
 import io.ehe.testing.TestDatabase;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** SIGTERM and the limits: exit 7, the batch in flight finished whole, a resume completes. */
-@ExtendWith(PostgresExtension.class)
+@Fixture.Loaded(events = 20_000, resetBeforeEach = true)
 class BackfillSigtermTest {
-
-    @BeforeAll
-    static void load(TestDatabase db) {
-        Fixture.load(db, 20_000);
-    }
-
-    @BeforeEach
-    void reset(TestDatabase db) {
-        Fixture.reset(db);
-    }
 
     @Test
     void sigtermStopsAfterTheBatchInFlightWithExitSeven(TestDatabase db) throws Exception {
         BackfillProcess p = BackfillProcess.start(db, "--batch-size", "200", "--sleep", "40ms");
-        p.awaitCondition(() -> db.queryLong("SELECT coalesce(max(batches), 0) FROM " + ProgressStore.TABLE) >= 5, 60);
+        p.awaitCondition(() -> Fixture.batches(db) >= 5, 60);
         p.process().destroy(); // SIGTERM
         assertThat(p.waitFor(30)).as(p.stderr()).isEqualTo(ExitCodes.INTERRUPTED);
         assertThat(p.summaryText("status")).isEqualTo("stopped");
@@ -44,7 +30,7 @@ class BackfillSigtermTest {
     void sigtermDuringALongBatchLetsItCommit(TestDatabase db) throws Exception {
         // Big batches without pauses: the signal almost surely arrives inside one.
         BackfillProcess p = BackfillProcess.start(db, "--batch-size", "2000", "--sleep", "0ms");
-        p.awaitCondition(() -> db.queryLong("SELECT coalesce(max(batches), 0) FROM " + ProgressStore.TABLE) >= 2, 60);
+        p.awaitCondition(() -> Fixture.batches(db) >= 2, 60);
         p.process().destroy();
         int code = p.waitFor(30);
         assertThat(code).as(p.stderr()).isIn(ExitCodes.INTERRUPTED, ExitCodes.OK);

@@ -94,12 +94,7 @@ class DeferredIndexInterruptedProcessTest {
 
     /** An app transaction left open after touching events: CONCURRENTLY waits for it. */
     private static Connection openAppTransaction(TestDatabase db) throws Exception {
-        Connection blocker = db.open();
-        blocker.setAutoCommit(false);
-        try (Statement st = blocker.createStatement()) {
-            st.execute("UPDATE public.events SET title = title WHERE id = (SELECT min(id) FROM public.events)");
-        }
-        return blocker;
+        return db.begin("UPDATE public.events SET title = title WHERE id = (SELECT min(id) FROM public.events)");
     }
 
     private static void readyAndComplete(TestDatabase db) {

@@ -26,7 +26,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(PostgresExtension.class)
 class MigrateInterruptedProcessTest {
 
-
     private static void nothingOf010(TestDatabase db) {
         assertThat(db.queryLong("SELECT count(*) FROM pg_attribute WHERE attrelid = 'public.events'::regclass AND attname = 'has_embedding'"))
                 .as("010's column").isZero();
@@ -41,63 +40,64 @@ class MigrateInterruptedProcessTest {
         assertThat(again.out()).contains("applied   010-has-embedding-column");
     }
 
+    /** What a test does with a migrate process while an app transaction holds events. */
+    private interface WhileLocked {
+        void run(TestDatabase db) throws Exception;
+    }
+
+    private static TestDatabase baselineOnly(String name) {
+        TestDatabase db = PostgresServer.get().createDatabase(name);
+        Migrations.baselineOnly(db);
+        return db;
+    }
+
+    /**
+     * {@code stopped} on a new baseline-only database while an app transaction holds events (ROW
+     * EXCLUSIVE, as its writes do, which 010's ALTER TABLE waits for); then nothing of 010 is applied,
+     * and once that transaction ends the next migrate applies everything.
+     */
+    private static void stoppedWhileEventsAreLocked(String name, WhileLocked stopped) throws Exception {
+        TestDatabase db = baselineOnly(name);
+        try (Connection blocker = db.begin("LOCK TABLE public.events IN ROW EXCLUSIVE MODE")) {
+            stopped.run(db);
+            nothingOf010(db);
+            blocker.commit();
+        }
+        theNextMigrateAppliesAll(db);
+    }
+
     @Test
     void sigintEndsADdlLockWait(@TempDir Path tmp) throws Exception {
-        TestDatabase db = PostgresServer.get().createDatabase("op_sigint_ddl");
-        Migrations.baselineOnly(db);
-        try (Connection blocker = db.open()) {
-            blocker.setAutoCommit(false);
-            try (Statement st = blocker.createStatement()) {
-                st.execute("LOCK TABLE public.events IN ROW EXCLUSIVE MODE");
-            }
+        stoppedWhileEventsAreLocked("op_sigint_ddl", db -> {
             // A long lock_timeout: 010's ALTER TABLE sits in the server's lock queue.
             CliChild child = CliChild.start(tmp, db, "migrate", "--lock-timeout", "10min", "--max-attempts", "1");
             Cli.awaitLockWait(db, child.process(), child.err().toFile());
-            long ms = child.signalAndTime("INT");
-            assertThat(child.process().exitValue()).as(child.stderr()).isEqualTo(ExitCodes.INTERRUPTED);
-            assertThat(ms).as("SIGINT to exit, ms").isLessThan(1_500);
+            child.interruptedBy("INT", 1_500);
             assertThat(child.oneErrorLine()).startsWith("error: migrate stopped by a signal while a statement waited for its lock or ran (cancelled)")
                     .contains("run migrate again");
             assertThat(db.queryLong("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
                     + " AND application_name = 'events-has-embedding'")).as("no session of the stopped runner left").isZero();
-            nothingOf010(db);
-            blocker.commit();
-        }
-        theNextMigrateAppliesAll(db);
+        });
     }
 
     @Test
     void sigtermEndsThePauseBetweenAttempts(@TempDir Path tmp) throws Exception {
-        TestDatabase db = PostgresServer.get().createDatabase("op_sigterm_pause");
-        Migrations.baselineOnly(db);
-        try (Connection blocker = db.open()) {
-            blocker.setAutoCommit(false);
-            try (Statement st = blocker.createStatement()) {
-                st.execute("LOCK TABLE public.events IN ROW EXCLUSIVE MODE");
-            }
+        stoppedWhileEventsAreLocked("op_sigterm_pause", db -> {
             CliChild child = CliChild.start(tmp, db, "migrate", "--lock-timeout", "500ms", "--max-attempts", "5", "--retry-backoff", "60s");
             child.awaitLog("retrying in 60000 ms", 60);
-            long ms = child.signalAndTime("TERM");
-            assertThat(child.process().exitValue()).as(child.stderr()).isEqualTo(ExitCodes.INTERRUPTED);
-            assertThat(ms).as("SIGTERM to exit, ms").isLessThan(1_500);
+            child.interruptedBy("TERM", 1_500);
             assertThat(child.oneErrorLine()).startsWith("error: migrate stopped by a signal while it paused before retrying a refused lock");
-            nothingOf010(db);
-            blocker.commit();
-        }
-        theNextMigrateAppliesAll(db);
+        });
     }
 
     @Test
     void sigintEndsTheWaitForTheMigrationLock(@TempDir Path tmp) throws Exception {
-        TestDatabase db = PostgresServer.get().createDatabase("op_sigint_migration_lock");
-        Migrations.baselineOnly(db);
+        TestDatabase db = baselineOnly("op_sigint_migration_lock");
         try (Connection holder = db.open(); Statement st = holder.createStatement()) {
             st.execute("SELECT pg_advisory_lock(" + AdvisoryLockService.LOCK_KEY + ")");
             CliChild child = CliChild.start(tmp, db, "migrate");
             child.awaitLog("waiting for the migration lock, held by pid", 60);
-            long ms = child.signalAndTime("INT");
-            assertThat(child.process().exitValue()).as(child.stderr()).isEqualTo(ExitCodes.INTERRUPTED);
-            assertThat(ms).as("SIGINT to exit, ms").isLessThan(1_500);
+            child.interruptedBy("INT", 1_500);
             assertThat(child.oneErrorLine()).startsWith("error: migrate stopped by a signal while it waited for the migration lock");
             assertThat(db.queryLong("SELECT count(*) FROM pg_attribute WHERE attrelid = 'public.events'::regclass AND attname = 'has_embedding'"))
                     .isZero();

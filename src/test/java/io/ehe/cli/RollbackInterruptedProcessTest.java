@@ -88,25 +88,20 @@ class RollbackInterruptedProcessTest {
         assertThat(triggersOf020(db) + columnOf010(db)).isZero();
     }
 
-    @Test
-    void sigintEndsAStatementsLockWaitAndUndoesItsChangeSetWhole(@TempDir Path tmp) throws Exception {
-        TestDatabase db = withColumnDesignUpTo030("rb_sigint_ddl");
-        try (Connection blocker = db.open()) {
-            blocker.setAutoCommit(false);
-            try (Statement st = blocker.createStatement()) {
-                // COMMENT ON holds SHARE UPDATE EXCLUSIVE on the function until commit: 020's rollback drops its four
-                // triggers, then its DROP FUNCTION (ACCESS EXCLUSIVE on the function) waits in the middle of the changeSet.
-                st.execute("COMMENT ON FUNCTION public.ehe_has_embedding_after_insert() IS 'held by the test'");
-            }
-            CliChild child = CliChild.start(tmp, db, "rollback", "--count", "3", "--lock-timeout", "10min", "--max-attempts", "1");
-            Cli.awaitLockWait(db, child.process(), child.err().toFile());
-            assertThat(db.queryString("SELECT string_agg(wait_event, ',') FROM pg_stat_activity WHERE datname = current_database()"
-                    + " AND application_name = 'events-has-embedding' AND wait_event_type = 'Lock'")).as("020's DROP FUNCTION waits").isEqualTo("object");
-            long ms = child.signalAndTime("INT");
-            assertThat(child.process().exitValue()).as(child.stderr()).isEqualTo(ExitCodes.INTERRUPTED);
-            assertThat(ms).as("SIGINT to exit, ms").isLessThan(1_000);
-            assertThat(child.oneErrorLine()).startsWith("error: rollback stopped by a signal while a statement waited for its lock or ran (cancelled)")
-                    .contains("stays applied and recorded, whole").contains(TO_FINISH);
+    /** What a test does with a rollback process while another transaction holds what 020's rollback needs. */
+    private interface WhileBlocked {
+        void run(TestDatabase db) throws Exception;
+    }
+
+    /**
+     * {@code stopped} on a new database up to 030 while a transaction that ran {@code blocking} holds
+     * what 020's rollback needs; then the rollback stopped at 020 ({@link #stoppedAt020}), and once that
+     * transaction ends the command the error line names finishes.
+     */
+    private static void stoppedAt020While(String name, String blocking, WhileBlocked stopped) throws Exception {
+        TestDatabase db = withColumnDesignUpTo030(name);
+        try (Connection blocker = db.begin(blocking)) {
+            stopped.run(db);
             stoppedAt020(db);
             blocker.rollback();
         }
@@ -114,24 +109,30 @@ class RollbackInterruptedProcessTest {
     }
 
     @Test
+    void sigintEndsAStatementsLockWaitAndUndoesItsChangeSetWhole(@TempDir Path tmp) throws Exception {
+        // COMMENT ON holds SHARE UPDATE EXCLUSIVE on the function until commit: 020's rollback drops its four
+        // triggers, then its DROP FUNCTION (ACCESS EXCLUSIVE on the function) waits in the middle of the changeSet.
+        stoppedAt020While("rb_sigint_ddl", "COMMENT ON FUNCTION public.ehe_has_embedding_after_insert() IS 'held by the test'", db -> {
+            CliChild child = CliChild.start(tmp, db, "rollback", "--count", "3", "--lock-timeout", "10min", "--max-attempts", "1");
+            Cli.awaitLockWait(db, child.process(), child.err().toFile());
+            assertThat(db.queryString("SELECT string_agg(wait_event, ',') FROM pg_stat_activity WHERE datname = current_database()"
+                    + " AND application_name = 'events-has-embedding' AND wait_event_type = 'Lock'")).as("020's DROP FUNCTION waits").isEqualTo("object");
+            child.interruptedBy("INT", 1_000);
+            assertThat(child.oneErrorLine()).startsWith("error: rollback stopped by a signal while a statement waited for its lock or ran (cancelled)")
+                    .contains("stays applied and recorded, whole").contains(TO_FINISH);
+        });
+    }
+
+    @Test
     void sigtermEndsThePauseBetweenAttempts(@TempDir Path tmp) throws Exception {
-        TestDatabase db = withColumnDesignUpTo030("rb_sigterm_pause");
-        try (Connection blocker = db.open()) {
-            blocker.setAutoCommit(false);
-            try (Statement st = blocker.createStatement()) {
-                st.execute("LOCK TABLE public.event_embeddings IN ROW EXCLUSIVE MODE"); // 020's DROP TRIGGER is refused
-            }
+        // While event_embeddings is held ROW EXCLUSIVE, 020's DROP TRIGGER is refused.
+        stoppedAt020While("rb_sigterm_pause", "LOCK TABLE public.event_embeddings IN ROW EXCLUSIVE MODE", db -> {
             CliChild child = CliChild.start(tmp, db, "rollback", "--count", "3", "--lock-timeout", "500ms", "--max-attempts", "5", "--retry-backoff", "60s");
             child.awaitLog("retrying in 60000 ms", 60);
-            long ms = child.signalAndTime("TERM");
-            assertThat(child.process().exitValue()).as(child.stderr()).isEqualTo(ExitCodes.INTERRUPTED);
-            assertThat(ms).as("SIGTERM to exit, ms").isLessThan(1_000);
+            child.interruptedBy("TERM", 1_000);
             assertThat(child.oneErrorLine()).startsWith("error: rollback stopped by a signal while it paused before retrying a refused lock")
                     .contains(TO_FINISH);
-            stoppedAt020(db);
-            blocker.commit();
-        }
-        theNamedCommandFinishes(db);
+        });
     }
 
     @Test
@@ -141,9 +142,7 @@ class RollbackInterruptedProcessTest {
             st.execute("SELECT pg_advisory_lock(" + AdvisoryLockService.LOCK_KEY + ")");
             CliChild child = CliChild.start(tmp, db, "rollback", "--to-changeset", "000-baseline-tables");
             child.awaitLog("waiting for the migration lock, held by pid", 60);
-            long ms = child.signalAndTime("INT");
-            assertThat(child.process().exitValue()).as(child.stderr()).isEqualTo(ExitCodes.INTERRUPTED);
-            assertThat(ms).as("SIGINT to exit, ms").isLessThan(1_000);
+            child.interruptedBy("INT", 1_000);
             assertThat(child.oneErrorLine()).startsWith("error: rollback stopped by a signal while it waited for the migration lock")
                     .contains("run the same rollback again to finish");
             st.execute("SELECT pg_advisory_unlock(" + AdvisoryLockService.LOCK_KEY + ")");

@@ -6,7 +6,6 @@ import io.ehe.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.sql.Connection;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,9 +22,7 @@ class OlderTransactionsOtherRoleTest {
 
     @Test
     void theOwnerWaitsForTheAppsOpenTransactionItCannotSeeTheStartOf(TestDatabase db) throws Exception {
-        AppRoles roles = AppRoles.create(db).createTablesAsOwner();
-        try (Connection appSession = roles.openAppTransactionHiddenFromOwner(); Connection ownerSession = roles.owner().open()) {
-
+        AppRoles.withAppTransactionHiddenFromOwner(db, (roles, appSession, ownerSession) -> {
             assertThatThrownBy(() -> OlderTransactions.waitFor(ownerSession, OlderTransactions.serverNow(ownerSession), Duration.ofMillis(800), "the test"))
                     .isInstanceOf(OlderTransactions.StillOpenException.class)
                     .hasMessageContaining("role " + roles.appRole());
@@ -34,7 +31,6 @@ class OlderTransactionsOtherRoleTest {
             long started = System.nanoTime();
             OlderTransactions.waitFor(ownerSession, OlderTransactions.serverNow(ownerSession), Duration.ofSeconds(5), "the test");
             assertThat(Duration.ofNanos(System.nanoTime() - started)).as("returns once the transaction ended").isLessThan(Duration.ofSeconds(2));
-
-        }
+        });
     }
 }

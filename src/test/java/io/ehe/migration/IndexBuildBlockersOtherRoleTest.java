@@ -24,9 +24,7 @@ class IndexBuildBlockersOtherRoleTest {
 
     @Test
     void theOwnerNamesTheAppsOpenTransactionItCannotSeeTheStartOf(TestDatabase db) throws Exception {
-        AppRoles roles = AppRoles.create(db).createTablesAsOwner();
-        try (Connection appSession = roles.openAppTransactionHiddenFromOwner(); Connection ownerSession = roles.owner().open()) {
-
+        AppRoles.withAppTransactionHiddenFromOwner(db, (roles, appSession, ownerSession) -> {
             assertThat(IndexBuildBlockers.describe(ownerSession, PgDuration.parse("1s")))
                     .singleElement().asString()
                     .contains("role " + roles.appRole()).contains("transaction start hidden from this role")
@@ -34,7 +32,7 @@ class IndexBuildBlockersOtherRoleTest {
 
             appSession.commit();
             assertThat(IndexBuildBlockers.describe(ownerSession, PgDuration.parse("1s"))).as("none once it ended").isEmpty();
-        }
+        });
     }
 
     /** A session whose start the reader sees is named with its role, age and statement start (never its text), once it is as old as the wait. */

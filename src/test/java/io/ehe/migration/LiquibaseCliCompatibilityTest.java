@@ -32,6 +32,18 @@ class LiquibaseCliCompatibilityTest {
                 .collect(Collectors.joining(File.pathSeparator));
     }
 
+    /** 010's column on events: 1 where the column design is installed, else 0. */
+    private static long hasEmbeddingColumns(TestDatabase db) {
+        return db.queryLong("SELECT count(*) FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'has_embedding'");
+    }
+
+    /** A new database of the test server with the upstream tables only. */
+    private static TestDatabase withUpstreamTables(String name) {
+        TestDatabase db = PostgresServer.get().createDatabase(name);
+        Migrations.createUpstreamTables(db);
+        return db;
+    }
+
     private static String liquibaseCli(TestDatabase db, String command, String... commandArgs) throws Exception {
         Run r = liquibaseCliRun(db, command, commandArgs);
         assertThat(r.exit()).as("liquibase %s:%n%s", command, r.out()).isZero();
@@ -88,8 +100,7 @@ class LiquibaseCliCompatibilityTest {
 
     @Test
     void appliedByTheRunnerIsRecognisedByTheLiquibaseCli() throws Exception {
-        TestDatabase db = PostgresServer.get().createDatabase("lbcli_reverse");
-        Migrations.createUpstreamTables(db);
+        TestDatabase db = withUpstreamTables("lbcli_reverse");
         Migrations.migrate(db, false);
         List<String> afterRunner = history(db);
         liquibaseCli(db, "update");
@@ -99,26 +110,24 @@ class LiquibaseCliCompatibilityTest {
     /** A plain update installs exactly the column design, as before the second design existed. */
     @Test
     void aPlainUpdateInstallsOnlyTheColumnDesign() throws Exception {
-        TestDatabase db = PostgresServer.get().createDatabase("lbcli_plain");
-        Migrations.createUpstreamTables(db);
+        TestDatabase db = withUpstreamTables("lbcli_plain");
         liquibaseCli(db, "update");
         assertThat(history(db)).noneMatch(h -> h.startsWith("1") && !h.startsWith("190-metrics-column"))
                 .anyMatch(h -> h.startsWith("190-metrics-column"));
         assertThat(db.queryLong("SELECT count(*) FROM pg_class WHERE relname LIKE 'event_embedding_pending%'")).isZero();
-        assertThat(db.queryLong("SELECT count(*) FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'has_embedding'")).isOne();
+        assertThat(hasEmbeddingColumns(db)).isOne();
     }
 
     /** The documented option: the changelog parameter ehe.design, given with -D on the command line. */
     @Test
     void theDesignParameterInstallsOnlyThePendingTableDesign() throws Exception {
-        TestDatabase db = PostgresServer.get().createDatabase("lbcli_pending");
-        Migrations.createUpstreamTables(db);
+        TestDatabase db = withUpstreamTables("lbcli_pending");
         liquibaseCli(db, "update", "-Dehe.design=pending-table");
         assertThat(history(db)).contains("100-pending-table changelog/changes/100-pending-table.sql",
                 "110-pending-triggers changelog/changes/110-pending-triggers.sql",
                 "120-pending-bootstrap-progress changelog/changes/120-pending-bootstrap-progress.sql");
         assertThat(history(db)).noneMatch(h -> h.startsWith("0") && !h.startsWith("000"));
-        assertThat(db.queryLong("SELECT count(*) FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'has_embedding'")).isZero();
+        assertThat(hasEmbeddingColumns(db)).isZero();
         List<String> afterCli = history(db);
         Migrations.migrate(db, false, io.ehe.catalog.Design.PENDING_TABLE);
         assertThat(history(db)).as("the runner found nothing new to apply").isEqualTo(afterCli);
@@ -131,20 +140,8 @@ class LiquibaseCliCompatibilityTest {
      */
     @Test
     void theReaderRolesParameterGrantsAndAnUpdateWithoutItTakesTheGrantBack() throws Exception {
-        TestDatabase db = PostgresServer.get().createDatabase("lbcli_readers");
-        Migrations.createUpstreamTables(db);
-        String reader = db.name() + "_reader";
-        db.execute("DROP ROLE IF EXISTS " + reader, "CREATE ROLE " + reader);
-        String holds = "SELECT has_table_privilege('" + reader + "', 'public.event_embedding_pending', 'SELECT')::text";
-        liquibaseCli(db, "update", "-Dehe.design=pending-table", "-Dehe.reader_roles=" + reader);
-        assertThat(history(db)).anyMatch(h -> h.startsWith("175-reader-grants-pending-table"));
-        assertThat(db.queryString(holds)).isEqualTo("true");
-        List<String> before = history(db);
-        Migrations.migrate(db, false, io.ehe.catalog.Design.PENDING_TABLE);
-        assertThat(history(db)).isEqualTo(before);
-        assertThat(db.queryString(holds)).isEqualTo("true");
-        liquibaseCli(db, "update", "-Dehe.design=pending-table");
-        assertThat(db.queryString(holds)).isEqualTo("false");
+        aRolesParameterGrantsAndAnUpdateWithoutItTakesTheGrantBack("lbcli_readers", "_reader", "ehe.reader_roles",
+                "175-reader-grants-pending-table", "has_table_privilege('%s', 'public.event_embedding_pending', 'SELECT')");
     }
 
     /**
@@ -154,27 +151,37 @@ class LiquibaseCliCompatibilityTest {
      */
     @Test
     void theQueueRolesParameterGrantsAndAnUpdateWithoutItTakesTheGrantBack() throws Exception {
-        TestDatabase db = PostgresServer.get().createDatabase("lbcli_queue_roles");
-        Migrations.createUpstreamTables(db);
-        String worker = db.name() + "_worker";
-        db.execute("DROP ROLE IF EXISTS " + worker, "CREATE ROLE " + worker);
-        String holds = "SELECT has_function_privilege('" + worker + "', 'public.ehe_queue_claim(text,integer,double precision,text,integer)', 'EXECUTE')::text";
-        liquibaseCli(db, "update", "-Dehe.design=pending-table", "-Dehe.queue_roles=" + worker);
-        assertThat(history(db)).anyMatch(h -> h.startsWith("185-queue-grants"));
-        assertThat(db.queryString(holds)).isEqualTo("true");
+        aRolesParameterGrantsAndAnUpdateWithoutItTakesTheGrantBack("lbcli_queue_roles", "_worker", "ehe.queue_roles",
+                "185-queue-grants", "has_function_privilege('%s', 'public.ehe_queue_claim(text,integer,double precision,text,integer)', 'EXECUTE')");
+    }
+
+    /**
+     * On a new database of the upstream tables with a new role (the database's name + {@code roleSuffix}):
+     * {@code liquibase update -D<parameter>=role} of the pending-table design applies {@code changeSet} and
+     * grants ({@code holds}, with %s for the role, is true); a runner migrate without the option re-runs
+     * nothing and keeps the grant; an update without the parameter takes it back.
+     */
+    private static void aRolesParameterGrantsAndAnUpdateWithoutItTakesTheGrantBack(String dbName, String roleSuffix, String parameter,
+                                                                                String changeSet, String holds) throws Exception {
+        TestDatabase db = withUpstreamTables(dbName);
+        String role = db.name() + roleSuffix;
+        db.execute("DROP ROLE IF EXISTS " + role, "CREATE ROLE " + role);
+        String holdsNow = "SELECT " + holds.formatted(role) + "::text";
+        liquibaseCli(db, "update", "-Dehe.design=pending-table", "-D" + parameter + "=" + role);
+        assertThat(history(db)).anyMatch(h -> h.startsWith(changeSet));
+        assertThat(db.queryString(holdsNow)).isEqualTo("true");
         List<String> before = history(db);
         Migrations.migrate(db, false, io.ehe.catalog.Design.PENDING_TABLE);
         assertThat(history(db)).isEqualTo(before);
-        assertThat(db.queryString(holds)).isEqualTo("true");
+        assertThat(db.queryString(holdsNow)).isEqualTo("true");
         liquibaseCli(db, "update", "-Dehe.design=pending-table");
-        assertThat(db.queryString(holds)).isEqualTo("false");
+        assertThat(db.queryString(holdsNow)).isEqualTo("false");
     }
 
     /** The move between designs with Liquibase alone: the label filter rolls back one design's changeSets. */
     @Test
     void aLabelFilteredRollbackRemovesOneDesignAndKeepsTheOther() throws Exception {
-        TestDatabase db = PostgresServer.get().createDatabase("lbcli_move");
-        Migrations.createUpstreamTables(db);
+        TestDatabase db = withUpstreamTables("lbcli_move");
         liquibaseCli(db, "update");
         // Installing the second design beside the first is the move's first step: said explicitly (issue 28, 5).
         liquibaseCli(db, "update", "-Dehe.design=pending-table", "-Dehe.allow_second_design=true");
@@ -194,8 +201,7 @@ class LiquibaseCliCompatibilityTest {
      */
     @Test
     void anUpdateWithoutTheInstalledDesignIsRefusedBeforeAnyChange() throws Exception {
-        TestDatabase db = PostgresServer.get().createDatabase("lbcli_guard");
-        Migrations.createUpstreamTables(db);
+        TestDatabase db = withUpstreamTables("lbcli_guard");
         liquibaseCli(db, "update", "-Dehe.design=pending-table");
         List<String> installed = history(db);
 
@@ -204,15 +210,14 @@ class LiquibaseCliCompatibilityTest {
         assertThat(forgot.out()).contains("events-has-embedding: this database has the pending-table design and ehe.design is column")
                 .contains("ehe.design=pending-table").contains("ehe.allow_second_design=true").contains("nothing was changed");
         assertThat(history(db)).as("nothing recorded").isEqualTo(installed);
-        assertThat(db.queryLong("SELECT count(*) FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'has_embedding'"))
+        assertThat(hasEmbeddingColumns(db))
                 .as("the column design beside the pending-table one").isZero();
         assertThat(db.queryLong("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'trg_event_embeddings_has_embedding_%'")).isZero();
 
         liquibaseCli(db, "update", "-Dehe.design=pending-table");
         assertThat(history(db)).isEqualTo(installed).noneMatch(h -> h.startsWith("000-01"));
 
-        TestDatabase column = PostgresServer.get().createDatabase("lbcli_guard_column");
-        Migrations.createUpstreamTables(column);
+        TestDatabase column = withUpstreamTables("lbcli_guard_column");
         liquibaseCli(column, "update");
         List<String> columnInstalled = history(column);
         Run other = liquibaseCliRun(column, "update", "-Dehe.design=pending-table");
@@ -231,8 +236,7 @@ class LiquibaseCliCompatibilityTest {
      */
     @Test
     void statusWithTheDocumentedFilterIsEmptyOnAFullInstall() throws Exception {
-        TestDatabase pending = PostgresServer.get().createDatabase("lbcli_gate_pending");
-        Migrations.createUpstreamTables(pending);
+        TestDatabase pending = withUpstreamTables("lbcli_gate_pending");
         String reader = pending.name() + "_reader";
         pending.execute("DROP ROLE IF EXISTS " + reader, "CREATE ROLE " + reader);
         liquibaseCli(pending, "update", "-Dehe.design=pending-table", "-Dehe.reader_roles=" + reader);
@@ -244,8 +248,7 @@ class LiquibaseCliCompatibilityTest {
         System.err.println("[gate pending-table]\n" + filtered);
         assertThat(gate(filtered)).as(filtered).isEmpty();
 
-        TestDatabase column = PostgresServer.get().createDatabase("lbcli_gate_column");
-        Migrations.createUpstreamTables(column);
+        TestDatabase column = withUpstreamTables("lbcli_gate_column");
         liquibaseCli(column, "update");
         String columnFiltered = liquibaseCli(column, "status", "--verbose", "--label-filter=@column and !partitioned");
         System.err.println("[gate column]\n" + columnFiltered);
@@ -264,8 +267,7 @@ class LiquibaseCliCompatibilityTest {
      */
     @Test
     void aDeferredIndexIsExplainedInLiquibasesOwnLog() throws Exception {
-        TestDatabase db = PostgresServer.get().createDatabase("lbcli_deferred_notice");
-        Migrations.createUpstreamTables(db);
+        TestDatabase db = withUpstreamTables("lbcli_deferred_notice");
         db.execute("INSERT INTO public.events (organization_id, payload_text) SELECT 'org-' || (g % 3), 'text ' || g FROM generate_series(1, 50) g");
         Run first = liquibaseCliAt("INFO", db, "update");
         assertThat(first.exit()).as(first.out()).isZero();

@@ -35,6 +35,15 @@ class RollbackRoundTripTest {
         assertThat(runner.changeSets()).filteredOn(cs -> cs.design() == Design.PENDING_TABLE).noneMatch(ChangeSetState::ran);
     }
 
+    /** A new database with the upstream tables and {@code events} events of nine organizations, then {@code embeddings} run. */
+    private static TestDatabase upstreamWithEvents(String name, int events, String embeddings) {
+        TestDatabase db = io.ehe.testing.PostgresServer.get().createDatabase(name);
+        Migrations.createUpstreamTables(db);
+        db.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org-' || (g % 9), 'text ' || g FROM generate_series(1, " + events + ") g",
+                embeddings);
+        return db;
+    }
+
     private static int applied(TestDatabase db) {
         return (int) db.queryLong("SELECT count(*) FROM databasechangelog");
     }
@@ -97,10 +106,7 @@ class RollbackRoundTripTest {
     /** The pending-table design: apply its changeSets, roll each back alone and re-apply, then all of them. */
     @Test
     void pendingTableDesignRollsBackAloneAndWhole(TestDatabase db) throws Exception {
-        TestDatabase pending = io.ehe.testing.PostgresServer.get().createDatabase("rollback_pending");
-        Migrations.createUpstreamTables(pending);
-        pending.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org-' || (g % 9), 'text ' || g FROM generate_series(1, 500) g",
-                "INSERT INTO event_embeddings (event_id) SELECT id FROM events WHERE id % 3 <> 0");
+        TestDatabase pending = upstreamWithEvents("rollback_pending", 500, "INSERT INTO event_embeddings (event_id) SELECT id FROM events WHERE id % 3 <> 0");
         String beforeModule = Catalog.moduleSnapshot(pending);
         String rows = pending.queryString(ROWS);
         ChangelogRunner runner = Migrations.runner(pending, false, Design.PENDING_TABLE);
@@ -129,9 +135,7 @@ class RollbackRoundTripTest {
      */
     @Test
     void pendingTableUpgradesInPlaceAndRollsBackToTheReleasedShape(TestDatabase db) throws Exception {
-        TestDatabase old = io.ehe.testing.PostgresServer.get().createDatabase("upgrade_pending");
-        Migrations.createUpstreamTables(old);
-        old.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org-' || (g % 9), 'text ' || g FROM generate_series(1, 800) g",
+        TestDatabase old = upstreamWithEvents("upgrade_pending", 800,
                 "INSERT INTO event_embeddings (event_id, chunk_index) SELECT id, 0 FROM events WHERE id % 4 <> 0");
         ChangelogRunner runner = Migrations.runner(old, false, Design.PENDING_TABLE);
         runner.update(null, 3); // 100, 110, 120 (000 is only recorded, marked ran: the tables exist; no step)

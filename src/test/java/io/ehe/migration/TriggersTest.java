@@ -34,6 +34,13 @@ class TriggersTest {
         return db.queryLong("INSERT INTO events (organization_id, payload_text) VALUES ('org-1', 'some text') RETURNING id");
     }
 
+    /** A new event with one embedding row (chunk 0). */
+    private static long embeddedEvent() {
+        long id = newEvent();
+        db.execute("INSERT INTO event_embeddings (event_id) VALUES (" + id + ")");
+        return id;
+    }
+
     private static String flag(long id) {
         return db.queryString("SELECT coalesce(has_embedding::text, 'null') FROM events WHERE id = " + id);
     }
@@ -63,9 +70,8 @@ class TriggersTest {
 
     @Test
     void updateThatMovesEventIdMovesTheFlag() {
-        long a = newEvent();
+        long a = embeddedEvent();
         long b = newEvent();
-        db.execute("INSERT INTO event_embeddings (event_id) VALUES (" + a + ")");
         db.execute("UPDATE event_embeddings SET event_id = " + b + " WHERE event_id = " + a);
         assertThat(flag(a)).isEqualTo("false");
         assertThat(flag(b)).isEqualTo("true");
@@ -73,8 +79,7 @@ class TriggersTest {
 
     @Test
     void updateInPlaceWritesNoNewEventRowVersion() {
-        long a = newEvent();
-        db.execute("INSERT INTO event_embeddings (event_id) VALUES (" + a + ")");
+        long a = embeddedEvent();
         String before = ctid(a);
         db.execute("UPDATE event_embeddings SET embedding_model = 'restamped', embedding = ARRAY[1.0]::real[] WHERE event_id = " + a);
         assertThat(flag(a)).isEqualTo("true");
@@ -83,8 +88,7 @@ class TriggersTest {
 
     @Test
     void insertForAnEventAlreadyTrueWritesNoNewRowVersion() {
-        long a = newEvent();
-        db.execute("INSERT INTO event_embeddings (event_id) VALUES (" + a + ")");
+        long a = embeddedEvent();
         String before = ctid(a);
         db.execute("INSERT INTO event_embeddings (event_id, chunk_index) VALUES (" + a + ", 1)");
         assertThat(ctid(a)).isEqualTo(before);
@@ -93,9 +97,8 @@ class TriggersTest {
 
     @Test
     void truncateSetsEveryEventFalse() {
-        long a = newEvent();
-        long b = newEvent();
-        db.execute("INSERT INTO event_embeddings (event_id) VALUES (" + a + "), (" + b + ")");
+        long a = embeddedEvent();
+        long b = embeddedEvent();
         db.execute("TRUNCATE event_embeddings");
         assertThat(flag(a)).isEqualTo("false");
         assertThat(flag(b)).isEqualTo("false");
@@ -103,9 +106,8 @@ class TriggersTest {
 
     @Test
     void deleteCascadingFromEventsLeavesTheOthersRight() {
-        long a = newEvent();
-        long b = newEvent();
-        db.execute("INSERT INTO event_embeddings (event_id) VALUES (" + a + "), (" + b + ")");
+        long a = embeddedEvent();
+        long b = embeddedEvent();
         db.execute("DELETE FROM events WHERE id = " + a);
         assertThat(db.queryLong("SELECT count(*) FROM events WHERE id = " + a)).isZero();
         assertThat(db.queryLong("SELECT count(*) FROM event_embeddings WHERE event_id = " + a)).isZero();

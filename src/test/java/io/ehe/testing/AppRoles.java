@@ -83,6 +83,23 @@ public record AppRoles(TestDatabase admin, String ownerRole, String appRole, Str
                 "GRANT SELECT, INSERT, DELETE ON public.event_embeddings TO " + appRole);
     }
 
+    /** What a test checks as the owner while the app role's transaction is open and hidden from it. */
+    public interface WhileHidden {
+        void check(AppRoles roles, Connection appSession, Connection ownerSession) throws Exception;
+    }
+
+    /**
+     * On {@code db}: the roles ({@link #create}) and the tables as the owner's ({@link #createTablesAsOwner});
+     * then {@code check} with the app role's transaction open and hidden from the owner
+     * ({@link #openAppTransactionHiddenFromOwner}) and a session of the owner. Both sessions closed after.
+     */
+    public static void withAppTransactionHiddenFromOwner(TestDatabase db, WhileHidden check) throws Exception {
+        AppRoles roles = create(db).createTablesAsOwner();
+        try (Connection appSession = roles.openAppTransactionHiddenFromOwner(); Connection ownerSession = roles.owner().open()) {
+            check.check(roles, appSession, ownerSession);
+        }
+    }
+
     /**
      * A session of the app role with a transaction open (it inserted an event, not committed), whose start
      * pg_stat_activity hides from the owner (no pg_read_all_stats): asserted before it is returned. Commit

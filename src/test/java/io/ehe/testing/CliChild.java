@@ -1,5 +1,7 @@
 package io.ehe.testing;
 
+import io.ehe.cli.ExitCodes;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,6 +60,13 @@ public record CliChild(Process process, Path err, Path out) {
         assertThat(ended).as("still running 10 s after SIG" + signal + ":\n" + stderr()).isTrue();
         System.err.println("[SIG" + signal + "] ended " + ms + " ms after the signal, exit " + process.exitValue());
         return ms;
+    }
+
+    /** {@link #signalAndTime}, and the process ended with exit {@code INTERRUPTED} in under {@code withinMs}. */
+    public void interruptedBy(String signal, long withinMs) throws Exception {
+        long ms = signalAndTime(signal);
+        assertThat(process.exitValue()).as(stderr()).isEqualTo(ExitCodes.INTERRUPTED);
+        assertThat(ms).as("SIG" + signal + " to exit, ms").isLessThan(withinMs);
     }
 
     /** The error line: exactly one; never a stack trace. */

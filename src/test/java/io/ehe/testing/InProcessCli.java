@@ -1,10 +1,13 @@
 package io.ehe.testing;
 
+import io.ehe.cli.ExitCodes;
 import io.ehe.cli.Main;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** The command line in this JVM against a test database: {@code args} then {@code --url} with its credentials; returns the exit code. */
 public final class InProcessCli {
@@ -40,6 +43,27 @@ public final class InProcessCli {
         c.out = captured.toString(StandardCharsets.UTF_8);
         return c;
     }
+    /**
+     * A role that lost a privilege, as status shows it: text and {@code --json} both not ready (exit
+     * {@link ExitCodes#NOT_READY}), both naming "{@code lacking} lacks", the JSON holding {@code jsonHas};
+     * then the GRANTs on the text's line for it, after "fix: ", run as {@code owner}, make status ready
+     * again. Returns the not-ready text.
+     */
+    public static String notReadyUntilItsFix(TestDatabase owner, String lacking, String... jsonHas) {
+        Captured text = capture(owner, "status");
+        assertThat(text.code).as(text.out).isEqualTo(ExitCodes.NOT_READY);
+        assertThat(text.out).contains(lacking + " lacks ").contains("fix: GRANT ");
+        Captured json = capture(owner, "status", "--json");
+        assertThat(json.code).isEqualTo(ExitCodes.NOT_READY);
+        assertThat(json.out).contains(jsonHas).contains("\"ready\" : false").contains(lacking + " lacks");
+        String fix = text.out.lines().filter(l -> l.contains(lacking + " lacks")).findFirst().orElseThrow();
+        for (String grant : fix.substring(fix.indexOf("fix: ") + 5).split("; ")) {
+            owner.execute(grant);
+        }
+        assertThat(capture(owner, "status").code).isEqualTo(ExitCodes.OK);
+        return text.out;
+    }
+
     /** An in-process run's exit code and everything it printed, stdout and stderr interleaved. */
     public record Run(int exit, String output) {
     }

@@ -69,6 +69,21 @@ public final class MetricsContract {
     }
 
     /**
+     * One scrape against the truth taken just before it: each model of {@code models} (a model's name to
+     * its truth) as {@link #assertFigures} checks it, its oldest pending age within the tolerance; one
+     * ehe_model_pending_pairs series per model and no other; and the database's figures for {@code design}.
+     */
+    public static void assertModelsAndDatabase(Map<String, Double> scrape, Map<String, Map<String, Double>> models,
+                                               String design, Map<String, Double> database) throws Exception {
+        for (Map.Entry<String, Map<String, Double>> m : models.entrySet()) {
+            assertFigures(scrape, "ehe_model", "model", m.getKey(), m.getValue(), "oldest_pending_age_seconds");
+        }
+        assertThat(scrape.keySet().stream().filter(k -> k.startsWith("ehe_model_pending_pairs")))
+                .as("one series per target model, no other").hasSize(models.size());
+        assertFigures(scrape, "ehe_database", "design", design, database);
+    }
+
+    /**
      * The exporter's role {@code role} can read no table of public, and every ehe_metrics_ function obeys
      * 170's owner rule: SECURITY DEFINER, search_path pinned, not owned by a superuser, no PUBLIC EXECUTE
      * (the shared pair and the design's own pair).

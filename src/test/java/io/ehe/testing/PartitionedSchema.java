@@ -26,22 +26,12 @@ import java.util.List;
  * Ids come from an identity on events; a row inserted naming a partition must give its id (before
  * PostgreSQL 17 a partition does not share its parent's identity): use {@link #nextId()}.
  */
-public final class PartitionedSchema {
+public record PartitionedSchema(TestDatabase db, Scheme scheme, boolean embeddingsPartitioned) {
 
     public enum Scheme { BY_ID, BY_CREATED_AT }
 
     /** The fixed day the BY_CREATED_AT bounds are drawn around (timestamptz literal, UTC). */
     public static final String DAY = "2026-06-15 00:00:00+00";
-
-    private final TestDatabase db;
-    private final Scheme scheme;
-    private final boolean embeddingsPartitioned;
-
-    private PartitionedSchema(TestDatabase db, Scheme scheme, boolean embeddingsPartitioned) {
-        this.db = db;
-        this.scheme = scheme;
-        this.embeddingsPartitioned = embeddingsPartitioned;
-    }
 
     /** Creates both tables (neither may exist yet) and their partitions; returns the handle. */
     public static PartitionedSchema create(TestDatabase db, Scheme scheme, boolean embeddingsPartitioned) {
@@ -49,14 +39,6 @@ public final class PartitionedSchema {
         s.createEvents();
         s.createEmbeddings();
         return s;
-    }
-
-    public Scheme scheme() {
-        return scheme;
-    }
-
-    public boolean embeddingsPartitioned() {
-        return embeddingsPartitioned;
     }
 
     /** True when event_embeddings has a foreign key to events (BY_ID only). */

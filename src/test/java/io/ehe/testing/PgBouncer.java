@@ -18,19 +18,9 @@ import java.util.regex.Pattern;
  * calling test is skipped with the reason. One server connection per pool, so what one client
  * leaves on it the next client meets.
  */
-public final class PgBouncer implements AutoCloseable {
+public record PgBouncer(Process process, Path dir, int port) implements AutoCloseable {
 
     private static final Path BINARY = Path.of("/usr/sbin/pgbouncer");
-
-    private final Process process;
-    private final Path dir;
-    private final int port;
-
-    private PgBouncer(Process process, Path dir, int port) {
-        this.process = process;
-        this.dir = dir;
-        this.port = port;
-    }
 
     /**
      * Starts one in transaction mode. {@code ignoreOptions}: accept and drop the startup parameter
@@ -115,9 +105,5 @@ public final class PgBouncer implements AutoCloseable {
         if (!process.waitFor(10, TimeUnit.SECONDS)) {
             process.destroyForcibly();
         }
-    }
-
-    public Path dir() {
-        return dir;
     }
 }

@@ -34,6 +34,11 @@ public final class PostgresExtension implements ParameterResolver, BeforeAllCall
 
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        return database(context);
+    }
+
+    /** The test class's database from any of its contexts (class or test), for another extension of the class. */
+    public static TestDatabase database(ExtensionContext context) {
         ExtensionContext classContext = context;
         while (classContext.getParent().isPresent() && classContext.getTestMethod().isPresent()) {
             classContext = classContext.getParent().get();

@@ -32,6 +32,23 @@ public record TestDatabase(String name, String jdbcUrl, String user, String pass
         return connections().open();
     }
 
+    /** A transaction left open (autocommit off) after {@code sql}: it holds what those statements locked until the caller ends it. */
+    public Connection begin(String... sql) throws SQLException {
+        Connection c = open();
+        try {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                for (String s : sql) {
+                    st.execute(s);
+                }
+            }
+            return c;
+        } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
     public void execute(String... sql) {
         try (Connection c = open(); Statement st = c.createStatement()) {
             for (String s : sql) {

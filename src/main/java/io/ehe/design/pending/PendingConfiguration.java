@@ -1,5 +1,6 @@
 package io.ehe.design.pending;
 
+import io.ehe.catalog.CatalogQuery;
 import io.ehe.catalog.Semantics;
 import io.ehe.db.ConnectionFactory;
 import io.ehe.db.LockWaitWatch;
@@ -584,13 +585,7 @@ public final class PendingConfiguration {
     }
 
     private static long pendingRows(Connection c, String model) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM event_embedding_pending WHERE model = ?")) {
-            ps.setString(1, model);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
+        return CatalogQuery.number(c, "SELECT count(*) FROM event_embedding_pending WHERE model = ?", model);
     }
 
     private Connection open() throws SQLException {

@@ -6,6 +6,7 @@ import io.ehe.backfill.BatchTransaction;
 import io.ehe.backfill.FillStep;
 import io.ehe.backfill.KeysetWindow;
 import io.ehe.backfill.Shard;
+import io.ehe.catalog.CatalogQuery;
 import io.ehe.catalog.Design;
 import io.ehe.catalog.Semantics;
 import io.ehe.db.OlderTransactions;
@@ -317,14 +318,7 @@ final class TargetFillStep implements FillStep {
     }
 
     private static long idsBetween(Connection c, long fromExclusive, long toInclusive) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM events WHERE id > ? AND id <= ?")) {
-            ps.setLong(1, fromExclusive);
-            ps.setLong(2, toInclusive);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
+        return CatalogQuery.number(c, "SELECT count(*) FROM events WHERE id > ? AND id <= ?", fromExclusive, toInclusive);
     }
 
     private static String labels(List<String> models) {

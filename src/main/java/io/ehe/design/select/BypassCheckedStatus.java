@@ -1,9 +1,6 @@
 package io.ehe.design.select;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ehe.db.ConnectionFactory;
 import io.ehe.status.StatusSession;
 import io.ehe.status.TriggerBypass;
@@ -21,8 +18,6 @@ import java.util.List;
  * {@code ready: false}, entries appended to {@code notReadyBecause} and the list {@code triggerBypass}.
  */
 public final class BypassCheckedStatus implements DesignStatus {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final DesignStatus inner;
     private final List<String> problems;
@@ -62,23 +57,10 @@ public final class BypassCheckedStatus implements DesignStatus {
 
     @Override
     public String json() {
-        try {
-            JsonNode node = JSON.readTree(inner.json());
-            if (!(node instanceof ObjectNode object)) {
-                return inner.json();
-            }
-            object.put("ready", false);
-            ArrayNode why = object.has("notReadyBecause") && object.get("notReadyBecause").isArray()
-                    ? (ArrayNode) object.get("notReadyBecause") : object.putArray("notReadyBecause");
+        return StatusJson.edited(inner.json(), object -> {
+            StatusJson.notReady(object, problems);
             ArrayNode bypass = object.putArray("triggerBypass");
-            for (String p : problems) {
-                why.add(p);
-                bypass.add(p);
-            }
-            String text = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(object);
-            return inner.json().endsWith("\n") ? text + "\n" : text;
-        } catch (Exception e) {
-            throw new IllegalStateException("status JSON could not be read back", e);
-        }
+            problems.forEach(bypass::add);
+        });
     }
 }

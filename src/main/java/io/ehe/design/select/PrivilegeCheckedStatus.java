@@ -1,8 +1,5 @@
 package io.ehe.design.select;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ehe.catalog.Design;
 import io.ehe.catalog.QueueGrants;
@@ -17,6 +14,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+
+import static io.ehe.design.select.StatusJson.JSON;
 
 /**
  * A design's status with who may write and who may read (issue 24): the roles that can write events and
@@ -38,8 +37,6 @@ import java.util.Map;
 public final class PrivilegeCheckedStatus implements DesignStatus {
 
     static final List<String> WRITTEN_TABLES = List.of("events", "event_embeddings");
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A named reader and what it lacks (empty: it can run the documented queries). */
     public record Reader(String role, List<String> missing) {
@@ -137,34 +134,31 @@ public final class PrivilegeCheckedStatus implements DesignStatus {
             }
             out.append("  can write ").append(e.getKey()).append(": ").append(names.isEmpty() ? "none" : String.join(", ", names)).append('\n');
         }
-        if (readers.isEmpty()) {
-            out.append("  reader roles named: none (migrate --reader-role ROLE)\n");
-        }
-        for (Reader r : readers) {
-            out.append("  reader role ").append(r.role()).append(": ")
-                    .append(r.missing().isEmpty() ? "can run the scheduler's queries" : "lacks " + String.join(", ", r.missing())).append('\n');
-        }
-        out.append("  can read the answer: ").append(canRead.isEmpty() ? "none" : String.join(", ", canRead)).append('\n');
+        appendRoles(out, "reader", readers, "can run the scheduler's queries", "can read the answer", canRead);
         if (queueRoles != null) {
-            if (queueRoles.isEmpty()) {
-                out.append("  queue roles named: none (migrate --queue-role ROLE)\n");
-            }
-            for (Reader r : queueRoles) {
-                out.append("  queue role ").append(r.role()).append(": ")
-                        .append(r.missing().isEmpty() ? "can work the queue" : "lacks " + String.join(", ", r.missing())).append('\n');
-            }
-            out.append("  can work the queue: ").append(canWorkQueue.isEmpty() ? "none" : String.join(", ", canWorkQueue)).append('\n');
+            appendRoles(out, "queue", queueRoles, "can work the queue", "can work the queue", canWorkQueue);
         }
         return out.toString();
     }
 
+    /**
+     * The roles named as {@code kind} roles (migrate --{@code kind}-role), each with what it lacks or
+     * {@code able}; then {@code can}, every role that holds what they need, after {@code canLabel}.
+     */
+    private static void appendRoles(StringBuilder out, String kind, List<Reader> named, String able, String canLabel, List<String> can) {
+        if (named.isEmpty()) {
+            out.append("  ").append(kind).append(" roles named: none (migrate --").append(kind).append("-role ROLE)\n");
+        }
+        for (Reader r : named) {
+            out.append("  ").append(kind).append(" role ").append(r.role()).append(": ")
+                    .append(r.missing().isEmpty() ? able : "lacks " + String.join(", ", r.missing())).append('\n');
+        }
+        out.append("  ").append(canLabel).append(": ").append(can.isEmpty() ? "none" : String.join(", ", can)).append('\n');
+    }
+
     @Override
     public String json() {
-        try {
-            JsonNode node = JSON.readTree(inner.json());
-            if (!(node instanceof ObjectNode object)) {
-                return inner.json();
-            }
+        return StatusJson.edited(inner.json(), object -> {
             ObjectNode privileges = object.putObject("privileges");
             ObjectNode w = privileges.putObject("writers");
             for (Map.Entry<String, List<TableWriters.Writer>> e : writers.entrySet()) {
@@ -178,15 +172,8 @@ public final class PrivilegeCheckedStatus implements DesignStatus {
             }
             List<String> problems = problems();
             if (!problems.isEmpty()) {
-                object.put("ready", false);
-                ArrayNode why = object.has("notReadyBecause") && object.get("notReadyBecause").isArray()
-                        ? (ArrayNode) object.get("notReadyBecause") : object.putArray("notReadyBecause");
-                problems.forEach(why::add);
+                StatusJson.notReady(object, problems);
             }
-            String text = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(object);
-            return inner.json().endsWith("\n") ? text + "\n" : text;
-        } catch (Exception e) {
-            throw new IllegalStateException("status JSON could not be read back", e);
-        }
+        });
     }
 }

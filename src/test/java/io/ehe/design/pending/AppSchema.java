@@ -3,6 +3,7 @@ package io.ehe.design.pending;
 import io.ehe.catalog.Design;
 import io.ehe.cli.Main;
 import io.ehe.testing.Migrations;
+import io.ehe.testing.PostgresServer;
 import io.ehe.testing.TestDatabase;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,6 +24,13 @@ final class AppSchema {
         db.execute("ALTER TABLE events ADD COLUMN superseded_by bigint",
                 "ALTER TABLE events ALTER COLUMN organization_id DROP NOT NULL");
         installOnExisting(db, targets);
+    }
+
+    /** A new database of the test server named {@code name}, {@link #install}ed with these targets. */
+    static TestDatabase installed(String name, String... targets) {
+        TestDatabase db = PostgresServer.get().createDatabase(name);
+        install(db, targets);
+        return db;
     }
 
     /** The pending-table design with the app's semantics on app-shaped tables that already exist (e.g. PartitionedSchema's). */
@@ -92,6 +100,25 @@ final class AppSchema {
 
     static boolean pending(TestDatabase db, long event, String model) {
         return db.queryLong("SELECT count(*) FROM event_embedding_pending WHERE event_id = " + event + " AND model = '" + model + "'") > 0;
+    }
+
+    /** Runs {@code sql}, then answers {@link #pending} for {@code event} and {@code model}. */
+    static boolean pendingAfter(TestDatabase db, String sql, long event, String model) {
+        db.execute(sql);
+        return pending(db, event, model);
+    }
+
+    /**
+     * Fills an installed database: {@code events} events of {@code organizations} organizations
+     * ('org-' || g % organizations, text 'text ' || g), nine in ten (id % 10 &lt;&gt; 0) embedded for
+     * {@code model} (chunk 0); then the statements {@code more}; then a backfill, which must succeed.
+     */
+    static void fill(TestDatabase db, int organizations, int events, String model, String... more) {
+        db.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org-' || (g % " + organizations + "), 'text ' || g"
+                        + " FROM generate_series(1, " + events + ") g",
+                "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, '" + model + "', 0 FROM events WHERE id % 10 <> 0");
+        db.execute(more);
+        assertThat(cli(db, "backfill")).as("backfill").isZero();
     }
 
     static long event(TestDatabase db, String org, String text) {

@@ -19,6 +19,7 @@ import static io.ehe.design.pending.AppSchema.assertExact;
 import static io.ehe.design.pending.AppSchema.cli;
 import static io.ehe.design.pending.AppSchema.event;
 import static io.ehe.design.pending.AppSchema.pending;
+import static io.ehe.design.pending.AppSchema.pendingAfter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -41,18 +42,18 @@ class AppSemanticsTest {
     void onlyAChunkZeroRowOfTheTargetModelCounts() {
         long e = event(db, "org", "text");
         assertThat(pending(db, e, "model-a")).isTrue();
-        db.execute("INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) VALUES (" + e + ", 'model-a', 1)");
-        assertThat(pending(db, e, "model-a")).as("chunk 1 does not count").isTrue();
-        db.execute("INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) VALUES (" + e + ", 'model-z', 0)");
-        assertThat(pending(db, e, "model-a")).as("another model does not count").isTrue();
-        db.execute("INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) VALUES (" + e + ", 'model-a', 0)");
-        assertThat(pending(db, e, "model-a")).isFalse();
-        db.execute("DELETE FROM event_embeddings WHERE event_id = " + e + " AND embedding_model = 'model-a' AND chunk_index = 1");
-        assertThat(pending(db, e, "model-a")).as("deleting chunk 1 changes nothing").isFalse();
-        db.execute("UPDATE event_embeddings SET chunk_index = 5 WHERE event_id = " + e + " AND embedding_model = 'model-a' AND chunk_index = 0");
-        assertThat(pending(db, e, "model-a")).as("chunk 0 moved away").isTrue();
-        db.execute("UPDATE event_embeddings SET embedding_model = 'model-a', chunk_index = 0 WHERE event_id = " + e + " AND embedding_model = 'model-z'");
-        assertThat(pending(db, e, "model-a")).as("restamped to the target model").isFalse();
+        assertThat(pendingAfter(db, "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) VALUES (" + e + ", 'model-a', 1)", e, "model-a"))
+                .as("chunk 1 does not count").isTrue();
+        assertThat(pendingAfter(db, "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) VALUES (" + e + ", 'model-z', 0)", e, "model-a"))
+                .as("another model does not count").isTrue();
+        assertThat(pendingAfter(db, "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) VALUES (" + e + ", 'model-a', 0)", e, "model-a"))
+                .isFalse();
+        assertThat(pendingAfter(db, "DELETE FROM event_embeddings WHERE event_id = " + e + " AND embedding_model = 'model-a' AND chunk_index = 1", e, "model-a"))
+                .as("deleting chunk 1 changes nothing").isFalse();
+        assertThat(pendingAfter(db, "UPDATE event_embeddings SET chunk_index = 5 WHERE event_id = " + e + " AND embedding_model = 'model-a' AND chunk_index = 0", e, "model-a"))
+                .as("chunk 0 moved away").isTrue();
+        assertThat(pendingAfter(db, "UPDATE event_embeddings SET embedding_model = 'model-a', chunk_index = 0 WHERE event_id = " + e + " AND embedding_model = 'model-z'", e, "model-a"))
+                .as("restamped to the target model").isFalse();
         assertExact(db);
     }
 
@@ -86,8 +87,7 @@ class AppSemanticsTest {
         long successor = db.queryLong("SELECT superseded_by FROM events WHERE id = " + e);
         assertThat(pending(db, e, "model-a")).as("the dead predecessor (its embeddings deleted)").isFalse();
         assertThat(pending(db, successor, "model-a")).isTrue();
-        db.execute("UPDATE events SET superseded_by = NULL WHERE id = " + e);
-        assertThat(pending(db, e, "model-a")).as("un-superseded").isTrue();
+        assertThat(pendingAfter(db, "UPDATE events SET superseded_by = NULL WHERE id = " + e, e, "model-a")).as("un-superseded").isTrue();
         assertExact(db);
     }
 
@@ -97,8 +97,7 @@ class AppSemanticsTest {
         long noText = event(db, "org", "");
         assertThat(pending(db, noOrg, "model-a")).isFalse();
         assertThat(pending(db, noText, "model-a")).isFalse();
-        db.execute("UPDATE events SET organization_id = 'org' WHERE id = " + noOrg);
-        assertThat(pending(db, noOrg, "model-a")).isTrue();
+        assertThat(pendingAfter(db, "UPDATE events SET organization_id = 'org' WHERE id = " + noOrg, noOrg, "model-a")).isTrue();
         db.execute("UPDATE events SET organization_id = 'org-2' WHERE id = " + noOrg);
         assertThat(db.queryString("SELECT organization_id FROM event_embedding_pending WHERE event_id = " + noOrg)).isEqualTo("org-2");
         assertExact(db);
@@ -126,11 +125,8 @@ class AppSemanticsTest {
 
     @Test
     void theIssuesScenarioSupersedeThenANewModel() throws Exception {
-        TestDatabase fresh = PostgresServer.get().createDatabase("app_scenario");
-        AppSchema.install(fresh, "model-a");
-        fresh.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org-' || (g % 7), 'text ' || g FROM generate_series(1, 10000) g",
-                "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, 'model-a', 0 FROM events WHERE id % 10 <> 0");
-        assertThat(cli(fresh, "backfill")).isZero();
+        TestDatabase fresh = AppSchema.installed("app_scenario", "model-a");
+        AppSchema.fill(fresh, 7, 10000, "model-a");
         assertThat(fresh.queryLong("SELECT count(*) FROM event_embedding_pending WHERE model = 'model-a'")).isEqualTo(1000);
         // One supersede transaction of 5 events (two of them not embedded yet).
         StringBuilder tx = new StringBuilder();
@@ -232,8 +228,7 @@ class AppSemanticsTest {
 
         // The other way round: the column design is not installed beside a pending-table design that answers
         // another question (a new-user trial: it backfilled every event for a status never ready).
-        TestDatabase appOnly = io.ehe.testing.PostgresServer.get().createDatabase("app_then_column");
-        AppSchema.install(appOnly, "m");
+        TestDatabase appOnly = AppSchema.installed("app_then_column", "m");
         long history = appOnly.queryLong("SELECT count(*) FROM databasechangelog");
         assertThat(cli(appOnly, "migrate", "--design", "column")).as("refused before the first changeSet").isEqualTo(2);
         assertThat(appOnly.queryLong("SELECT count(*) FROM databasechangelog")).isEqualTo(history);
@@ -244,8 +239,7 @@ class AppSemanticsTest {
 
     @Test
     void bulkStatementsOnAnActiveTargetSwitchToOneTableLockAndStayExact() throws Exception {
-        TestDatabase bulk = PostgresServer.get().createDatabase("app_bulk");
-        AppSchema.install(bulk, "model-a");
+        TestDatabase bulk = AppSchema.installed("app_bulk", "model-a");
         bulk.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org', 'text ' || g FROM generate_series(1, 8000) g");
         assertThat(cli(bulk, "backfill")).isZero();
         try (var c = bulk.open(); var st = c.createStatement()) {
@@ -274,8 +268,7 @@ class AppSemanticsTest {
 
     @Test
     void rowsThatArrivedWithoutTheTriggersMakeStatusNotReadyUntilRepaired() throws Exception {
-        TestDatabase bypass = PostgresServer.get().createDatabase("app_bypass");
-        AppSchema.install(bypass, "model-a");
+        TestDatabase bypass = AppSchema.installed("app_bypass", "model-a");
         bypass.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org', 'text ' || g FROM generate_series(1, 300) g");
         assertThat(cli(bypass, "backfill")).isZero();
         assertThat(cli(bypass, "status")).isZero();

@@ -24,10 +24,8 @@ class ConfigureOneColumnTest {
     @BeforeAll
     static void appQuestionWithTwoReadyTargets(TestDatabase db) {
         AppSchema.install(db, "m1", "m2");
-        db.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org-' || (g % 5), 'text ' || g FROM generate_series(1, 1000) g",
-                "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, 'm1', 0 FROM events WHERE id % 10 <> 0",
+        AppSchema.fill(db, 5, 1000, "m1",
                 "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, 'm2', 1 FROM events WHERE id % 3 = 0");
-        assertThat(AppSchema.cli(db, "backfill")).isZero();
     }
 
     @Test

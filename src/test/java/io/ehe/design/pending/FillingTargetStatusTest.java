@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ehe.cli.ExitCodes;
 import io.ehe.cli.Main;
 import io.ehe.testing.PostgresExtension;
-import io.ehe.testing.PostgresServer;
 import io.ehe.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -30,11 +29,8 @@ class FillingTargetStatusTest {
 
     @Test
     void aFillingTargetShowsItsFillProgressNotZeroPending() throws Exception {
-        TestDatabase db = PostgresServer.get().createDatabase("op_filling_status");
-        AppSchema.install(db, "m1");
-        db.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org-' || (g % 7), 'text ' || g FROM generate_series(1, 3000) g",
-                "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, 'm1', 0 FROM events WHERE id % 10 <> 0");
-        assertThat(AppSchema.cli(db, "backfill")).isZero();
+        TestDatabase db = AppSchema.installed("op_filling_status", "m1");
+        AppSchema.fill(db, 7, 3000, "m1");
         assertThat(AppSchema.cli(db, "targets", "add", "m3", "--new-model")).isZero();
 
         String before = status(db, false).output();

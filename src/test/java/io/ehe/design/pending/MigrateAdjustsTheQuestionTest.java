@@ -22,9 +22,7 @@ class MigrateAdjustsTheQuestionTest {
     @Test
     void migrateOptionsAdjustTheInstalledQuestionAsConfiguresDo(TestDatabase db) {
         AppSchema.install(db, "m1", "m2");
-        db.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org-' || (g % 5), 'text ' || g FROM generate_series(1, 300) g",
-                "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, 'm1', 0 FROM events WHERE id % 10 <> 0");
-        assertThat(AppSchema.cli(db, "backfill")).isZero();
+        AppSchema.fill(db, 5, 300, "m1");
 
         Run added = InProcessCli.both(db, "migrate", "--design", "pending-table", "--target-model", "m3", "--new-model");
         assertThat(added.exit()).as(added.output()).isZero();

@@ -36,9 +36,7 @@ class ModelSwapFillTest {
     @BeforeAll
     static void setUp() {
         AppSchema.install(db, "model-a");
-        db.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org-' || (g % 11), 'text ' || g FROM generate_series(1, 30000) g",
-                "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, 'model-a', 0 FROM events WHERE id % 10 <> 0");
-        assertThat(cli(db, "backfill")).isZero();
+        AppSchema.fill(db, 11, 30000, "model-a");
     }
 
     /** One app transaction on a random event: a re-embed of either model, a supersede, or a new event. */
@@ -119,8 +117,7 @@ class ModelSwapFillTest {
 
     @Test
     void aPairWhoseKeyIsHeldIsNeitherSkippedNorDecidedUntilTheHolderEnds() throws Exception {
-        TestDatabase fresh = io.ehe.testing.PostgresServer.get().createDatabase("swap_held_key");
-        AppSchema.install(fresh, "model-a");
+        TestDatabase fresh = AppSchema.installed("swap_held_key", "model-a");
         fresh.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org', 'text ' || g FROM generate_series(1, 3000) g");
         assertThat(cli(fresh, "backfill")).isZero();
         assertThat(cli(fresh, "targets", "add", "model-b", "--new-model")).isZero();

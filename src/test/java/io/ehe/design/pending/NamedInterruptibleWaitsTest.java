@@ -3,7 +3,6 @@ package io.ehe.design.pending;
 import io.ehe.cli.ExitCodes;
 import io.ehe.testing.CliChild;
 import io.ehe.testing.PostgresExtension;
-import io.ehe.testing.PostgresServer;
 import io.ehe.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -23,11 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class NamedInterruptibleWaitsTest {
 
     private static TestDatabase filled(String name) {
-        TestDatabase db = PostgresServer.get().createDatabase(name);
-        AppSchema.install(db, "m1", "m2");
-        db.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org-' || (g % 7), 'text ' || g FROM generate_series(1, 2000) g",
-                "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, 'm1', 0 FROM events WHERE id % 10 <> 0");
-        assertThat(AppSchema.cli(db, "backfill")).isZero();
+        TestDatabase db = AppSchema.installed(name, "m1", "m2");
+        AppSchema.fill(db, 7, 2000, "m1");
         return db;
     }
 
@@ -49,9 +45,7 @@ class NamedInterruptibleWaitsTest {
             CliChild fill = CliChild.start(null, db, "backfill");
             fill.awaitLog("oldest still open: pid " + pid, 60);
             assertThat(fill.stderr()).contains("idle in transaction").contains("age ").contains("will wait at most");
-            long ms = fill.signalAndTime("INT");
-            assertThat(fill.process().exitValue()).as(fill.stderr()).isEqualTo(ExitCodes.INTERRUPTED);
-            assertThat(ms).as("SIGINT to exit, ms").isLessThan(1_500);
+            fill.interruptedBy("INT", 1_500);
             assertThat(fill.stderr()).contains("error: the fill stopped (signal)").contains("pid " + pid);
             blocker.rollback();
         }
@@ -65,9 +59,7 @@ class NamedInterruptibleWaitsTest {
             int pid = openTransaction(blocker);
             CliChild remove = CliChild.start(null, db, "targets", "remove", "m2");
             remove.awaitLog("oldest still open: pid " + pid, 60);
-            long ms = remove.signalAndTime("TERM");
-            assertThat(remove.process().exitValue()).as(remove.stderr()).isEqualTo(ExitCodes.INTERRUPTED);
-            assertThat(ms).as("SIGTERM to exit, ms").isLessThan(1_500);
+            remove.interruptedBy("TERM", 1_500);
             assertThat(db.queryString("SELECT state FROM event_embedding_pending_targets WHERE model = 'm2'"))
                     .as("stopped before deleting: resumable").isEqualTo("removing");
             blocker.rollback();
@@ -102,9 +94,7 @@ class NamedInterruptibleWaitsTest {
             CliChild configure = CliChild.start(null, db, "configure", "--semantics", "seed", "--change-question", "--lock-timeout", "1min");
             configure.awaitLog("waits for a lock held by pid " + pid, 60);
             assertThat(configure.stderr()).contains("idle in transaction").contains("age ").contains("will wait at most");
-            long ms = configure.signalAndTime("INT");
-            assertThat(configure.process().exitValue()).as(configure.stderr()).isEqualTo(ExitCodes.INTERRUPTED);
-            assertThat(ms).as("SIGINT to exit, ms").isLessThan(1_500);
+            configure.interruptedBy("INT", 1_500);
             assertThat(configure.stderr()).contains("error: configure stopped (signal)").contains("nothing was changed");
             assertThat(db.queryString("SELECT model_column FROM event_embedding_pending_semantics")).as("question kept").isNotNull();
 

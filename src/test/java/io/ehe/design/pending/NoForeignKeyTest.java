@@ -8,10 +8,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.sql.Connection;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-
 import static io.ehe.design.pending.AppSchema.assertExact;
 import static io.ehe.design.pending.AppSchema.pending;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,29 +34,26 @@ class NoForeignKeyTest {
                 .contains("no foreign key");
     }
 
-    @Test
-    void anEmbeddingCommittedBeforeItsEventLeavesNoPendingPair() {
-        long id = db.queryLong("SELECT coalesce(max(id), 0) + 1000 FROM events");
-        db.execute("INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) VALUES (" + id + ", 'model-a', 0)");
-        db.execute("INSERT INTO events (id, organization_id, payload_text) VALUES (" + id + ", 'org', 'text')");
-        assertThat(pending(db, id, "model-a")).as("embedded before the event arrived").isFalse();
-        assertThat(pending(db, id, "model-b")).as("the other target still needs it").isTrue();
-        assertExact(db);
+    private static String insertEvent(long id) {
+        return "INSERT INTO events (id, organization_id, payload_text) VALUES (" + id + ", 'org', 'text')";
     }
 
-    @Test
-    void anEmbeddingCommittedWhileItsEventIsBeingInsertedLeavesNoPendingPair() throws Exception {
-        long id = db.queryLong("SELECT coalesce(max(id), 0) + 2000 FROM events");
+    private static String embedForModelA(long id) {
+        return "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) VALUES (" + id + ", 'model-a', 0)";
+    }
+
+    /**
+     * The event's insert and a model-a embedding's in two transactions, {@code eventFirst} or not; the
+     * second waits for the first (no foreign key: the module's key makes it), then the first commits:
+     * {@link TwoSessions#inTurn}. Then model-a has nothing pending for the event, model-b does.
+     */
+    private static void raceTheEventAndItsEmbedding(long id, boolean eventFirst) throws Exception {
         try (TwoSessions s = new TwoSessions(db)) {
-            Connection events = s.one();
-            Connection worker = s.two();
-            TwoSessions.exec(events, "INSERT INTO events (id, organization_id, payload_text) VALUES (" + id + ", 'org', 'text')");
-            // No foreign key: the embedding insert does not wait for the event's commit; the module's key makes it.
-            Future<?> embed = s.inBackground(worker, "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) VALUES (" + id + ", 'model-a', 0)");
-            s.waitUntilBlocked(embed);
-            events.commit();
-            embed.get(10, TimeUnit.SECONDS);
-            worker.commit();
+            if (eventFirst) {
+                s.inTurn(insertEvent(id), embedForModelA(id), true);
+            } else {
+                s.inTurn(embedForModelA(id), insertEvent(id), true);
+            }
         }
         assertThat(pending(db, id, "model-a")).isFalse();
         assertThat(pending(db, id, "model-b")).isTrue();
@@ -68,20 +61,23 @@ class NoForeignKeyTest {
     }
 
     @Test
-    void theOtherOrderToo() throws Exception {
-        long id = db.queryLong("SELECT coalesce(max(id), 0) + 3000 FROM events");
-        try (TwoSessions s = new TwoSessions(db)) {
-            Connection events = s.one();
-            Connection worker = s.two();
-            TwoSessions.exec(worker, "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) VALUES (" + id + ", 'model-a', 0)");
-            Future<?> insert = s.inBackground(events, "INSERT INTO events (id, organization_id, payload_text) VALUES (" + id + ", 'org', 'text')");
-            s.waitUntilBlocked(insert);
-            worker.commit();
-            insert.get(10, TimeUnit.SECONDS);
-            events.commit();
-        }
-        assertThat(pending(db, id, "model-a")).isFalse();
+    void anEmbeddingCommittedBeforeItsEventLeavesNoPendingPair() {
+        long id = db.queryLong("SELECT coalesce(max(id), 0) + 1000 FROM events");
+        db.execute(embedForModelA(id));
+        db.execute(insertEvent(id));
+        assertThat(pending(db, id, "model-a")).as("embedded before the event arrived").isFalse();
+        assertThat(pending(db, id, "model-b")).as("the other target still needs it").isTrue();
         assertExact(db);
+    }
+
+    @Test
+    void anEmbeddingCommittedWhileItsEventIsBeingInsertedLeavesNoPendingPair() throws Exception {
+        raceTheEventAndItsEmbedding(db.queryLong("SELECT coalesce(max(id), 0) + 2000 FROM events"), true);
+    }
+
+    @Test
+    void theOtherOrderToo() throws Exception {
+        raceTheEventAndItsEmbedding(db.queryLong("SELECT coalesce(max(id), 0) + 3000 FROM events"), false);
     }
 
     @Test

@@ -22,12 +22,9 @@ class OperatorSafetyTest {
 
     /** An app-semantics database with targets m1, m2 filled and ready (m1 embedded for most events, m2 for a few). */
     private static TestDatabase filled(String name) {
-        TestDatabase db = PostgresServer.get().createDatabase(name);
-        AppSchema.install(db, "m1", "m2");
-        db.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org-' || (g % 7), 'text ' || g FROM generate_series(1, 3000) g",
-                "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, 'm1', 0 FROM events WHERE id % 10 <> 0",
+        TestDatabase db = AppSchema.installed(name, "m1", "m2");
+        AppSchema.fill(db, 7, 3000, "m1",
                 "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, 'm2', 0 FROM events WHERE id % 3 = 0");
-        assertThat(AppSchema.cli(db, "backfill")).isZero();
         assertThat(AppSchema.cli(db, "status")).isZero();
         return db;
     }
@@ -44,6 +41,13 @@ class OperatorSafetyTest {
 
     private static Run run(TestDatabase db, String... args) {
         return InProcessCli.both(db, args);
+    }
+
+    /** {@link #run}, which must end with exit {@code exit} (else its output is the failure's message); returns its output. */
+    private static String output(int exit, TestDatabase db, String... args) {
+        Run r = run(db, args);
+        assertThat(r.exit()).as(r.output()).isEqualTo(exit);
+        return r.output();
     }
 
     /** Case 1: a bare configure keeps the installed question; a different one needs --change-question; --dry-run says what. */
@@ -75,8 +79,7 @@ class OperatorSafetyTest {
                 .isEqualTo(ExitCodes.NOT_CONFIRMED);
         assertThat(state(db)).isEqualTo(before);
 
-        Run done = run(db, "configure", "--semantics", "seed", "--change-question");
-        assertThat(done.exit()).as(done.output()).isZero();
+        output(0, db, "configure", "--semantics", "seed", "--change-question");
         assertThat(state(db)).isEqualTo(" | :filling | 0 | 0");
     }
 
@@ -87,9 +90,8 @@ class OperatorSafetyTest {
         String before = state(db);
         long m2 = db.queryLong("SELECT count(*) FROM event_embedding_pending WHERE model = 'm2'");
         assertThat(m2).isPositive();
-        Run dry = run(db, "targets", "remove", "m2", "--dry-run");
-        assertThat(dry.exit()).as(dry.output()).isZero();
-        assertThat(dry.output()).contains(String.format("%,d pending rows", m2)).contains("m2 (ready)").contains("nothing was changed");
+        assertThat(output(0, db, "targets", "remove", "m2", "--dry-run"))
+                .contains(String.format("%,d pending rows", m2)).contains("m2 (ready)").contains("nothing was changed");
         assertThat(state(db)).isEqualTo(before);
     }
 
@@ -98,13 +100,11 @@ class OperatorSafetyTest {
     void aModelNobodyUsesIsRefusedUnlessNew() {
         TestDatabase db = filled("op_typo_model");
         String before = state(db);
-        Run typo = run(db, "targets", "add", "M2");
-        assertThat(typo.exit()).as(typo.output()).isEqualTo(ExitCodes.NOT_CONFIRMED);
-        assertThat(typo.output()).contains("'M2'").contains("the data says 'm2'").contains("--new-model");
+        assertThat(output(ExitCodes.NOT_CONFIRMED, db, "targets", "add", "M2"))
+                .contains("'M2'").contains("the data says 'm2'").contains("--new-model");
         assertThat(state(db)).isEqualTo(before);
 
-        Run viaConfigure = run(db, "configure", "--target-model", "m3");
-        assertThat(viaConfigure.exit()).as(viaConfigure.output()).isEqualTo(ExitCodes.NOT_CONFIRMED);
+        output(ExitCodes.NOT_CONFIRMED, db, "configure", "--target-model", "m3");
         assertThat(state(db)).isEqualTo(before);
 
         Run dry = run(db, "targets", "add", "m3", "--dry-run");
@@ -135,17 +135,14 @@ class OperatorSafetyTest {
         assertThat(unrelated.output()).doesNotContain("differs");
         assertThat(state(db)).isEqualTo(before);
 
-        Run dryNew = run(db, "targets", "add", "m3", "--new-model", "--dry-run");
-        assertThat(dryNew.exit()).as(dryNew.output()).isZero();
-        assertThat(dryNew.output()).contains("would add target m3, filling").contains("confirmed by --new-model")
+        assertThat(output(0, db, "targets", "add", "m3", "--new-model", "--dry-run"))
+                .contains("would add target m3, filling").contains("confirmed by --new-model")
                 .contains("nothing was changed").doesNotContain("needed").doesNotContain("refuse");
-        Run configureDryNew = run(db, "configure", "--target-model", "m3", "--new-model", "--dry-run");
-        assertThat(configureDryNew.exit()).as(configureDryNew.output()).isZero();
-        assertThat(configureDryNew.output()).contains("would add target(s) m3").contains("confirmed by --new-model")
+        assertThat(output(0, db, "configure", "--target-model", "m3", "--new-model", "--dry-run"))
+                .contains("would add target(s) m3").contains("confirmed by --new-model")
                 .doesNotContain("needed").doesNotContain("refuse");
-        Run configureDry = run(db, "configure", "--target-model", "m3", "--dry-run");
-        assertThat(configureDry.exit()).as(configureDry.output()).isZero();
-        assertThat(configureDry.output()).contains("would refuse (exit 13)").contains("pass --new-model").doesNotContain("would add");
+        assertThat(output(0, db, "configure", "--target-model", "m3", "--dry-run"))
+                .contains("would refuse (exit 13)").contains("pass --new-model").doesNotContain("would add");
         assertThat(state(db)).isEqualTo(before);
     }
 
@@ -164,21 +161,17 @@ class OperatorSafetyTest {
         long history = db.queryLong("SELECT count(*) FROM databasechangelog");
 
         // The dry run says what the real run does (a new-user trial saw "M1 filling", exit 0, on a fresh database).
-        Run dry = run(db, "migrate", "--design", "pending-table", "--semantics", "app", "--target-model", "M1", "--dry-run");
-        assertThat(dry.exit()).as(dry.output()).isZero();
-        assertThat(dry.output()).contains("would refuse (exit 13)").contains("the data says 'm1'").doesNotContain("filling");
-        Run dryConfirmed = run(db, "migrate", "--design", "pending-table", "--semantics", "app", "--target-model", "m7", "--new-model", "--dry-run");
-        assertThat(dryConfirmed.exit()).as(dryConfirmed.output()).isZero();
-        assertThat(dryConfirmed.output()).contains("m7 filling").doesNotContain("refuse");
+        assertThat(output(0, db, "migrate", "--design", "pending-table", "--semantics", "app", "--target-model", "M1", "--dry-run"))
+                .contains("would refuse (exit 13)").contains("the data says 'm1'").doesNotContain("filling");
+        assertThat(output(0, db, "migrate", "--design", "pending-table", "--semantics", "app", "--target-model", "m7", "--new-model", "--dry-run"))
+                .contains("m7 filling").doesNotContain("refuse");
 
-        Run typo = run(db, "migrate", "--design", "pending-table", "--semantics", "app", "--target-model", "M1");
-        assertThat(typo.exit()).as(typo.output()).isEqualTo(ExitCodes.NOT_CONFIRMED);
-        assertThat(typo.output()).contains("the data says 'm1'").contains("no changeSet applied");
+        assertThat(output(ExitCodes.NOT_CONFIRMED, db, "migrate", "--design", "pending-table", "--semantics", "app", "--target-model", "M1"))
+                .contains("the data says 'm1'").contains("no changeSet applied");
         assertThat(db.queryLong("SELECT count(*) FROM databasechangelog")).as("history rows").isEqualTo(history);
         assertThat(db.queryString("SELECT to_regclass('event_embedding_pending')::text")).isNull();
 
-        Run right = run(db, "migrate", "--design", "pending-table", "--semantics", "app", "--target-model", "m1", "--change-question");
-        assertThat(right.exit()).as(right.output()).isZero();
+        output(0, db, "migrate", "--design", "pending-table", "--semantics", "app", "--target-model", "m1", "--change-question");
         assertThat(run(db, "migrate", "--semantics", "app", "--target-model", "m1").exit()).as("the target again").isZero();
     }
 
@@ -188,9 +181,8 @@ class OperatorSafetyTest {
         TestDatabase db = filled("op_typo_column");
         db.execute("ALTER TABLE events ADD COLUMN \"Deleted_By\" bigint");
         String before = state(db);
-        Run r = run(db, "configure", "--semantics", "app", "--superseded-column", "deleted_by", "--target-model", "m1", "--change-question");
-        assertThat(r.exit()).as(r.output()).isEqualTo(ExitCodes.USAGE);
-        assertThat(r.output()).contains("events.deleted_by").contains("\"Deleted_By\"").contains("nothing was changed");
+        assertThat(output(ExitCodes.USAGE, db, "configure", "--semantics", "app", "--superseded-column", "deleted_by", "--target-model", "m1", "--change-question"))
+                .contains("events.deleted_by").contains("\"Deleted_By\"").contains("nothing was changed");
         assertThat(state(db)).isEqualTo(before);
     }
 
@@ -262,10 +254,8 @@ class OperatorSafetyTest {
     @Test
     void aBareMigrateKeepsTheInstalledDesign() {
         org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("EHE_DESIGN") == null, "EHE_DESIGN is set in this environment");
-        TestDatabase db = PostgresServer.get().createDatabase("op_design_once");
-        AppSchema.install(db, "m1");
-        Run r = run(db, "migrate");
-        assertThat(r.exit()).as(r.output()).isZero();
+        TestDatabase db = AppSchema.installed("op_design_once", "m1");
+        output(0, db, "migrate");
         assertThat(db.queryLong("SELECT count(*) FROM pg_attribute WHERE attrelid = 'public.events'::regclass AND attname = 'has_embedding'"))
                 .as("the column design installed beside the pending-table design").isZero();
         assertThat(db.queryLong("SELECT count(*) FROM databasechangelog WHERE id LIKE '010%'")).isZero();

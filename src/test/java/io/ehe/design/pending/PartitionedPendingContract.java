@@ -85,6 +85,18 @@ abstract class PartitionedPendingContract {
         assertThat(s.text()).contains(partition).contains("partitions sync");
     }
 
+    /** Not ready, naming {@code partition}; then partitions sync makes it exact and ready. */
+    void notReadyUntilSynced(String partition) throws Exception {
+        notReadyNaming(partition);
+        sync();
+        exactAndReady();
+    }
+
+    /** The events partition that is itself partitioned, in this scheme. */
+    String subPartitioned() {
+        return scheme() == PartitionedSchema.Scheme.BY_ID ? "events_p1" : "events_recent";
+    }
+
     void sync() {
         assertThat(cli(db, "partitions", "sync")).as("partitions sync").isZero();
     }
@@ -195,7 +207,7 @@ abstract class PartitionedPendingContract {
     @Test
     @Order(4)
     void writesNamingTheSubPartitionedPartition() throws Exception {
-        String intermediate = scheme() == PartitionedSchema.Scheme.BY_ID ? "events_p1" : "events_recent";
+        String intermediate = subPartitioned();
         String leaf = schema.eventLeaves().get(2);
         String insert = schema.insertNamingLeaf(leaf, "org", "text").replace("INSERT INTO public." + leaf + " ", "INSERT INTO public." + intermediate + " ");
         long e = db.queryLong(insert);
@@ -214,7 +226,7 @@ abstract class PartitionedPendingContract {
     void aMoveInsideASubPartitionedPartition() throws Exception {
         String a = schema.eventLeaves().get(1);
         String b = schema.eventLeaves().get(2);
-        String intermediate = scheme() == PartitionedSchema.Scheme.BY_ID ? "events_p1" : "events_recent";
+        String intermediate = subPartitioned();
         long e = schema.eventIn(a, "org", "text");
         long unembedded = schema.eventIn(a, "org", "text");
         if (!schema.foreignKey()) {
@@ -289,9 +301,7 @@ abstract class PartitionedPendingContract {
         assertThat(pending(db, e, M)).as("the cloned delete trigger").isFalse();
         db.queryLong(insert.replace("1000001", "1000002"));
         AppSchema.assertExact(db);
-        notReadyNaming("events_later");
-        sync();
-        exactAndReady();
+        notReadyUntilSynced("events_later");
         assertThat(db.queryLong("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'public.events_later'::regclass"
                 + " AND tgname = 'trg_events_pending_targets_leaf_trunc'")).isOne();
     }
@@ -324,9 +334,7 @@ abstract class PartitionedPendingContract {
         retire(leaf);
         db.execute("ALTER TABLE events DETACH PARTITION " + leaf);
         assertThat(AppSchema.stale(db)).as("the detached partition's rows").isPositive();
-        notReadyNaming(leaf);
-        sync();
-        exactAndReady();
+        notReadyUntilSynced(leaf);
         assertThat(db.queryLong("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'public." + leaf + "'::regclass")).as("nothing of the module stays on the archive").isZero();
         db.execute("DROP TABLE " + leaf);
         exactAndReady();
@@ -335,13 +343,10 @@ abstract class PartitionedPendingContract {
     @Test
     @Order(10)
     void detachConcurrentlyThenSync() throws Exception {
-        String parent = scheme() == PartitionedSchema.Scheme.BY_ID ? "events_p1" : "events_recent";
         String leaf = schema.eventLeaves().get(1);
         retire(leaf);
-        db.execute("ALTER TABLE " + parent + " DETACH PARTITION " + leaf + " CONCURRENTLY");
-        notReadyNaming(leaf);
-        sync();
-        exactAndReady();
+        db.execute("ALTER TABLE " + subPartitioned() + " DETACH PARTITION " + leaf + " CONCURRENTLY");
+        notReadyUntilSynced(leaf);
     }
 
     @Test
@@ -359,9 +364,7 @@ abstract class PartitionedPendingContract {
         }
         db.execute("DROP TABLE " + leaf);
         assertThat(AppSchema.stale(db)).isPositive();
-        notReadyNaming(leaf);
-        sync();
-        exactAndReady();
+        notReadyUntilSynced(leaf);
     }
 
     @Test
@@ -379,9 +382,7 @@ abstract class PartitionedPendingContract {
         }
         db.execute("ALTER TABLE events ATTACH PARTITION events_archive " + bound);
         assertThat(AppSchema.missing(db)).as("the attached rows").isPositive();
-        notReadyNaming("events_archive");
-        sync();
-        exactAndReady();
+        notReadyUntilSynced("events_archive");
         assertThat(cli(db, "partitions", "sync")).as("a second sync finds nothing to do").isZero();
     }
 
@@ -393,14 +394,10 @@ abstract class PartitionedPendingContract {
         assertThat(db.queryLong("SELECT count(*) FROM event_embeddings_h1 WHERE chunk_index = 0")).isPositive();
         db.execute("ALTER TABLE event_embeddings DETACH PARTITION event_embeddings_h1");
         assertThat(AppSchema.missing(db)).isPositive();
-        notReadyNaming("event_embeddings_h1");
-        sync();
-        exactAndReady();
+        notReadyUntilSynced("event_embeddings_h1");
         db.execute("ALTER TABLE event_embeddings ATTACH PARTITION event_embeddings_h1 FOR VALUES WITH (MODULUS 2, REMAINDER 1)");
         assertThat(AppSchema.stale(db)).isPositive();
-        notReadyNaming("event_embeddings_h1");
-        sync();
-        exactAndReady();
+        notReadyUntilSynced("event_embeddings_h1");
     }
 
     @Test
@@ -440,9 +437,7 @@ abstract class PartitionedPendingContract {
                 "UPDATE events_archive SET payload_text = 'written while detached' WHERE payload_text = ''",
                 "ALTER TABLE events ATTACH PARTITION events_archive " + bound);
         assertThat(AppSchema.missing(db)).isPositive();
-        notReadyNaming("events_archive");
-        sync();
-        exactAndReady();
+        notReadyUntilSynced("events_archive");
     }
 
     /** A second target added on the partitioned tables is filled by backfill across every leaf, the archive included. */

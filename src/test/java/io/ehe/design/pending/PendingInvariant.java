@@ -33,6 +33,12 @@ final class PendingInvariant {
         return db.queryLong("SELECT count(*) FROM event_embedding_pending WHERE event_id = " + event) > 0;
     }
 
+    /** Runs {@code sql}, then answers {@link #pending} for {@code event}. */
+    static boolean pendingAfter(TestDatabase db, String sql, long event) {
+        db.execute(sql);
+        return pending(db, event);
+    }
+
     static void assertExact(TestDatabase db) {
         assertThat(missing(db)).as("events missing from event_embedding_pending").isZero();
         assertThat(stale(db)).as("stale rows in event_embedding_pending").isZero();

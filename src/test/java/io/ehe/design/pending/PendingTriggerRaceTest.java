@@ -12,17 +12,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
+import static io.ehe.testing.TwoSessions.deleteChunk;
+import static io.ehe.testing.TwoSessions.deleteEmbeddings;
 import static io.ehe.testing.TwoSessions.exec;
+import static io.ehe.testing.TwoSessions.insertChunk;
 import static io.ehe.design.pending.PendingInvariant.assertExact;
 import static io.ehe.design.pending.PendingInvariant.pending;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -53,12 +50,31 @@ class PendingTriggerRaceTest {
         sessions.close();
     }
 
+    private static final String IMMEDIATE = "; SET CONSTRAINTS ALL IMMEDIATE";
+
+    /** {@link TwoSessions#race} of {@code first} and {@code second}; then event {@code e} is pending, or not. */
+    private static void race(long e, String first, String second, boolean pendingAfter) throws Exception {
+        sessions.race(first, second);
+        assertThat(pending(db, e)).as("event %d pending", e).isEqualTo(pendingAfter);
+    }
+
+    private static String giveText(long e) {
+        return "UPDATE events SET payload_text = 'now with text' WHERE id = " + e;
+    }
+
+    /** An embedding row of the default chunk. */
+    private static String insertEmbedding(long e) {
+        return "INSERT INTO event_embeddings (event_id) VALUES (" + e + ")";
+    }
+
+    private static String deleteEvent(long e) {
+        return "DELETE FROM events WHERE id = " + e;
+    }
+
     @RepeatedTest(10)
     void twoTransactionsDeletingTheTwoEmbeddingsOfOneEventLeaveItPending() throws Exception {
         long e = sessions.eventWithChunks(2);
-        sessions.race("DELETE FROM event_embeddings WHERE event_id = " + e + " AND chunk_index = 0",
-                "DELETE FROM event_embeddings WHERE event_id = " + e + " AND chunk_index = 1");
-        assertThat(pending(db, e)).isTrue();
+        race(e, deleteChunk(e, 0), deleteChunk(e, 1), true);
         assertExact(db);
     }
 
@@ -72,9 +88,7 @@ class PendingTriggerRaceTest {
     @RepeatedTest(5)
     void twoDeletesDecidedBeforeEitherCommitsLeaveItPending() throws Exception {
         long e = sessions.eventWithChunks(2);
-        sessions.race("DELETE FROM event_embeddings WHERE event_id = " + e + " AND chunk_index = 0; SET CONSTRAINTS ALL IMMEDIATE",
-                "DELETE FROM event_embeddings WHERE event_id = " + e + " AND chunk_index = 1; SET CONSTRAINTS ALL IMMEDIATE");
-        assertThat(pending(db, e)).isTrue();
+        race(e, deleteChunk(e, 0) + IMMEDIATE, deleteChunk(e, 1) + IMMEDIATE, true);
         assertExact(db);
     }
 
@@ -86,25 +100,18 @@ class PendingTriggerRaceTest {
      */
     @RepeatedTest(5)
     void anEmbeddingDeleteDecidedWhileItsEventComesAliveLeavesItPending() throws Exception {
-        long e = db.queryLong("INSERT INTO events (organization_id, payload_text) VALUES ('org', '') RETURNING id");
-        db.execute("INSERT INTO event_embeddings (event_id, chunk_index) VALUES (" + e + ", 0)");
-        sessions.race("UPDATE events SET payload_text = 'now with text' WHERE id = " + e,
-                "DELETE FROM event_embeddings WHERE event_id = " + e + "; SET CONSTRAINTS ALL IMMEDIATE");
-        assertThat(pending(db, e)).isTrue();
+        long e = sessions.eventWithText("");
+        db.execute(insertChunk(e, 0));
+        race(e, giveText(e), deleteEmbeddings(e) + IMMEDIATE, true);
         assertExact(db);
     }
 
     @RepeatedTest(10)
     void anEmbeddingInsertAndADeleteOfTheOtherChunkLeaveItNotPendingInEitherOrder() throws Exception {
         long e = sessions.eventWithChunks(1);
-        sessions.race("INSERT INTO event_embeddings (event_id, chunk_index) VALUES (" + e + ", 7)",
-                "DELETE FROM event_embeddings WHERE event_id = " + e + " AND chunk_index = 0");
-        assertThat(pending(db, e)).isFalse();
-
+        race(e, insertChunk(e, 7), deleteChunk(e, 0), false);
         long f = sessions.eventWithChunks(1);
-        sessions.race("DELETE FROM event_embeddings WHERE event_id = " + f,
-                "INSERT INTO event_embeddings (event_id, chunk_index) VALUES (" + f + ", 7)");
-        assertThat(pending(db, f)).isFalse();
+        race(f, deleteEmbeddings(f), insertChunk(f, 7), false);
         assertExact(db);
     }
 
@@ -113,37 +120,30 @@ class PendingTriggerRaceTest {
         // Without the FOR UPDATE in the update path, the text change would not wait for the insert
         // (its row lock, FOR NO KEY UPDATE, does not conflict with FOR KEY SHARE) and would add a row
         // for an event that has an embedding.
-        long e = db.queryLong("INSERT INTO events (organization_id, payload_text) VALUES ('org', '') RETURNING id");
-        sessions.race("INSERT INTO event_embeddings (event_id) VALUES (" + e + ")",
-                "UPDATE events SET payload_text = 'now with text' WHERE id = " + e);
-        assertThat(pending(db, e)).isFalse();
-
-        long f = db.queryLong("INSERT INTO events (organization_id, payload_text) VALUES ('org', '') RETURNING id");
-        sessions.race("UPDATE events SET payload_text = 'now with text' WHERE id = " + f,
-                "INSERT INTO event_embeddings (event_id) VALUES (" + f + ")");
-        assertThat(pending(db, f)).isFalse();
+        long e = sessions.eventWithText("");
+        race(e, insertEmbedding(e), giveText(e), false);
+        long f = sessions.eventWithText("");
+        race(f, giveText(f), insertEmbedding(f), false);
         assertExact(db);
     }
 
     @RepeatedTest(5)
     void anEventDeleteRacingAnEmbeddingDeleteLeavesNoRow() throws Exception {
         long e = sessions.eventWithChunks(1);
-        sessions.race("DELETE FROM event_embeddings WHERE event_id = " + e, "DELETE FROM events WHERE id = " + e);
-        assertThat(pending(db, e)).isFalse();
+        race(e, deleteEmbeddings(e), deleteEvent(e), false);
         long f = sessions.eventWithChunks(1);
-        sessions.race("DELETE FROM events WHERE id = " + f, "DELETE FROM event_embeddings WHERE event_id = " + f);
-        assertThat(pending(db, f)).isFalse();
+        race(f, deleteEvent(f), deleteEmbeddings(f), false);
         assertExact(db);
     }
 
     /** The embedding insert takes no row lock on events stronger than FOR KEY SHARE. */
     @Test
     void anEmbeddingInsertDoesNotWaitForAWriterOfOtherColumnsOfItsEvent() throws Exception {
-        long e = db.queryLong("INSERT INTO events (organization_id, payload_text) VALUES ('org', 'x') RETURNING id");
+        long e = sessions.eventWithText("x");
         exec(one, "SELECT 1 FROM events WHERE id = " + e + " FOR NO KEY UPDATE");
         try {
             exec(two, "SET LOCAL lock_timeout = '2s'");
-            exec(two, "INSERT INTO event_embeddings (event_id) VALUES (" + e + ")");
+            exec(two, insertEmbedding(e));
             two.commit();
         } finally {
             one.rollback();
@@ -155,48 +155,17 @@ class PendingTriggerRaceTest {
     @Test
     void randomInterleavingsOfTwoWritersKeepTheInvariant() throws Exception {
         Random random = new Random(7);
-        List<Long> events = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            events.add(sessions.eventWithChunks(1));
-        }
+        List<Long> events = sessions.eventsWithChunks(4, 1);
         String[] kinds = {
                 "INSERT INTO event_embeddings (event_id, chunk_index) VALUES (%d, %d) ON CONFLICT DO NOTHING",
                 "DELETE FROM event_embeddings WHERE event_id = %d AND chunk_index = %d",
                 "UPDATE events SET payload_text = CASE WHEN %2$d = 0 THEN '' ELSE 'text %2$d' END WHERE id = %1$d",
                 "UPDATE events SET organization_id = 'org-%2$d' WHERE id = %1$d"};
-        ExecutorService writers = Executors.newFixedThreadPool(2);
-        try (Connection a = db.open(); Connection b = db.open()) {
-            a.setAutoCommit(false);
-            b.setAutoCommit(false);
-            for (int round = 0; round < 200; round++) {
-                List<Future<?>> done = new ArrayList<>();
-                for (Connection c : List.of(a, b)) {
-                    long event = events.get(random.nextInt(events.size()));
-                    String sql = String.format(kinds[random.nextInt(kinds.length)], event, random.nextInt(3));
-                    boolean commit = random.nextInt(5) > 0;
-                    int pause = random.nextInt(3);
-                    done.add(writers.submit(() -> {
-                        try (PreparedStatement ps = c.prepareStatement(sql)) {
-                            ps.executeUpdate();
-                            Thread.sleep(pause);
-                            if (commit) {
-                                c.commit();
-                            } else {
-                                c.rollback();
-                            }
-                        } catch (SQLException ex) {
-                            c.rollback(); // a deadlock is the app's to retry; it must not leave drift
-                        }
-                        return null;
-                    }));
-                }
-                for (Future<?> f : done) {
-                    f.get(20, TimeUnit.SECONDS);
-                }
-            }
-        } finally {
-            writers.shutdownNow();
-        }
+        // a deadlock is the app's to retry; it must not leave drift
+        TwoSessions.randomWriters(db, random, 200, r -> {
+            long event = events.get(r.nextInt(events.size()));
+            return String.format(kinds[r.nextInt(kinds.length)], event, r.nextInt(3));
+        });
         assertExact(db);
     }
 }

@@ -15,6 +15,7 @@ import java.sql.Statement;
 
 import static io.ehe.design.pending.PendingInvariant.assertExact;
 import static io.ehe.design.pending.PendingInvariant.pending;
+import static io.ehe.design.pending.PendingInvariant.pendingAfter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Every write path of the pending-table triggers, one transaction at a time. */
@@ -31,6 +32,15 @@ class PendingTriggersTest {
     static long event(String org, String text) {
         return db.queryLong("INSERT INTO events (organization_id, payload_text) VALUES ('" + org + "', "
                 + (text == null ? "NULL" : "'" + text + "'") + ") RETURNING id");
+    }
+
+    /** An embedding row of the event (the default model and chunk). */
+    static String embed(long event) {
+        return "INSERT INTO event_embeddings (event_id) VALUES (" + event + ")";
+    }
+
+    static String setText(long event, String text) {
+        return "UPDATE events SET payload_text = '" + text + "' WHERE id = " + event;
     }
 
     @Test
@@ -52,27 +62,24 @@ class PendingTriggersTest {
         assertThat(pending(db, empty)).isFalse();
         assertThat(db.queryString("SELECT organization_id FROM event_embedding_pending WHERE event_id = " + withText)).isEqualTo("a");
 
-        db.execute("INSERT INTO event_embeddings (event_id, chunk_index) VALUES (" + withText + ", 0), (" + withText + ", 1)");
-        assertThat(pending(db, withText)).isFalse();
-        db.execute("DELETE FROM event_embeddings WHERE event_id = " + withText + " AND chunk_index = 0");
-        assertThat(pending(db, withText)).as("one chunk is left").isFalse();
-        db.execute("DELETE FROM event_embeddings WHERE event_id = " + withText);
-        assertThat(pending(db, withText)).as("no embedding left").isTrue();
+        assertThat(pendingAfter(db, "INSERT INTO event_embeddings (event_id, chunk_index) VALUES (" + withText + ", 0), (" + withText + ", 1)", withText))
+                .isFalse();
+        assertThat(pendingAfter(db, "DELETE FROM event_embeddings WHERE event_id = " + withText + " AND chunk_index = 0", withText))
+                .as("one chunk is left").isFalse();
+        assertThat(pendingAfter(db, "DELETE FROM event_embeddings WHERE event_id = " + withText, withText)).as("no embedding left").isTrue();
         assertExact(db);
     }
 
     @Test
     void textAndOrganizationChangesFollowTheEvent() {
         long e = event("a", "x");
-        db.execute("UPDATE events SET payload_text = '' WHERE id = " + e);
-        assertThat(pending(db, e)).isFalse();
-        db.execute("UPDATE events SET payload_text = 'back' WHERE id = " + e);
-        assertThat(pending(db, e)).isTrue();
+        assertThat(pendingAfter(db, setText(e, ""), e)).isFalse();
+        assertThat(pendingAfter(db, setText(e, "back"), e)).isTrue();
         db.execute("UPDATE events SET organization_id = 'b' WHERE id = " + e);
         assertThat(db.queryString("SELECT organization_id FROM event_embedding_pending WHERE event_id = " + e)).isEqualTo("b");
-        db.execute("INSERT INTO event_embeddings (event_id) VALUES (" + e + ")");
-        db.execute("UPDATE events SET payload_text = 'changed again' WHERE id = " + e);
-        assertThat(pending(db, e)).as("text changed, but it has an embedding").isFalse();
+        db.execute(embed(e));
+        assertThat(pendingAfter(db, setText(e, "changed again"), e))
+                .as("text changed, but it has an embedding").isFalse();
         assertExact(db);
     }
 
@@ -80,14 +87,12 @@ class PendingTriggersTest {
     void movingAnEmbeddingToAnotherEventMovesThePendingRow() {
         long from = event("a", "x");
         long to = event("a", "y");
-        db.execute("INSERT INTO event_embeddings (event_id) VALUES (" + from + ")");
-        assertThat(pending(db, from)).isFalse();
+        assertThat(pendingAfter(db, embed(from), from)).isFalse();
         assertThat(pending(db, to)).isTrue();
-        db.execute("UPDATE event_embeddings SET event_id = " + to + " WHERE event_id = " + from);
-        assertThat(pending(db, from)).isTrue();
+        assertThat(pendingAfter(db, "UPDATE event_embeddings SET event_id = " + to + " WHERE event_id = " + from, from)).isTrue();
         assertThat(pending(db, to)).isFalse();
-        db.execute("UPDATE event_embeddings SET embedding_model = 'other' WHERE event_id = " + to);
-        assertThat(pending(db, to)).as("a restamp changes nothing").isFalse();
+        assertThat(pendingAfter(db, "UPDATE event_embeddings SET embedding_model = 'other' WHERE event_id = " + to, to))
+                .as("a restamp changes nothing").isFalse();
         assertExact(db);
     }
 
@@ -95,15 +100,13 @@ class PendingTriggersTest {
     void deletingEventsAndTruncatingKeepTheTableExact() {
         long a = event("a", "x");
         long b = event("a", "y");
-        db.execute("INSERT INTO event_embeddings (event_id) VALUES (" + b + ")");
-        db.execute("DELETE FROM events WHERE id IN (" + a + ", " + b + ")");
-        assertThat(pending(db, a)).isFalse();
+        db.execute(embed(b));
+        assertThat(pendingAfter(db, "DELETE FROM events WHERE id IN (" + a + ", " + b + ")", a)).isFalse();
         assertExact(db);
 
         long c = event("a", "z");
-        db.execute("INSERT INTO event_embeddings (event_id) VALUES (" + c + ")");
-        db.execute("TRUNCATE event_embeddings");
-        assertThat(pending(db, c)).isTrue();
+        db.execute(embed(c));
+        assertThat(pendingAfter(db, "TRUNCATE event_embeddings", c)).isTrue();
         assertExact(db);
 
         db.execute("TRUNCATE events CASCADE");

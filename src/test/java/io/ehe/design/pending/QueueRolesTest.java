@@ -150,19 +150,9 @@ class QueueRolesTest {
                 .doesNotContain(roles.appRole(), roles.readerRole());
 
         owner.execute("REVOKE EXECUTE ON FUNCTION " + CLAIM + " FROM " + worker);
-        Captured text = cli(owner, "status");
-        assertThat(text.code).as(text.out).isEqualTo(ExitCodes.NOT_READY);
-        assertThat(text.out).contains("not ready: queue role " + worker + " lacks EXECUTE ON FUNCTION public." + CLAIM)
+        String text = InProcessCli.notReadyUntilItsFix(owner, "queue role " + worker, "\"queueRoles\"", "\"canWorkQueue\"");
+        assertThat(text).contains("not ready: queue role " + worker + " lacks EXECUTE ON FUNCTION public." + CLAIM)
                 .contains("fix: GRANT EXECUTE ON FUNCTION public." + CLAIM + " TO " + worker);
-        Captured json = cli(owner, "status", "--json");
-        assertThat(json.code).isEqualTo(ExitCodes.NOT_READY);
-        assertThat(json.out).contains("\"queueRoles\"").contains("\"canWorkQueue\"").contains("\"ready\" : false")
-                .contains("queue role " + worker + " lacks");
-        String fix = text.out.lines().filter(l -> l.contains("queue role " + worker + " lacks")).findFirst().orElseThrow();
-        for (String grant : fix.substring(fix.indexOf("fix: ") + 5).split("; ")) {
-            owner.execute(grant);
-        }
-        assertThat(cli(owner, "status").code).isEqualTo(ExitCodes.OK);
     }
 
     @Test
