@@ -39,7 +39,7 @@ final class LoginSecrets {
             if (a == null) {
                 continue;
             }
-            if (a.equals("--password") && i + 1 < args.length && args[i + 1] != null && !args[i + 1].startsWith("-")) {
+            if (a.equals("--password") && i + 1 < args.length && args[i + 1] != null && !OptionNames.ALL.contains(args[i + 1])) {
                 passwordArg = args[i + 1];
                 out.add(passwordArg);
             } else if (a.startsWith("--password=")) {
@@ -64,6 +64,17 @@ final class LoginSecrets {
             out.add(env.get("PGPASSWORD"));
         }
         return out;
+    }
+
+    /** Every option name of every command: picocli takes any other value after --password as the password. */
+    private static final class OptionNames {
+        static final java.util.Set<String> ALL = collect(Main.commandLine(), new java.util.HashSet<>());
+
+        private static java.util.Set<String> collect(picocli.CommandLine command, java.util.Set<String> into) {
+            command.getCommandSpec().options().forEach(o -> into.addAll(java.util.List.of(o.names())));
+            command.getSubcommands().values().forEach(sub -> collect(sub, into));
+            return into;
+        }
     }
 
     private static Optional<String> urlPassword(String url) {

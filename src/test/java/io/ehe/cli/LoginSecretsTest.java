@@ -54,4 +54,16 @@ class LoginSecretsTest {
         assertThat(LoginSecrets.of(args("status", "--password", "Flag-Pw-2z"), Map.of("DATABASE_URL", env)))
                 .containsExactly("Flag-Pw-2z");
     }
+
+    /**
+     * A password that starts with '-' is still the password: picocli takes any value that is not one of the
+     * CLI's option names as --password's parameter (it was left unregistered, so an error echoing it would
+     * have printed it). An option name there is no password: picocli refuses it as a missing parameter.
+     */
+    @Test
+    void aPasswordStartingWithADashIsMaskedButAnOptionNameIsNot() {
+        assertThat(LoginSecrets.of(args("status", "--url", WITHOUT, "--password", "-Dash-Pw-5m"), Map.of())).containsExactly("-Dash-Pw-5m");
+        assertThat(LoginSecrets.of(args("status", "--password", "--url", WITHOUT), Map.of())).isEmpty();
+        assertThat(LoginSecrets.of(args("status", "--password", "-U", "app"), Map.of())).isEmpty();
+    }
 }
