@@ -314,46 +314,67 @@ public final class PendingConfiguration {
      * ({@link NotConfirmedException}, the message names a model that differs only in case).
      */
     public Outcome addTarget(String model, Confirmations confirm) throws SQLException {
-        try (Connection c = open()) {
-            Semantics s = lockSemantics(c).orElseThrow(() -> new io.ehe.design.DesignNotInstalledException(
-                    "the pending-table design's targets table is missing: run 'migrate --design pending-table' first"));
-            if (!s.perModel() || model.isBlank()) {
-                c.rollback();
-                throw new IllegalArgumentException(s.perModel() ? "a target model needs a name"
-                        : "no model column is configured, so there is one target, any model: run 'configure --model-column ...' first");
-            }
-            Optional<String> state = stateOf(c, model);
-            if (state.isPresent()) {
-                c.rollback();
-                if (Target.REMOVING.equals(state.get())) {
-                    throw new IllegalStateException("target " + model + " is being removed: run 'targets remove " + model + "' to finish first");
+        try (Connection c = open(); LockWaitWatch watch = LockWaitWatch.start(connections, c, "targets add " + model, lockTimeout, stop)) {
+            try {
+                return addTarget(c, watch, model, confirm);
+            } catch (SQLException e) {
+                if (watch.stopped()) {
+                    throw new OlderTransactions.WaitStoppedException("targets add " + model + " stopped (signal) while a statement waited for"
+                            + " its lock or ran (cancelled); nothing was changed: run it again");
                 }
-                return new Outcome("targets: " + model + " is already a target (" + state.get() + ")");
-            }
-            String unknown = unknownModels(c, s, List.of(model));
-            if (confirm.dryRun()) {
-                // What the same command would do with the options given (a new-user trial: with --new-model
-                // the dry run still said "--new-model needed").
-                c.rollback();
-                if (!unknown.isEmpty() && !confirm.newModel()) {
-                    return new Outcome("targets add --dry-run: would refuse target " + model + " (exit 13): " + unknown
-                            + "; pass --new-model if that is deliberate (a model not embedded yet); nothing was changed");
+                if (SqlErrors.isLockNotGranted(e)) {
+                    // The check and the insert are one transaction: rolled back, nothing of it stays.
+                    c.rollback();
+                    throw watch.refused(e, LOCKED, "Nothing was changed (targets add's one transaction was rolled back; " + model
+                            + " is not a target): run it again once that transaction has ended, or with a longer --lock-timeout");
                 }
-                return new Outcome("targets add --dry-run: would add target " + model + ", filling: the triggers keep its rows from their "
-                        + "next statement and the next backfill fills the rest" + (unknown.isEmpty() ? "" : " (" + unknown + ": confirmed by --new-model)")
-                        + "; nothing was changed");
+                throw e;
             }
-            if (!unknown.isEmpty() && !confirm.newModel()) {
-                c.rollback();
-                throw new io.ehe.design.NotConfirmedException("targets add: " + unknown + ": pass --new-model if that is deliberate "
-                        + "(a model not embedded yet); nothing was changed");
-            }
-            insertTarget(c, model);
-            resetCompletePlan(c);
-            c.commit();
-            LOG.info("targets: added {} (filling)", model);
-            return new Outcome("targets: added " + model + " (filling): run backfill to fill its pending rows");
         }
+    }
+
+    private Outcome addTarget(Connection c, LockWaitWatch watch, String model, Confirmations confirm) throws SQLException {
+        watch.step("locking the installed question (event_embedding_pending_semantics)");
+        Semantics s = lockSemantics(c).orElseThrow(() -> new io.ehe.design.DesignNotInstalledException(
+                "the pending-table design's targets table is missing: run 'migrate --design pending-table' first"));
+        if (!s.perModel() || model.isBlank()) {
+            c.rollback();
+            throw new IllegalArgumentException(s.perModel() ? "a target model needs a name"
+                    : "no model column is configured, so there is one target, any model: run 'configure --model-column ...' first");
+        }
+        Optional<String> state = stateOf(c, model);
+        if (state.isPresent()) {
+            c.rollback();
+            if (Target.REMOVING.equals(state.get())) {
+                throw new IllegalStateException("target " + model + " is being removed: run 'targets remove " + model + "' to finish first");
+            }
+            return new Outcome("targets: " + model + " is already a target (" + state.get() + ")");
+        }
+        watch.step("looking for the model in event_embeddings");
+        String unknown = unknownModels(c, s, List.of(model));
+        if (confirm.dryRun()) {
+            // What the same command would do with the options given (a new-user trial: with --new-model
+            // the dry run still said "--new-model needed").
+            c.rollback();
+            if (!unknown.isEmpty() && !confirm.newModel()) {
+                return new Outcome("targets add --dry-run: would refuse target " + model + " (exit 13): " + unknown
+                        + "; pass --new-model if that is deliberate (a model not embedded yet); nothing was changed");
+            }
+            return new Outcome("targets add --dry-run: would add target " + model + ", filling: the triggers keep its rows from their "
+                    + "next statement and the next backfill fills the rest" + (unknown.isEmpty() ? "" : " (" + unknown + ": confirmed by --new-model)")
+                    + "; nothing was changed");
+        }
+        if (!unknown.isEmpty() && !confirm.newModel()) {
+            c.rollback();
+            throw new io.ehe.design.NotConfirmedException("targets add: " + unknown + ": pass --new-model if that is deliberate "
+                    + "(a model not embedded yet); nothing was changed");
+        }
+        watch.step("recording the target (event_embedding_pending_targets, the triggers' bodies)");
+        insertTarget(c, model);
+        resetCompletePlan(c);
+        c.commit();
+        LOG.info("targets: added {} (filling)", model);
+        return new Outcome("targets: added " + model + " (filling): run backfill to fill its pending rows");
     }
 
     /**

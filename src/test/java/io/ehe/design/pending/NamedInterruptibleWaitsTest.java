@@ -181,6 +181,57 @@ class NamedInterruptibleWaitsTest {
         return error;
     }
 
+    /**
+     * targets add's --lock-timeout running out while an app's migration (its ALTER TABLE, whose default is a
+     * literal, left open) holds event_embeddings: one line naming the step, the blocker and that nothing
+     * was changed (its one transaction), exit 4; the model is indeed no target and the state is as before.
+     */
+    @Test
+    void targetsAddsLockTimeoutIsOneLineNamingTheStepTheBlockerAndThatNothingChanged() throws Exception {
+        TestDatabase db = filled("wait_add_refused");
+        String before = configuration(db);
+        try (Connection blocker = db.open()) {
+            int pid = openTransaction(blocker);
+            try (Statement st = blocker.createStatement()) {
+                st.execute("ALTER TABLE event_embeddings ADD COLUMN note text DEFAULT 'customer-secret-literal-42'");
+            }
+            CliChild run = CliChild.start(null, db, "targets", "add", "m3", "--new-model", "--lock-timeout", "3s");
+            String error = refused(run, "targets add m3: looking for the model in event_embeddings", pid, role(blocker));
+            assertThat(error).contains("Nothing was changed (targets add's one transaction was rolled back; m3 is not a target): run it again"
+                    + " once that transaction has ended, or with a longer --lock-timeout");
+            blocker.rollback();
+        }
+        assertThat(configuration(db)).as("nothing was changed").isEqualTo(before);
+        assertThat(AppSchema.cli(db, "targets", "add", "m3", "--new-model")).isZero();
+    }
+
+    private static String role(Connection c) throws Exception {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_user")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /**
+     * The run's exit 4 and its error line, after checking that the wait line and the error line name
+     * {@code step} and the blocker {@code pid} (its role, state, ages) and that no output holds the
+     * blocker's query literal.
+     */
+    private static String refused(CliChild run, String step, int pid, String role) throws Exception {
+        assertThat(run.process().waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        String err = run.stderr();
+        System.err.println("[" + step + ", lock timeout] " + err);
+        assertThat(run.process().exitValue()).as(err).isEqualTo(ExitCodes.LOCK_NOT_GRANTED);
+        String blockerNamed = "pid " + pid + " (role " + role + ", idle in transaction, transaction open since";
+        assertThat(err).as("the wait line names the step and the blocker").contains(step + " waits for a lock held by " + blockerNamed);
+        String error = run.oneErrorLine();
+        assertThat(error).contains(step + " got no lock within --lock-timeout 3s; it waited for " + blockerNamed).contains("query started")
+                .doesNotContain("canceling statement");
+        assertThat(err + java.nio.file.Files.readString(run.out())).as("no line quotes the blocker's query")
+                .doesNotContain("customer-secret-literal-42");
+        return error;
+    }
+
     /** The question's row, the targets, the pending pairs and the module's triggers and functions, as text. */
     private static String configuration(TestDatabase db) {
         return db.queryString("SELECT row_to_json(s)::text FROM event_embedding_pending_semantics s")
