@@ -205,6 +205,49 @@ class NamedInterruptibleWaitsTest {
         assertThat(AppSchema.cli(db, "targets", "add", "m3", "--new-model")).isZero();
     }
 
+    /**
+     * targets remove's --lock-timeout running out on a batch of deletes while a scheduler's transaction
+     * (begun after the removal's wait started, its query holding a literal) keeps a row of the model
+     * locked: one line naming the step, the blocker and what stays (the mark, the batches already
+     * deleted), exit 4; the table says the same, and a rerun resumes and finishes.
+     */
+    @Test
+    void targetsRemovesLockTimeoutSaysWhatStaysDeletedAndARerunResumes() throws Exception {
+        TestDatabase db = PostgresServer.get().createDatabase("wait_remove_refused");
+        AppSchema.install(db, "m1", "m2");
+        db.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org-' || (g % 7), 'text ' || g FROM generate_series(1, 12000) g",
+                "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, 'm1', 0 FROM events");
+        assertThat(AppSchema.cli(db, "backfill")).isZero();
+        long before = db.queryLong("SELECT count(*) FROM event_embedding_pending WHERE model = 'm2'");
+        assertThat(before).as("more than two batches").isGreaterThan(10_000);
+        try (Connection older = db.open(); Connection scheduler = db.open()) {
+            int olderPid = openTransaction(older);
+            CliChild run = CliChild.start(null, db, "targets", "remove", "m2", "--lock-timeout", "3s");
+            run.awaitLog("oldest still open: pid " + olderPid, 60);
+            int pid = openTransaction(scheduler);
+            try (Statement st = scheduler.createStatement()) {
+                st.executeQuery("SELECT event_id FROM event_embedding_pending WHERE model = 'm2' AND organization_id <> 'customer-secret-literal-42'"
+                        + " ORDER BY event_id DESC LIMIT 1 FOR UPDATE").close();
+            }
+            older.rollback();
+            assertThat(run.process().waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            long left = db.queryLong("SELECT count(*) FROM event_embedding_pending WHERE model = 'm2'");
+            long deleted = before - left;
+            String error = refused(run, String.format("targets remove m2: deleting its pending rows (a batch of up to %,d after %,d deleted)",
+                    5_000, deleted), pid, role(scheduler));
+            assertThat(error).contains(String.format("m2 stays marked removing (the triggers no longer add its rows) and the %,d pending rows"
+                    + " deleted so far stay deleted; the rest and the target remain: run it again once that transaction has ended, or with a"
+                    + " longer --lock-timeout (it resumes).", deleted));
+            assertThat(deleted).as("the batches committed before the refused one").isPositive();
+            assertThat(left).as("the locked row's batch").isPositive();
+            assertThat(db.queryString("SELECT state FROM event_embedding_pending_targets WHERE model = 'm2'")).isEqualTo("removing");
+            scheduler.rollback();
+        }
+        assertThat(AppSchema.cli(db, "targets", "remove", "m2")).isZero();
+        assertThat(db.queryLong("SELECT count(*) FROM event_embedding_pending WHERE model = 'm2'")).isZero();
+        assertThat(db.queryLong("SELECT count(*) FROM event_embedding_pending_targets WHERE model = 'm2'")).isZero();
+    }
+
     private static String role(Connection c) throws Exception {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_user")) {
             rs.next();
