@@ -2,6 +2,7 @@ package io.ehe.design.pending;
 
 import io.ehe.cli.ExitCodes;
 import io.ehe.testing.CliChild;
+import io.ehe.testing.PartitionedSchema;
 import io.ehe.testing.PostgresExtension;
 import io.ehe.testing.PostgresServer;
 import io.ehe.testing.TestDatabase;
@@ -246,6 +247,43 @@ class NamedInterruptibleWaitsTest {
         assertThat(AppSchema.cli(db, "targets", "remove", "m2")).isZero();
         assertThat(db.queryLong("SELECT count(*) FROM event_embedding_pending WHERE model = 'm2'")).isZero();
         assertThat(db.queryLong("SELECT count(*) FROM event_embedding_pending_targets WHERE model = 'm2'")).isZero();
+    }
+
+    /**
+     * partitions sync's --lock-timeout running out while the app's transaction (its insert, holding a
+     * literal, left open) holds the partition just attached, which the sync's first step gives the
+     * module's TRUNCATE trigger: one line naming the step, the blocker, that nothing was changed and the
+     * set not recorded, exit 4; the triggers, pending rows and recorded set are as before, status stays
+     * not ready, and a rerun syncs.
+     */
+    @Test
+    void partitionsSyncsLockTimeoutNamesTheStepTheBlockerAndThatNothingWasRecorded() throws Exception {
+        TestDatabase db = PostgresServer.get().createDatabase("wait_sync_refused");
+        PartitionedSchema schema = PartitionedSchema.create(db, PartitionedSchema.Scheme.BY_ID, true);
+        for (String leaf : schema.eventLeaves()) {
+            schema.eventIn(leaf, "org-1", "text");
+        }
+        AppSchema.installOnExisting(db, "model-a");
+        assertThat(AppSchema.cli(db, "backfill")).isZero();
+        db.execute("CREATE TABLE events_archive (LIKE events INCLUDING DEFAULTS INCLUDING GENERATED)",
+                "ALTER TABLE events ATTACH PARTITION events_archive FOR VALUES FROM (5000000) TO (6000000)");
+        String before = PartitionsSyncDryRunTest.state(db);
+        try (Connection app = db.open()) {
+            int pid = openTransaction(app);
+            try (Statement st = app.createStatement()) {
+                st.execute("INSERT INTO events (id, organization_id, payload_text) VALUES (5000001, 'org-1', 'customer-secret-literal-42')");
+            }
+            CliChild run = CliChild.start(null, db, "partitions", "sync", "--lock-timeout", "3s");
+            String error = refused(run, "partitions sync: giving the partitions the module's TRUNCATE triggers (ehe_pending_partition_setup)",
+                    pid, role(app));
+            assertThat(error).contains("Nothing was changed (this step's transaction was rolled back; the partition set is not recorded,"
+                    + " status stays not ready): run partitions sync again once that transaction has ended, or with a longer --lock-timeout");
+            app.rollback();
+        }
+        assertThat(PartitionsSyncDryRunTest.state(db)).as("nothing was changed").isEqualTo(before);
+        assertThat(AppSchema.cli(db, "status")).as("not recorded").isEqualTo(ExitCodes.NOT_READY);
+        assertThat(AppSchema.cli(db, "partitions", "sync")).isZero();
+        assertThat(AppSchema.cli(db, "status")).isZero();
     }
 
     private static String role(Connection c) throws Exception {
