@@ -115,7 +115,9 @@ public final class CommandExitCodes {
                         + "event_embeddings row uses needs --new-model; nothing changed");
         row("targets", codes(0, 1, 2, 3, 4, 6, 7, 9, 10, 13),
                 ExitCodes.OK, "done (or --dry-run printed)",
-                ExitCodes.LOCK_NOT_GRANTED, "lock not granted, or an older transaction stayed open past "
+                ExitCodes.LOCK_NOT_GRANTED, "a lock not granted within --lock-timeout (a transaction of the app holds "
+                        + "it; the error line says what stays: add changes nothing, remove keeps the mark and the rows "
+                        + "already deleted and resumes when run again), or an older transaction stayed open past "
                         + "--older-transactions-wait",
                 ExitCodes.INTERRUPTED, "interrupted (SIGTERM/SIGINT): run it again to finish",
                 ExitCodes.WRONG_DESIGN, "pending-table design not installed: nothing changed",
@@ -125,7 +127,7 @@ public final class CommandExitCodes {
                 ExitCodes.OK, "done (or --dry-run printed)",
                 ExitCodes.LOCK_NOT_GRANTED, "a lock not granted within --lock-timeout (the triggers of a partition, a "
                         + "repair batch after its retries, or recording the partition set): the new set is not recorded; "
-                        + "run it again (repairs already committed stay)",
+                        + "run it again (trigger changes and repairs already committed stay)",
                 ExitCodes.WRONG_DESIGN, "pending-table design not installed: nothing changed");
         Object[] queue = {
                 ExitCodes.OK, "done",

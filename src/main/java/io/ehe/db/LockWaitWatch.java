@@ -14,10 +14,11 @@ import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
 /**
- * Watches one short transaction whose statements may wait for locks under lock_timeout (configure's
+ * Watches one session whose statements may wait for locks under lock_timeout (configure's
  * re-derivation: the semantics row, the triggers on events and event_embeddings, the TRUNCATE of the
- * pending table, each waiting for the app's transactions that hold a conflicting lock). While the
- * transaction runs, a daemon thread polls every {@link OlderTransactions#POLL}:
+ * pending table, each waiting for the app's transactions that hold a conflicting lock; targets add and
+ * remove, whose removal commits batch by batch; partitions sync's trigger and recording steps). While it
+ * runs, a daemon thread polls every {@link OlderTransactions#POLL}:
  * <ul>
  *   <li>a stop request (SIGINT/SIGTERM) sends the server a cancel for the statement in flight, which ends
  *       a lock wait at once (SQLSTATE 57014); {@link #stopped()} then says the failure was the signal's;</li>

@@ -1,7 +1,9 @@
 package io.ehe.design.pending;
 
 import io.ehe.db.ConnectionFactory;
+import io.ehe.db.LockWaitWatch;
 import io.ehe.db.PgDuration;
+import io.ehe.db.SqlErrors;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -35,6 +37,8 @@ import java.util.stream.Collectors;
 public final class PartitionSync {
 
     static final int ROUNDS = 5;
+    /** What sync's statements take locks on: where to look for the holder when one got none. */
+    private static final List<String> LOCKED = List.of("events", "event_embeddings", "event_embedding_pending");
 
     /** What a sync did: the trigger changes of step 1 (words), the partitions fixed, rows changed, partitions recorded. */
     public record Result(List<String> triggerChanges, List<String> added, List<String> removed, long rowsRepaired, int recorded) {
@@ -63,8 +67,9 @@ public final class PartitionSync {
 
     /**
      * Runs steps 1-4. Throws SQLException (55P03 when a lock was not granted within lock_timeout;
-     * nothing is recorded then, and a rerun starts over) or IllegalStateException when the set kept
-     * changing for {@value #ROUNDS} rounds.
+     * nothing is recorded then, and a rerun starts over; in steps 1 and 4 one line naming the step, the
+     * blocker and what earlier steps committed, {@link LockWaitWatch#refused}) or IllegalStateException
+     * when the set kept changing for {@value #ROUNDS} rounds.
      */
     public Result run() throws SQLException {
         List<String> triggerChanges = new ArrayList<>();
@@ -72,7 +77,7 @@ public final class PartitionSync {
         List<String> removed = new ArrayList<>();
         long repaired = 0;
         for (int round = 0; round < ROUNDS; round++) {
-            String setup = setup();
+            String setup = setup(outcome(triggerChanges, repaired));
             if (!setup.isEmpty()) {
                 triggerChanges.add(setup);
             }
@@ -83,7 +88,7 @@ public final class PartitionSync {
             d.added().forEach(p -> added.add(p.toString()));
             d.removed().forEach(p -> removed.add(p.toString()));
             repaired += PendingRepairer.limitedTo(predicate(d)).repairAll(connections, batchSize, lockTimeout, maxRetries);
-            Integer recorded = record(d);
+            Integer recorded = record(d, outcome(triggerChanges, repaired));
             if (recorded != null) {
                 return new Result(triggerChanges, added.stream().distinct().toList(), removed.stream().distinct().toList(), repaired, recorded);
             }
@@ -97,17 +102,44 @@ public final class PartitionSync {
         return PartitionSyncPlan.read(connections).line();
     }
 
-    private String setup() throws SQLException {
-        try (Connection c = connections.open()) {
+    /**
+     * What a refusal says stays: each step commits on its own, so the trigger changes and repairs of
+     * earlier steps are in the database; the partition set is recorded only by the last step.
+     */
+    private static String outcome(List<String> triggerChanges, long repaired) {
+        String todo = "run partitions sync again once that transaction has ended, or with a longer --lock-timeout";
+        if (triggerChanges.isEmpty() && repaired == 0) {
+            return "Nothing was changed (this step's transaction was rolled back; the partition set is not recorded, status stays not ready): "
+                    + todo;
+        }
+        return "This step's transaction was rolled back and the partition set is not recorded (status stays not ready); what earlier steps"
+                + " committed stays (" + (triggerChanges.isEmpty() ? "" : "triggers: " + String.join("; ", triggerChanges) + "; ")
+                + repaired + " pending row(s) repaired): " + todo;
+    }
+
+    private String setup(String refusedOutcome) throws SQLException {
+        try (Connection c = connections.open(); LockWaitWatch watch = LockWaitWatch.start(connections, c, "partitions sync", lockTimeout, () -> false)) {
             lockTimeout(c);
+            watch.step("giving the partitions the module's TRUNCATE triggers (ehe_pending_partition_setup)");
             try (PreparedStatement ps = c.prepareStatement("SELECT ehe_pending_partition_setup()");
                  ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 String out = rs.getString(1);
                 c.commit();
                 return out == null ? "" : out;
+            } catch (SQLException e) {
+                throw refused(c, watch, e, refusedOutcome);
             }
         }
+    }
+
+    /** A lock not granted within lock_timeout as the watch words it (rolled back first), anything else as it came. */
+    private static SQLException refused(Connection c, LockWaitWatch watch, SQLException e, String outcome) throws SQLException {
+        if (!SqlErrors.isLockNotGranted(e)) {
+            return e;
+        }
+        c.rollback();
+        return watch.refused(e, LOCKED, outcome);
     }
 
     /** Which events to repair, as a predicate over alias e of events (oids are numbers: no injection). */
@@ -135,33 +167,44 @@ public final class PartitionSync {
     }
 
     /** Step 4: the recorded count, or null when the set differs from {@code d} or a row's event is gone (go round again). */
-    private Integer record(PartitionSet d) throws SQLException {
-        try (Connection c = connections.open()) {
+    private Integer record(PartitionSet d, String refusedOutcome) throws SQLException {
+        try (Connection c = connections.open(); LockWaitWatch watch = LockWaitWatch.start(connections, c, "partitions sync", lockTimeout, () -> false)) {
             lockTimeout(c);
-            try (PreparedStatement lock = c.prepareStatement(
-                    "LOCK TABLE ONLY events, event_embeddings IN SHARE UPDATE EXCLUSIVE MODE")) {
-                lock.execute();
+            try {
+                return record(c, watch, d);
+            } catch (SQLException e) {
+                throw refused(c, watch, e, refusedOutcome);
             }
-            PartitionSet now = PartitionSet.read(c);
-            boolean orphans;
-            try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT EXISTS (SELECT 1 FROM event_embedding_pending p
-                                    WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = p.event_id))""");
-                 ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                orphans = rs.getBoolean(1);
-            }
-            if (!now.equals(d) || orphans) {
-                c.rollback();
-                return null;
-            }
-            try (PreparedStatement ps = c.prepareStatement("SELECT ehe_pending_record_partitions()");
-                 ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                int n = rs.getInt(1);
-                c.commit();
-                return n;
-            }
+        }
+    }
+
+    private static Integer record(Connection c, LockWaitWatch watch, PartitionSet d) throws SQLException {
+        watch.step("locking events and event_embeddings to record the partition set (SHARE UPDATE EXCLUSIVE, parents only)");
+        try (PreparedStatement lock = c.prepareStatement(
+                "LOCK TABLE ONLY events, event_embeddings IN SHARE UPDATE EXCLUSIVE MODE")) {
+            lock.execute();
+        }
+        watch.step("checking the partition set and the pending rows before recording it");
+        PartitionSet now = PartitionSet.read(c);
+        boolean orphans;
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT EXISTS (SELECT 1 FROM event_embedding_pending p
+                                WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = p.event_id))""");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            orphans = rs.getBoolean(1);
+        }
+        if (!now.equals(d) || orphans) {
+            c.rollback();
+            return null;
+        }
+        watch.step("recording the partition set (ehe_pending_record_partitions)");
+        try (PreparedStatement ps = c.prepareStatement("SELECT ehe_pending_record_partitions()");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            int n = rs.getInt(1);
+            c.commit();
+            return n;
         }
     }
 

@@ -315,46 +315,67 @@ public final class PendingConfiguration {
      * ({@link NotConfirmedException}, the message names a model that differs only in case).
      */
     public Outcome addTarget(String model, Confirmations confirm) throws SQLException {
-        try (Connection c = open()) {
-            Semantics s = lockSemantics(c).orElseThrow(() -> new io.ehe.design.DesignNotInstalledException(
-                    "the pending-table design's targets table is missing: run 'migrate --design pending-table' first"));
-            if (!s.perModel() || model.isBlank()) {
-                c.rollback();
-                throw new IllegalArgumentException(s.perModel() ? "a target model needs a name"
-                        : "no model column is configured, so there is one target, any model: run 'configure --model-column ...' first");
-            }
-            Optional<String> state = stateOf(c, model);
-            if (state.isPresent()) {
-                c.rollback();
-                if (Target.REMOVING.equals(state.get())) {
-                    throw new IllegalStateException("target " + model + " is being removed: run 'targets remove " + model + "' to finish first");
+        try (Connection c = open(); LockWaitWatch watch = LockWaitWatch.start(connections, c, "targets add " + model, lockTimeout, stop)) {
+            try {
+                return addTarget(c, watch, model, confirm);
+            } catch (SQLException e) {
+                if (watch.stopped()) {
+                    throw new OlderTransactions.WaitStoppedException("targets add " + model + " stopped (signal) while a statement waited for"
+                            + " its lock or ran (cancelled); nothing was changed: run it again");
                 }
-                return new Outcome("targets: " + model + " is already a target (" + state.get() + ")");
-            }
-            String unknown = unknownModels(c, s, List.of(model));
-            if (confirm.dryRun()) {
-                // What the same command would do with the options given (a new-user trial: with --new-model
-                // the dry run still said "--new-model needed").
-                c.rollback();
-                if (!unknown.isEmpty() && !confirm.newModel()) {
-                    return new Outcome("targets add --dry-run: would refuse target " + model + " (exit 13): " + unknown
-                            + "; pass --new-model if that is deliberate (a model not embedded yet); nothing was changed");
+                if (SqlErrors.isLockNotGranted(e)) {
+                    // The check and the insert are one transaction: rolled back, nothing of it stays.
+                    c.rollback();
+                    throw watch.refused(e, LOCKED, "Nothing was changed (targets add's one transaction was rolled back; " + model
+                            + " is not a target): run it again once that transaction has ended, or with a longer --lock-timeout");
                 }
-                return new Outcome("targets add --dry-run: would add target " + model + ", filling: the triggers keep its rows from their "
-                        + "next statement and the next backfill fills the rest" + (unknown.isEmpty() ? "" : " (" + unknown + ": confirmed by --new-model)")
-                        + "; nothing was changed");
+                throw e;
             }
-            if (!unknown.isEmpty() && !confirm.newModel()) {
-                c.rollback();
-                throw new io.ehe.design.NotConfirmedException("targets add: " + unknown + ": pass --new-model if that is deliberate "
-                        + "(a model not embedded yet); nothing was changed");
-            }
-            insertTarget(c, model);
-            resetCompletePlan(c);
-            c.commit();
-            LOG.info("targets: added {} (filling)", model);
-            return new Outcome("targets: added " + model + " (filling): run backfill to fill its pending rows");
         }
+    }
+
+    private Outcome addTarget(Connection c, LockWaitWatch watch, String model, Confirmations confirm) throws SQLException {
+        watch.step("locking the installed question (event_embedding_pending_semantics)");
+        Semantics s = lockSemantics(c).orElseThrow(() -> new io.ehe.design.DesignNotInstalledException(
+                "the pending-table design's targets table is missing: run 'migrate --design pending-table' first"));
+        if (!s.perModel() || model.isBlank()) {
+            c.rollback();
+            throw new IllegalArgumentException(s.perModel() ? "a target model needs a name"
+                    : "no model column is configured, so there is one target, any model: run 'configure --model-column ...' first");
+        }
+        Optional<String> state = stateOf(c, model);
+        if (state.isPresent()) {
+            c.rollback();
+            if (Target.REMOVING.equals(state.get())) {
+                throw new IllegalStateException("target " + model + " is being removed: run 'targets remove " + model + "' to finish first");
+            }
+            return new Outcome("targets: " + model + " is already a target (" + state.get() + ")");
+        }
+        watch.step("looking for the model in event_embeddings");
+        String unknown = unknownModels(c, s, List.of(model));
+        if (confirm.dryRun()) {
+            // What the same command would do with the options given (a new-user trial: with --new-model
+            // the dry run still said "--new-model needed").
+            c.rollback();
+            if (!unknown.isEmpty() && !confirm.newModel()) {
+                return new Outcome("targets add --dry-run: would refuse target " + model + " (exit 13): " + unknown
+                        + "; pass --new-model if that is deliberate (a model not embedded yet); nothing was changed");
+            }
+            return new Outcome("targets add --dry-run: would add target " + model + ", filling: the triggers keep its rows from their "
+                    + "next statement and the next backfill fills the rest" + (unknown.isEmpty() ? "" : " (" + unknown + ": confirmed by --new-model)")
+                    + "; nothing was changed");
+        }
+        if (!unknown.isEmpty() && !confirm.newModel()) {
+            c.rollback();
+            throw new io.ehe.design.NotConfirmedException("targets add: " + unknown + ": pass --new-model if that is deliberate "
+                    + "(a model not embedded yet); nothing was changed");
+        }
+        watch.step("recording the target (event_embedding_pending_targets, the triggers' bodies)");
+        insertTarget(c, model);
+        resetCompletePlan(c);
+        c.commit();
+        LOG.info("targets: added {} (filling)", model);
+        return new Outcome("targets: added " + model + " (filling): run backfill to fill its pending rows");
     }
 
     /**
@@ -368,61 +389,102 @@ public final class PendingConfiguration {
 
     /** {@link #removeTarget(String)}; with {@code dryRun}, says what it would stop and delete and changes nothing. */
     public Outcome removeTarget(String model, boolean dryRun) throws SQLException {
-        try (Connection c = open()) {
-            lockSemantics(c).orElseThrow(() -> new io.ehe.design.DesignNotInstalledException(
-                    "the pending-table design's targets table is missing: run 'migrate --design pending-table' first"));
-            Optional<String> state = stateOf(c, model);
-            if (state.isEmpty()) {
-                Optional<String> folded = targetDifferingInCase(c, model);
-                c.rollback();
-                throw new IllegalArgumentException("'" + model + "' is not a target model (status lists the targets)"
-                        + folded.map(t -> "; the target '" + t + "' differs only in case (model names are case-sensitive)").orElse(""));
-            }
-            if (dryRun) {
-                long rows = pendingRows(c, model);
-                c.rollback();
-                return new Outcome(String.format("targets remove --dry-run: would mark target %s (%s) removing: the %d triggers of changeSet 140 "
-                                + "stop adding its rows from their next statement; after transactions older than that end (at most %s), "
-                                + "would delete its %,d pending rows in batches of %,d, then the target; nothing was changed",
-                        Target.label(model), state.get(), PendingTableDesign.TRIGGERS.size(), PgDuration.human(olderTransactionsWait),
-                        rows, REMOVE_BATCH));
-            }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE event_embedding_pending_targets SET state = 'removing' WHERE model = ?")) {
-                ps.setString(1, model);
-                ps.executeUpdate();
-            }
-            c.commit();
-            OlderTransactions.waitFor(c, OlderTransactions.serverNow(c), olderTransactionsWait, "targets remove " + Target.label(model), stop);
-            long deleted = 0;
-            while (true) {
-                int n;
-                setLockTimeout(c);
-                try (PreparedStatement ps = c.prepareStatement("""
-                        DELETE FROM event_embedding_pending p
-                         WHERE (p.event_id, p.model) IN (SELECT q.event_id, q.model FROM event_embedding_pending q
-                                                          WHERE q.model = ? LIMIT ?)""")) {
-                    ps.setString(1, model);
-                    ps.setInt(2, REMOVE_BATCH);
-                    n = ps.executeUpdate();
+        String what = "targets remove " + Target.label(model);
+        try (Connection c = open(); LockWaitWatch watch = LockWaitWatch.start(connections, c, what, lockTimeout, stop)) {
+            Removal removal = new Removal();
+            try {
+                return removeTarget(c, watch, removal, model, dryRun);
+            } catch (SQLException e) {
+                if (e instanceof OlderTransactions.WaitStoppedException || e instanceof OlderTransactions.StillOpenException) {
+                    throw e;
                 }
-                c.commit();
-                deleted += n;
-                if (n < REMOVE_BATCH) {
-                    break;
+                if (watch.stopped()) {
+                    throw new OlderTransactions.WaitStoppedException(what + " stopped (signal) while a statement waited for its lock or ran"
+                            + " (cancelled); " + removal.outcome(model, "run it again to finish"));
                 }
+                if (SqlErrors.isLockNotGranted(e)) {
+                    c.rollback();
+                    throw watch.refused(e, LOCKED, removal.outcome(model, "run it again once that transaction has ended, or with a longer"
+                            + " --lock-timeout") + ".");
+                }
+                throw e;
             }
-            setLockTimeout(c);
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM event_embedding_pending_targets WHERE model = ? AND state = 'removing'")) {
-                ps.setString(1, model);
-                ps.executeUpdate();
-            }
-            c.commit();
-            if (deleted > 0) {
-                TableMaintenance.vacuumAnalyze(connections, PendingTableDesign.TABLE, lockTimeout);
-            }
-            LOG.info("targets: removed {} ({} pending rows deleted)", Target.label(model), deleted);
-            return new Outcome(String.format("targets: removed %s (%,d pending rows deleted)", Target.label(model), deleted));
         }
+    }
+
+    /** How far a removal got: what a refusal or a stop may say stays. */
+    private static final class Removal {
+        private boolean marked;
+        private long deleted;
+
+        String outcome(String model, String todo) {
+            if (!marked) {
+                return "Nothing was changed (" + Target.label(model) + " is still a target, not marked removing): " + todo;
+            }
+            // Each batch commits on its own; the mark committed before the first: a rerun resumes from here.
+            return String.format("%s stays marked removing (the triggers no longer add its rows) and the %,d pending rows deleted"
+                    + " so far stay deleted; the rest and the target remain: %s (it resumes)", Target.label(model), deleted, todo);
+        }
+    }
+
+    private Outcome removeTarget(Connection c, LockWaitWatch watch, Removal removal, String model, boolean dryRun) throws SQLException {
+        watch.step("locking the installed question (event_embedding_pending_semantics)");
+        lockSemantics(c).orElseThrow(() -> new io.ehe.design.DesignNotInstalledException(
+                "the pending-table design's targets table is missing: run 'migrate --design pending-table' first"));
+        Optional<String> state = stateOf(c, model);
+        if (state.isEmpty()) {
+            Optional<String> folded = targetDifferingInCase(c, model);
+            c.rollback();
+            throw new IllegalArgumentException("'" + model + "' is not a target model (status lists the targets)"
+                    + folded.map(t -> "; the target '" + t + "' differs only in case (model names are case-sensitive)").orElse(""));
+        }
+        if (dryRun) {
+            long rows = pendingRows(c, model);
+            c.rollback();
+            return new Outcome(String.format("targets remove --dry-run: would mark target %s (%s) removing: the %d triggers of changeSet 140 "
+                            + "stop adding its rows from their next statement; after transactions older than that end (at most %s), "
+                            + "would delete its %,d pending rows in batches of %,d, then the target; nothing was changed",
+                    Target.label(model), state.get(), PendingTableDesign.TRIGGERS.size(), PgDuration.human(olderTransactionsWait),
+                    rows, REMOVE_BATCH));
+        }
+        watch.step("marking the target removing (event_embedding_pending_targets, the triggers' bodies)");
+        try (PreparedStatement ps = c.prepareStatement("UPDATE event_embedding_pending_targets SET state = 'removing' WHERE model = ?")) {
+            ps.setString(1, model);
+            ps.executeUpdate();
+        }
+        c.commit();
+        removal.marked = true;
+        OlderTransactions.waitFor(c, OlderTransactions.serverNow(c), olderTransactionsWait, "targets remove " + Target.label(model), stop);
+        while (true) {
+            int n;
+            watch.step(String.format("deleting its pending rows (a batch of up to %,d after %,d deleted)", REMOVE_BATCH, removal.deleted));
+            setLockTimeout(c);
+            try (PreparedStatement ps = c.prepareStatement("""
+                    DELETE FROM event_embedding_pending p
+                     WHERE (p.event_id, p.model) IN (SELECT q.event_id, q.model FROM event_embedding_pending q
+                                                      WHERE q.model = ? LIMIT ?)""")) {
+                ps.setString(1, model);
+                ps.setInt(2, REMOVE_BATCH);
+                n = ps.executeUpdate();
+            }
+            c.commit();
+            removal.deleted += n;
+            if (n < REMOVE_BATCH) {
+                break;
+            }
+        }
+        watch.step("deleting the target (event_embedding_pending_targets, the triggers' bodies)");
+        setLockTimeout(c);
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM event_embedding_pending_targets WHERE model = ? AND state = 'removing'")) {
+            ps.setString(1, model);
+            ps.executeUpdate();
+        }
+        c.commit();
+        if (removal.deleted > 0) {
+            TableMaintenance.vacuumAnalyze(connections, PendingTableDesign.TABLE, lockTimeout);
+        }
+        LOG.info("targets: removed {} ({} pending rows deleted)", Target.label(model), removal.deleted);
+        return new Outcome(String.format("targets: removed %s (%,d pending rows deleted)", Target.label(model), removal.deleted));
     }
 
     /**

@@ -2,6 +2,7 @@ package io.ehe.design.pending;
 
 import io.ehe.cli.ExitCodes;
 import io.ehe.testing.CliChild;
+import io.ehe.testing.PartitionedSchema;
 import io.ehe.testing.PostgresExtension;
 import io.ehe.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
@@ -168,6 +169,137 @@ class NamedInterruptibleWaitsTest {
             blocker.rollback();
         }
         assertThat(configuration(db)).as("nothing was changed").isEqualTo(before);
+        return error;
+    }
+
+    /**
+     * targets add's --lock-timeout running out while an app's migration (its ALTER TABLE, whose default is a
+     * literal, left open) holds event_embeddings: one line naming the step, the blocker and that nothing
+     * was changed (its one transaction), exit 4; the model is indeed no target and the state is as before.
+     */
+    @Test
+    void targetsAddsLockTimeoutIsOneLineNamingTheStepTheBlockerAndThatNothingChanged() throws Exception {
+        TestDatabase db = filled("wait_add_refused");
+        String before = configuration(db);
+        try (Connection blocker = db.open()) {
+            int pid = openTransaction(blocker);
+            try (Statement st = blocker.createStatement()) {
+                st.execute("ALTER TABLE event_embeddings ADD COLUMN note text DEFAULT 'customer-secret-literal-42'");
+            }
+            CliChild run = CliChild.start(null, db, "targets", "add", "m3", "--new-model", "--lock-timeout", "3s");
+            String error = refused(run, "targets add m3: looking for the model in event_embeddings", pid, role(blocker));
+            assertThat(error).contains("Nothing was changed (targets add's one transaction was rolled back; m3 is not a target): run it again"
+                    + " once that transaction has ended, or with a longer --lock-timeout");
+            blocker.rollback();
+        }
+        assertThat(configuration(db)).as("nothing was changed").isEqualTo(before);
+        assertThat(AppSchema.cli(db, "targets", "add", "m3", "--new-model")).isZero();
+    }
+
+    /**
+     * targets remove's --lock-timeout running out on a batch of deletes while a scheduler's transaction
+     * (begun after the removal's wait started, its query holding a literal) keeps a row of the model
+     * locked: one line naming the step, the blocker and what stays (the mark, the batches already
+     * deleted), exit 4; the table says the same, and a rerun resumes and finishes.
+     */
+    @Test
+    void targetsRemovesLockTimeoutSaysWhatStaysDeletedAndARerunResumes() throws Exception {
+        TestDatabase db = PostgresServer.get().createDatabase("wait_remove_refused");
+        AppSchema.install(db, "m1", "m2");
+        db.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org-' || (g % 7), 'text ' || g FROM generate_series(1, 12000) g",
+                "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, 'm1', 0 FROM events");
+        assertThat(AppSchema.cli(db, "backfill")).isZero();
+        long before = db.queryLong("SELECT count(*) FROM event_embedding_pending WHERE model = 'm2'");
+        assertThat(before).as("more than two batches").isGreaterThan(10_000);
+        try (Connection older = db.open(); Connection scheduler = db.open()) {
+            int olderPid = openTransaction(older);
+            CliChild run = CliChild.start(null, db, "targets", "remove", "m2", "--lock-timeout", "3s");
+            run.awaitLog("oldest still open: pid " + olderPid, 60);
+            int pid = openTransaction(scheduler);
+            try (Statement st = scheduler.createStatement()) {
+                st.executeQuery("SELECT event_id FROM event_embedding_pending WHERE model = 'm2' AND organization_id <> 'customer-secret-literal-42'"
+                        + " ORDER BY event_id DESC LIMIT 1 FOR UPDATE").close();
+            }
+            older.rollback();
+            assertThat(run.process().waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            long left = db.queryLong("SELECT count(*) FROM event_embedding_pending WHERE model = 'm2'");
+            long deleted = before - left;
+            String error = refused(run, String.format("targets remove m2: deleting its pending rows (a batch of up to %,d after %,d deleted)",
+                    5_000, deleted), pid, role(scheduler));
+            assertThat(error).contains(String.format("m2 stays marked removing (the triggers no longer add its rows) and the %,d pending rows"
+                    + " deleted so far stay deleted; the rest and the target remain: run it again once that transaction has ended, or with a"
+                    + " longer --lock-timeout (it resumes).", deleted));
+            assertThat(deleted).as("the batches committed before the refused one").isPositive();
+            assertThat(left).as("the locked row's batch").isPositive();
+            assertThat(db.queryString("SELECT state FROM event_embedding_pending_targets WHERE model = 'm2'")).isEqualTo("removing");
+            scheduler.rollback();
+        }
+        assertThat(AppSchema.cli(db, "targets", "remove", "m2")).isZero();
+        assertThat(db.queryLong("SELECT count(*) FROM event_embedding_pending WHERE model = 'm2'")).isZero();
+        assertThat(db.queryLong("SELECT count(*) FROM event_embedding_pending_targets WHERE model = 'm2'")).isZero();
+    }
+
+    /**
+     * partitions sync's --lock-timeout running out while the app's transaction (its insert, holding a
+     * literal, left open) holds the partition just attached, which the sync's first step gives the
+     * module's TRUNCATE trigger: one line naming the step, the blocker, that nothing was changed and the
+     * set not recorded, exit 4; the triggers, pending rows and recorded set are as before, status stays
+     * not ready, and a rerun syncs.
+     */
+    @Test
+    void partitionsSyncsLockTimeoutNamesTheStepTheBlockerAndThatNothingWasRecorded() throws Exception {
+        TestDatabase db = PostgresServer.get().createDatabase("wait_sync_refused");
+        PartitionedSchema schema = PartitionedSchema.create(db, PartitionedSchema.Scheme.BY_ID, true);
+        for (String leaf : schema.eventLeaves()) {
+            schema.eventIn(leaf, "org-1", "text");
+        }
+        AppSchema.installOnExisting(db, "model-a");
+        assertThat(AppSchema.cli(db, "backfill")).isZero();
+        db.execute("CREATE TABLE events_archive (LIKE events INCLUDING DEFAULTS INCLUDING GENERATED)",
+                "ALTER TABLE events ATTACH PARTITION events_archive FOR VALUES FROM (5000000) TO (6000000)");
+        String before = PartitionsSyncDryRunTest.state(db);
+        try (Connection app = db.open()) {
+            int pid = openTransaction(app);
+            try (Statement st = app.createStatement()) {
+                st.execute("INSERT INTO events (id, organization_id, payload_text) VALUES (5000001, 'org-1', 'customer-secret-literal-42')");
+            }
+            CliChild run = CliChild.start(null, db, "partitions", "sync", "--lock-timeout", "3s");
+            String error = refused(run, "partitions sync: giving the partitions the module's TRUNCATE triggers (ehe_pending_partition_setup)",
+                    pid, role(app));
+            assertThat(error).contains("Nothing was changed (this step's transaction was rolled back; the partition set is not recorded,"
+                    + " status stays not ready): run partitions sync again once that transaction has ended, or with a longer --lock-timeout");
+            app.rollback();
+        }
+        assertThat(PartitionsSyncDryRunTest.state(db)).as("nothing was changed").isEqualTo(before);
+        assertThat(AppSchema.cli(db, "status")).as("not recorded").isEqualTo(ExitCodes.NOT_READY);
+        assertThat(AppSchema.cli(db, "partitions", "sync")).isZero();
+        assertThat(AppSchema.cli(db, "status")).isZero();
+    }
+
+    private static String role(Connection c) throws Exception {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_user")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /**
+     * The run's exit 4 and its error line, after checking that the wait line and the error line name
+     * {@code step} and the blocker {@code pid} (its role, state, ages) and that no output holds the
+     * blocker's query literal.
+     */
+    private static String refused(CliChild run, String step, int pid, String role) throws Exception {
+        assertThat(run.process().waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        String err = run.stderr();
+        System.err.println("[" + step + ", lock timeout] " + err);
+        assertThat(run.process().exitValue()).as(err).isEqualTo(ExitCodes.LOCK_NOT_GRANTED);
+        String blockerNamed = "pid " + pid + " (role " + role + ", idle in transaction, transaction open since";
+        assertThat(err).as("the wait line names the step and the blocker").contains(step + " waits for a lock held by " + blockerNamed);
+        String error = run.oneErrorLine();
+        assertThat(error).contains(step + " got no lock within --lock-timeout 3s; it waited for " + blockerNamed).contains("query started")
+                .doesNotContain("canceling statement");
+        assertThat(err + java.nio.file.Files.readString(run.out())).as("no line quotes the blocker's query")
+                .doesNotContain("customer-secret-literal-42");
         return error;
     }
 

@@ -24,7 +24,7 @@ class PartitionsSyncDryRunTest {
     private static final String M = "model-a";
 
     /** Everything a sync could change, as one string: pending rows, the recorded set, the module's triggers, history. */
-    private static String state(TestDatabase db) {
+    static String state(TestDatabase db) {
         return db.queryString("""
                 SELECT concat_ws(' | ',
                          (SELECT md5(string_agg(concat_ws(',', event_id, model, organization_id, created_at), ';' ORDER BY event_id, model))
