@@ -204,7 +204,7 @@ class NamedInterruptibleWaitsTest {
      */
     @Test
     void targetsRemovesLockTimeoutSaysWhatStaysDeletedAndARerunResumes() throws Exception {
-        TestDatabase db = PostgresServer.get().createDatabase("wait_remove_refused");
+        TestDatabase db = io.ehe.testing.PostgresServer.get().createDatabase("wait_remove_refused");
         AppSchema.install(db, "m1", "m2");
         db.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org-' || (g % 7), 'text ' || g FROM generate_series(1, 12000) g",
                 "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, 'm1', 0 FROM events");
@@ -248,7 +248,7 @@ class NamedInterruptibleWaitsTest {
      */
     @Test
     void partitionsSyncsLockTimeoutNamesTheStepTheBlockerAndThatNothingWasRecorded() throws Exception {
-        TestDatabase db = PostgresServer.get().createDatabase("wait_sync_refused");
+        TestDatabase db = io.ehe.testing.PostgresServer.get().createDatabase("wait_sync_refused");
         PartitionedSchema schema = PartitionedSchema.create(db, PartitionedSchema.Scheme.BY_ID, true);
         for (String leaf : schema.eventLeaves()) {
             schema.eventIn(leaf, "org-1", "text");
