@@ -92,6 +92,13 @@ public final class MigrateCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("the column design answers only the seed's question (any event_embeddings row; "
                         + "no model, chunk or superseded column): use --design pending-table for these semantics");
             }
+            if (chosen == Design.PENDING_TABLE && count != null) {
+                // The configure step runs after the last changeSet and needs them all; after a part of the
+                // rollout it would fail having applied some (a new-user trial: exit 9 "nothing was changed").
+                throw new IllegalArgumentException("--count applies part of the changelog and the configure step (--semantics, "
+                        + "--*-column, --target-model) needs all of it: run migrate --count N without them, then migrate with them; "
+                        + "nothing was changed");
+            }
             if (chosen == Design.PENDING_TABLE) {
                 java.util.Optional<Semantics> installed = semantics.presetGiven() ? java.util.Optional.empty() : installedQuestion();
                 if (installed.isPresent()) {

@@ -194,8 +194,10 @@ final class PendingStatusReader {
                 continue;
             }
             boolean devOnly = cs.design() == null;
-            out.add(new Status.ChangeSetLine(cs.id(), cs.ran() ? "applied" : "pending", devOnly,
-                    devOnly ? "dev/test/demo only" : cs.ran() ? "" : "run migrate --design pending-table"));
+            String state = !cs.ran() ? "pending" : cs.markedRan() ? "marked_ran" : "applied";
+            out.add(new Status.ChangeSetLine(cs.id(), state, devOnly, devOnly
+                    ? cs.markedRan() ? "dev/test/demo only; recorded as ran, created nothing here" : "dev/test/demo only"
+                    : cs.ran() ? "" : "run migrate --design pending-table"));
         }
         return out;
     }

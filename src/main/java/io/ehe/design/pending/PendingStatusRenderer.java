@@ -27,7 +27,7 @@ final class PendingStatusRenderer {
         StringBuilder out = new StringBuilder();
         line(out, "database: %s", s.database());
         line(out, "design: %s", s.design());
-        long applied = s.changeSets().stream().filter(c -> c.state().equals("applied")).count();
+        long applied = s.changeSets().stream().filter(c -> c.state().equals("applied") || c.state().equals("marked_ran")).count();
         line(out, "changeSets: %d applied, %d not applied", applied, s.changeSets().size() - applied);
         for (Status.ChangeSetLine c : s.changeSets()) {
             line(out, "  %-11s %-34s %s", c.state(), c.id(), c.note());
