@@ -106,7 +106,8 @@ public final class Main implements Runnable {
             return (first.startsWith("-") ? "unknown option '" : "unexpected argument '") + shown + "'"
                     + (u.getUnmatched().size() > 1 ? " (and " + (u.getUnmatched().size() - 1) + " more argument(s), not shown)" : "");
         }
-        return e.getMessage();
+        // picocli starts some messages with its own "Error: " (a missing ArgGroup): the line has one prefix already.
+        return String.valueOf(e.getMessage()).replaceFirst("^Error: ", "");
     }
 
     private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {

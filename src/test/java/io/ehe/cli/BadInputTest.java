@@ -59,7 +59,7 @@ class BadInputTest {
         assertThat(r.exit()).as(String.join(" ", args) + "\n" + r).isEqualTo(code);
         assertThat(r.out()).as(r.toString()).isEmpty();
         assertThat(r.errLines()).as(r.toString()).hasSize(1);
-        assertThat(r.errLines().get(0)).startsWith("error: ");
+        assertThat(r.errLines().get(0)).startsWith("error: ").doesNotContain("error: Error:");
         assertThat(r.all()).as(r.toString()).doesNotContain(SECRET);
     }
 
