@@ -16,6 +16,6 @@ public final class BackfillMain {
         String[] withCommand = new String[args.length + 1];
         withCommand[0] = "backfill";
         System.arraycopy(args, 0, withCommand, 1, args.length);
-        System.exit(Main.run(withCommand));
+        System.exit(io.ehe.cli.EarlySignal.guarded("backfill", () -> Main.run(withCommand)));
     }
 }

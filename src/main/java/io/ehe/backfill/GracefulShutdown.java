@@ -14,6 +14,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GracefulShutdown implements AutoCloseable {
 
+    /** How many are open in this process: a process-wide hook for the rest of a run stands aside while one is. */
+    private static final java.util.concurrent.atomic.AtomicInteger OPEN = new java.util.concurrent.atomic.AtomicInteger();
+
     private final StopSignal stop = new StopSignal();
     private final CountDownLatch finished = new CountDownLatch(1);
     private final Duration grace;
@@ -41,7 +44,13 @@ public final class GracefulShutdown implements AutoCloseable {
         this.interruptedCode = interruptedCode;
         this.exitCode = interruptedCode;
         this.hook = new Thread(this::onSignal, "backfill-shutdown");
+        OPEN.incrementAndGet();
         Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    /** One is open in this process: it answers a signal itself. */
+    public static boolean anyOpen() {
+        return OPEN.get() > 0;
     }
 
     public StopSignal stopSignal() {
@@ -58,9 +67,11 @@ public final class GracefulShutdown implements AutoCloseable {
     public void close() {
         finished.countDown();
         try {
-            Runtime.getRuntime().removeShutdownHook(hook);
+            if (Runtime.getRuntime().removeShutdownHook(hook)) {
+                OPEN.decrementAndGet();
+            }
         } catch (IllegalStateException shuttingDown) {
-            // a signal arrived: the hook is running and will end the process with exitCode
+            // a signal arrived: the hook is running and will end the process with exitCode (and stays counted open)
         }
     }
 

@@ -48,7 +48,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        System.exit(EarlySignal.guarded(args.length > 0 && !args[0].startsWith("-") ? args[0] : "the command", () -> run(args)));
     }
 
     /** Runs one command and returns its exit code (tests call this in-process). */

@@ -20,9 +20,14 @@ public record CliChild(Process process, Path err, Path out) {
 
     /** Starts {@code args --url <db>}; its output files go in {@code dir} (null: the system's temp folder). */
     public static CliChild start(Path dir, TestDatabase db, String... args) throws Exception {
+        return startAt(dir, db.urlWithCredentials(), args);
+    }
+
+    /** Starts {@code args --url <url>} against any URL (a server that never answers, say). */
+    public static CliChild startAt(Path dir, String url, String... args) throws Exception {
         List<String> all = new ArrayList<>(List.of(args));
         all.add("--url");
-        all.add(db.urlWithCredentials());
+        all.add(url);
         Path out = dir == null ? Files.createTempFile("cli-out", ".txt") : Files.createTempFile(dir, "out", ".txt");
         Path err = dir == null ? Files.createTempFile("cli-err", ".txt") : Files.createTempFile(dir, "err", ".txt");
         Process p = ChildJvm.builder(ChildJvm.command(List.of("-Xmx128m", "-XX:TieredStopAtLevel=1"), "io.ehe.cli.Main", all), Map.of())
