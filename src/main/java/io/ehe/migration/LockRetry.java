@@ -89,10 +89,13 @@ final class LockRetry {
         try (Connection c = connections.open()) {
             List<String> list = refusal.indexBuild() ? IndexBuildBlockers.describe(c, PgDuration.parse(refusal.timeout())) : LockBlockers.describe(c);
             if (!list.isEmpty()) {
+                watch.refusedBy(String.join("; ", list));
                 return String.join("; ", list);
             }
             if (watch.lastBlockers() != null) {
-                return watch.lastBlockers() + " (seen last while it waited; gone when looked at after the refusal)";
+                // Not found by the look after the refusal (an index build's look asks for transactions older
+                // than its timeout): that does not make it gone, so say only what was seen.
+                return watch.lastBlockers() + " (seen while it waited)";
             }
             return refusal.indexBuild() ? "no transaction of this database open for " + refusal.timeout()
                     + " or longer was found when looked at after the refusal"

@@ -62,6 +62,11 @@ final class WaitWatch {
     }
 
     /** The blockers the last look during a wait saw (no query text), or null when no look saw one. */
+    /** The blockers named right after a refusal: a wait shorter than a look was never seen by the watch itself. */
+    void refusedBy(String blockers) {
+        lastBlockers = blockers;
+    }
+
     String lastBlockers() {
         return lastBlockers;
     }
@@ -120,7 +125,7 @@ final class WaitWatch {
                     Duration pause = Duration.ofNanos(pausedUntil - now);
                     LOG.warn("{}: changeSet {} did not get its lock (attempt {}/{}); next attempt in {}, blocked last by {}; {}",
                             command, name(), attempt, settings.maxAttempts(), human(pause),
-                            lastBlockers == null ? "a session no longer seen" : lastBlockers,
+                            lastBlockers == null ? "a session neither seen while it waited nor found after the refusal" : lastBlockers,
                             givesUp(pause.plus(timeout(false)), attempt + 2));
                 }
                 return;

@@ -41,6 +41,33 @@ class LockWaitLogTest {
         DataSet.ofSize(500).load(db);
     }
 
+    /**
+     * A lock_timeout shorter than the watch's first look: the pause before the next attempt names the
+     * blocker the refusal found (a new-user trial saw "blocked last by a session no longer seen" while it
+     * held on).
+     */
+    @Test
+    @Order(0)
+    void aPauseAfterAShortWaitNamesTheBlockerTheRefusalFound() throws Exception {
+        TestDatabase db = io.ehe.testing.PostgresServer.get().createDatabase("short_wait_pause");
+        Migrations.baselineOnly(db);
+        try (Connection blocker = db.open()) {
+            blocker.setAutoCommit(false);
+            int blockerPid = MigrateBlockedTest.pid(blocker);
+            try (Statement st = blocker.createStatement()) {
+                st.executeQuery("SELECT id, '" + MARKER + "' FROM public.events FOR UPDATE").close();
+            }
+            Cli.Result r = Cli.run("migrate", "--url", db.urlWithCredentials(), "--lock-timeout", "500ms",
+                    "--max-attempts", "2", "--retry-backoff", "2500ms", "--wait-log-every", "1s");
+            blocker.rollback();
+            assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.LOCK_NOT_GRANTED);
+            List<String> pauses = r.errLines().stream().filter(l -> l.contains("did not get its lock (attempt 1/2); next attempt in")).toList();
+            assertThat(pauses).as(r.toString()).isNotEmpty()
+                    .allSatisfy(l -> assertThat(l).contains("blocked last by pid " + blockerPid).doesNotContain("no longer seen"));
+            assertThat(r.all()).doesNotContain(MARKER);
+        }
+    }
+
     @Test
     @Order(1)
     void migrateLogsTheWaitingChangeSetItsBlockerAndWhatIsLeftEverySecondThenNamesThemInTheExit4Line(TestDatabase db) throws Exception {
