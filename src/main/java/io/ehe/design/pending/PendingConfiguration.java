@@ -454,7 +454,11 @@ public final class PendingConfiguration {
         }
         c.commit();
         removal.marked = true;
-        OlderTransactions.waitFor(c, OlderTransactions.serverNow(c), olderTransactionsWait, "targets remove " + Target.label(model), stop);
+        // The mark committed above, before the wait: a stop during the wait leaves the target marked removing.
+        OlderTransactions.waitFor(c, OlderTransactions.serverNow(c), olderTransactionsWait, "targets remove " + Target.label(model), stop,
+                String.format("%s stays marked removing (committed before the wait): the triggers no longer keep its pending rows up to date"
+                        + " and they will be deleted; status says it is being removed and targets add refuses it. Run 'targets remove %s'"
+                        + " again to finish it", Target.label(model), model.isEmpty() ? "''" : model));
         while (true) {
             int n;
             watch.step(String.format("deleting its pending rows (a batch of up to %,d after %,d deleted)", REMOVE_BATCH, removal.deleted));

@@ -61,8 +61,13 @@ class NamedInterruptibleWaitsTest {
             CliChild remove = CliChild.start(null, db, "targets", "remove", "m2");
             remove.awaitLog("oldest still open: pid " + pid, 60);
             remove.interruptedBy("TERM", 1_500);
+            // The mark commits before the wait: the line says it stays, and what finishes it (a new-user trial read "Nothing was changed").
+            assertThat(remove.stderr()).contains("error: targets remove m2 stopped (signal) while waiting")
+                    .contains("m2 stays marked removing (committed before the wait)").contains("will be deleted")
+                    .contains("Run 'targets remove m2' again to finish it").doesNotContain("Nothing was changed");
             assertThat(db.queryString("SELECT state FROM event_embedding_pending_targets WHERE model = 'm2'"))
                     .as("stopped before deleting: resumable").isEqualTo("removing");
+            assertThat(AppSchema.cli(db, "targets", "add", "m2")).as("marked removing: add refuses it").isNotZero();
             blocker.rollback();
 
             openTransaction(blocker);
