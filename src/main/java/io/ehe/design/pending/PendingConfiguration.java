@@ -173,8 +173,8 @@ public final class PendingConfiguration {
                 return configure(c, watch, wantedOf, models, keepTargets, confirm);
             } catch (SQLException e) {
                 if (watch.stopped()) {
-                    throw new OlderTransactions.WaitStoppedException("configure stopped (signal) while a statement waited for its lock or ran"
-                            + " (cancelled); nothing was changed: run it again");
+                    throw new OlderTransactions.WaitStoppedException(what + " stopped (signal) while a statement waited for its lock or ran"
+                            + " (cancelled); " + stoppedOutcome());
                 }
                 if (SqlErrors.isLockNotGranted(e)) {
                     // Every change so far is in this one transaction: rolled back, the refusal may say nothing was changed.
@@ -188,6 +188,13 @@ public final class PendingConfiguration {
                 throw e;
             }
         }
+    }
+
+    /** What a stop leaves: configure's one transaction rolls back, and migrate's changeSets committed before it. */
+    private String stoppedOutcome() {
+        return afterChangeSets
+                ? "the configure step changed nothing (its one transaction was rolled back); the changeSets applied stay applied: run migrate again"
+                : "nothing was changed: run it again";
     }
 
     private Outcome configure(Connection c, LockWaitWatch watch, UnaryOperator<Semantics> wantedOf, List<String> models, boolean keepTargets,
@@ -296,7 +303,8 @@ public final class PendingConfiguration {
         }
         if (stop.getAsBoolean()) {
             c.rollback();
-            throw new OlderTransactions.WaitStoppedException("configure stopped (signal) before it committed; nothing was changed: run it again");
+            throw new OlderTransactions.WaitStoppedException((afterChangeSets ? "migrate's configure step" : "configure")
+                    + " stopped (signal) before it committed; " + stoppedOutcome());
         }
         c.commit();
         LOG.info("configure: semantics changed to: {}; targets {} filling", wanted.describe(), labels(targets));

@@ -116,6 +116,31 @@ class NamedInterruptibleWaitsTest {
     }
 
     /**
+     * SIGINT while migrate's configure step waits for its lock (a new-user trial read "configure stopped ...
+     * run it again" after migrate): the line names migrate's step, says the changeSets applied stay applied
+     * and that migrate is what to run again; exit 7 and the question as before.
+     */
+    @Test
+    void migratesConfigureStepStoppedBySigintSaysTheChangeSetsStayAndToRunMigrateAgain() throws Exception {
+        TestDatabase db = filled("wait_migrate_configure_sigint");
+        String before = configuration(db);
+        try (Connection blocker = db.open()) {
+            int pid = openTransaction(blocker);
+            try (Statement st = blocker.createStatement()) {
+                st.execute("INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, 'm2', 0 FROM events WHERE id % 10 = 0 LIMIT 1");
+            }
+            CliChild migrate = CliChild.start(null, db, "migrate", "--semantics", "seed", "--change-question", "--lock-timeout", "1min");
+            migrate.awaitLog("migrate's configure step: replacing the triggers on events and event_embeddings (ehe_pending_apply_semantics)"
+                    + " waits for a lock held by pid " + pid, 60);
+            migrate.interruptedBy("INT", 1_500);
+            assertThat(migrate.oneErrorLine()).contains("error: migrate's configure step stopped (signal)")
+                    .contains("the changeSets applied stay applied: run migrate again").doesNotContain("run it again");
+            blocker.rollback();
+        }
+        assertThat(configuration(db)).as("the configure step changed nothing").isEqualTo(before);
+    }
+
+    /**
      * configure's --lock-timeout running out (issue 28, a new-user trial saw PostgreSQL's raw "canceling
      * statement due to lock timeout ... ehe_pending_apply_semantics() line 60"): one line naming the step
      * that waited, the blocker (pid, role, state, ages; never its query, whose literals can be customer
