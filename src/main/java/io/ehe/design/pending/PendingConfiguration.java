@@ -267,6 +267,11 @@ public final class PendingConfiguration {
                 + "; the " + PendingTableDesign.TRIGGERS.size() + " triggers of changeSet 140 answer the new question from their next statement";
         if (confirm.dryRun()) {
             c.rollback();
+            if (impact.workToLose() && !confirm.changeQuestion()) {
+                // The dry run reports what the same command would do with the options given: refuse (a new-user trial saw exit 0, no word of it).
+                return new Outcome("configure --dry-run: would refuse (exit 13): " + what + "; that discards the fill's work, so it needs"
+                        + " --change-question; nothing was changed");
+            }
             return new Outcome("configure --dry-run: " + what + "; nothing was changed");
         }
         if (impact.workToLose() && !confirm.changeQuestion()) {
