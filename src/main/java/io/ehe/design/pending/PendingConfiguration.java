@@ -263,7 +263,7 @@ public final class PendingConfiguration {
         }
         Impact impact = Impact.read(c);
         String what = "the question would change from (" + current.get().describe() + ") to (" + wanted.describe() + "): "
-                + impact.describe() + "; target(s) " + labels(targets) + " would be filling" + unknownNote
+                + impact.describe() + "; " + targetsNamed(targets) + " would be filling" + unknownNote
                 + "; the " + PendingTableDesign.TRIGGERS.size() + " triggers of changeSet 140 answer the new question from their next statement";
         if (confirm.dryRun()) {
             c.rollback();
@@ -535,8 +535,9 @@ public final class PendingConfiguration {
         }
 
         String describe() {
-            return String.format("the pending table would be emptied (%,d rows, TRUNCATE), target(s) %s dropped, the fill's progress "
-                    + "(%,d shard rows) cleared", pendingRows, targets.isEmpty() ? "none" : String.join(", ", targets), progressRows);
+            return "the pending table would be emptied (" + counted(pendingRows, "row") + ", TRUNCATE), "
+                    + (targets.isEmpty() ? "no target" : (targets.size() == 1 ? "target " : "targets ") + String.join(", ", targets))
+                    + " dropped, the fill's progress (" + counted(progressRows, "shard row") + ") cleared";
         }
     }
 
@@ -730,6 +731,15 @@ public final class PendingConfiguration {
                      WHERE EXISTS (SELECT 1 FROM event_embedding_pending_bootstrap
                                     GROUP BY shard_count HAVING bool_and(done) AND count(*) = max(shard_count))""");
         }
+    }
+
+    /** A new-user trial read "1 shard rows" and "target(s) (any model)": the counts and names decide the number. */
+    private static String counted(long n, String noun) {
+        return String.format("%,d %s%s", n, noun, n == 1 ? "" : "s");
+    }
+
+    private static String targetsNamed(List<String> models) {
+        return (models.size() == 1 ? "target " : "targets ") + labels(models);
     }
 
     private static String labels(List<String> models) {

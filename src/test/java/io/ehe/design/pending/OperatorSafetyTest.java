@@ -69,6 +69,9 @@ class OperatorSafetyTest {
                 .contains("triggers").contains("nothing was changed");
         // Without --change-question the real runs refuse (exit 13): so do their dry runs (a new-user trial saw no word of it).
         assertThat(dry.output()).contains("would refuse (exit 13)").contains("needs --change-question");
+        assertThat(dry.output()).as("read naturally").contains("targets m1 (ready), m2 (ready) dropped")
+                .contains("the fill's progress (1 shard row) cleared").contains("; target (any model) would be filling")
+                .doesNotContain("target(s)").doesNotContain("1 shard rows");
         assertThat(output(0, db, "migrate", "--design", "pending-table", "--semantics", "seed", "--dry-run"))
                 .contains("would refuse (exit 13)").contains("needs --change-question");
         assertThat(output(0, db, "configure", "--semantics", "seed", "--change-question", "--dry-run"))
