@@ -193,6 +193,16 @@ public final class OlderTransactions {
      * @throws WaitStoppedException (SQLSTATE 57014) when {@code stop} turned true
      */
     public static void waitFor(Connection c, Instant point, Duration timeout, String what, BooleanSupplier stop) throws SQLException {
+        waitFor(c, point, timeout, what, stop, "Nothing was changed by the wait: run it again");
+    }
+
+    /**
+     * As {@link #waitFor(Connection, Instant, Duration, String, BooleanSupplier)}, for a caller that committed
+     * a change before waiting: the stop's message ends with {@code stays}, what that change leaves behind
+     * and what to run, instead of saying that nothing was changed.
+     */
+    public static void waitFor(Connection c, Instant point, Duration timeout, String what, BooleanSupplier stop, String stays)
+            throws SQLException {
         long started = System.nanoTime();
         long deadline = started + timeout.toNanos();
         long nextLog = started + FIRST_LOG.toNanos();
@@ -212,7 +222,7 @@ public final class OlderTransactions {
             long now = System.nanoTime();
             if (stop.getAsBoolean()) {
                 throw new WaitStoppedException(what + " stopped (signal) while waiting for transactions that began before it; still open: "
-                        + oldest.get().describe() + ". Nothing was changed by the wait: run it again");
+                        + oldest.get().describe() + ". " + stays);
             }
             if (now >= deadline) {
                 throw new StillOpenException(what + " waited " + PgDuration.human(timeout) + " for transactions that began before it; "

@@ -173,8 +173,8 @@ public final class PendingConfiguration {
                 return configure(c, watch, wantedOf, models, keepTargets, confirm);
             } catch (SQLException e) {
                 if (watch.stopped()) {
-                    throw new OlderTransactions.WaitStoppedException("configure stopped (signal) while a statement waited for its lock or ran"
-                            + " (cancelled); nothing was changed: run it again");
+                    throw new OlderTransactions.WaitStoppedException(what + " stopped (signal) while a statement waited for its lock or ran"
+                            + " (cancelled); " + stoppedOutcome());
                 }
                 if (SqlErrors.isLockNotGranted(e)) {
                     // Every change so far is in this one transaction: rolled back, the refusal may say nothing was changed.
@@ -188,6 +188,13 @@ public final class PendingConfiguration {
                 throw e;
             }
         }
+    }
+
+    /** What a stop leaves: configure's one transaction rolls back, and migrate's changeSets committed before it. */
+    private String stoppedOutcome() {
+        return afterChangeSets
+                ? "the configure step changed nothing (its one transaction was rolled back); the changeSets applied stay applied: run migrate again"
+                : "nothing was changed: run it again";
     }
 
     private Outcome configure(Connection c, LockWaitWatch watch, UnaryOperator<Semantics> wantedOf, List<String> models, boolean keepTargets,
@@ -256,10 +263,15 @@ public final class PendingConfiguration {
         }
         Impact impact = Impact.read(c);
         String what = "the question would change from (" + current.get().describe() + ") to (" + wanted.describe() + "): "
-                + impact.describe() + "; target(s) " + labels(targets) + " would be filling" + unknownNote
+                + impact.describe() + "; " + targetsNamed(targets) + " would be filling" + unknownNote
                 + "; the " + PendingTableDesign.TRIGGERS.size() + " triggers of changeSet 140 answer the new question from their next statement";
         if (confirm.dryRun()) {
             c.rollback();
+            if (impact.workToLose() && !confirm.changeQuestion()) {
+                // The dry run reports what the same command would do with the options given: refuse (a new-user trial saw exit 0, no word of it).
+                return new Outcome("configure --dry-run: would refuse (exit 13): " + what + "; that discards the fill's work, so it needs"
+                        + " --change-question; nothing was changed");
+            }
             return new Outcome("configure --dry-run: " + what + "; nothing was changed");
         }
         if (impact.workToLose() && !confirm.changeQuestion()) {
@@ -296,7 +308,8 @@ public final class PendingConfiguration {
         }
         if (stop.getAsBoolean()) {
             c.rollback();
-            throw new OlderTransactions.WaitStoppedException("configure stopped (signal) before it committed; nothing was changed: run it again");
+            throw new OlderTransactions.WaitStoppedException((afterChangeSets ? "migrate's configure step" : "configure")
+                    + " stopped (signal) before it committed; " + stoppedOutcome());
         }
         c.commit();
         LOG.info("configure: semantics changed to: {}; targets {} filling", wanted.describe(), labels(targets));
@@ -454,7 +467,11 @@ public final class PendingConfiguration {
         }
         c.commit();
         removal.marked = true;
-        OlderTransactions.waitFor(c, OlderTransactions.serverNow(c), olderTransactionsWait, "targets remove " + Target.label(model), stop);
+        // The mark committed above, before the wait: a stop during the wait leaves the target marked removing.
+        OlderTransactions.waitFor(c, OlderTransactions.serverNow(c), olderTransactionsWait, "targets remove " + Target.label(model), stop,
+                String.format("%s stays marked removing (committed before the wait): the triggers no longer keep its pending rows up to date"
+                        + " and they will be deleted; status says it is being removed and targets add refuses it. Run 'targets remove %s'"
+                        + " again to finish it", Target.label(model), model.isEmpty() ? "''" : model));
         while (true) {
             int n;
             watch.step(String.format("deleting its pending rows (a batch of up to %,d after %,d deleted)", REMOVE_BATCH, removal.deleted));
@@ -518,8 +535,9 @@ public final class PendingConfiguration {
         }
 
         String describe() {
-            return String.format("the pending table would be emptied (%,d rows, TRUNCATE), target(s) %s dropped, the fill's progress "
-                    + "(%,d shard rows) cleared", pendingRows, targets.isEmpty() ? "none" : String.join(", ", targets), progressRows);
+            return "the pending table would be emptied (" + counted(pendingRows, "row") + ", TRUNCATE), "
+                    + (targets.isEmpty() ? "no target" : (targets.size() == 1 ? "target " : "targets ") + String.join(", ", targets))
+                    + " dropped, the fill's progress (" + counted(progressRows, "shard row") + ") cleared";
         }
     }
 
@@ -713,6 +731,15 @@ public final class PendingConfiguration {
                      WHERE EXISTS (SELECT 1 FROM event_embedding_pending_bootstrap
                                     GROUP BY shard_count HAVING bool_and(done) AND count(*) = max(shard_count))""");
         }
+    }
+
+    /** A new-user trial read "1 shard rows" and "target(s) (any model)": the counts and names decide the number. */
+    private static String counted(long n, String noun) {
+        return String.format("%,d %s%s", n, noun, n == 1 ? "" : "s");
+    }
+
+    private static String targetsNamed(List<String> models) {
+        return (models.size() == 1 ? "target " : "targets ") + labels(models);
     }
 
     private static String labels(List<String> models) {

@@ -37,7 +37,7 @@ class ConfigureOneColumnTest {
         assertThat(dry.exit()).as(dry.output()).isZero();
         assertThat(dry.output()).contains("to (embedded = a row of the target model (embedding_model); live = payload_text not empty, "
                         + "organization_id not NULL, superseded_by IS NULL; newest = created_at, then event_id)")
-                .contains("target(s) m1, m2 would be filling").contains("nothing was changed");
+                .contains("targets m1, m2 would be filling").contains("nothing was changed");
         assertThat(AppSchema.question(db)).isEqualTo(before);
 
         Run refused = run(db, "configure", "--chunk-column", "none");

@@ -32,7 +32,7 @@ class MigrateAdjustsTheQuestionTest {
         Run dry = InProcessCli.both(db, "migrate", "--chunk-column", "none", "--dry-run");
         assertThat(dry.exit()).as(dry.output()).isZero();
         assertThat(dry.output()).contains("live = payload_text not empty, organization_id not NULL, superseded_by IS NULL")
-                .contains("target(s) m1, m2, m3 would be filling");
+                .contains("targets m1, m2, m3 would be filling");
 
         Run done = InProcessCli.both(db, "migrate", "--chunk-column", "none", "--change-question");
         assertThat(done.exit()).as(done.output()).isZero();

@@ -61,8 +61,13 @@ class NamedInterruptibleWaitsTest {
             CliChild remove = CliChild.start(null, db, "targets", "remove", "m2");
             remove.awaitLog("oldest still open: pid " + pid, 60);
             remove.interruptedBy("TERM", 1_500);
+            // The mark commits before the wait: the line says it stays, and what finishes it (a new-user trial read "Nothing was changed").
+            assertThat(remove.stderr()).contains("error: targets remove m2 stopped (signal) while waiting")
+                    .contains("m2 stays marked removing (committed before the wait)").contains("will be deleted")
+                    .contains("Run 'targets remove m2' again to finish it").doesNotContain("Nothing was changed");
             assertThat(db.queryString("SELECT state FROM event_embedding_pending_targets WHERE model = 'm2'"))
                     .as("stopped before deleting: resumable").isEqualTo("removing");
+            assertThat(AppSchema.cli(db, "targets", "add", "m2")).as("marked removing: add refuses it").isNotZero();
             blocker.rollback();
 
             openTransaction(blocker);
@@ -108,6 +113,31 @@ class NamedInterruptibleWaitsTest {
         }
         assertThat(AppSchema.cli(db, "configure", "--semantics", "seed", "--change-question")).isZero();
         assertThat(db.queryString("SELECT model_column FROM event_embedding_pending_semantics")).isNull();
+    }
+
+    /**
+     * SIGINT while migrate's configure step waits for its lock (a new-user trial read "configure stopped ...
+     * run it again" after migrate): the line names migrate's step, says the changeSets applied stay applied
+     * and that migrate is what to run again; exit 7 and the question as before.
+     */
+    @Test
+    void migratesConfigureStepStoppedBySigintSaysTheChangeSetsStayAndToRunMigrateAgain() throws Exception {
+        TestDatabase db = filled("wait_migrate_configure_sigint");
+        String before = configuration(db);
+        try (Connection blocker = db.open()) {
+            int pid = openTransaction(blocker);
+            try (Statement st = blocker.createStatement()) {
+                st.execute("INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, 'm2', 0 FROM events WHERE id % 10 = 0 LIMIT 1");
+            }
+            CliChild migrate = CliChild.start(null, db, "migrate", "--semantics", "seed", "--change-question", "--lock-timeout", "1min");
+            migrate.awaitLog("migrate's configure step: replacing the triggers on events and event_embeddings (ehe_pending_apply_semantics)"
+                    + " waits for a lock held by pid " + pid, 60);
+            migrate.interruptedBy("INT", 1_500);
+            assertThat(migrate.oneErrorLine()).contains("error: migrate's configure step stopped (signal)")
+                    .contains("the changeSets applied stay applied: run migrate again").doesNotContain("run it again");
+            blocker.rollback();
+        }
+        assertThat(configuration(db)).as("the configure step changed nothing").isEqualTo(before);
     }
 
     /**

@@ -67,6 +67,17 @@ class OperatorSafetyTest {
         assertThat(dry.exit()).as(dry.output()).isZero();
         assertThat(dry.output()).contains(String.format("%,d rows", rows)).contains("m1 (ready)").contains("m2 (ready)")
                 .contains("triggers").contains("nothing was changed");
+        // Without --change-question the real runs refuse (exit 13): so do their dry runs (a new-user trial saw no word of it).
+        assertThat(dry.output()).contains("would refuse (exit 13)").contains("needs --change-question");
+        assertThat(dry.output()).as("read naturally").contains("targets m1 (ready), m2 (ready) dropped")
+                .contains("the fill's progress (1 shard row) cleared").contains("; target (any model) would be filling")
+                .doesNotContain("target(s)").doesNotContain("1 shard rows");
+        assertThat(output(0, db, "migrate", "--design", "pending-table", "--semantics", "seed", "--dry-run"))
+                .contains("would refuse (exit 13)").contains("needs --change-question");
+        assertThat(output(0, db, "configure", "--semantics", "seed", "--change-question", "--dry-run"))
+                .doesNotContain("would refuse").contains("would be filling");
+        assertThat(output(0, db, "migrate", "--design", "pending-table", "--semantics", "seed", "--change-question", "--dry-run"))
+                .doesNotContain("would refuse").contains("would be filling");
         assertThat(state(db)).isEqualTo(before);
 
         Run refused = run(db, "configure", "--semantics", "seed");
