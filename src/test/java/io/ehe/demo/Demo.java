@@ -141,8 +141,8 @@ public final class Demo {
                     ? "migrate again: the partial index leaf by leaf (ON ONLY the partitioned tables, each leaf CONCURRENTLY, attached), then NOT NULL"
                     : "migrate again: CREATE INDEX CONCURRENTLY, then NOT NULL without a long lock");
             cli("migrate", "--url", url);
-            vacuum("public.events", "the backfill updated every old row and no command of the module vacuums events;"
-                    + " autovacuum would, later. Until then the index-only scan below fetches those rows from the heap");
+            vacuum("public.events", "the backfill updated every old row and no command of the module vacuums events"
+                    + " (autovacuum would, later); without it the index-only scans below would fetch their rows from the heap");
 
             step("The scheduler's new query: a range scan of the small partial index");
             allMs = explainAndTime(NEW_QUERY);
