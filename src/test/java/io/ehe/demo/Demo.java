@@ -205,8 +205,9 @@ public final class Demo {
             long notAllVisible = count("SELECT greatest(relpages - relallvisible, 0) FROM pg_class WHERE oid = 'public.event_embedding_pending'::regclass");
             sayf(notAllVisible == 0
                     ? "the fill's VACUUM (ANALYZE) left every page of event_embedding_pending all-visible; the demo runs no VACUUM of its own"
-                    : "the fill's VACUUM (ANALYZE) left %,d page(s) of event_embedding_pending not all-visible: pages where rows were deleted"
-                    + " (the embed and the supersede above) keep them until a VACUUM does index cleanup, which it skips for so few;"
+                    : "the fill's VACUUM (ANALYZE) left %,d page(s) of event_embedding_pending not all-visible: here, pages where the embed and"
+                    + " the supersede above deleted rows, which keep those rows' dead line pointers until a VACUUM does index cleanup"
+                    + " (VACUUM skips it for so few dead rows);"
                     + " the demo runs no VACUUM of its own, so the plan's Heap Fetches count what the module leaves", notAllVisible);
             sayf("the same scheduler query for %s:", NEW_MODEL);
             explainAndTime(PENDING_QUERY.formatted(NEW_MODEL));
