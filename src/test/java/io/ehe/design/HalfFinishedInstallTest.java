@@ -72,8 +72,30 @@ class HalfFinishedInstallTest {
                 .as("no history in app").isZero();
     }
 
+    /**
+     * New-user trial: verify here printed a raw "relation event_embedding_pending_targets does not
+     * exist" (exit 1). verify and backfill now refuse with status's own reason, as for a design not
+     * installed (exit 9), and change nothing.
+     */
     @Test
     @Order(4)
+    void verifyAndBackfillRefuseAHalfFinishedInstallAsStatusNamesIt(TestDatabase db) {
+        for (String[] args : new String[][] {{"verify"}, {"verify", "--repair"}, {"backfill"}}) {
+            String[] all = java.util.stream.Stream.concat(java.util.Arrays.stream(args),
+                    java.util.stream.Stream.of("--schema", "app", "--module-schema", "ehe")).toArray(String[]::new);
+            Run r = run(db, all);
+            assertThat(r.exit()).as(String.join(" ", args) + ": " + r.output()).isEqualTo(ExitCodes.WRONG_DESIGN);
+            assertThat(r.output()).as(String.join(" ", args))
+                    .contains("install is half-finished (1 changeSet of the pending-table design applied, the last 100-pending-table;")
+                    .contains("run migrate --design pending-table").doesNotContain("does not exist").doesNotContain("ERROR");
+        }
+        assertThat(db.queryString("SELECT string_agg(id, ',' ORDER BY orderexecuted) FROM ehe.databasechangelog"))
+                .as("nothing changed").isEqualTo("000-baseline-tables,100-pending-table");
+        assertThat(db.queryLong("SELECT count(*) FROM ehe.event_embedding_pending")).isZero();
+    }
+
+    @Test
+    @Order(5)
     void theRightFlagsSayHalfFinishedThenMigrateFinishesIt(TestDatabase db) {
         Run r = run(db, "status", "--schema", "app", "--module-schema", "ehe");
         assertThat(r.exit()).as(r.output()).isEqualTo(ExitCodes.NOT_READY);
