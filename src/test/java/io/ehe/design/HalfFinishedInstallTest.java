@@ -108,6 +108,36 @@ class HalfFinishedInstallTest {
         assertThat(after.output()).doesNotContain("half-finished");
     }
 
+    /**
+     * New-user trial: with the half-finished install in public beside the tables (the default module
+     * schema), "status --module-schema ehe" said "not ready: table ehe.event_embedding_pending is
+     * missing" (exit 5). A schema that holds the tables and the module's own table counts as where the
+     * module is: exit 6 naming it and the flag to pass, as for a module in a schema of its own.
+     */
+    @Test
+    @Order(6)
+    void aWrongModuleSchemaBesideAnInstallInTheTablesSchemaNamesIt() {
+        TestDatabase pub = io.ehe.testing.PostgresServer.get().createDatabase("half_public");
+        pub.execute(AppTables.events().sql().toArray(String[]::new));
+        pub.execute(AppTables.embeddings().sql().toArray(String[]::new));
+        Run half = run(pub, "migrate", "--design", "pending-table", "--count", "1");
+        assertThat(half.exit()).as(half.output()).isZero();
+        assertThat(pub.queryString("SELECT string_agg(id, ',' ORDER BY orderexecuted) FROM public.databasechangelog"))
+                .isEqualTo("000-baseline-tables,100-pending-table");
+        for (boolean schemaExists : new boolean[] {false, true}) {
+            if (schemaExists) {
+                pub.execute("CREATE SCHEMA ehe");
+            }
+            Run r = run(pub, "status", "--module-schema", "ehe");
+            assertThat(r.exit()).as("schema ehe exists: " + schemaExists + ": " + r.output()).isEqualTo(ExitCodes.WRONG_DATABASE);
+            assertThat(r.output()).contains("no module objects in schema ehe (--module-schema)").contains("in schema public")
+                    .contains("pass --module-schema public").doesNotContain("not ready");
+        }
+        Run right = run(pub, "status");
+        assertThat(right.exit()).as(right.output()).isEqualTo(ExitCodes.NOT_READY);
+        assertThat(right.output()).contains("install is half-finished");
+    }
+
     private static Run run(TestDatabase db, String... args) {
         return InProcessCli.both(db, args);
     }
