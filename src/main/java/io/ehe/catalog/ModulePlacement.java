@@ -162,7 +162,9 @@ public final class ModulePlacement {
      * {@link #installedElsewhere} sees nothing) looked at with the wrong flags is no "module not
      * installed". A schema counts when it holds one of the module's own tables (the pending table,
      * the backfill's progress table), has no events tables of its own (else it is another tenant's
-     * module, schema-per-tenant) and no ehe_* function of it is a trigger of other tables than these.
+     * module, schema-per-tenant) unless it is the schema of these very tables (the default module schema:
+     * an install there with a wrong --module-schema read as "not ready", exit 5) and no ehe_* function of
+     * it is a trigger of other tables than these.
      */
     public static Optional<String> moduleElsewhere(Connection c, Schemas schemas) throws SQLException {
         List<String> found = new ArrayList<>();
@@ -171,7 +173,7 @@ public final class ModulePlacement {
                  WHERE n.nspname <> ?
                    AND EXISTS (SELECT 1 FROM pg_catalog.pg_class k WHERE k.relnamespace = n.oid
                                   AND k.relname IN ('event_embedding_pending', 'events_has_embedding_backfill'))
-                   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class k WHERE k.relnamespace = n.oid AND k.relname = 'events')
+                   AND (n.nspname = ? OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class k WHERE k.relnamespace = n.oid AND k.relname = 'events'))
                    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
                                     WHERE p.pronamespace = n.oid AND p.proname LIKE 'ehe\\_%'
                                       AND t.tgrelid NOT IN (coalesce(to_regclass(? || '.events')::oid, 0), coalesce(to_regclass(? || '.event_embeddings')::oid, 0)))
@@ -179,6 +181,7 @@ public final class ModulePlacement {
             ps.setString(1, schemas.module());
             ps.setString(2, schemas.tables());
             ps.setString(3, schemas.tables());
+            ps.setString(4, schemas.tables());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     found.add(rs.getString(1));

@@ -44,7 +44,8 @@ public final class CommandExitCodes {
                     + "role may not alter the tables); nothing changed"),
             Map.entry(ExitCodes.INTERRUPTED, "interrupted (SIGTERM/SIGINT, or a backfill limit): safe to resume"),
             Map.entry(ExitCodes.DRIFT, "verify: drift or NULL rows found"),
-            Map.entry(ExitCodes.WRONG_DESIGN, "design not installed (or both installed and none named): nothing changed"),
+            Map.entry(ExitCodes.WRONG_DESIGN, "design not installed, or its install half-finished (or both installed and "
+                    + "none named): nothing changed"),
             Map.entry(ExitCodes.UNSUITABLE_CONNECTION, "unsuitable connection (a transaction pooler, a hot standby, "
                     + "read-only sessions): nothing changed"),
             Map.entry(ExitCodes.HISTORY_PATH_MISMATCH, "changeSets of this module recorded under another file name (an "
@@ -93,7 +94,8 @@ public final class CommandExitCodes {
                 ExitCodes.WRONG_DATABASE, "wrong database, --schema or --module-schema (or, --then-migrate, role); nothing changed",
                 ExitCodes.INTERRUPTED, "interrupted (SIGTERM/SIGINT, --max-rows, --max-duration, rows kept locked): safe "
                         + "to run again",
-                ExitCodes.WRONG_DESIGN, "design not installed, or the one named is not: nothing changed",
+                ExitCodes.WRONG_DESIGN, "design not installed, or the one named is not, or its install half-finished (run "
+                        + "migrate --design pending-table): nothing changed",
                 ExitCodes.HISTORY_PATH_MISMATCH, "(--then-migrate) changeSets of this module recorded under another file "
                         + "name: the error line gives the repair",
                 ExitCodes.MORE_TO_DO, "more to do: the plan ended but a target added after it started is still filling "

@@ -72,8 +72,30 @@ class HalfFinishedInstallTest {
                 .as("no history in app").isZero();
     }
 
+    /**
+     * New-user trial: verify here printed a raw "relation event_embedding_pending_targets does not
+     * exist" (exit 1). verify and backfill now refuse with status's own reason, as for a design not
+     * installed (exit 9), and change nothing.
+     */
     @Test
     @Order(4)
+    void verifyAndBackfillRefuseAHalfFinishedInstallAsStatusNamesIt(TestDatabase db) {
+        for (String[] args : new String[][] {{"verify"}, {"verify", "--repair"}, {"backfill"}}) {
+            String[] all = java.util.stream.Stream.concat(java.util.Arrays.stream(args),
+                    java.util.stream.Stream.of("--schema", "app", "--module-schema", "ehe")).toArray(String[]::new);
+            Run r = run(db, all);
+            assertThat(r.exit()).as(String.join(" ", args) + ": " + r.output()).isEqualTo(ExitCodes.WRONG_DESIGN);
+            assertThat(r.output()).as(String.join(" ", args))
+                    .contains("install is half-finished (1 changeSet of the pending-table design applied, the last 100-pending-table;")
+                    .contains("run migrate --design pending-table").doesNotContain("does not exist").doesNotContain("ERROR");
+        }
+        assertThat(db.queryString("SELECT string_agg(id, ',' ORDER BY orderexecuted) FROM ehe.databasechangelog"))
+                .as("nothing changed").isEqualTo("000-baseline-tables,100-pending-table");
+        assertThat(db.queryLong("SELECT count(*) FROM ehe.event_embedding_pending")).isZero();
+    }
+
+    @Test
+    @Order(5)
     void theRightFlagsSayHalfFinishedThenMigrateFinishesIt(TestDatabase db) {
         Run r = run(db, "status", "--schema", "app", "--module-schema", "ehe");
         assertThat(r.exit()).as(r.output()).isEqualTo(ExitCodes.NOT_READY);
@@ -86,6 +108,36 @@ class HalfFinishedInstallTest {
         assertThat(finish.exit()).as(finish.output()).isZero();
         Run after = run(db, "status", "--schema", "app", "--module-schema", "ehe");
         assertThat(after.output()).doesNotContain("half-finished");
+    }
+
+    /**
+     * New-user trial: with the half-finished install in public beside the tables (the default module
+     * schema), "status --module-schema ehe" said "not ready: table ehe.event_embedding_pending is
+     * missing" (exit 5). A schema that holds the tables and the module's own table counts as where the
+     * module is: exit 6 naming it and the flag to pass, as for a module in a schema of its own.
+     */
+    @Test
+    @Order(6)
+    void aWrongModuleSchemaBesideAnInstallInTheTablesSchemaNamesIt() {
+        TestDatabase pub = io.ehe.testing.PostgresServer.get().createDatabase("half_public");
+        pub.execute(AppTables.events().sql().toArray(String[]::new));
+        pub.execute(AppTables.embeddings().sql().toArray(String[]::new));
+        Run half = run(pub, "migrate", "--design", "pending-table", "--count", "1");
+        assertThat(half.exit()).as(half.output()).isZero();
+        assertThat(pub.queryString("SELECT string_agg(id, ',' ORDER BY orderexecuted) FROM public.databasechangelog"))
+                .isEqualTo("000-baseline-tables,100-pending-table");
+        for (boolean schemaExists : new boolean[] {false, true}) {
+            if (schemaExists) {
+                pub.execute("CREATE SCHEMA ehe");
+            }
+            Run r = run(pub, "status", "--module-schema", "ehe");
+            assertThat(r.exit()).as("schema ehe exists: " + schemaExists + ": " + r.output()).isEqualTo(ExitCodes.WRONG_DATABASE);
+            assertThat(r.output()).contains("no module objects in schema ehe (--module-schema)").contains("in schema public")
+                    .contains("pass --module-schema public").doesNotContain("not ready");
+        }
+        Run right = run(pub, "status");
+        assertThat(right.exit()).as(right.output()).isEqualTo(ExitCodes.NOT_READY);
+        assertThat(right.output()).contains("install is half-finished");
     }
 
     private static Run run(TestDatabase db, String... args) {

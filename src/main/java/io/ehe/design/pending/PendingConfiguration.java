@@ -446,10 +446,9 @@ public final class PendingConfiguration {
                 "the pending-table design's targets table is missing: run 'migrate --design pending-table' first"));
         Optional<String> state = stateOf(c, model);
         if (state.isEmpty()) {
-            Optional<String> folded = targetDifferingInCase(c, model);
+            String hint = Target.caseHint(c, model);
             c.rollback();
-            throw new IllegalArgumentException("'" + model + "' is not a target model (status lists the targets)"
-                    + folded.map(t -> "; the target '" + t + "' differs only in case (model names are case-sensitive)").orElse(""));
+            throw new IllegalArgumentException("'" + model + "' is not a target model (status lists the targets)" + hint);
         }
         if (dryRun) {
             long rows = pendingRows(c, model);
@@ -568,18 +567,6 @@ public final class PendingConfiguration {
             if (!unknown.isEmpty()) {
                 throw new io.ehe.design.NotConfirmedException("migrate: " + unknown + ": pass --new-model if that is deliberate "
                         + "(a model not embedded yet); nothing was changed, no changeSet applied");
-            }
-        }
-    }
-
-    /** A target whose name equals {@code model} but for case (targets add's hint, for targets remove). */
-    private static Optional<String> targetDifferingInCase(Connection c, String model) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT model FROM event_embedding_pending_targets WHERE lower(model) = lower(?) AND model <> ? ORDER BY model LIMIT 1")) {
-            ps.setString(1, model);
-            ps.setString(2, model);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
             }
         }
     }

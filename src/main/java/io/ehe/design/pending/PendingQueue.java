@@ -203,7 +203,8 @@ public final class PendingQueue {
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     if (!rs.getBoolean(1)) {
-                        throw new IllegalArgumentException("model '" + model + "' is not a target model of the pending table ('status' lists them)");
+                        throw new IllegalArgumentException("model '" + model + "' is not a target model of the pending table ('status' lists them)"
+                                + Target.caseHint(c, model));
                     }
                 }
             }

@@ -170,6 +170,11 @@ final class PendingStatusReader {
         }
     }
 
+    /** {@link #halfFinished(List)} of this database's history, for the commands that refuse to run on it. */
+    Optional<String> halfFinished() throws Exception {
+        return halfFinished(changeSets());
+    }
+
     /**
      * An install stopped part way (a changeSet of the design applied, an earlier or later one not: 000 and
      * 100 only, say): one reason that says so, instead of the missing objects one by one. Empty when no

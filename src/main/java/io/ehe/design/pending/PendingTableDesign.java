@@ -12,8 +12,12 @@ import io.ehe.design.DesignOperations;
 import io.ehe.design.DesignStatus;
 import io.ehe.design.RenderedStatus;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The pending-table design (changeSets 100-120): event_embedding_pending holds exactly the events
@@ -38,6 +42,27 @@ public final class PendingTableDesign implements DesignOperations {
     @Override
     public Design design() {
         return Design.PENDING_TABLE;
+    }
+
+    /**
+     * Why this design's install is too incomplete to verify or fill, or empty: with the targets or the
+     * semantics table missing (changeSet 100 applied, the rest not, say) those commands failed on a raw
+     * "relation does not exist"; they now refuse with status's own reason ("install is half-finished
+     * (...): run migrate --design pending-table"). The changelog is read only when a table is missing,
+     * so a complete install pays two catalog lookups.
+     */
+    public static Optional<String> incomplete(ConnectionFactory connections) throws Exception {
+        try (Connection c = connections.open();
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT to_regclass('event_embedding_pending_targets') IS NOT NULL"
+                     + " AND to_regclass('event_embedding_pending_semantics') IS NOT NULL")) {
+            rs.next();
+            if (rs.getBoolean(1)) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(new PendingStatusReader(connections).halfFinished()
+                .orElse("the pending-table design's targets or semantics table is missing: run migrate --design pending-table"));
     }
 
     /** The bootstrap: the shared keyset walk with {@link TargetFillStep} as its batch. */

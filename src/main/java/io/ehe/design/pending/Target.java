@@ -1,6 +1,7 @@
 package io.ehe.design.pending;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -54,6 +55,22 @@ public record Target(String model, String state, Instant addedAt, Instant readyA
             }
         }
         return out;
+    }
+
+    /**
+     * "; the target 'm1' differs only in case (...)" when {@code model} names no target but one equals it
+     * but for case, else "": model names are case-sensitive, and a refusal that only says "not a target"
+     * leaves the user to guess why (targets remove and every queue action that takes a model share it).
+     */
+    static String caseHint(Connection c, String model) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT model FROM event_embedding_pending_targets WHERE lower(model) = lower(?) AND model <> ? ORDER BY model LIMIT 1")) {
+            ps.setString(1, model);
+            ps.setString(2, model);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? "; the target '" + rs.getString(1) + "' differs only in case (model names are case-sensitive)" : "";
+            }
+        }
     }
 
     static List<String> filling(Connection c) throws SQLException {

@@ -56,17 +56,26 @@ public final class DesignChoice {
      * command refuses with {@link WrongDatabaseException} (exit 6), as migrate and status do: every command
      * agrees where the module is, so a mistyped flag never ends in exit 0 (the session's search_path holds
      * both schemas and found the real objects) nor in "design not installed" (9), which stays for the
-     * app's tables without the module.
+     * app's tables without the module. A pending-table install stopped part way is refused the same way
+     * as one not installed (exit 9), with status's "half-finished" reason.
      */
     public static Design installed(ConnectionFactory connections, String requested) throws Exception {
         Design asked = asked(requested);
+        Design design;
         try (Connection c = connections.open()) {
             Optional<String> wrong = ModulePlacement.wrongPlace(c, connections.schemas(), connections.url().jdbcUrl());
             if (wrong.isPresent()) {
                 throw new WrongDatabaseException(wrong.get());
             }
-            return choose(Design.installed(c), asked);
+            design = choose(Design.installed(c), asked);
         }
+        if (design == Design.PENDING_TABLE) {
+            Optional<String> incomplete = PendingTableDesign.incomplete(connections);
+            if (incomplete.isPresent()) {
+                throw new DesignNotInstalledException(incomplete.get() + "; nothing was changed");
+            }
+        }
+        return design;
     }
 
     /**

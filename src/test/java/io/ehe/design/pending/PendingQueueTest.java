@@ -242,6 +242,23 @@ class PendingQueueTest {
         assertThat(QueueSql.counts(fresh, "m")).containsExactly(1, 0, 0, 0, 1);
     }
 
+    /**
+     * New-user trial: "queue pause M1" where the target is m1 said only "not a target model"; every
+     * queue action that takes a model now names the target that differs only in case, as targets remove does.
+     */
+    @Test
+    void aModelDifferingOnlyInCaseIsNamedByEveryQueueAction() {
+        for (String[] args : new String[][] {{"queue", "pause", "M-CLI", "--dry-run"}, {"queue", "pause", "M-CLI", "--for", "1h"},
+                {"queue", "resume", "M-CLI"}, {"queue", "retry", "M-CLI", "--dry-run"}, {"queue", "failed", "M-CLI"}}) {
+            io.ehe.testing.InProcessCli.Run r = io.ehe.testing.InProcessCli.both(db, args);
+            assertThat(r.exit()).as(String.join(" ", args) + ": " + r.output()).isEqualTo(io.ehe.cli.ExitCodes.USAGE);
+            assertThat(r.output()).as(String.join(" ", args)).contains("model 'M-CLI' is not a target model")
+                    .contains("the target 'm-cli' differs only in case");
+        }
+        io.ehe.testing.InProcessCli.Run none = io.ehe.testing.InProcessCli.both(db, "queue", "resume", "no-such-model");
+        assertThat(none.output()).contains("is not a target model").doesNotContain("differs only in case");
+    }
+
     @Test
     void theCliListsRetriesPausesAndResumesAndStatusPrintsTheCounts() throws Exception {
         long[] ids = events("m-cli", "org-c", 2);
