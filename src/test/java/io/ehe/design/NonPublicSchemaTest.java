@@ -35,16 +35,26 @@ class NonPublicSchemaTest {
         COLUMN_BESIDE("column", "app", false),
         COLUMN_OWN_SCHEMA("column", "ehe", false),
         PENDING_BESIDE("pending-table", "app", false),
-        PENDING_APP_OWN_SCHEMA("pending-table", "ehe", true);
+        PENDING_APP_OWN_SCHEMA("pending-table", "ehe", true),
+        // A superuser installs: the functions run as ehe_definer, which needs USAGE on both schemas (195;
+        // a new-user trial met "permission denied for schema ehe" there).
+        COLUMN_OWN_SCHEMA_BY_SUPERUSER("column", "ehe", false, true),
+        PENDING_APP_OWN_SCHEMA_BY_SUPERUSER("pending-table", "ehe", true, true);
 
         final String design;
         final String module;
         final boolean appSemantics;
+        final boolean superuserInstalls;
 
         Placement(String design, String module, boolean appSemantics) {
+            this(design, module, appSemantics, false);
+        }
+
+        Placement(String design, String module, boolean appSemantics, boolean superuserInstalls) {
             this.design = design;
             this.module = module;
             this.appSemantics = appSemantics;
+            this.superuserInstalls = superuserInstalls;
         }
     }
 
@@ -62,10 +72,11 @@ class NonPublicSchemaTest {
         if (!p.module.equals("app")) {
             admin.execute("CREATE SCHEMA " + p.module + " AUTHORIZATION " + owner);
         }
-        TestDatabase ownerDb = roles.owner();
-        ownerDb.execute(AppTables.events().inSchema("app").appColumns().sql().toArray(String[]::new));
-        ownerDb.execute(AppTables.embeddings().inSchema("app").sql().toArray(String[]::new));
-        ownerDb.execute("GRANT USAGE ON SCHEMA app TO " + roles.appRole(),
+        TestDatabase tablesOwner = roles.owner();
+        TestDatabase ownerDb = p.superuserInstalls ? admin : tablesOwner;
+        tablesOwner.execute(AppTables.events().inSchema("app").appColumns().sql().toArray(String[]::new));
+        tablesOwner.execute(AppTables.embeddings().inSchema("app").sql().toArray(String[]::new));
+        tablesOwner.execute("GRANT USAGE ON SCHEMA app TO " + roles.appRole(),
                 "GRANT SELECT, INSERT, UPDATE ON app.events TO " + roles.appRole(),
                 "GRANT SELECT, INSERT, DELETE ON app.event_embeddings TO " + roles.appRole(),
                 "INSERT INTO app.events (organization_id, payload_text) SELECT 'org-' || (g % 4), 'old ' || g FROM generate_series(1, 60) g",
@@ -82,6 +93,10 @@ class NonPublicSchemaTest {
         }
         assertThat(cli(ownerDb, schemas, "status")).as("status").isZero();
 
+        if (p.superuserInstalls) {
+            assertThat(ownerDb.queryLong("SELECT count(*) FROM pg_proc WHERE pronamespace = '" + p.module + "'::regnamespace"
+                    + " AND proowner = to_regrole('ehe_definer')")).as("functions run as ehe_definer").isPositive();
+        }
         appTransactions(roles.app(), p);
         assertExact(ownerDb, p);
         assertThat(cli(ownerDb, schemas, "verify")).as("verify").isZero();
@@ -102,6 +117,11 @@ class NonPublicSchemaTest {
 
         assertThat(cli(ownerDb, schemas, "rollback", "--design", p.design)).as("rollback").isZero();
         assertThat(ownerDb.queryLong("SELECT count(*) FROM pg_proc WHERE proname LIKE 'ehe\\_%'")).as("module functions after the rollback").isZero();
+        if (p.superuserInstalls) {
+            assertThat(ownerDb.queryString("SELECT coalesce(bool_or(has_schema_privilege(r.oid, s.oid, 'USAGE'))::text, 'no role')"
+                    + " FROM pg_roles r, pg_namespace s WHERE r.rolname = 'ehe_definer' AND s.nspname IN ('app', '" + p.module + "')"))
+                    .as("ehe_definer's USAGE taken back").isIn("false", "no role");
+        }
         assertThat(ownerDb.queryLong("SELECT count(*) FROM pg_class WHERE relname LIKE 'event_embedding_pending%' OR relname LIKE 'events_has_embedding%'"))
                 .as("module tables after the rollback").isZero();
         assertThat(ownerDb.queryLong("SELECT count(*) FROM pg_attribute WHERE attrelid = 'app.events'::regclass AND attname = 'has_embedding' AND NOT attisdropped"))
