@@ -58,7 +58,7 @@ class MigrateCommandTest {
                 .contains("tagged: v1");
         // The changelog lock is an advisory lock: Liquibase's lock table never appears.
         assertThat(db.queryString("SELECT to_regclass('public.databasechangeloglock')::text")).isNull();
-        assertThat(db.queryLong("SELECT count(*) FROM public.databasechangelog")).isEqualTo(6); // 000, 010, 020, 030, 070, 190
+        assertThat(db.queryLong("SELECT count(*) FROM public.databasechangelog")).isEqualTo(7); // 000, 010, 020, 030, 070, 190, 195
 
         Cli.Result notReady = Cli.run("status", "--url", url);
         assertThat(notReady.exit()).as(notReady.toString()).isEqualTo(ExitCodes.NOT_READY);
@@ -94,20 +94,20 @@ class MigrateCommandTest {
         assertThat(toTag.out()).contains("rolled back 2 changeSets")
                 .contains("rolled back  050-has-embedding-not-null").contains("rolled back  040-pending-embedding-index");
         assertThat(db.queryString("SELECT to_regclass('public.idx_events_pending_embedding')::text")).isNull();
-        assertThat(db.queryLong("SELECT count(*) FROM public.databasechangelog")).isEqualTo(6);
+        assertThat(db.queryLong("SELECT count(*) FROM public.databasechangelog")).isEqualTo(7);
 
         // --to-changeset keeps the named changeSet and undoes everything after it.
         assertThat(Cli.run("migrate", "--url", url).exit()).isZero();
         Cli.Result back = Cli.run("rollback", "--url", url, "--to-changeset", "030-backfill-progress");
         assertThat(back.exit()).as(back.toString()).isZero();
-        assertThat(back.out()).contains("rolled back 4 changeSets"); // 050, 040, 190 and 070 (applied after 030)
+        assertThat(back.out()).contains("rolled back 5 changeSets"); // 050, 040, 195, 190 and 070 (applied after 030)
         assertThat(db.queryLong("SELECT count(*) FROM public.databasechangelog")).isEqualTo(4);
         assertThat(db.queryString("SELECT is_nullable FROM information_schema.columns WHERE table_name = 'events' AND column_name = 'has_embedding'")).isEqualTo("YES");
 
         assertThat(Cli.run("migrate", "--url", url).exit()).isZero();
-        Cli.Result count = Cli.run("rollback", "--url", url, "--count", "5"); // 190, 070, 050, 040, 030
+        Cli.Result count = Cli.run("rollback", "--url", url, "--count", "6"); // 195, 190, 070, 050, 040, 030
         assertThat(count.exit()).as(count.toString()).isZero();
-        assertThat(count.out()).contains("rolled back 5 changeSets").contains("rolled back  030-backfill-progress");
+        assertThat(count.out()).contains("rolled back 6 changeSets").contains("rolled back  030-backfill-progress");
         assertThat(db.queryLong("SELECT count(*) FROM public.databasechangelog")).isEqualTo(3);
         assertThat(db.queryString("SELECT to_regclass('public.events_has_embedding_backfill')::text")).isNull();
 

@@ -70,7 +70,7 @@ class MigrateDryRunTest {
         String before = Catalog.snapshot(db);
         long history = db.queryLong("SELECT count(*) FROM public.databasechangelog");
 
-        Cli.Result r = Cli.run("rollback", "--url", db.urlWithCredentials(), "--count", "4", "--dry-run"); // 190, 070, 030, 020
+        Cli.Result r = Cli.run("rollback", "--url", db.urlWithCredentials(), "--count", "5", "--dry-run"); // 195, 190, 070, 030, 020
 
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(Catalog.snapshot(db)).isEqualTo(before);
@@ -78,7 +78,7 @@ class MigrateDryRunTest {
         assertThat(r.out()).contains("DROP TABLE IF EXISTS public.events_has_embedding_backfill")
                 .contains("DROP TRIGGER IF EXISTS trg_event_embeddings_has_embedding_ins");
 
-        Cli.Result toChangeSet = Cli.run("rollback", "--url", db.urlWithCredentials(), "--to-changeset", "190-metrics-column", "--dry-run");
+        Cli.Result toChangeSet = Cli.run("rollback", "--url", db.urlWithCredentials(), "--to-changeset", "195-definer-schema-usage-column", "--dry-run");
         assertThat(toChangeSet.exit()).as(toChangeSet.toString()).isZero();
         assertThat(toChangeSet.out()).contains("nothing to roll back");
         assertThat(Catalog.snapshot(db)).isEqualTo(before);

@@ -38,6 +38,10 @@ public final class Catalog {
         section(out, "functions", db.queryList("""
                 SELECT p.proname || ' ' || md5(pg_get_functiondef(p.oid)) FROM pg_proc p
                  WHERE p.pronamespace = 'public'::regnamespace ORDER BY 1""", Catalog::first));
+        // Only the module's own role: other roles' grants on public come from the server's defaults.
+        section(out, "schema privileges of ehe_definer", db.queryList("""
+                SELECT a.privilege_type FROM pg_namespace n, aclexplode(n.nspacl) a
+                 WHERE n.nspname = 'public' AND a.grantee = coalesce(to_regrole('ehe_definer'), 0) ORDER BY 1""", Catalog::first));
         return out.toString();
     }
 
