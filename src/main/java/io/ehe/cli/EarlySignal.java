@@ -5,12 +5,13 @@ import io.ehe.backfill.GracefulShutdown;
 import java.util.function.IntSupplier;
 
 /**
- * SIGINT/SIGTERM outside every interruptible step of a real process (the JVM starting the command,
- * arguments parsed, the first connections opened, the report printed): one error line and exit 7, as
- * for a signal during a step, instead of the JVM's bare 130/143 with no word (a new-user trial).
- * Nothing is in flight then: no changeSet, batch or configure statement runs outside a step's own
- * {@link GracefulShutdown}, which handles the signal itself while one is open. Only {@link Main#main}
- * and the backfill's entry point use this; an in-process caller (a test) keeps the JVM's own hooks.
+ * SIGINT/SIGTERM outside every step that stops cleanly on a signal (the JVM starting the command, the
+ * first connections opened, the report printed, or a command without such steps: status, verify, queue,
+ * partitions sync): one error line and exit 7 instead of the JVM's bare 130/143 with no word (a new-user
+ * trial). The line claims only what holds everywhere: the process ends, the server rolls back a
+ * transaction in flight, and what was committed stays. While a step's own {@link GracefulShutdown} is
+ * open, that step answers the signal instead. Only {@link Main#main} and the backfill's entry point use
+ * this; an in-process caller (a test) keeps the JVM's own hooks.
  */
 public final class EarlySignal {
 
@@ -35,8 +36,9 @@ public final class EarlySignal {
             return; // the step's own hook answers the signal
         }
         System.out.flush();
-        System.err.println("error: " + command + " stopped by a signal while starting or ending, no step in flight: "
-                + "nothing was left half done; run it again unless its output says it finished");
+        System.err.println("error: " + command + " stopped by a signal outside the steps that stop cleanly on one (starting, "
+                + "ending, or a command without such steps): what it committed stays, a transaction in flight is rolled back by the "
+                + "server; run it again unless its output says it finished");
         System.err.flush();
         Runtime.getRuntime().halt(ExitCodes.INTERRUPTED);
     }
