@@ -40,7 +40,7 @@ class StatusReaderTest {
         assertThat(s.triggers()).hasSize(4).noneMatch(Status.TriggerLine::present);
         assertThat(s.index().state()).isEqualTo("absent");
         assertThat(s.changeSets()).extracting(Status.ChangeSetLine::state)
-                .containsExactly("applied", "pending", "pending", "pending", "deferred", "not_applicable", "deferred", "not_applicable", "pending", "pending");
+                .containsExactly("applied", "pending", "pending", "pending", "deferred", "not_applicable", "deferred", "not_applicable", "pending", "pending", "pending");
         assertThat(s.changeSets().get(0).devOnly()).isTrue();
         assertThat(StatusRenderer.text(s)).contains("column events.has_embedding: absent").contains("column kept, filled and indexed: no");
     }
@@ -53,7 +53,7 @@ class StatusReaderTest {
         assertThat(exact.backfill().method()).isEqualTo("exact");
         assertThat(exact.backfill().nullRows()).isEqualTo(4000);
         assertThat(exact.changeSets()).extracting(Status.ChangeSetLine::state)
-                .containsExactly("applied", "applied", "applied", "applied", "deferred", "not_applicable", "deferred", "not_applicable", "applied", "applied");
+                .containsExactly("applied", "applied", "applied", "applied", "deferred", "not_applicable", "deferred", "not_applicable", "applied", "applied", "applied");
         assertThat(exact.triggers()).allMatch(Status.TriggerLine::enabled);
         assertThat(exact.ready()).isFalse();
         assertThat(exact.notReadyBecause()).anyMatch(r -> r.contains("4000 rows still NULL"));
