@@ -121,22 +121,21 @@ public final class MigrateCommand implements Callable<Integer> {
         Migrator migrator = new Migrator(connection.connections(), locks.settings(withBaseline).withDesign(chosen));
         migrator.runner().readerRoles(readerRoles).queueRoles(queueRoles);
         MigrateReport report = new MigrateReport(spec.commandLine().getOut());
-        if (!dryRun) {
-            if (targets != null) {
-                // A typo in a target model is refused before the first changeSet, not after the last.
-                PendingConfiguration.requireKnownModels(connection.connections(), requested, targets, newModel);
-            }
-            return interruptible(migrator, report, requested, targets, keepTargets);
-        }
         if (targets != null) {
             try {
-                // The real run refuses here, before its first changeSet: so does its dry run.
+                // A typo in a target model is refused before the first changeSet, not after the last; its dry run says so.
                 PendingConfiguration.requireKnownModels(connection.connections(), requested, targets, newModel);
             } catch (io.ehe.design.NotConfirmedException refused) {
+                if (!dryRun) {
+                    throw refused;
+                }
                 spec.commandLine().getOut().println("migrate --dry-run: would refuse (exit " + ExitCodes.NOT_CONFIRMED + "): "
                         + refused.getMessage().replaceFirst("^migrate: ", ""));
                 return ExitCodes.OK;
             }
+        }
+        if (!dryRun) {
+            return interruptible(migrator, report, requested, targets, keepTargets);
         }
         report.dryRun(migrator.dryRun(count), tag);
         if (targets != null) {

@@ -21,6 +21,17 @@ public record Status(
 
     /** state: applied | marked_ran | pending | deferred. */
     public record ChangeSetLine(String id, String state, boolean devOnly, String note) {
+
+        /**
+         * The line of a changeSet this database recorded, the same for both designs: applied, or marked_ran
+         * (recorded without running: the dev-only baseline where the tables existed).
+         */
+        public static ChangeSetLine recorded(io.ehe.migration.ChangeSetState cs) {
+            boolean devOnly = cs.design() == null;
+            String note = !devOnly ? "" : cs.markedRan() ? "dev/test/demo only; recorded as ran, created nothing here"
+                    : "dev/test/demo only; created the tables here (ehe.baseline=true)";
+            return new ChangeSetLine(cs.id(), cs.markedRan() ? "marked_ran" : "applied", devOnly, note);
+        }
     }
 
     public record Column(boolean present, boolean nullable, String defaultValue) {

@@ -77,19 +77,16 @@ public final class StatusReader {
                 .filter(cs -> cs.belongsTo(Design.COLUMN)).toList();
         List<Status.ChangeSetLine> out = new ArrayList<>();
         for (ChangeSetState cs : states) {
-            boolean devOnly = cs.id().contains("baseline");
+            if (cs.ran()) {
+                out.add(Status.ChangeSetLine.recorded(cs));
+                continue;
+            }
+            boolean devOnly = cs.design() == null;
             String state;
             String note = "";
             if (!cs.ranOrApplies()) {
                 state = "not_applicable";
                 note = cs.notApplicable();
-            } else if (cs.ran()) {
-                state = cs.markedRan() ? "marked_ran" : "applied";
-                if (devOnly) {
-                    note = "marked_ran".equals(state)
-                            ? "dev/test/demo only; recorded as ran, created nothing here"
-                            : "dev/test/demo only; created the tables here (ehe.baseline=true)";
-                }
             } else if (cs.deferrable() && backfillIncomplete) {
                 state = "deferred";
                 note = "deferred until the backfill is complete; the next migrate after it applies it";

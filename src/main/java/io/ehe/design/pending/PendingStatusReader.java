@@ -198,11 +198,12 @@ final class PendingStatusReader {
             if (!cs.belongsTo(Design.PENDING_TABLE)) {
                 continue;
             }
+            if (cs.ran()) {
+                out.add(Status.ChangeSetLine.recorded(cs));
+                continue;
+            }
             boolean devOnly = cs.design() == null;
-            String state = !cs.ran() ? "pending" : cs.markedRan() ? "marked_ran" : "applied";
-            out.add(new Status.ChangeSetLine(cs.id(), state, devOnly, devOnly
-                    ? cs.markedRan() ? "dev/test/demo only; recorded as ran, created nothing here" : "dev/test/demo only"
-                    : cs.ran() ? "" : "run migrate --design pending-table"));
+            out.add(new Status.ChangeSetLine(cs.id(), "pending", devOnly, devOnly ? "dev/test/demo only" : "run migrate --design pending-table"));
         }
         return out;
     }
