@@ -33,7 +33,7 @@ class PendingQueueTest {
 
     @BeforeAll
     static void setUp() {
-        AppSchema.install(db, "m-fence", "m-poison", "m-expire", "m-pause", "m-fair", "m-again", "m-args", "m-cli");
+        AppSchema.install(db, "m-fence", "m-poison", "m-expire", "m-pause", "m-fair", "m-again", "m-args", "m-cli", "m-busy");
         assertThat(AppSchema.cli(db, "backfill")).isZero();
     }
 
@@ -170,6 +170,18 @@ class PendingQueueTest {
         assertThat(got).extracting(Claimed::eventId).containsExactlyInAnyOrder(small[0], small[1], small[2], small[3], small[4]);
         assertThat(db.queryLong("SELECT count(*) FROM event_embedding_pending_failed WHERE model = 'm-fair' AND state = 'backoff' AND retry_at > now()"))
                 .isEqualTo(10_000);
+    }
+
+    @Test
+    void pairsUnderALiveLeaseDoNotCountForTheDiscovery() {
+        events("m-busy", "org-busy", 50);
+        long[] quiet = events("m-busy", "org-quiet", 10);
+        assertThat(QueueSql.claim(db, "m-busy", 45, 600, "org-busy")).hasSize(45);
+        // org-busy has 50 pending pairs but 5 claimable, org-quiet 10: the discovery ranks claimable pairs only
+        // (changeSet 200 point 1: a live lease hides its pair whatever the pending row's xmin).
+        List<Claimed> got = QueueSql.claim(db, "m-busy", 100, 60, null);
+        assertThat(got).extracting(Claimed::organizationId).containsOnly("org-quiet");
+        assertThat(got).extracting(Claimed::eventId).containsExactlyInAnyOrder(java.util.Arrays.stream(quiet).boxed().toArray(Long[]::new));
     }
 
     @Test
