@@ -11,9 +11,11 @@
 --    pending_pairs is count(*) of the model's pending rows (one pass: an index-only count through the
 --    (model, created_at, event_id) index, or the table where the model is all of it);
 --    claimed/backing_off/quarantined count the live claim rows that still match the pending row they
---    were made for (180 point 2), each probing it by primary key (OFFSET 0 keeps it a probe:
---    ehe_queue_counts() hash-joins the whole pending table, a second pass over a million pairs on a
---    model swap); claimable is the rest (0 while the model is paused). Every figure is an exact count
+--    were made for (180 point 2), each probing it by primary key: a live lease only needs its pair to be
+--    pending (an index-only probe; LIMIT 1 keeps EXISTS a probe, not a hashed subplan over the table), the
+--    other states the pending row's xmin (a heap fetch). ehe_queue_counts() hash-joins the whole pending
+--    table instead, a second pass over a million pairs on a model swap. claimable is the rest (0 while
+--    the model is paused). Every figure is an exact count
 --    on the function's one snapshot, never capped, never read from planner statistics. events is
 --    never scanned: its primary key gives min(id) and max(id) for the fill progress, and one row by
 --    primary key gives the oldest pair's age when the semantics name no created column. Cost:
@@ -101,9 +103,12 @@ BEGIN
                        count(*) FILTER (WHERE c.state IN ('backoff', 'released')) AS backing_off,
                        count(*) FILTER (WHERE c.state = 'quarantined') AS quarantined
                   FROM n, ${ehe.module_schema}.event_embedding_pending_claims c
-                 CROSS JOIN LATERAL (SELECT p.xmin FROM ${ehe.module_schema}.event_embedding_pending p
-                                      WHERE p.event_id = c.event_id AND p.model = c.model OFFSET 0) p
-                 WHERE c.hidden_until > n.t AND (c.state = 'claimed' OR c.pending_xmin = p.xmin)
+                 WHERE c.hidden_until > n.t
+                   AND CASE WHEN c.state = 'claimed'
+                            THEN EXISTS (SELECT 1 FROM ${ehe.module_schema}.event_embedding_pending p
+                                          WHERE p.event_id = c.event_id AND p.model = c.model LIMIT 1)
+                            ELSE c.pending_xmin = (SELECT p.xmin FROM ${ehe.module_schema}.event_embedding_pending p
+                                                    WHERE p.event_id = c.event_id AND p.model = c.model) END
                  GROUP BY c.model),
              q AS (
                 SELECT g.model, k.pending,

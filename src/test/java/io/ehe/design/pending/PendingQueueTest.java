@@ -178,7 +178,7 @@ class PendingQueueTest {
         long[] quiet = events("m-busy", "org-quiet", 10);
         assertThat(QueueSql.claim(db, "m-busy", 45, 600, "org-busy")).hasSize(45);
         // org-busy has 50 pending pairs but 5 claimable, org-quiet 10: the discovery ranks claimable pairs only
-        // (changeSet 200 point 1: a live lease hides its pair whatever the pending row's xmin).
+        // (180 points 2-3: a live lease hides its pair whatever the pending row's xmin).
         List<Claimed> got = QueueSql.claim(db, "m-busy", 100, 60, null);
         assertThat(got).extracting(Claimed::organizationId).containsOnly("org-quiet");
         assertThat(got).extracting(Claimed::eventId).containsExactlyInAnyOrder(java.util.Arrays.stream(quiet).boxed().toArray(Long[]::new));
