@@ -12,7 +12,8 @@
 --    (model, created_at, event_id) index, or the table where the model is all of it);
 --    claimed/backing_off/quarantined count the live claim rows that still match the pending row they
 --    were made for (180 point 2), each probing it by primary key: a live lease only needs its pair to be
---    pending (an index-only probe; LIMIT 1 keeps EXISTS a probe, not a hashed subplan over the table), the
+--    pending (an index-only probe; OFFSET 0 keeps EXISTS a probe: the planner drops a LIMIT there and may hash
+--    the whole table instead, measured 29 ms on 26k pairs), the
 --    other states the pending row's xmin (a heap fetch). ehe_queue_counts() hash-joins the whole pending
 --    table instead, a second pass over a million pairs on a model swap. claimable is the rest (0 while
 --    the model is paused). Every figure is an exact count
@@ -106,7 +107,7 @@ BEGIN
                  WHERE c.hidden_until > n.t
                    AND CASE WHEN c.state = 'claimed'
                             THEN EXISTS (SELECT 1 FROM ${ehe.module_schema}.event_embedding_pending p
-                                          WHERE p.event_id = c.event_id AND p.model = c.model LIMIT 1)
+                                          WHERE p.event_id = c.event_id AND p.model = c.model OFFSET 0)
                             ELSE c.pending_xmin = (SELECT p.xmin FROM ${ehe.module_schema}.event_embedding_pending p
                                                     WHERE p.event_id = c.event_id AND p.model = c.model) END
                  GROUP BY c.model),
