@@ -61,17 +61,18 @@ final class LockRetry {
                     throw e;
                 }
                 Refusal refusal = Refusal.of(e, settings);
-                String blockers = blockers(refusal);
+                RefusalBlockers blockers = blockers(refusal);
+                watch.refused(blockers);
                 if (attempt >= settings.maxAttempts()) {
                     String changeSet = watch.changeSet() == null ? "" : " changeSet " + watch.changeSet() + ":";
                     throw new LockNotGrantedException(what + ":" + changeSet + " " + refusal.what() + " not granted within " + refusal.timeoutName()
                             + " " + refusal.timeout() + " after " + attempt + " attempt" + (attempt == 1 ? "" : "s")
-                            + "; waiting for " + blockers + ". " + refusal.leftBehind(what), e);
+                            + "; waiting for " + blockers.words() + ". " + refusal.leftBehind(what), e);
                 }
                 long pause = settings.backoff(attempt).toMillis();
                 watch.pausing(Duration.ofMillis(pause));
                 LOG.warn("{}: {} not granted within {} {} (attempt {}/{}), waiting for {}; retrying in {} ms",
-                        what, refusal.what(), refusal.timeoutName(), refusal.timeout(), attempt, settings.maxAttempts(), blockers, pause);
+                        what, refusal.what(), refusal.timeoutName(), refusal.timeout(), attempt, settings.maxAttempts(), blockers.words(), pause);
                 if (interruption == null) {
                     Thread.sleep(pause);
                 } else if (interruption.pause(Duration.ofMillis(pause))) {
@@ -85,23 +86,24 @@ final class LockRetry {
      * Read right after the refusal: the blocker usually still holds on. When it is gone by then, the
      * blocker the watch saw last while the statement waited. Only what was seen is said.
      */
-    private String blockers(Refusal refusal) {
+    private RefusalBlockers blockers(Refusal refusal) {
+        List<String> list = List.of();
         try (Connection c = connections.open()) {
-            List<String> list = refusal.indexBuild() ? IndexBuildBlockers.describe(c, PgDuration.parse(refusal.timeout())) : LockBlockers.describe(c);
+            list = refusal.indexBuild() ? IndexBuildBlockers.describe(c, PgDuration.parse(refusal.timeout())) : LockBlockers.describe(c);
             if (!list.isEmpty()) {
-                watch.refusedBy(String.join("; ", list));
-                return String.join("; ", list);
+                return new RefusalBlockers(list, String.join("; ", list));
             }
             if (watch.lastBlockers() != null) {
                 // Not found by the look after the refusal (an index build's look asks for transactions older
                 // than its timeout): that does not make it gone, so say only what was seen.
-                return watch.lastBlockers() + " (seen while it waited)";
+                return new RefusalBlockers(List.of(), watch.lastBlockers() + " (seen while it waited)");
             }
-            return refusal.indexBuild() ? "no transaction of this database open for " + refusal.timeout()
+            return new RefusalBlockers(List.of(), refusal.indexBuild() ? "no transaction of this database open for " + refusal.timeout()
                     + " or longer was found when looked at after the refusal"
-                    : "no session found holding a lock on " + LockBlockers.WATCHED + " when looked at after the refusal";
+                    : "no session found holding a lock on " + LockBlockers.WATCHED + " when looked at after the refusal");
         } catch (Exception e) {
-            return "an unknown session (" + e.getMessage() + ")";
+            // What the look found stays found when only closing its session failed.
+            return new RefusalBlockers(list, "an unknown session (" + e.getMessage() + ")");
         }
     }
 }

@@ -61,12 +61,14 @@ final class WaitWatch {
         return changeSet;
     }
 
-    /** The blockers the last look during a wait saw (no query text), or null when no look saw one. */
-    /** The blockers named right after a refusal: a wait shorter than a look was never seen by the watch itself. */
-    void refusedBy(String blockers) {
-        lastBlockers = blockers;
+    /** A refusal's blockers, when its look found any, become the last seen: a wait shorter than a look was never seen by the watch itself. */
+    void refused(RefusalBlockers blockers) {
+        if (!blockers.found().isEmpty()) {
+            lastBlockers = String.join("; ", blockers.found());
+        }
     }
 
+    /** The blockers the last look during a wait, or the last refusal's look, saw (no query text), or null when none saw one. */
     String lastBlockers() {
         return lastBlockers;
     }

@@ -1,5 +1,6 @@
 package io.ehe.design.pending;
 
+import io.ehe.catalog.CatalogQuery;
 import io.ehe.db.ConnectionFactory;
 import io.ehe.db.LockWaitWatch;
 import io.ehe.db.PgDuration;
@@ -7,7 +8,6 @@ import io.ehe.db.SqlErrors;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -121,10 +121,8 @@ public final class PartitionSync {
         try (Connection c = connections.open(); LockWaitWatch watch = LockWaitWatch.start(connections, c, "partitions sync", lockTimeout, () -> false)) {
             lockTimeout(c);
             watch.step("giving the partitions the module's TRUNCATE triggers (ehe_pending_partition_setup)");
-            try (PreparedStatement ps = c.prepareStatement("SELECT ehe_pending_partition_setup()");
-                 ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                String out = rs.getString(1);
+            try {
+                String out = CatalogQuery.text(c, "SELECT ehe_pending_partition_setup()");
                 c.commit();
                 return out == null ? "" : out;
             } catch (SQLException e) {
@@ -186,26 +184,18 @@ public final class PartitionSync {
         }
         watch.step("checking the partition set and the pending rows before recording it");
         PartitionSet now = PartitionSet.read(c);
-        boolean orphans;
-        try (PreparedStatement ps = c.prepareStatement("""
+        boolean orphans = CatalogQuery.bool(c, """
                 SELECT EXISTS (SELECT 1 FROM event_embedding_pending p
                                 WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = p.event_id))""");
-             ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            orphans = rs.getBoolean(1);
-        }
         if (!now.equals(d) || orphans) {
             c.rollback();
             return null;
         }
         watch.step("recording the partition set (ehe_pending_record_partitions)");
-        try (PreparedStatement ps = c.prepareStatement("SELECT ehe_pending_record_partitions()");
-             ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            int n = rs.getInt(1);
-            c.commit();
-            return n;
-        }
+        // The function returns integer: the long always fits.
+        int n = Math.toIntExact(CatalogQuery.number(c, "SELECT ehe_pending_record_partitions()"));
+        c.commit();
+        return n;
     }
 
     /** Also ends autocommit: lock_timeout and the lock are the transaction's own. */
