@@ -10,8 +10,10 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The module's one-row and one-column catalog queries, each bound to its parameters in order (a
- * {@link String}, a {@link Long} or a {@link java.sql.Array}), so that the catalog readers state only their SQL.
+ * The module's one-row and one-column queries, each bound to its parameters in order (a
+ * {@link String}, a {@link Long} or a {@link java.sql.Array}), so that their callers state only their SQL:
+ * mostly catalog reads, also a module function's one result (partitions sync's setup and record steps).
+ * It runs the statement on the caller's session and never commits: transactions stay the caller's.
  */
 public final class CatalogQuery {
 
