@@ -15,7 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import BooleanSupplier;
+import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 
 /**
