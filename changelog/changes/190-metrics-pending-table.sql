@@ -8,21 +8,20 @@
 -- How it works, why it is cheap, why it is safe:
 -- 1. ehe_metrics_pending_models() (what ehe_metrics_models() returns, point 8) has ehe_queue_counts()'s
 --    figures (180) plus the target's fill state: one row per target model not being removed.
---    pending_pairs is count(*) of the model's pending rows: one pass over the pending table for every
---    model at once (GROUP BY model), in one RETURN QUERY statement, not a cursor loop, so PostgreSQL may
---    run it with parallel workers where the table is large (a model swap: a million pairs); a count is
---    the floor of any exact figure, and BENCHMARKS.md measures that floor beside the function.
+--    pending_pairs is count(*) of the model's pending rows (one pass: an index-only count through the
+--    (model, created_at, event_id) index, or the table where the model is all of it);
 --    claimed/backing_off/quarantined count the live claim rows that still match the pending row they
---    were made for (180 point 2), each probing it by primary key: a live lease only needs its pair to
---    be pending (an index-only probe; OFFSET 0 keeps EXISTS a probe: the planner drops a LIMIT there
---    and hashed the whole pending table instead, 29 ms on 26k pairs), the other states the pending
---    row's xmin (a heap fetch). ehe_queue_counts() hash-joins the whole pending table instead, a second
---    pass over a million pairs on a model swap. claimable is the rest (0 while the model is paused).
---    Every figure is an exact count on one snapshot (the function is STABLE: all its statements see
---    the calling query's snapshot), never capped, never read from planner statistics. events is never
---    scanned: its primary key gives min(id) and max(id) for the fill progress, and one row by primary
---    key gives the oldest pair's age when the semantics name no created column. Cost: O(pending pairs)
---    for the count, O(claim rows) for the claims, O(targets + fill shards) for the rest.
+--    were made for (180 point 2), each probing it by primary key: a live lease only needs its pair to be
+--    pending (an index-only probe; OFFSET 0 keeps EXISTS a probe: the planner drops a LIMIT there and may hash
+--    the whole table instead, measured 29 ms on 26k pairs), the
+--    other states the pending row's xmin (a heap fetch). ehe_queue_counts() hash-joins the whole pending
+--    table instead, a second pass over a million pairs on a model swap. claimable is the rest (0 while
+--    the model is paused). Every figure is an exact count
+--    on the function's one snapshot, never capped, never read from planner statistics. events is
+--    never scanned: its primary key gives min(id) and max(id) for the fill progress, and one row by
+--    primary key gives the oldest pair's age when the semantics name no created column. Cost:
+--    O(pending pairs) for the count, O(claim rows) for the claims, O(targets + fill shards) for the
+--    rest; BENCHMARKS.md has it on each backlog.
 -- 2. oldest_pending_age_seconds: now - min(created_at) of the model's pending rows (the index's first
 --    entry). Where the semantics name no created column the pending rows carry none: the pair with the
 --    lowest event_id stands in, aged by events.created_at when events has that column; else NULL (the
@@ -85,88 +84,83 @@ SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_time
 CREATE FUNCTION ${ehe.module_schema}.ehe_metrics_pending_models()
 RETURNS TABLE (model text, pending_pairs bigint, claimable_pairs bigint, claimed_pairs bigint, backing_off_pairs bigint,
                quarantined_pairs bigint, oldest_pending_age_seconds double precision, filling integer, fill_progress_ratio double precision)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' AS $fn$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' AS $fn$
 #variable_conflict use_column
 DECLARE
     id_lo     bigint;
     id_hi     bigint;
-    aged      text[] := '{}';
-    ages      double precision[] := '{}';
-    g         record;
-    age       double precision;
+    has_ctime boolean;
+    r         record;
 BEGIN
     SELECT min(e.id) - 1, max(e.id) INTO id_lo, id_hi FROM ${ehe.schema}.events e;
-    -- Point 2: a model with pending rows that carry no created_at (no created column configured): the lowest
-    -- pending event_id stands in (dynamic: events may lack created_at).
-    IF EXISTS (SELECT 1 FROM pg_attribute a
-                WHERE a.attrelid = '${ehe.schema}.events'::regclass AND a.attname = 'created_at' AND NOT a.attisdropped) THEN
-        -- Per target, two probes of the (model, created_at, event_id) index; a join here was planned as a
-        -- hashed semi-join over the whole pending table (5 ms on 26k pairs).
-        FOR g IN SELECT t.model FROM ${ehe.module_schema}.event_embedding_pending_targets t WHERE t.state <> 'removing' LOOP
-            CONTINUE WHEN EXISTS (SELECT 1 FROM ${ehe.module_schema}.event_embedding_pending p WHERE p.model = g.model AND p.created_at IS NOT NULL)
-                       OR NOT EXISTS (SELECT 1 FROM ${ehe.module_schema}.event_embedding_pending p WHERE p.model = g.model);
+    has_ctime := EXISTS (SELECT 1 FROM pg_attribute a
+                          WHERE a.attrelid = '${ehe.schema}.events'::regclass AND a.attname = 'created_at' AND NOT a.attisdropped);
+    FOR r IN
+        -- Point 1: ehe_queue_counts()'s figures, with each claim row probing its pending row by primary key.
+        WITH n AS MATERIALIZED (SELECT clock_timestamp() AS t),
+             h AS (
+                SELECT c.model,
+                       count(*) FILTER (WHERE c.state = 'claimed') AS claimed,
+                       count(*) FILTER (WHERE c.state IN ('backoff', 'released')) AS backing_off,
+                       count(*) FILTER (WHERE c.state = 'quarantined') AS quarantined
+                  FROM n, ${ehe.module_schema}.event_embedding_pending_claims c
+                 WHERE c.hidden_until > n.t
+                   AND CASE WHEN c.state = 'claimed'
+                            THEN EXISTS (SELECT 1 FROM ${ehe.module_schema}.event_embedding_pending p
+                                          WHERE p.event_id = c.event_id AND p.model = c.model OFFSET 0)
+                            ELSE c.pending_xmin = (SELECT p.xmin FROM ${ehe.module_schema}.event_embedding_pending p
+                                                    WHERE p.event_id = c.event_id AND p.model = c.model) END
+                 GROUP BY c.model),
+             q AS (
+                SELECT g.model, k.pending,
+                       k.pending - coalesce(h.claimed, 0) - coalesce(h.backing_off, 0) - coalesce(h.quarantined, 0) AS claimable,
+                       coalesce(h.claimed, 0) AS claimed, coalesce(h.backing_off, 0) AS backing_off,
+                       coalesce(h.quarantined, 0) AS quarantined,
+                       extract(epoch FROM n.t - k.oldest)::double precision AS oldest_pending_seconds,
+                       CASE WHEN s.paused_until > n.t THEN s.paused_until END AS paused_until
+                  FROM n, ${ehe.module_schema}.event_embedding_pending_targets g
+                 CROSS JOIN LATERAL (SELECT count(*) AS pending, min(p.created_at) AS oldest
+                                       FROM ${ehe.module_schema}.event_embedding_pending p WHERE p.model = g.model) k
+                  LEFT JOIN h ON h.model = g.model
+                  LEFT JOIN ${ehe.module_schema}.event_embedding_pending_queue_settings s ON s.model = g.model
+                 WHERE g.state <> 'removing'),
+             -- Each fill plan (a shard count): its start, whether complete, the id share it walked (point 3).
+             plans AS (
+                SELECT b.shard_count, min(b.started_at) AS started,
+                       bool_and(b.done) AND count(*) = max(b.shard_count) AS complete,
+                       CASE WHEN sum(b.span) > 0 THEN sum(b.covered)::double precision / sum(b.span) ELSE 0 END AS ratio
+                  FROM (SELECT x.shard_count, x.started_at, x.done, w.span,
+                               CASE WHEN x.walked OR x.done THEN w.span
+                                    ELSE least(greatest(x.last_id - w.first, 0), w.span) END AS covered
+                          FROM ${ehe.module_schema}.event_embedding_pending_bootstrap x
+                         CROSS JOIN LATERAL (SELECT greatest(x.range_start, id_lo) AS first,
+                                                    greatest(least(coalesce(x.range_end, id_hi), id_hi) - greatest(x.range_start, id_lo), 0) AS span) w) b
+                 GROUP BY b.shard_count)
+        SELECT q.model AS m, q.pending, q.claimable, q.claimed, q.backing_off, q.quarantined, q.paused_until,
+               q.oldest_pending_seconds AS oldest, t.state,
+               coalesce((SELECT max(least(greatest(pl.ratio, 0), 1)) FROM plans pl
+                          WHERE NOT pl.complete AND pl.started > t.added_at), 0) AS ratio
+          FROM q JOIN ${ehe.module_schema}.event_embedding_pending_targets t ON t.model = q.model
+         ORDER BY q.model
+    LOOP
+        IF r.pending > 0 AND r.oldest IS NULL AND has_ctime THEN
+            -- Point 2: no created column configured; the lowest pending event_id stands in (dynamic: events may lack created_at).
             EXECUTE 'SELECT CASE WHEN e.created_at IS NOT NULL THEN greatest(extract(epoch FROM clock_timestamp() - e.created_at::timestamptz)::double precision, 0) END
                        FROM ${ehe.schema}.events e
                       WHERE e.id = (SELECT min(p.event_id) FROM ${ehe.module_schema}.event_embedding_pending p WHERE p.model = $1)'
-               INTO age USING g.model;
-            aged := aged || g.model;
-            ages := ages || age;
-        END LOOP;
-    END IF;
-    -- One statement (RETURN QUERY, not a cursor loop): PostgreSQL may run the count with parallel workers.
-    RETURN QUERY
-    WITH n AS MATERIALIZED (SELECT clock_timestamp() AS t),
-         -- Point 1: one pass over the pending table, every model's count.
-         k AS (SELECT p.model, count(*) AS pending FROM ${ehe.module_schema}.event_embedding_pending p GROUP BY p.model),
-         -- Point 1: the live claim rows that still match their pending row, each probing it by primary key.
-         h AS (
-            SELECT c.model,
-                   count(*) FILTER (WHERE c.state = 'claimed') AS claimed,
-                   count(*) FILTER (WHERE c.state IN ('backoff', 'released')) AS backing_off,
-                   count(*) FILTER (WHERE c.state = 'quarantined') AS quarantined
-              FROM n, ${ehe.module_schema}.event_embedding_pending_claims c
-             WHERE c.hidden_until > n.t
-               AND CASE WHEN c.state = 'claimed'
-                        THEN EXISTS (SELECT 1 FROM ${ehe.module_schema}.event_embedding_pending p
-                                      WHERE p.event_id = c.event_id AND p.model = c.model OFFSET 0)
-                        ELSE c.pending_xmin = (SELECT p.xmin FROM ${ehe.module_schema}.event_embedding_pending p
-                                                WHERE p.event_id = c.event_id AND p.model = c.model) END
-             GROUP BY c.model),
-         -- Each fill plan (a shard count): its start, whether complete, the id share it walked (point 3).
-         plans AS (
-            SELECT b.shard_count, min(b.started_at) AS started,
-                   bool_and(b.done) AND count(*) = max(b.shard_count) AS complete,
-                   CASE WHEN sum(b.span) > 0 THEN sum(b.covered)::double precision / sum(b.span) ELSE 0 END AS ratio
-              FROM (SELECT x.shard_count, x.started_at, x.done, w.span,
-                           CASE WHEN x.walked OR x.done THEN w.span
-                                ELSE least(greatest(x.last_id - w.first, 0), w.span) END AS covered
-                      FROM ${ehe.module_schema}.event_embedding_pending_bootstrap x
-                     CROSS JOIN LATERAL (SELECT greatest(x.range_start, id_lo) AS first,
-                                                greatest(least(coalesce(x.range_end, id_hi), id_hi) - greatest(x.range_start, id_lo), 0) AS span) w) b
-             GROUP BY b.shard_count),
-         r AS (
-            SELECT g.model AS m, coalesce(k.pending, 0) AS pending, coalesce(h.claimed, 0) AS claimed,
-                   coalesce(h.backing_off, 0) AS backing_off, coalesce(h.quarantined, 0) AS quarantined,
-                   s.paused_until > n.t AS paused, g.state,
-                   -- Point 2: the (model, created_at, event_id) index's first entry, else the stand-in above.
-                   coalesce(extract(epoch FROM n.t - (SELECT min(p.created_at) FROM ${ehe.module_schema}.event_embedding_pending p WHERE p.model = g.model))::double precision,
-                            (SELECT f.age FROM unnest(aged, ages) f(model, age) WHERE f.model = g.model)) AS oldest,
-                   coalesce((SELECT max(least(greatest(pl.ratio, 0), 1)) FROM plans pl
-                              WHERE NOT pl.complete AND pl.started > g.added_at), 0) AS ratio
-              FROM n, ${ehe.module_schema}.event_embedding_pending_targets g
-              LEFT JOIN k ON k.model = g.model
-              LEFT JOIN h ON h.model = g.model
-              LEFT JOIN ${ehe.module_schema}.event_embedding_pending_queue_settings s ON s.model = g.model
-             WHERE g.state <> 'removing')
-    SELECT CASE WHEN r.m = '' THEN '(any)' ELSE r.m END,
-           r.pending,
-           CASE WHEN r.paused THEN 0 ELSE r.pending - r.claimed - r.backing_off - r.quarantined END,
-           r.claimed, r.backing_off, r.quarantined,
-           CASE WHEN r.pending = 0 THEN 0 WHEN r.oldest IS NULL THEN NULL ELSE greatest(r.oldest, 0) END,
-           CASE WHEN r.state = 'filling' THEN 1 ELSE 0 END,
-           CASE WHEN r.state = 'filling' THEN r.ratio ELSE 1 END
-      FROM r
-     ORDER BY r.m;
+               INTO r.oldest USING r.m;
+        END IF;
+        model := CASE WHEN r.m = '' THEN '(any)' ELSE r.m END;
+        pending_pairs := r.pending;
+        claimable_pairs := CASE WHEN r.paused_until IS NOT NULL THEN 0 ELSE r.claimable END;
+        claimed_pairs := r.claimed;
+        backing_off_pairs := r.backing_off;
+        quarantined_pairs := r.quarantined;
+        oldest_pending_age_seconds := CASE WHEN r.pending = 0 THEN 0 WHEN r.oldest IS NULL THEN NULL ELSE greatest(r.oldest, 0) END;
+        filling := CASE WHEN r.state = 'filling' THEN 1 ELSE 0 END;
+        fill_progress_ratio := CASE WHEN r.state = 'filling' THEN r.ratio ELSE 1 END;
+        RETURN NEXT;
+    END LOOP;
 END
 $fn$;
 
