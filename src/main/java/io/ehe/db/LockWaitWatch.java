@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Watches one session whose statements may wait for locks under lock_timeout (configure's
@@ -104,6 +105,19 @@ public final class LockWaitWatch implements AutoCloseable {
         String whom = seen != null ? seen.describe() : holdersNow(relations);
         return new SQLException(what + ": " + step + " got no lock within --lock-timeout " + asGiven(lockTimeout) + "; it waited for "
                 + whom + ". " + outcome, SqlErrors.LOCK_NOT_AVAILABLE, cause);
+    }
+
+    /**
+     * {@code e} as the worker should throw it: a lock not granted within lock_timeout rolls back
+     * {@code c}'s open transaction (its earlier commits stay) and becomes {@link #refused}'s one line,
+     * {@code outcome} asked only then; any other error comes back as it came.
+     */
+    public SQLException refusedOrAsIs(Connection c, SQLException e, List<String> relations, Supplier<String> outcome) throws SQLException {
+        if (!SqlErrors.isLockNotGranted(e)) {
+            return e;
+        }
+        c.rollback();
+        return refused(e, relations, outcome.get());
     }
 
     private String holdersNow(List<String> relations) {

@@ -4,7 +4,6 @@ import io.ehe.catalog.CatalogQuery;
 import io.ehe.db.ConnectionFactory;
 import io.ehe.db.LockWaitWatch;
 import io.ehe.db.PgDuration;
-import io.ehe.db.SqlErrors;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -126,18 +125,9 @@ public final class PartitionSync {
                 c.commit();
                 return out == null ? "" : out;
             } catch (SQLException e) {
-                throw refused(c, watch, e, refusedOutcome);
+                throw watch.refusedOrAsIs(c, e, LOCKED, () -> refusedOutcome);
             }
         }
-    }
-
-    /** A lock not granted within lock_timeout as the watch words it (rolled back first), anything else as it came. */
-    private static SQLException refused(Connection c, LockWaitWatch watch, SQLException e, String outcome) throws SQLException {
-        if (!SqlErrors.isLockNotGranted(e)) {
-            return e;
-        }
-        c.rollback();
-        return watch.refused(e, LOCKED, outcome);
     }
 
     /** Which events to repair, as a predicate over alias e of events (oids are numbers: no injection). */
@@ -171,7 +161,7 @@ public final class PartitionSync {
             try {
                 return record(c, watch, d);
             } catch (SQLException e) {
-                throw refused(c, watch, e, refusedOutcome);
+                throw watch.refusedOrAsIs(c, e, LOCKED, () -> refusedOutcome);
             }
         }
     }

@@ -5,7 +5,6 @@ import io.ehe.db.ConnectionFactory;
 import io.ehe.db.LockWaitWatch;
 import io.ehe.db.OlderTransactions;
 import io.ehe.db.PgDuration;
-import io.ehe.db.SqlErrors;
 import io.ehe.design.NotConfirmedException;
 
 import java.sql.Connection;
@@ -203,12 +202,8 @@ public final class PendingConfiguration {
                     throw new OlderTransactions.WaitStoppedException(change.what() + " stopped (signal) while a statement waited for its lock"
                             + " or ran (cancelled); " + change.afterStop());
                 }
-                if (SqlErrors.isLockNotGranted(e)) {
-                    // Only the open transaction rolls back: the change's words say what committed before it.
-                    c.rollback();
-                    throw watch.refused(e, LOCKED, change.afterRefusal());
-                }
-                throw e;
+                // Only the open transaction rolls back: the change's words say what committed before it.
+                throw watch.refusedOrAsIs(c, e, LOCKED, change::afterRefusal);
             }
         }
     }

@@ -8,13 +8,12 @@ import io.ehe.backfill.StopSignal;
 import io.ehe.db.ConnectionFactory;
 import io.ehe.catalog.Design;
 import io.ehe.catalog.DesignCheck;
+import io.ehe.catalog.CatalogQuery;
 import io.ehe.design.DesignOperations;
 import io.ehe.design.DesignStatus;
 import io.ehe.design.RenderedStatus;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -49,17 +48,11 @@ public final class PendingTableDesign implements DesignOperations {
      * semantics table missing (changeSet 100 applied, the rest not, say) those commands failed on a raw
      * "relation does not exist"; they now refuse with status's own reason ("install is half-finished
      * (...): run migrate --design pending-table"). The changelog is read only when a table is missing,
-     * so a complete install pays two catalog lookups.
+     * so a complete install pays two catalog lookups on the caller's session {@code c}.
      */
-    public static Optional<String> incomplete(ConnectionFactory connections) throws Exception {
-        try (Connection c = connections.open();
-             Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT to_regclass('event_embedding_pending_targets') IS NOT NULL"
-                     + " AND to_regclass('event_embedding_pending_semantics') IS NOT NULL")) {
-            rs.next();
-            if (rs.getBoolean(1)) {
-                return Optional.empty();
-            }
+    public static Optional<String> incomplete(Connection c, ConnectionFactory connections) throws Exception {
+        if (CatalogQuery.tableExists(c, "event_embedding_pending_targets") && CatalogQuery.tableExists(c, "event_embedding_pending_semantics")) {
+            return Optional.empty();
         }
         return Optional.of(new PendingStatusReader(connections).halfFinished()
                 .orElse("the pending-table design's targets or semantics table is missing: run migrate --design pending-table"));

@@ -68,11 +68,11 @@ public final class DesignChoice {
                 throw new WrongDatabaseException(wrong.get());
             }
             design = choose(Design.installed(c), asked);
-        }
-        if (design == Design.PENDING_TABLE) {
-            Optional<String> incomplete = PendingTableDesign.incomplete(connections);
-            if (incomplete.isPresent()) {
-                throw new DesignNotInstalledException(incomplete.get() + "; nothing was changed");
+            if (design == Design.PENDING_TABLE) {
+                Optional<String> incomplete = PendingTableDesign.incomplete(c, connections);
+                if (incomplete.isPresent()) {
+                    throw new DesignNotInstalledException(incomplete.get() + "; nothing was changed");
+                }
             }
         }
         return design;
