@@ -145,7 +145,7 @@ class RollbackRoundTripTest {
                         "130-pending-semantics-and-targets=false", "140-pending-per-target=false",
                         "150-pending-partitioned-triggers=false", "160-pending-partition-set=false",
                         "170-pending-definer-functions=false", "180-pending-queue=false", "190-metrics-pending-table=false",
-                        "195-definer-schema-usage-pending-table=false");
+                        "195-definer-schema-usage-pending-table=false", "200-pending-queue-done-claims=false");
         // The released bootstrap's end state, written by hand (its code is gone): the exact rows and a complete plan.
         old.execute("""
                 INSERT INTO event_embedding_pending (event_id, organization_id)
@@ -173,7 +173,7 @@ class RollbackRoundTripTest {
         String upgradedRows = old.queryString(pendingRows);
 
         // Back to the released shape: the same catalog, the rows kept (default semantics, target ready).
-        runner.rollbackCount(8); // 195, 190, 180, 170, 160, 150, 140, 130
+        runner.rollbackCount(9); // 200, 195, 190, 180, 170, 160, 150, 140, 130
         old.execute("DROP TRIGGER zz_count_updates ON events");
         assertThat(Catalog.moduleSnapshot(old)).isEqualTo(released);
         assertThat(old.queryString(pendingRows)).isEqualTo(upgradedRows);
@@ -187,7 +187,7 @@ class RollbackRoundTripTest {
         runner.update(null, null);
         new io.ehe.design.pending.PendingConfiguration(old.connections(), java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(30))
                 .configure(new io.ehe.catalog.Semantics("embedding_model", "chunk_index", null, "created_at", java.util.List.of()), java.util.List.of("m"));
-        runner.rollbackCount(8); // 195 to 130 again
+        runner.rollbackCount(9); // 200 to 130 again
         assertThat(old.queryLong("SELECT count(*) FROM event_embedding_pending")).isZero();
         assertThat(old.queryLong("SELECT count(*) FROM event_embedding_pending_bootstrap")).isZero();
         assertThat(old.queryLong("SELECT count(*) FROM zz_updates")).as("rows of events updated by the upgrade and its rollbacks").isZero();

@@ -157,6 +157,14 @@ class PendingQueueRaceTest {
                         }
                         try (var st = c.createStatement()) {
                             AppTransactions.tx(c, st, sql);
+                        } catch (SQLException lost) {
+                            // The same race as embed()'s, lost by the app's re-embed this time (seen once in
+                            // CI-like runs): the app's own, counted and ignored, never the queue's.
+                            if (!"23505".equals(lost.getSQLState()) || roll >= 75) {
+                                throw lost;
+                            }
+                            collisions.incrementAndGet();
+                            continue;
                         }
                         appWrites.incrementAndGet();
                     }

@@ -185,37 +185,48 @@ class PendingQueueTest {
     }
 
     @Test
-    void aPairThatLeavesAndComesBackStartsAfreshAndTheSweepRemovesWhatMatchesNothing() throws Exception {
+    void aPairThatLeavesTakesItsClaimRowAlongAndStartsAfreshWhenItComesBack() throws Exception {
         long e = events("m-again", "org-a", 1)[0];
         Claimed c = QueueSql.claim(db, "m-again", 1, 30, null).get(0);
         try (Connection conn = db.open()) {
             QueueSql.embed(conn, e, "m-again");
         }
-        Thread.sleep(5); // the sweep keeps rows changed at or after its start
-        assertThat(db.queryLong("SELECT ehe_queue_sweep()")).as("a live lease of a pair that is done").isPositive();
-        assertThat(state(e, "m-again")).isNull();
+        // 200 points 2-3: the app's write that made the pair done deleted its live lease with it.
+        assertThat(state(e, "m-again")).as("the done pair's claim row").isNull();
         assertThat(QueueSql.fail(db, "m-again", e, c.token(), "late", true)).as("done: the token holds nothing").isNull();
         db.execute("DELETE FROM event_embeddings WHERE event_id = " + e + " AND embedding_model = 'm-again'");
         c = QueueSql.claim(db, "m-again", 1, 30, null).get(0);
+        assertThat(c.attempt()).as("back in the queue with fresh attempts").isEqualTo(1);
         // A live lease of a pair still pending is never swept.
+        Thread.sleep(5); // the sweep keeps rows changed at or after its start
         assertThat(db.queryLong("SELECT ehe_queue_sweep()")).isZero();
         assertThat(state(e, "m-again")).isEqualTo("claimed");
         assertThat(QueueSql.fail(db, "m-again", e, c.token(), "HTTP 400", false)).as("not retryable").isEqualTo("quarantined");
+        // A quarantined pair the app embeds anyway is done too: its row goes with it.
         try (Connection conn = db.open()) {
             QueueSql.embed(conn, e, "m-again");
         }
-        assertThat(db.queryLong("SELECT ehe_queue_sweep()")).isPositive();
-        assertThat(state(e, "m-again")).as("swept").isNull();
+        assertThat(state(e, "m-again")).isNull();
         // Quarantined again, then the embedding deleted: a new pending row, a new history.
         db.execute("DELETE FROM event_embeddings WHERE event_id = " + e + " AND embedding_model = 'm-again'");
         c = QueueSql.claim(db, "m-again", 1, 30, null).get(0);
         assertThat(QueueSql.fail(db, "m-again", e, c.token(), "HTTP 400", false)).isEqualTo("quarantined");
-        try (Connection conn = db.open()) {
-            QueueSql.embed(conn, e, "m-again");
-        }
-        db.execute("DELETE FROM event_embeddings WHERE event_id = " + e + " AND embedding_model = 'm-again'");
+        // An UPDATE of the pending row (180 point 2's in-place case) deletes nothing: the quarantine stays.
+        db.execute("UPDATE events SET organization_id = 'org-moved' WHERE id = " + e);
+        assertThat(state(e, "m-again")).isEqualTo("quarantined");
+        db.execute("UPDATE events SET organization_id = 'org-a' WHERE id = " + e);
+        // A delete the module makes itself (depth 0: here by hand, as targets remove and verify --repair do)
+        // leaves the claim row to the sweep; the pair back as a new pending row (a new xmin) is not hidden by it.
+        db.execute("DELETE FROM event_embedding_pending WHERE event_id = " + e + " AND model = 'm-again'");
+        assertThat(state(e, "m-again")).isEqualTo("quarantined");
+        db.execute("INSERT INTO event_embedding_pending (event_id, model, organization_id, created_at) SELECT id, 'm-again', organization_id, created_at FROM events WHERE id = " + e);
         assertThat(QueueSql.counts(db, "m-again")).as("the old quarantine matches no pending row").containsExactly(1, 1, 0, 0, 0);
-        assertThat(QueueSql.claim(db, "m-again", 1, 30, null).get(0).attempt()).isEqualTo(1);
+        c = QueueSql.claim(db, "m-again", 1, 30, null).get(0);
+        assertThat(c.attempt()).isEqualTo(1);
+        assertThat(QueueSql.release(db, "m-again", List.of(e), c.token())).containsExactly(e);
+        Thread.sleep(5); // the sweep keeps rows changed at or after its start
+        assertThat(db.queryLong("SELECT ehe_queue_sweep()")).as("a released pair still pending keeps its history").isZero();
+        AppSchema.assertExact(db);
     }
 
     @Test
@@ -236,7 +247,7 @@ class PendingQueueTest {
                    AND NOT (p.prosecdef AND 'search_path=pg_catalog, pg_temp' = ANY (p.proconfig)
                             AND NOT has_function_privilege('public', p.oid, 'EXECUTE'))""");
         assertThat(bad).isEmpty();
-        assertThat(db.queryLong("SELECT count(*) FROM pg_proc WHERE proname LIKE 'ehe_queue_%'")).isEqualTo(12);
+        assertThat(db.queryLong("SELECT count(*) FROM pg_proc WHERE proname LIKE 'ehe_queue_%'")).isEqualTo(13);
         // Installed by a superuser here: the functions a worker calls must not run with superuser rights (170 point 1).
         assertThat(db.queryString("SELECT string_agg(DISTINCT r.rolname || ' super=' || r.rolsuper, ',') FROM pg_proc p"
                 + " JOIN pg_roles r ON r.oid = p.proowner WHERE p.proname LIKE 'ehe_queue_%'")).isEqualTo("ehe_definer super=false");
