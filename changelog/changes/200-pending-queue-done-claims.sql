@@ -61,6 +61,7 @@
 -- DEFINER and pinned search_path. The rollback drops the trigger and its function and puts 180's claim back.
 SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 
+-- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout comes from set_config() above, which squawk does not recognise; creating a function is catalog-only
 CREATE FUNCTION ${ehe.module_schema}.ehe_queue_on_pending_delete() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 -- Point 4: the claim row is deleted only if its lock is free now; a busy one is the sweep's.
