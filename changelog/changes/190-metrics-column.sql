@@ -50,6 +50,12 @@
 --    a grant a DBA gives once and that no later migrate takes back (only the rollback drops the functions).
 -- 7. lock_timeout = 2s on the functions: a scrape behind a waiting ACCESS EXCLUSIVE (a migration) fails
 --    after 2 s instead of queueing. ACCESS SHARE locks only; nothing is written.
+--    And jit = off: a scrape's statements count index ranges whose estimated cost passes jit_above_cost
+--    on a table of a million rows, and on a server built with LLVM (Debian's, most managed services;
+--    jit is on by default) every scrape then compiled its expressions first: measured by hand (the
+--    pending-table design's functions; the column design's count an index range the same way) on
+--    Debian's PostgreSQL 15 with 2M pairs pending over two targets, ehe_metrics_models() 542-544 ms
+--    with jit and 250 ms without (docs/benchmark-notes.md, "JIT"). JitOffTest proves it is off.
 -- 8. Both designs can be installed at once (a move between them): each design's figures come from its
 --    own functions (ehe_metrics_column_* / ehe_metrics_pending_*), and the two the exporter calls,
 --    ehe_metrics_models() and ehe_metrics_database(), are written by both 190 changeSets with the same
@@ -64,7 +70,7 @@ CREATE FUNCTION ${ehe.module_schema}.ehe_metrics_column_models()
 RETURNS TABLE (model text, pending_pairs bigint, claimable_pairs bigint, claimed_pairs bigint, backing_off_pairs bigint,
                quarantined_pairs bigint, oldest_pending_age_seconds double precision, filling integer, fill_progress_ratio double precision)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' SET enable_seqscan = off SET enable_bitmapscan = off AS $fn$
+SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' SET jit = off SET enable_seqscan = off SET enable_bitmapscan = off AS $fn$
 #variable_conflict use_column
 DECLARE
     id_lo     bigint;
@@ -124,7 +130,7 @@ $fn$;
 CREATE FUNCTION ${ehe.module_schema}.ehe_metrics_column_database()
 RETURNS TABLE (design text, ready integer, semantics_match integer, triggers_enabled integer, drift_rows bigint)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' SET enable_seqscan = off SET enable_bitmapscan = off AS $fn$
+SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' SET jit = off SET enable_seqscan = off SET enable_bitmapscan = off AS $fn$
 #variable_conflict use_column
 DECLARE
     names     text[];
@@ -217,7 +223,7 @@ $fn$;
 CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_metrics_models()
 RETURNS TABLE (model text, pending_pairs bigint, claimable_pairs bigint, claimed_pairs bigint, backing_off_pairs bigint,
                quarantined_pairs bigint, oldest_pending_age_seconds double precision, filling integer, fill_progress_ratio double precision)
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' AS $fn$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' SET jit = off AS $fn$
 BEGIN
     -- Point 8: the installed design's figures; the pending-table design's while a move holds both.
     IF to_regprocedure('${ehe.module_schema}.ehe_metrics_pending_models()') IS NOT NULL THEN
@@ -231,7 +237,7 @@ $fn$;
 -- squawk-ignore require-lock-timeout, require-statement-timeout -- as above
 CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_metrics_database()
 RETURNS TABLE (design text, ready integer, semantics_match integer, triggers_enabled integer, drift_rows bigint)
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' AS $fn$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' SET jit = off AS $fn$
 BEGIN
     -- Point 8: one row per installed design (label design).
     IF to_regprocedure('${ehe.module_schema}.ehe_metrics_column_database()') IS NOT NULL THEN

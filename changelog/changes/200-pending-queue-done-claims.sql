@@ -57,6 +57,17 @@
 --    the same window between its snapshot and the pick. Planning sees the arrays as constants
 --    (force_custom_plan), so the executor hashes them (PostgreSQL 14+) instead of comparing every pair
 --    with every id; a model with 10k pairs in backoff hashes 10k ids once per claim.
+-- 8. jit = off on ehe_queue_claim and on 180's ehe_queue_counts() and ehe_queue_sweep() (the calls a
+--    scheduler, a scrape or a timer makes): their statements read a LIMIT's worth of rows or count an
+--    index range, yet the planner's estimates pass jit_above_cost on a large backlog (the discovery's
+--    per-row filter over a million-pair index; enable_sort = off adds its disable cost to the top-1
+--    sort and so passes jit_inline_above_cost and jit_optimize_above_cost too). On a server built with
+--    LLVM (Debian's, most managed services; jit is on by default) every claim compiled its plan first:
+--    measured by hand on Debian's PostgreSQL 15 with a model's 1.03M pairs pending, 74-75 ms per
+--    claim of 100 with jit (about 110 ms compiling in one auto_explain) and 2.8-2.9 ms without;
+--    ehe_queue_counts() 387-390 against 247-250 ms (docs/benchmark-notes.md, "JIT"). The bench's
+--    embedded server has no JIT provider, so no bench run showed it.
+--    JitOffTest runs them on Debian's PostgreSQL with every jit threshold at 0.
 -- ehe_queue_claim keeps 180's owner (CREATE OR REPLACE keeps owner and grants), signature, SECURITY
 -- DEFINER and pinned search_path. The rollback drops the trigger and its function and puts 180's claim back.
 SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
@@ -91,7 +102,7 @@ CREATE OR REPLACE FUNCTION ${ehe.module_schema}.ehe_queue_claim(target_model tex
                                        organization text DEFAULT NULL, newest integer DEFAULT 5000)
 RETURNS TABLE (event_id bigint, organization_id text, attempt integer, claim_token uuid, lease_until timestamptz)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_custom_plan
-    SET enable_bitmapscan = off SET enable_seqscan = off SET enable_sort = off AS $fn$
+    SET enable_bitmapscan = off SET enable_seqscan = off SET enable_sort = off SET jit = off AS $fn$
 -- enable_bitmapscan and enable_seqscan off: the hidden set is read by a plain index scan of the (model)
 -- index, which marks the entries of deleted claim rows dead in the index as it passes them, so the next
 -- claim skips them. A bitmap scan never marks them and read the heap page of every row deleted since the
@@ -239,7 +250,16 @@ END
 $fn$;
 -- The owner rule of changeSet 170 (point 1) for the new trigger function.
 SELECT ${ehe.module_schema}.ehe_pending_secure_functions();
+-- Point 8 for 180's two functions that read a whole backlog or claims table (catalog-only, no table lock).
+-- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout set by set_config() above; a function's setting, catalog-only
+ALTER FUNCTION ${ehe.module_schema}.ehe_queue_counts() SET jit = off;
+-- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout set by set_config() above; a function's setting, catalog-only
+ALTER FUNCTION ${ehe.module_schema}.ehe_queue_sweep(integer) SET jit = off;
 --rollback SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
+--rollback -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout set by set_config() above; a function's setting, catalog-only
+--rollback ALTER FUNCTION ${ehe.module_schema}.ehe_queue_counts() RESET jit;
+--rollback -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout set by set_config() above; a function's setting, catalog-only
+--rollback ALTER FUNCTION ${ehe.module_schema}.ehe_queue_sweep(integer) RESET jit;
 --rollback -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout set by set_config() above; a trigger of the module's own table, catalog-only
 --rollback DROP TRIGGER IF EXISTS trg_event_embedding_pending_done_claims ON ${ehe.module_schema}.event_embedding_pending;
 --rollback DROP FUNCTION IF EXISTS ${ehe.module_schema}.ehe_queue_on_pending_delete();
