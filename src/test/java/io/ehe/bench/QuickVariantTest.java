@@ -22,6 +22,9 @@ class QuickVariantTest {
         // The full run keeps the issue's 20-minute churn.
         Bench.QueueOptions full = Bench.QueueOptions.of(Bench.parse(new String[0]));
         assertThat(full.churnMinutes()).isEqualTo(20.0);
+        // Issue 27's churn runs at scale 0.1, never above the run's own scale.
+        assertThat(full.churnScale()).isEqualTo(0.1);
+        assertThat(Bench.QueueOptions.of(Bench.parse("--scale 0.05".split(" "))).churnScale()).isEqualTo(0.05);
         assertThat(QueueBench.measuredMinutes(full.seconds(), full.churnMinutes())).isEqualTo(22.0);
     }
 }

@@ -143,7 +143,7 @@ final class ReportFixtures {
             churn.add(new QueueBench.Sample(i * m / 6, 3.3 * i * m, Math.round(1200 * i * m), Math.round(40 * i * m), Math.round(7 * i * m),
                     Math.round(81_920 * i * m), Math.round(500 * i * m)));
         }
-        return new QueueBench.Result("shape", Math.round(1_060_000 * m), throughput, churn, 0.5 * m);
+        return new QueueBench.Result("shape", Math.round(1_060_000 * m), throughput, churn, 0.5 * m, "churn shape");
     }
 
     static PartitionedIndexBench.Result partitioned(double m) {
