@@ -108,8 +108,9 @@ final class QueueBench {
             server.drop("queue_template");
             on = prepareOn(server, churnEvents);
         }
-        String churnShape = shape(on) + String.format(Locale.ROOT, ", %,d pairs pending",
-                on.queryLong("SELECT count(*) FROM public.event_embedding_pending WHERE model = '" + NEW_MODEL + "'"));
+        // The churn claims the recent backlog's model (MODEL), not the model swap's.
+        String churnShape = shape(on) + String.format(Locale.ROOT, ", %,d pairs of `%s` pending at the start", on.queryLong(
+                "SELECT count(*) FROM public.event_embedding_pending WHERE model = '" + MODEL + "'"), MODEL);
         List<Sample> churn = churn(on, churnMinutes);
         server.drop("queue_on");
         server.drop("queue_template");
