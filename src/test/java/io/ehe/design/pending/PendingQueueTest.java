@@ -33,7 +33,7 @@ class PendingQueueTest {
 
     @BeforeAll
     static void setUp() {
-        AppSchema.install(db, "m-fence", "m-poison", "m-expire", "m-pause", "m-fair", "m-again", "m-args", "m-cli", "m-busy");
+        AppSchema.install(db, "m-fence", "m-poison", "m-expire", "m-pause", "m-fair", "m-again", "m-args", "m-cli", "m-busy", "m-paths");
         assertThat(AppSchema.cli(db, "backfill")).isZero();
     }
 
@@ -333,5 +333,66 @@ class PendingQueueTest {
             System.setOut(old);
         }
         return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Issue 27: the queue must not make the app's re-embed, supersede or event insert dearer. Its only
+     * trigger (200's, on pending rows deleted inside the module's triggers) is never called by them, with
+     * their deferred triggers run (SET CONSTRAINTS ALL IMMEDIATE) before the count; the first embedding of a
+     * pending pair does call it, so the count can see it.
+     */
+    @Test
+    void theAppsReEmbedSupersedeAndEventInsertNeverCallTheQueuesTrigger() throws Exception {
+        String m = "m-paths";
+        long e1 = events(m, "org-paths", 1)[0];
+        try (Connection c = db.open(); var st = c.createStatement()) {
+            st.execute("SET track_functions = 'all'");
+            c.setAutoCommit(false);
+            // The backend keeps committed counts until it reports them (PostgreSQL 15+: at most once a
+            // second, between transactions), so each check counts from the first statement of its own
+            // transaction, when nothing can be reported until it ends.
+            long[] before = calls(st);
+            st.execute("INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) VALUES (" + e1 + ", '" + m + "', 0)");
+            assertThat(calls(st)[1] - before[1]).as("the first embedding of a pending pair: the count sees the trigger").isPositive();
+            c.commit();
+
+            before = calls(st);
+            st.execute("INSERT INTO events (organization_id, payload_text) VALUES ('org-paths', 'new text')");
+            assertAppPathCallsNoQueueTrigger(c, st, before, "event insert");
+
+            before = calls(st);
+            st.execute("SELECT 1 FROM events WHERE id = " + e1 + " AND superseded_by IS NULL FOR SHARE");
+            st.execute("DELETE FROM event_embeddings WHERE event_id = " + e1 + " AND embedding_model = '" + m + "'");
+            st.execute("INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) VALUES (" + e1 + ", '" + m + "', 0)");
+            assertAppPathCallsNoQueueTrigger(c, st, before, "re-embed");
+
+            before = calls(st);
+            long e2;
+            try (var rs = st.executeQuery("INSERT INTO events (organization_id, payload_text) VALUES ('org-paths', 'successor') RETURNING id")) {
+                rs.next();
+                e2 = rs.getLong(1);
+            }
+            st.execute("UPDATE events SET superseded_by = " + e2 + " WHERE id = " + e1);
+            st.execute("DELETE FROM event_embeddings WHERE event_id = " + e1);
+            assertAppPathCallsNoQueueTrigger(c, st, before, "supersede");
+        }
+        assertExact(db);
+    }
+
+    private static void assertAppPathCallsNoQueueTrigger(Connection c, java.sql.Statement st, long[] before, String path) throws SQLException {
+        st.execute("SET CONSTRAINTS ALL IMMEDIATE");
+        long[] after = calls(st);
+        assertThat(after[0] - before[0]).as(path + ": the module's own triggers ran").isPositive();
+        assertThat(after[1] - before[1]).as(path + ": calls of the queue's trigger").isZero();
+        c.rollback();
+    }
+
+    /** Calls counted so far by this backend: the module's ehe_pending_on_* trigger functions, and 200's queue trigger. */
+    private static long[] calls(java.sql.Statement st) throws SQLException {
+        try (var rs = st.executeQuery("SELECT coalesce(sum(calls) FILTER (WHERE funcname LIKE 'ehe\\_pending\\_on\\_%'), 0),"
+                + " coalesce(sum(calls) FILTER (WHERE funcname = 'ehe_queue_on_pending_delete'), 0) FROM pg_stat_xact_user_functions")) {
+            rs.next();
+            return new long[] {rs.getLong(1), rs.getLong(2)};
+        }
     }
 }
