@@ -147,6 +147,39 @@ abstract class ReaderRolesContract {
         assertThat(text).contains("not ready: reader role " + roles.readerRole() + " lacks ");
     }
 
+    /**
+     * The triggers keep the answer exact only for READ COMMITTED writers (docs/roles-and-privileges.md):
+     * status is not ready while a role that can write the tables, or every role of the database, would
+     * start its transactions at REPEATABLE READ or SERIALIZABLE, and names the statement that takes it
+     * back; a role that cannot write them may run at any level.
+     */
+    @Test
+    @Order(3)
+    void statusIsNotReadyWhileAWriterWouldStartAboveReadCommitted(TestDatabase db) {
+        TestDatabase owner = roles.owner();
+        db.execute("ALTER ROLE " + roles.readerRole() + " SET default_transaction_isolation = 'serializable'");
+        try {
+            Captured ok = cli(owner, "status");
+            assertThat(ok.code).as(ok.out).isEqualTo(ExitCodes.OK);
+            assertThat(ok.out).contains("writers' default isolation: read committed");
+        } finally {
+            db.execute("ALTER ROLE " + roles.readerRole() + " RESET default_transaction_isolation");
+        }
+        for (String set : List.of("ALTER ROLE " + roles.appRole() + " IN DATABASE " + db.name() + " SET default_transaction_isolation = 'repeatable read'",
+                "ALTER DATABASE " + db.name() + " SET default_transaction_isolation TO SERIALIZABLE")) {
+            db.execute(set);
+            Captured notReady = cli(owner, "status");
+            assertThat(notReady.code).as(notReady.out).isEqualTo(ExitCodes.NOT_READY);
+            String line = notReady.out.lines().filter(l -> l.startsWith("not ready: writers start at ")).findFirst().orElseThrow();
+            assertThat(line).contains(set.startsWith("ALTER ROLE") ? "role " + roles.appRole() + " in database " + db.name() : "every role in database " + db.name());
+            Captured json = cli(owner, "status", "--json");
+            assertThat(json.out).contains("\"writerIsolation\"").contains("\"ready\" : false");
+            db.execute(line.substring(line.indexOf("fix: ") + 5));
+            Captured fixed = cli(owner, "status");
+            assertThat(fixed.code).as(set + ", then the fix named: " + fixed.out).isEqualTo(ExitCodes.OK);
+        }
+    }
+
     @Test
     @Order(4)
     void aNewListRerunsTheGrantsAndAPlainMigrateKeepsThem(TestDatabase db) {

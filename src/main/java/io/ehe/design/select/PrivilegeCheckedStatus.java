@@ -5,12 +5,14 @@ import io.ehe.catalog.Design;
 import io.ehe.catalog.QueueGrants;
 import io.ehe.catalog.ReaderGrants;
 import io.ehe.catalog.TableWriters;
+import io.ehe.catalog.WriterIsolation;
 import io.ehe.db.ConnectionFactory;
 import io.ehe.design.DesignStatus;
 import io.ehe.status.StatusSession;
 
 import java.sql.Connection;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,13 +27,16 @@ import static io.ehe.design.select.StatusJson.JSON;
  * at install ({@code migrate --queue-role}, changeSet 185) with what each lacks of what the worker loop
  * calls, and every role that can make those calls. A named reader or queue role that lacks anything
  * makes the status not ready (exit 5), whatever the design says: the scheduler or the workers would
- * fail on their first call.
+ * fail on their first call. So does a {@code default_transaction_isolation} above READ COMMITTED for a
+ * writer, for every role or in the server's configuration ({@link WriterIsolation}): the triggers keep
+ * the answer exact only for READ COMMITTED writers.
  *
  * Text: a "privileges" block after the design's own; one reason per lacking role in
  * {@link #notReadyBecause()} (the status screen lists them first).
  * JSON: an object {@code privileges} ({@code writers}: table to list of {role, privileges, superuser};
  * {@code readers}: list of {role, missing}; {@code canRead}: role names; pending-table only:
- * {@code queueRoles}: list of {role, missing}; {@code canWorkQueue}: role names), and the reasons
+ * {@code queueRoles}: list of {role, missing}; {@code canWorkQueue}: role names; {@code writerIsolation}:
+ * list of {role, database, server, value}), and the reasons
  * appended to {@code notReadyBecause} with {@code ready} false.
  */
 public final class PrivilegeCheckedStatus implements DesignStatus {
@@ -49,15 +54,18 @@ public final class PrivilegeCheckedStatus implements DesignStatus {
     /** Null in the column design, which has no queue. */
     private final List<Reader> queueRoles;
     private final List<String> canWorkQueue;
+    private final List<WriterIsolation.Setting> writerIsolation;
 
     private PrivilegeCheckedStatus(DesignStatus inner, Map<String, List<TableWriters.Writer>> writers, List<Reader> readers,
-                                   List<String> canRead, List<Reader> queueRoles, List<String> canWorkQueue) {
+                                   List<String> canRead, List<Reader> queueRoles, List<String> canWorkQueue,
+                                   List<WriterIsolation.Setting> writerIsolation) {
         this.inner = inner;
         this.writers = writers;
         this.readers = readers;
         this.canRead = canRead;
         this.queueRoles = queueRoles;
         this.canWorkQueue = canWorkQueue;
+        this.writerIsolation = writerIsolation;
     }
 
     /** Reads the privileges on a read-only session. */
@@ -81,13 +89,20 @@ public final class PrivilegeCheckedStatus implements DesignStatus {
                 }
                 canWorkQueue = QueueGrants.rolesThatCanWork(c);
             }
-            return new PrivilegeCheckedStatus(inner, writers, readers, ReaderGrants.rolesThatCanRead(c, design), queueRoles, canWorkQueue);
+            LinkedHashSet<String> writerNames = new LinkedHashSet<>();
+            writers.values().forEach(list -> list.forEach(w -> writerNames.add(w.role())));
+            return new PrivilegeCheckedStatus(inner, writers, readers, ReaderGrants.rolesThatCanRead(c, design), queueRoles, canWorkQueue,
+                    WriterIsolation.aboveReadCommitted(c, writerNames));
         }
     }
 
-    /** One line per named reader or queue role that lacks a privilege. */
+    /** One line per named reader or queue role that lacks a privilege, and per writer isolation setting above READ COMMITTED. */
     List<String> problems() {
         List<String> out = new ArrayList<>();
+        for (WriterIsolation.Setting s : writerIsolation) {
+            out.add("writers start at " + s.value().toUpperCase(java.util.Locale.ROOT) + " (default_transaction_isolation for " + s.where()
+                    + "): the triggers keep the answer exact only for READ COMMITTED writers (docs/roles-and-privileges.md); fix: " + s.fix());
+        }
         for (Reader r : readers) {
             problem(out, "reader role ", r, "the scheduler's queries would fail");
         }
@@ -134,6 +149,12 @@ public final class PrivilegeCheckedStatus implements DesignStatus {
             }
             out.append("  can write ").append(e.getKey()).append(": ").append(names.isEmpty() ? "none" : String.join(", ", names)).append('\n');
         }
+        List<String> levels = new ArrayList<>();
+        for (WriterIsolation.Setting s : writerIsolation) {
+            levels.add(s.value() + " for " + s.where());
+        }
+        out.append("  writers' default isolation: ").append(levels.isEmpty() ? "read committed (no role, database or server setting above it)"
+                : String.join(", ", levels)).append('\n');
         appendRoles(out, "reader", readers, "can run the scheduler's queries", "can read the answer", canRead);
         if (queueRoles != null) {
             appendRoles(out, "queue", queueRoles, "can work the queue", "can work the queue", canWorkQueue);
@@ -170,6 +191,7 @@ public final class PrivilegeCheckedStatus implements DesignStatus {
                 privileges.set("queueRoles", JSON.valueToTree(queueRoles));
                 privileges.set("canWorkQueue", JSON.valueToTree(canWorkQueue));
             }
+            privileges.set("writerIsolation", JSON.valueToTree(writerIsolation));
             List<String> problems = problems();
             if (!problems.isEmpty()) {
                 StatusJson.notReady(object, problems);
