@@ -1,6 +1,7 @@
 package io.ehe.chart;
 
-import org.junit.jupiter.api.Assumptions;
+import io.ehe.testing.DebianPackage;
+
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +18,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class Promtool {
 
-    private static final Path INSTALL = Path.of("scripts/install-promtool.sh").toAbsolutePath();
     private static Path binary;
 
     private Promtool() {
@@ -33,24 +33,7 @@ final class Promtool {
     /** The promtool binary, installed by the script if needed; skips the calling test when it cannot be. */
     static synchronized Path binary() throws IOException, InterruptedException {
         if (binary == null) {
-            Process p = new ProcessBuilder(INSTALL.toString()).start();
-            // The script's apt-get output goes to stderr; only the path comes on stdout.
-            var stderr = new StringBuilder();
-            Thread drain = new Thread(() -> {
-                try {
-                    stderr.append(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
-                } catch (IOException e) {
-                    stderr.append(e.getMessage());
-                }
-            });
-            drain.start();
-            String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            boolean ended = p.waitFor(15, TimeUnit.MINUTES);
-            drain.join(10_000);
-            String why = stderr.toString().strip().lines().reduce((a, b) -> b).orElse("no reason given");
-            Assumptions.assumeTrue(ended && p.exitValue() == 0 && !stdout.isEmpty(),
-                    "promtool cannot be installed here (" + INSTALL.getFileName() + ": " + why + ")");
-            binary = Path.of(stdout.lines().reduce((a, b) -> b).orElseThrow());
+            binary = DebianPackage.installed("install-promtool.sh", "promtool");
         }
         return binary;
     }

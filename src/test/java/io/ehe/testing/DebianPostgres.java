@@ -31,8 +31,6 @@ import java.util.stream.Stream;
  */
 public record DebianPostgres(Path bin, Path data, int port) implements AutoCloseable {
 
-    private static final Path SCRIPT = Path.of("scripts/install-debian-postgres.sh");
-
     /** Installs the package if needed (or skips the test), then initdb and start; up to 2 minutes. */
     public static DebianPostgres start() throws Exception {
         Path bin = install();
@@ -72,12 +70,7 @@ public record DebianPostgres(Path bin, Path data, int port) implements AutoClose
     }
 
     private static Path install() throws Exception {
-        Process p = new ProcessBuilder("bash", SCRIPT.toString()).redirectError(ProcessBuilder.Redirect.PIPE).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        boolean done = p.waitFor(15, TimeUnit.MINUTES);
-        Assumptions.assumeTrue(done && p.exitValue() == 0, "Debian's PostgreSQL cannot be installed here: " + err.strip());
-        Path bin = Path.of(out.strip().lines().reduce((a, b) -> b).orElse(""));
+        Path bin = DebianPackage.installed("install-debian-postgres.sh", "Debian's PostgreSQL");
         Assumptions.assumeTrue(Files.isExecutable(bin.resolve("pg_ctl")), "install script named no bin directory: " + bin);
         return bin;
     }

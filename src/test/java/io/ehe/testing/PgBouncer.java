@@ -2,7 +2,6 @@ package io.ehe.testing;
 
 import org.junit.jupiter.api.Assumptions;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -72,24 +71,8 @@ public record PgBouncer(Process process, Path dir, int port) implements AutoClos
     }
 
     private static void ensureInstalled() throws Exception {
-        if (Files.isExecutable(BINARY)) {
-            return;
-        }
-        String why;
-        try {
-            Process update = new ProcessBuilder("apt-get", "update", "-qq").redirectErrorStream(true).start();
-            update.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
-            update.waitFor(180, TimeUnit.SECONDS);
-            ProcessBuilder install = new ProcessBuilder("apt-get", "install", "-y", "-qq", "pgbouncer").redirectErrorStream(true);
-            install.environment().put("DEBIAN_FRONTEND", "noninteractive");
-            Process p = install.start();
-            String out = new String(p.getInputStream().readAllBytes());
-            p.waitFor(300, TimeUnit.SECONDS);
-            why = "apt-get install pgbouncer exited " + p.exitValue() + ": " + out.lines().reduce((a, b) -> b).orElse("");
-        } catch (IOException e) {
-            why = "apt-get not available: " + e.getMessage();
-        }
-        Assumptions.assumeTrue(Files.isExecutable(BINARY), "PgBouncer cannot be installed here (" + why + ")");
+        Path binary = DebianPackage.installed("install-pgbouncer.sh", "PgBouncer");
+        Assumptions.assumeTrue(binary.equals(BINARY) && Files.isExecutable(BINARY), "PgBouncer is not at " + BINARY + ": " + binary);
     }
 
 

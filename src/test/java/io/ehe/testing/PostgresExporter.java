@@ -7,7 +7,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +30,6 @@ import java.util.regex.Pattern;
 public final class PostgresExporter implements AutoCloseable {
 
     public static final Path QUERIES = Path.of("chart/files/postgres-exporter-queries.yaml");
-    private static final Path SCRIPT = Path.of("scripts/install-postgres-exporter.sh");
     private static final Pattern URL = Pattern.compile("^jdbc:postgresql://([^:/]+):(\\d+)/([^?]+)");
     /** One sample line of the text exposition format: name, optional {labels}, value. */
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{([^}]*)\\})?\\s+(\\S+)");
@@ -91,15 +89,9 @@ public final class PostgresExporter implements AutoCloseable {
 
     /** Runs the install script; its last stdout line is the binary. Skips the test with the script's reason when it fails. */
     private static String install() throws Exception {
-        Process p = new ProcessBuilder("bash", SCRIPT.toString()).redirectError(ProcessBuilder.Redirect.PIPE).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        boolean done = p.waitFor(15, TimeUnit.MINUTES);
-        Assumptions.assumeTrue(done && p.exitValue() == 0,
-                "prometheus-postgres-exporter cannot be installed here: " + err.strip());
-        String binary = out.strip().lines().reduce((a, b) -> b).orElse("");
-        Assumptions.assumeTrue(Files.isExecutable(Path.of(binary)), "install script named no executable: " + binary);
-        return binary;
+        Path binary = DebianPackage.installed("install-postgres-exporter.sh", "prometheus-postgres-exporter");
+        Assumptions.assumeTrue(Files.isExecutable(binary), "install script named no executable: " + binary);
+        return binary.toString();
     }
 
     /** The exporter's own output so far, the role's password masked. */
