@@ -33,10 +33,11 @@
 --    (070), no subscription replicating into events or event_embeddings, and drift_rows = 0.
 -- 5. drift_rows is status's sampled drift check (TriggerBypass), its rule with a bound sized for a scrape:
 --    the newest 100 events by id plus a block sample (TABLESAMPLE SYSTEM, sized from pg_class.reltuples)
---    of at most 400 more, on one snapshot; the number whose has_embedding is set and disagrees with an
+--    of at most 100 more, on one snapshot; the number whose has_embedding is set and disagrees with an
 --    event_embeddings row existing (one primary-key probe each, LATERAL ... LIMIT 1: an EXISTS would be
---    planned as a hashed subplan over all of event_embeddings). At most 500 events per scrape: bounded
---    whatever the table's size; over many scrapes it covers the table (verify checks every row). NULL
+--    planned as a hashed subplan over all of event_embeddings). At most 200 events per scrape, about
+--    2 us each (the pending-table design's 190, point 5, has the figures): bounded whatever the table's
+--    size; over many scrapes it covers the table (verify checks every row). NULL
 --    before events.has_embedding exists.
 -- 6. Safety (170's rule, as 070 applies it to this design): SECURITY DEFINER, owned by the installing
 --    role, or by the NOLOGIN role ehe_definer when the installer is a superuser (never a superuser: the
@@ -88,9 +89,9 @@ BEGIN
                          AND k.conname = 'events_has_embedding_not_null');
     -- Point 1: only through the valid partial index.
     IF EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = to_regclass('${ehe.schema}.idx_events_pending_embedding') AND i.indisvalid) THEN
-        EXECUTE 'SELECT count(*), min(e.id) FROM ${ehe.schema}.events e
-                  WHERE NOT e.has_embedding AND e.payload_text IS NOT NULL AND e.payload_text <> '''''
-           INTO n, first_id;
+        -- Static SQL (its plan kept for the session), first analysed when it first runs: only once the index exists.
+        SELECT count(*), min(e.id) INTO n, first_id FROM ${ehe.schema}.events e
+         WHERE NOT e.has_embedding AND e.payload_text IS NOT NULL AND e.payload_text <> '';
         IF n = 0 THEN
             age := 0;
         ELSIF EXISTS (SELECT 1 FROM pg_attribute a
@@ -191,24 +192,24 @@ BEGIN
              WHERE b.subdbid = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
                AND sr.srrelid IN ('${ehe.schema}.events'::regclass, '${ehe.schema}.event_embeddings'::regclass));
 
-    -- Point 5: the sampled drift check, status's rule with a scrape's bound (newest 100 + a block sample of at most 400).
+    -- Point 5: the sampled drift check, status's rule with a scrape's bound (newest 100 + a block sample of at most 100).
     IF column_ok THEN
-        SELECT CASE WHEN n <= 400 THEN 100 ELSE greatest(0.01, least(100, 100.0 * 400 / n)) END INTO pct
+        SELECT CASE WHEN n <= 100 THEN 100 ELSE greatest(0.01, least(100, 100.0 * 100 / n)) END INTO pct
           FROM (SELECT coalesce(sum(greatest(k.reltuples, 0)), 0) AS n
                   FROM (SELECT p.relid FROM pg_partition_tree('${ehe.schema}.events'::regclass) p WHERE p.isleaf AND p.level > 0
                         UNION
                         SELECT c.oid FROM pg_class c WHERE c.oid = '${ehe.schema}.events'::regclass AND c.relkind <> 'p') l
                   JOIN pg_class k ON k.oid = l.relid) r;
-        -- Dynamic: has_embedding may not exist when this function is created on a database mid-rollback.
         -- One primary-key probe per sampled event (LATERAL ... LIMIT 1): an EXISTS here is planned as a hashed
         -- subplan over all of event_embeddings (measured: 0.4 s at 115k events), O(table) instead of O(sample).
-        EXECUTE 'SELECT count(*)
-                   FROM ((SELECT v.id, v.has_embedding FROM ${ehe.schema}.events v ORDER BY v.id DESC LIMIT 100)
-                         UNION
-                         (SELECT w.id, w.has_embedding FROM ${ehe.schema}.events w TABLESAMPLE SYSTEM ($1) LIMIT 400)) z
-                   LEFT JOIN LATERAL (SELECT true AS found FROM ${ehe.schema}.event_embeddings x WHERE x.event_id = z.id LIMIT 1) x ON true
-                  WHERE z.has_embedding IS NOT NULL AND z.has_embedding IS DISTINCT FROM (x.found IS NOT NULL)'
-           INTO drift USING pct;
+        -- Static SQL, so its plan is kept for the session; it is first analysed when it first runs, behind
+        -- column_ok, so a database mid-rollback without has_embedding never reaches it.
+        SELECT count(*) INTO drift
+          FROM ((SELECT v.id, v.has_embedding FROM ${ehe.schema}.events v ORDER BY v.id DESC LIMIT 100)
+                UNION
+                (SELECT w.id, w.has_embedding FROM ${ehe.schema}.events w TABLESAMPLE SYSTEM (pct) LIMIT 100)) z
+          LEFT JOIN LATERAL (SELECT true AS found FROM ${ehe.schema}.event_embeddings x WHERE x.event_id = z.id LIMIT 1) x ON true
+         WHERE z.has_embedding IS NOT NULL AND z.has_embedding IS DISTINCT FROM (x.found IS NOT NULL);
     END IF;
 
     RETURN QUERY SELECT 'column'::text,

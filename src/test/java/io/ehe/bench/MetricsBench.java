@@ -168,10 +168,11 @@ final class MetricsBench {
         }
         md.setLength(md.length() - 1);
         md.append(".\n");
-        md.append("\nHow it scales: the counts are exact, so `ehe_metrics_models()` is O(pending pairs), an index-only count of each model's")
-                .append(" rows in the pending table's (model, created_at, event_id) index (the column design: of the partial index), plus a join")
-                .append(" of the claim rows to their pending rows; `ehe_metrics_database()` is bounded (catalog reads and the drift sample of at")
-                .append(" most 500 events, whatever the table's size).\n");
+        md.append("\nHow it scales: the counts are exact, so `ehe_metrics_models()` is O(pending pairs): an index-only count of each model's")
+                .append(" rows in the pending table's (model, created_at, event_id) index, except the model that holds most of the table, which is")
+                .append(" a plain count(*) of the table (parallel workers allowed) minus the others (the column design: a count of the partial")
+                .append(" index), plus a join of the claim rows to their pending rows; `ehe_metrics_database()` is bounded (catalog reads and the")
+                .append(" drift sample of at most 200 events, whatever the table's size).\n");
         md.append(END).append("\n");
         return md.toString();
     }

@@ -119,7 +119,7 @@ class ColumnMetricsExporterTest {
     @Test
     @Order(1)
     void duringTheRolloutPendingIsUnknownAndTheBackfillShowsProgress() throws Exception {
-        MetricsContract.assertExporterReadsThroughFunctionsOnly(db, "ehe_metrics_column");
+        MetricsContract.assertExporterReadsThroughFunctionsOnly(db, "ehe_metrics_column", 2);
         assertThat(indexValid()).as("the index waits for the backfill").isFalse();
         Map<String, Double> before = assertScrapeEqualsTruth(true, 0.0);
         assertThat(before.get("ehe_database_ready{design=column}")).isZero();

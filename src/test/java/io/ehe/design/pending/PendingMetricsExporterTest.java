@@ -123,7 +123,7 @@ class PendingMetricsExporterTest {
     @Test
     @Order(1)
     void theExporterRoleNeedsExecuteOnlyAndTheFiguresEqualTheTablesAfterTheFill() throws Exception {
-        MetricsContract.assertExporterReadsThroughFunctionsOnly(db, "ehe_metrics_pending");
+        MetricsContract.assertExporterReadsThroughFunctionsOnly(db, "ehe_metrics_pending", 3);
         Map<String, Double> s = assertScrapeEqualsTruth(true, "m1");
         assertThat(s.get("ehe_model_pending_pairs{model=m1}")).as("a backlog to count").isGreaterThan(300);
         assertThat(s.get("ehe_database_ready{design=pending-table}")).isEqualTo(1.0);
