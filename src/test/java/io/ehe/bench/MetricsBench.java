@@ -162,7 +162,8 @@ final class MetricsBench {
         }
         md.append("\nGoals (a scrape's p95):");
         for (Row row : r.rows()) {
-            md.append(String.format(Locale.ROOT, " %s, %s: %s, goal <= %s: %s;", row.design(), row.backlog(), Stats.ms(row.scrape().p95()),
+            md.append(String.format(Locale.ROOT, " %s, %s: %s (p99 %s, max %s), goal <= %s: %s;", row.design(), row.backlog(),
+                    Stats.ms(row.scrape().p95()), Stats.ms(row.scrape().p99()), Stats.ms(row.scrape().max()),
                     Stats.ms(row.goalMs()), row.met() ? "met"
                             : row.floorAboveGoal() ? "missed (the exact count alone takes " + Stats.ms(row.floor().p95()) + " at p95 here)" : "missed"));
         }
