@@ -35,8 +35,8 @@
 --    the newest 100 events by id plus a block sample (TABLESAMPLE SYSTEM, sized from pg_class.reltuples)
 --    of at most 100 more, on one snapshot; the number whose has_embedding is set and disagrees with an
 --    event_embeddings row existing (one primary-key probe each, LATERAL ... LIMIT 1: an EXISTS would be
---    planned as a hashed subplan over all of event_embeddings). At most 200 events per scrape, about
---    2 us each (the pending-table design's 190, point 5, has the figures): bounded whatever the table's
+--    planned as a hashed subplan over all of event_embeddings). At most 200 events per scrape, under a
+--    millisecond (the pending-table design's 190, point 5, has the figures and why the percentage has no floor): bounded whatever the table's
 --    size; over many scrapes it covers the table (verify checks every row). NULL
 --    before events.has_embedding exists.
 -- 6. Safety (170's rule, as 070 applies it to this design): SECURITY DEFINER, owned by the installing
@@ -194,7 +194,7 @@ BEGIN
 
     -- Point 5: the sampled drift check, status's rule with a scrape's bound (newest 100 + a block sample of at most 100).
     IF column_ok THEN
-        SELECT CASE WHEN n <= 100 THEN 100 ELSE greatest(0.01, least(100, 100.0 * 100 / n)) END INTO pct
+        SELECT CASE WHEN n <= 100 THEN 100 ELSE least(100, 100.0 * 100 / n) END INTO pct
           FROM (SELECT coalesce(sum(greatest(k.reltuples, 0)), 0) AS n
                   FROM (SELECT p.relid FROM pg_partition_tree('${ehe.schema}.events'::regclass) p WHERE p.isleaf AND p.level > 0
                         UNION

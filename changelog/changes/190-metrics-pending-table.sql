@@ -15,9 +15,9 @@
 --    pending row is counted by a plain count(*), which may use parallel workers and reads the table at
 --    about 2.7 times the rows per ms of the filtered count (measured by hand on Debian's PostgreSQL 15,
 --    2M pairs: 45 ms for all of them against 61 ms for one model's 1M). The statistics only choose the
---    way; stale or missing ones make it slower, never wrong. The helper is STABLE and each count is a
---    RETURN QUERY: STABLE makes its statements share the calling query's snapshot (the subtraction is
---    exact), and RETURN QUERY is the one PL/pgSQL statement that may run with parallel workers (a
+--    way; stale or missing ones make it slower, never wrong. The three counts of the subtraction are one
+--    statement (one snapshot); the helper is STABLE, so every count it makes shares the calling query's
+--    snapshot with the claim figures; and each count is a RETURN QUERY, which is the one PL/pgSQL statement that may run with parallel workers (a
 --    SELECT INTO never does: 127 ms against 81-86 ms for the same count, by hand on the same server);
 --    claimed/backing_off/quarantined count the live claim rows that still match the pending row they
 --    were made for (180 point 2), each probing it by primary key: a live lease only needs its pair to be
@@ -61,8 +61,10 @@
 --    snapshot; the count of (event, target) pairs that disagree. At most 200 events per scrape, read by
 --    primary key or sampled block, their embedding and pending rows probed by index (LATERAL ... LIMIT 1:
 --    an EXISTS would be planned as a hashed subplan over the whole table): bounded whatever the table's
---    size, about 2 us an event (by hand on PostgreSQL 15: 0.73 ms for 200, 1.35 ms for 500, which
---    spent a quarter of the 5 ms goal of a scrape). status samples 2,500 once; a scrape every 30 s
+--    size (by hand on PostgreSQL 15: 0.73 ms for 200, 1.35 ms for 500, which spent a quarter of the
+--    5 ms goal of a scrape). The block percentage has no floor: a floor (0.01 %) made the sample's
+--    expected size pass the LIMIT on a big table, and a block sample returns its blocks in order, so the
+--    LIMIT cut off the table's end. status samples 2,500 once; a scrape every 30 s
 --    samples about 12,000 other events an hour, so drift away from the newest rows is found within
 --    hours, and `verify` checks every row. It is NULL
 --    (NaN) when the semantics do not match the tables (the helpers would read a column that is gone):
@@ -304,7 +306,7 @@ BEGIN
 
     -- Point 5: the sampled drift check, status's rule with a scrape's bound (newest 100 + a block sample of at most 100).
     IF sem_ok THEN
-        SELECT CASE WHEN n <= 100 THEN 100 ELSE greatest(0.01, least(100, 100.0 * 100 / n)) END INTO pct
+        SELECT CASE WHEN n <= 100 THEN 100 ELSE least(100, 100.0 * 100 / n) END INTO pct
           FROM (SELECT coalesce(sum(greatest(k.reltuples, 0)), 0) AS n
                   FROM (SELECT p.relid FROM pg_partition_tree('${ehe.schema}.events'::regclass) p WHERE p.isleaf AND p.level > 0
                         UNION

@@ -27,7 +27,8 @@ import java.util.Locale;
  * <li>the column design on the same data (the partial index's count), for comparison.</li>
  * </ol>
  * Server time as {@link ServerTime} measures it (EXPLAIN ANALYZE, TIMING OFF), per round both functions;
- * a few warm-up rounds first. The counts are O(pending pairs): an index-only count of the backlog. Beside
+ * a few warm-up rounds first. The counts are O(pending pairs): an index-only count of each model's range (the
+ * model holding most of the table: a plain count(*) minus the others). Beside
  * them, in the same rounds, the floor: the exact count alone, one plain {@code count(*)} of every pending
  * pair (the planner's cheapest plan, parallel workers allowed), which any exact figure has to pay; where
  * its p95 is above the goal, the goal cannot be met with exact counts on this machine.

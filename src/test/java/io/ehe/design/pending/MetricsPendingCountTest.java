@@ -5,6 +5,12 @@ import io.ehe.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.sql.Connection;
+import java.sql.SQLWarning;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -27,19 +33,42 @@ class MetricsPendingCountTest {
                           FROM event_embedding_pending_targets t"""));
     }
 
+    /** The statements ehe_metrics_models() ran inside it (auto_explain's nested plans, as NOTICEs). */
+    private static List<String> nestedStatements() throws Exception {
+        List<String> out = new ArrayList<>();
+        try (Connection c = db.open(); Statement st = c.createStatement()) {
+            for (String set : List.of("LOAD 'auto_explain'", "SET auto_explain.log_min_duration = 0",
+                    "SET auto_explain.log_nested_statements = on", "SET auto_explain.log_level = notice")) {
+                st.execute(set);
+            }
+            st.clearWarnings();
+            st.execute("SELECT * FROM ehe_metrics_models()");
+            for (SQLWarning w = st.getWarnings(); w != null; w = w.getNextWarning()) {
+                out.add(w.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /** Whether the big model's count was the subtraction (its statement names the range below the model). */
+    private static boolean subtracted() throws Exception {
+        return nestedStatements().stream().anyMatch(n -> n.contains("p.model < big"));
+    }
+
     private static String mostCommon() {
         return db.queryString("SELECT v.m FROM pg_stats s CROSS JOIN LATERAL unnest(s.most_common_vals::text::text[], s.most_common_freqs) v(m, f)"
                 + " WHERE s.tablename = 'event_embedding_pending' AND s.attname = 'model' AND v.f > 0.5");
     }
 
     @Test
-    void theModelHoldingMostOfTheTableIsTheRestOfAnExactTotal() {
+    void theModelHoldingMostOfTheTableIsTheRestOfAnExactTotal() throws Exception {
         AppSchema.install(db, "a", "m", "z");
         // "m" (between the others in the index) has no embedding: all 3,000 events pending; "a" and "z" 300 each.
         AppSchema.fill(db, 7, 3000, "a",
                 "INSERT INTO event_embeddings (event_id, embedding_model, chunk_index) SELECT id, 'z', 0 FROM events WHERE id % 10 <> 0");
         db.execute("ANALYZE event_embedding_pending");
         assertThat(mostCommon()).as("the statistics name the big model, so the subtraction is the way taken").isEqualTo("m");
+        assertThat(subtracted()).as("the subtraction ran").isTrue();
         assertThat(db.queryLong("SELECT pending_pairs FROM ehe_metrics_models() WHERE model = 'm'")).isEqualTo(3000);
         assertCountsExact("after the fill");
 
@@ -66,6 +95,7 @@ class MetricsPendingCountTest {
                         + " SELECT id, (ARRAY['a', 'm', 'z'])[id % 3 + 1], 0 FROM events",
                 "ANALYZE event_embedding_pending");
         assertThat(mostCommon()).as("no model over half the table").isNull();
+        assertThat(subtracted()).as("counted per model").isFalse();
         assertCountsExact("counted per model");
         AppSchema.assertExact(db);
     }
