@@ -17,8 +17,9 @@
 --    2M pairs: 45 ms for all of them against 61 ms for one model's 1M). The statistics only choose the
 --    way; stale or missing ones make it slower, never wrong. The three counts of the subtraction are one
 --    statement (one snapshot); the helper is STABLE, so every count it makes shares the calling query's
---    snapshot with the claim figures; and each count is a RETURN QUERY, which is the one PL/pgSQL statement that may run with parallel workers (a
---    SELECT INTO never does: 127 ms against 81-86 ms for the same count, by hand on the same server);
+--    snapshot with the claim figures; and each count is a RETURN QUERY, the one PL/pgSQL statement
+--    that may run with parallel workers (a SELECT INTO never does: 127 ms against 81-86 ms for the
+--    same count, by hand on the same server);
 --    claimed/backing_off/quarantined count the live claim rows that still match the pending row they
 --    were made for (180 point 2), each probing it by primary key: a live lease only needs its pair to be
 --    pending (an index-only probe; OFFSET 0 keeps EXISTS a probe: the planner drops a LIMIT there and may hash
