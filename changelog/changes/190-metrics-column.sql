@@ -36,8 +36,9 @@
 --    of at most 100 more, on one snapshot; the number whose has_embedding is set and disagrees with an
 --    event_embeddings row existing (one primary-key probe each, LATERAL ... LIMIT 1: an EXISTS would be
 --    planned as a hashed subplan over all of event_embeddings). At most 200 events per scrape, under a
---    millisecond (the pending-table design's 190, point 5, has the figures and why the percentage has no floor): bounded whatever the table's
---    size; over many scrapes it covers the table (verify checks every row). NULL
+--    millisecond (the pending-table design's 190, point 5, has the figures and why the percentage has
+--    no floor): bounded whatever the table's size; over many scrapes it covers the table (verify checks
+--    every row). NULL
 --    before events.has_embedding exists.
 -- 6. Safety (170's rule, as 070 applies it to this design): SECURITY DEFINER, owned by the installing
 --    role, or by the NOLOGIN role ehe_definer when the installer is a superuser (never a superuser: the

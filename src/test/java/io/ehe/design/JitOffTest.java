@@ -4,15 +4,14 @@ import io.ehe.catalog.Design;
 import io.ehe.cli.Main;
 import io.ehe.testing.DebianPostgres;
 import io.ehe.testing.Migrations;
+import io.ehe.testing.NestedPlans;
 import io.ehe.testing.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
-import java.sql.SQLWarning;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -62,7 +61,7 @@ class JitOffTest {
     void theQueueAndMetricsFunctionsOfThePendingTableDesignRunWithoutJit() throws Exception {
         try (Connection c = pending.open(); Statement st = c.createStatement()) {
             explainEverything(st);
-            assertThat(notices(st, "SELECT count(*) FROM event_embedding_pending WHERE model = 'm1'"))
+            assertThat(NestedPlans.notices(st, "SELECT count(*) FROM event_embedding_pending WHERE model = 'm1'"))
                     .as("a plain query of the caller's is JIT-compiled on this server: the check can see JIT")
                     .anyMatch(n -> n.contains("JIT:"));
             for (String call : List.of("SELECT * FROM ehe_queue_claim('m1', 5, 60)", "SELECT * FROM ehe_queue_counts()",
@@ -77,7 +76,7 @@ class JitOffTest {
     void theMetricsFunctionsOfTheColumnDesignRunWithoutJit() throws Exception {
         try (Connection c = column.open(); Statement st = c.createStatement()) {
             explainEverything(st);
-            assertThat(notices(st, "SELECT count(*) FROM events WHERE has_embedding IS NOT TRUE"))
+            assertThat(NestedPlans.notices(st, "SELECT count(*) FROM events WHERE has_embedding IS NOT TRUE"))
                     .anyMatch(n -> n.contains("JIT:"));
             for (String call : List.of("SELECT * FROM ehe_metrics_models()", "SELECT * FROM ehe_metrics_database()",
                     "SELECT * FROM ehe_metrics_column_models()", "SELECT * FROM ehe_metrics_column_database()")) {
@@ -89,29 +88,16 @@ class JitOffTest {
     /** JIT for every plan the session runs unless a function turns it off; every statement's plan as a NOTICE. */
     private static void explainEverything(Statement st) throws Exception {
         for (String s : List.of("SET jit = on", "SET jit_above_cost = 0", "SET jit_inline_above_cost = 0",
-                "SET jit_optimize_above_cost = 0", "LOAD 'auto_explain'", "SET auto_explain.log_min_duration = 0",
-                "SET auto_explain.log_nested_statements = on", "SET auto_explain.log_analyze = on",
-                "SET auto_explain.log_level = notice")) {
+                "SET jit_optimize_above_cost = 0")) {
             st.execute(s);
         }
-        st.clearWarnings();
+        NestedPlans.logAsNotices(st);
     }
 
     private static void assertNoJitInside(Statement st, String call) throws Exception {
         // The caller's own statement is JIT-compiled (its session says so); only the function's statements count.
-        List<String> nested = notices(st, call).stream().filter(n -> !n.contains("Query Text: " + call)).toList();
+        List<String> nested = NestedPlans.notices(st, call).stream().filter(n -> !n.contains("Query Text: " + call)).toList();
         assertThat(nested).as("statements auto_explain saw inside " + call).isNotEmpty();
         assertThat(nested).as("statements inside " + call + " that were JIT-compiled").noneMatch(n -> n.contains("JIT:"));
-    }
-
-    private static List<String> notices(Statement st, String sql) throws Exception {
-        st.clearWarnings();
-        st.execute(sql);
-        List<String> out = new ArrayList<>();
-        for (SQLWarning w = st.getWarnings(); w != null; w = w.getNextWarning()) {
-            out.add(w.getMessage());
-        }
-        st.clearWarnings();
-        return out;
     }
 }

@@ -1,14 +1,13 @@
 package io.ehe.design.pending;
 
+import io.ehe.testing.NestedPlans;
 import io.ehe.testing.PostgresExtension;
 import io.ehe.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.sql.Connection;
-import java.sql.SQLWarning;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,19 +34,10 @@ class MetricsPendingCountTest {
 
     /** The statements ehe_metrics_models() ran inside it (auto_explain's nested plans, as NOTICEs). */
     private static List<String> nestedStatements() throws Exception {
-        List<String> out = new ArrayList<>();
         try (Connection c = db.open(); Statement st = c.createStatement()) {
-            for (String set : List.of("LOAD 'auto_explain'", "SET auto_explain.log_min_duration = 0",
-                    "SET auto_explain.log_nested_statements = on", "SET auto_explain.log_level = notice")) {
-                st.execute(set);
-            }
-            st.clearWarnings();
-            st.execute("SELECT * FROM ehe_metrics_models()");
-            for (SQLWarning w = st.getWarnings(); w != null; w = w.getNextWarning()) {
-                out.add(w.getMessage());
-            }
+            NestedPlans.logAsNotices(st);
+            return NestedPlans.notices(st, "SELECT * FROM ehe_metrics_models()");
         }
-        return out;
     }
 
     /** Whether the big model's count was the subtraction (its statement names the range below the model). */
