@@ -32,13 +32,12 @@
 --    valid, the trigger functions SECURITY DEFINER with a pinned search_path and a non-superuser owner
 --    (070), no subscription replicating into events or event_embeddings, and drift_rows = 0.
 -- 5. drift_rows is status's sampled drift check (TriggerBypass), its rule with a bound sized for a scrape:
---    the newest 100 events by id plus a block sample (TABLESAMPLE SYSTEM, sized from pg_class.reltuples)
---    of at most 100 more, on one snapshot; the number whose has_embedding is set and disagrees with an
---    event_embeddings row existing (one primary-key probe each, LATERAL ... LIMIT 1: an EXISTS would be
---    planned as a hashed subplan over all of event_embeddings). At most 200 events per scrape, under a
---    millisecond (the pending-table design's 190, point 5, has the figures and why the percentage has
---    no floor): bounded whatever the table's size; over many scrapes it covers the table (verify checks
---    every row). NULL
+--    the newest 100 events by id plus a window of at most 100 consecutive events by id below them at a
+--    random id, on one snapshot; the number whose has_embedding is set and disagrees with an
+--    event_embeddings row existing (one index scan for all their ids, = ANY, hash-joined). At most 200
+--    events per scrape, read by primary-key ranges: bounded whatever the table's size (the pending-table
+--    design's 190, point 5, has the figures and why a window rather than a block sample); over many
+--    scrapes it covers the table (verify checks every row). NULL
 --    before events.has_embedding exists.
 -- 6. Safety (170's rule, as 070 applies it to this design): SECURITY DEFINER, owned by the installing
 --    role, or by the NOLOGIN role ehe_definer when the installer is a superuser (never a superuser: the
@@ -142,7 +141,6 @@ DECLARE
     sem_ok    boolean := true;
     other_ok  boolean;
     drift     bigint;
-    pct       double precision;
 BEGIN
     -- 060's row triggers replace 020's statement triggers where event_embeddings is partitioned.
     names := CASE WHEN (SELECT c.relkind FROM pg_class c WHERE c.oid = '${ehe.schema}.event_embeddings'::regclass) = 'p'
@@ -193,24 +191,27 @@ BEGIN
              WHERE b.subdbid = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
                AND sr.srrelid IN ('${ehe.schema}.events'::regclass, '${ehe.schema}.event_embeddings'::regclass));
 
-    -- Point 5: the sampled drift check, status's rule with a scrape's bound (newest 100 + a block sample of at most 100).
+    -- Point 5: the sampled drift check, status's rule with a scrape's bound (the newest 100 + a window of at most 100 at a random id).
     IF column_ok THEN
-        SELECT CASE WHEN n <= 100 THEN 100 ELSE least(100, 100.0 * 100 / n) END INTO pct
-          FROM (SELECT coalesce(sum(greatest(k.reltuples, 0)), 0) AS n
-                  FROM (SELECT p.relid FROM pg_partition_tree('${ehe.schema}.events'::regclass) p WHERE p.isleaf AND p.level > 0
-                        UNION
-                        SELECT c.oid FROM pg_class c WHERE c.oid = '${ehe.schema}.events'::regclass AND c.relkind <> 'p') l
-                  JOIN pg_class k ON k.oid = l.relid) r;
-        -- One primary-key probe per sampled event (LATERAL ... LIMIT 1): an EXISTS here is planned as a hashed
-        -- subplan over all of event_embeddings (measured: 0.4 s at 115k events), O(table) instead of O(sample).
         -- Static SQL, so its plan is kept for the session; it is first analysed when it first runs, behind
         -- column_ok, so a database mid-rollback without has_embedding never reaches it.
+        WITH b AS MATERIALIZED (
+                SELECT (SELECT min(u.id) FROM ${ehe.schema}.events u) AS lo,
+                       (SELECT u.id FROM ${ehe.schema}.events u ORDER BY u.id DESC OFFSET 99 LIMIT 1) AS hi),
+             z AS MATERIALIZED (
+                (SELECT v.id, v.has_embedding FROM ${ehe.schema}.events v ORDER BY v.id DESC LIMIT 100)
+                UNION ALL
+                (SELECT w.id, w.has_embedding FROM ${ehe.schema}.events w
+                  WHERE w.id < (SELECT b.hi FROM b)
+                    AND w.id >= (SELECT b.lo + floor(random() * (b.hi - b.lo))::bigint FROM b)
+                  ORDER BY w.id LIMIT 100))
         SELECT count(*) INTO drift
-          FROM ((SELECT v.id, v.has_embedding FROM ${ehe.schema}.events v ORDER BY v.id DESC LIMIT 100)
-                UNION
-                (SELECT w.id, w.has_embedding FROM ${ehe.schema}.events w TABLESAMPLE SYSTEM (pct) LIMIT 100)) z
-          LEFT JOIN LATERAL (SELECT true AS found FROM ${ehe.schema}.event_embeddings x WHERE x.event_id = z.id LIMIT 1) x ON true
-         WHERE z.has_embedding IS NOT NULL AND z.has_embedding IS DISTINCT FROM (x.found IS NOT NULL);
+          FROM z
+          -- One index scan for all sampled events (= ANY of their ids), not a probe per event; an EXISTS here
+          -- is planned as a hashed subplan over all of event_embeddings (measured: 0.4 s at 115k events).
+          LEFT JOIN (SELECT DISTINCT x.event_id FROM ${ehe.schema}.event_embeddings x
+                      WHERE x.event_id = ANY (ARRAY(SELECT z.id FROM z))) x ON x.event_id = z.id
+         WHERE z.has_embedding IS NOT NULL AND z.has_embedding IS DISTINCT FROM (x.event_id IS NOT NULL);
     END IF;
 
     RETURN QUERY SELECT 'column'::text,

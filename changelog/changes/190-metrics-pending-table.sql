@@ -21,18 +21,19 @@
 --    that may run with parallel workers (a SELECT INTO never does: 127 ms against 81-86 ms for the
 --    same count, by hand on the same server);
 --    claimed/backing_off/quarantined count the live claim rows that still match the pending row they
---    were made for (180 point 2), each probing it by primary key: a live lease only needs its pair to be
---    pending (an index-only probe; OFFSET 0 keeps EXISTS a probe: the planner drops a LIMIT there and may hash
---    the whole table instead, measured 29 ms on 26k pairs), the
---    other states the pending row's xmin (a heap fetch). ehe_queue_counts() hash-joins the whole pending
---    table instead, a second pass over a million pairs on a model swap. claimable is the rest (0 while
---    the model is paused). Every figure is an exact count
---    on the query's one snapshot, never capped, never read from planner statistics (they only choose
---    how pending_pairs is counted). events is
---    never scanned: its primary key gives min(id) and max(id) for the fill progress, and one row by
---    primary key gives the oldest pair's age when the semantics name no created column. Cost:
---    O(pending pairs) for the count, O(claim rows) for the claims, O(targets + fill shards) for the
---    rest; BENCHMARKS.md has it on each backlog.
+--    were made for (180 point 2). A live lease only needs its pair to be pending: the model's live
+--    leases' event_ids go into one array, and one index-only scan of the pending table's primary key
+--    (= ANY of it) counts the pairs still pending (PostgreSQL 17 reads each leaf page once for all the
+--    ids on it: 900 leases, 2,124 buffers probed one by one against 41; the models function 2.7-2.8 ms
+--    against 2.0-2.1 ms median by hand there, 2.5 against 2.3 ms on 15, 26k pairs pending). The
+--    other states need the pending row's xmin, one primary-key probe and heap fetch per claim row.
+--    ehe_queue_counts() hash-joins the whole pending table instead, a second pass over a million pairs
+--    on a model swap. claimable is the rest (0 while the model is paused). Every figure is an exact
+--    count on the query's one snapshot, never capped, never read from planner statistics (they only
+--    choose how pending_pairs is counted). events is never scanned: its primary key gives min(id) and
+--    max(id) for the fill progress, and one row by primary key gives the oldest pair's age when the
+--    semantics name no created column. Cost: O(pending pairs) for the count, O(claim rows) for the
+--    claims, O(targets + fill shards) for the rest; BENCHMARKS.md has it on each backlog.
 -- 2. oldest_pending_age_seconds: now - min(created_at) of the model's pending rows (the index's first
 --    entry). Where the semantics name no created column the pending rows carry none: the pair with the
 --    lowest event_id stands in, aged by events.created_at when events has that column; else NULL (the
@@ -56,18 +57,21 @@
 --    removed, the partition set unchanged since the last `partitions sync` (160), no subscription
 --    replicating into events, event_embeddings or the pending table, and drift_rows = 0.
 -- 5. drift_rows is status's sampled drift check (TriggerBypass), its rule with a bound sized for a scrape:
---    the newest 100 events by id (where replicated and restored rows land) plus a block sample
---    (TABLESAMPLE SYSTEM, sized from pg_class.reltuples) of at most 100 more, each compared, per ready
---    target, with the pending table under the configured semantics (the helpers of 140), on one
---    snapshot; the count of (event, target) pairs that disagree. At most 200 events per scrape, read by
---    primary key or sampled block, their embedding and pending rows probed by index (LATERAL ... LIMIT 1:
---    an EXISTS would be planned as a hashed subplan over the whole table): bounded whatever the table's
---    size (by hand on PostgreSQL 15: 0.73 ms for 200, 1.35 ms for 500, which spent a quarter of the
---    5 ms goal of a scrape). The block percentage has no floor: a floor (0.01 %) made the sample's
---    expected size pass the LIMIT on a big table, and a block sample returns its blocks in order, so the
---    LIMIT cut off the table's end. status samples 2,500 once; a scrape every 30 s
---    samples about 12,000 other events an hour, so drift away from the newest rows is found within
---    hours, and `verify` checks every row. It is NULL
+--    the newest 100 events by id (where replicated and restored rows land) plus a window of at most 100
+--    consecutive events by id below them, starting at an id drawn uniformly between the lowest and the
+--    newest 100's, each compared, per ready target, with the pending table under the configured semantics
+--    (the helpers of 140), on one snapshot; the count of (event, target) pairs that disagree. Their
+--    embedding and pending rows are read by one index scan each (= ANY of the sampled ids: PostgreSQL 17
+--    reads each leaf page once for all the ids on it), not a probe per pair, and hash-joined. At most 200
+--    events per scrape, read by primary-key ranges: O(log n), bounded whatever the table's size. A block
+--    sample (TABLESAMPLE SYSTEM, what this did before) hashes every block number of the table to choose
+--    its blocks, O(table blocks): 0.2 ms at 42k blocks, by hand on PostgreSQL 17; the window and the
+--    single scans took the whole database function from 1.5 to 0.74 ms median there (1.5 to 1.0 ms on
+--    15), with 1.15M events and 26k pending pairs. A window, not scattered rows, because rows written
+--    past the triggers come in runs (an import, a restore, a replica-role session), and each scattered
+--    row would be a page of its own to read. status samples 2,500 once; a scrape every 30 s checks about
+--    12,000 other events an hour, so drift away from the newest rows is found within hours, and `verify`
+--    checks every row. It is NULL
 --    (NaN) when the semantics do not match the tables (the helpers would read a column that is gone):
 --    semantics_match and ready already say 0 then.
 -- 6. Safety (170's rule for every module function another role calls): SECURITY DEFINER, owned by
@@ -145,21 +149,23 @@ BEGIN
     has_ctime := EXISTS (SELECT 1 FROM pg_attribute a
                           WHERE a.attrelid = '${ehe.schema}.events'::regclass AND a.attname = 'created_at' AND NOT a.attisdropped);
     FOR r IN
-        -- Point 1: ehe_queue_counts()'s figures, with each claim row probing its pending row by primary key.
+        -- Point 1: ehe_queue_counts()'s figures: live leases counted by one scan of the pending table's primary key, other claims probing it.
         WITH n AS MATERIALIZED (SELECT clock_timestamp() AS t),
              h AS (
-                SELECT c.model,
-                       count(*) FILTER (WHERE c.state = 'claimed') AS claimed,
-                       count(*) FILTER (WHERE c.state IN ('backoff', 'released')) AS backing_off,
-                       count(*) FILTER (WHERE c.state = 'quarantined') AS quarantined
-                  FROM n, ${ehe.module_schema}.event_embedding_pending_claims c
-                 WHERE c.hidden_until > n.t
-                   AND CASE WHEN c.state = 'claimed'
-                            THEN EXISTS (SELECT 1 FROM ${ehe.module_schema}.event_embedding_pending p
-                                          WHERE p.event_id = c.event_id AND p.model = c.model OFFSET 0)
-                            ELSE c.pending_xmin = (SELECT p.xmin FROM ${ehe.module_schema}.event_embedding_pending p
-                                                    WHERE p.event_id = c.event_id AND p.model = c.model) END
-                 GROUP BY c.model),
+                SELECT g.model,
+                       (SELECT count(*) FROM ${ehe.module_schema}.event_embedding_pending p
+                         WHERE p.model = g.model
+                           AND p.event_id = ANY (ARRAY(SELECT c.event_id FROM ${ehe.module_schema}.event_embedding_pending_claims c
+                                                        WHERE c.model = g.model AND c.state = 'claimed' AND c.hidden_until > n.t))) AS claimed,
+                       o.backing_off, o.quarantined
+                  FROM n, ${ehe.module_schema}.event_embedding_pending_targets g
+                 CROSS JOIN LATERAL (
+                        SELECT count(*) FILTER (WHERE c.state IN ('backoff', 'released')) AS backing_off,
+                               count(*) FILTER (WHERE c.state = 'quarantined') AS quarantined
+                          FROM ${ehe.module_schema}.event_embedding_pending_claims c
+                         WHERE c.model = g.model AND c.state <> 'claimed' AND c.hidden_until > n.t
+                           AND c.pending_xmin = (SELECT p.xmin FROM ${ehe.module_schema}.event_embedding_pending p
+                                                  WHERE p.event_id = c.event_id AND p.model = c.model)) o),
              q AS (
                 SELECT g.model, k.pending,
                        k.pending - coalesce(h.claimed, 0) - coalesce(h.backing_off, 0) - coalesce(h.quarantined, 0) AS claimable,
@@ -230,7 +236,6 @@ DECLARE
     sem_ok    boolean;
     other_ok  boolean;
     drift     bigint;
-    pct       double precision;
 BEGIN
     -- Point 4: the root triggers, then each row-level trigger's copy on every leaf, then each leaf's own TRUNCATE trigger.
     trig_ok := (SELECT count(*) FROM pg_trigger t
@@ -272,7 +277,8 @@ BEGIN
                    IS DISTINCT FROM EXISTS (SELECT 1 FROM pg_attribute a
                                              WHERE a.attrelid = ('${ehe.schema}.' || v.tbl)::regclass AND a.attname = v.col AND NOT a.attisdropped))
        AND coalesce((
-            SELECT (obj_description(f.oid, 'pg_proc') LIKE '%generated for a foreign key%')
+            SELECT ((SELECT d.description FROM pg_description d
+                      WHERE d.objoid = f.oid AND d.classoid = 'pg_proc'::regclass AND d.objsubid = 0) LIKE '%generated for a foreign key%')
                    = EXISTS (SELECT 1 FROM pg_constraint k
                               WHERE k.contype = 'f' AND k.conrelid = '${ehe.schema}.event_embeddings'::regclass
                                 AND k.confrelid = '${ehe.schema}.events'::regclass AND k.conparentid = 0
@@ -305,28 +311,30 @@ BEGIN
              WHERE b.subdbid = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
                AND sr.srrelid IN ('${ehe.schema}.events'::regclass, '${ehe.schema}.event_embeddings'::regclass, '${ehe.module_schema}.event_embedding_pending'::regclass));
 
-    -- Point 5: the sampled drift check, status's rule with a scrape's bound (newest 100 + a block sample of at most 100).
+    -- Point 5: the sampled drift check, status's rule with a scrape's bound (the newest 100 + a window of at most 100 at a random id).
     IF sem_ok THEN
-        SELECT CASE WHEN n <= 100 THEN 100 ELSE least(100, 100.0 * 100 / n) END INTO pct
-          FROM (SELECT coalesce(sum(greatest(k.reltuples, 0)), 0) AS n
-                  FROM (SELECT p.relid FROM pg_partition_tree('${ehe.schema}.events'::regclass) p WHERE p.isleaf AND p.level > 0
-                        UNION
-                        SELECT c.oid FROM pg_class c WHERE c.oid = '${ehe.schema}.events'::regclass AND c.relkind <> 'p') l
-                  JOIN pg_class k ON k.oid = l.relid) r;
         BEGIN
+            WITH b AS MATERIALIZED (
+                    SELECT (SELECT min(u.id) FROM ${ehe.schema}.events u) AS lo,
+                           (SELECT u.id FROM ${ehe.schema}.events u ORDER BY u.id DESC OFFSET 99 LIMIT 1) AS hi),
+                 z AS MATERIALIZED (
+                    SELECT e.id, ${ehe.module_schema}.ehe_pending_event_live(e) AS live
+                      FROM ((SELECT * FROM ${ehe.schema}.events v ORDER BY v.id DESC LIMIT 100)
+                            UNION ALL
+                            (SELECT * FROM ${ehe.schema}.events w
+                              WHERE w.id < (SELECT b.hi FROM b)
+                                AND w.id >= (SELECT b.lo + floor(random() * (b.hi - b.lo))::bigint FROM b)
+                              ORDER BY w.id LIMIT 100)) e)
             SELECT count(*) INTO drift
-              FROM ((SELECT v.id FROM ${ehe.schema}.events v ORDER BY v.id DESC LIMIT 100)
-                    UNION
-                    (SELECT w.id FROM ${ehe.schema}.events w TABLESAMPLE SYSTEM (pct) LIMIT 100)) z
-              JOIN ${ehe.schema}.events e ON e.id = z.id
+              FROM z
               JOIN ${ehe.module_schema}.event_embedding_pending_targets g ON g.state = 'ready'
-              -- Index probes per sampled pair (LATERAL ... LIMIT 1): EXISTS used as a value is planned as a
-              -- hashed subplan over the whole table, O(table) instead of O(sample).
-              LEFT JOIN LATERAL (SELECT true AS found FROM ${ehe.schema}.event_embeddings x
-                                  WHERE x.event_id = e.id AND ${ehe.module_schema}.ehe_pending_counted_model(x) = g.model LIMIT 1) x ON true
-              LEFT JOIN LATERAL (SELECT true AS found FROM ${ehe.module_schema}.event_embedding_pending p
-                                  WHERE p.event_id = e.id AND p.model = g.model LIMIT 1) p ON true
-             WHERE (${ehe.module_schema}.ehe_pending_event_live(e) AND x.found IS NULL) IS DISTINCT FROM (p.found IS NOT NULL);
+              -- One index scan per table for all sampled events (= ANY of their ids), not a probe per pair.
+              LEFT JOIN (SELECT DISTINCT x.event_id, ${ehe.module_schema}.ehe_pending_counted_model(x) AS model
+                           FROM ${ehe.schema}.event_embeddings x
+                          WHERE x.event_id = ANY (ARRAY(SELECT z.id FROM z))) x ON x.event_id = z.id AND x.model = g.model
+              LEFT JOIN (SELECT p.event_id, p.model FROM ${ehe.module_schema}.event_embedding_pending p
+                          WHERE p.event_id = ANY (ARRAY(SELECT z.id FROM z))) p ON p.event_id = z.id AND p.model = g.model
+             WHERE (z.live AND x.event_id IS NULL) IS DISTINCT FROM (p.event_id IS NOT NULL);
         EXCEPTION WHEN undefined_column OR undefined_function OR undefined_table THEN
             drift := NULL;
         END;

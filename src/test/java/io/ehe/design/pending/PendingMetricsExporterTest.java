@@ -181,6 +181,19 @@ class PendingMetricsExporterTest {
         assertThat(s.get("ehe_model_pending_pairs{model=m2}")).isPositive();
         db.execute("SELECT ehe_queue_resume('m2')");
         assertScrapeEqualsTruth(true, "m1", "m2");
+
+        // Pairs that left the pending table outside the app's writes (depth 0, as verify --repair or targets
+        // remove delete) keep their claim rows until the sweep: a live lease and a backoff that now hide nothing.
+        db.execute("DELETE FROM event_embedding_pending WHERE model = 'm1' AND event_id IN (" + got.get(5).eventId() + ", " + got.get(0).eventId() + ")");
+        assertThat(db.queryLong("SELECT count(*) FROM event_embedding_pending_claims WHERE model = 'm1' AND event_id IN ("
+                + got.get(5).eventId() + ", " + got.get(0).eventId() + ")")).as("claim rows left for the sweep").isEqualTo(2);
+        // (The per-model figures only: the two missing pairs are drift, which the sample may or may not see.)
+        assertScrapeEqualsTruthForModels("m1", "m2");
+        Map<String, Double> gone = exporter.scrape("ehe_model_");
+        assertThat(gone.get("ehe_model_claimed_pairs{model=m1}")).as("a lease whose pair is gone").isEqualTo(2.0);
+        assertThat(gone.get("ehe_model_backing_off_pairs{model=m1}")).as("a backoff whose pair is gone").isEqualTo(1.0);
+        assertThat(AppSchema.cli(db, "verify", "--repair")).as("the two pairs come back").isZero();
+        assertScrapeEqualsTruth(true, "m1", "m2");
     }
 
     @Test

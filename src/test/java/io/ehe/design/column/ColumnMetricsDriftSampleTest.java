@@ -1,0 +1,55 @@
+package io.ehe.design.column;
+
+import io.ehe.cli.Main;
+import io.ehe.testing.Migrations;
+import io.ehe.testing.PostgresExtension;
+import io.ehe.testing.TestDatabase;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The column design's changeSet 190 point 5: drift_rows samples beyond the newest 100 events (a window of
+ * at most 100 consecutive events at a random id below them), so an old event whose has_embedding was
+ * written past the triggers is found by some scrapes, never counted twice, and not by every scrape (a
+ * sample, not a scan).
+ */
+@ExtendWith(PostgresExtension.class)
+class ColumnMetricsDriftSampleTest {
+
+    static TestDatabase db;
+
+    @Test
+    void anOldEventWrittenPastTheTriggersIsFoundByTheWindowNotOnlyTheNewest() throws Exception {
+        Migrations.baselineOnly(db);
+        db.execute("INSERT INTO events (organization_id, payload_text) SELECT 'org-' || (g % 3), 'text ' || g FROM generate_series(1, 300) g",
+                "INSERT INTO event_embeddings (event_id, chunk_index) SELECT id, 0 FROM events WHERE id % 10 <> 0");
+        Migrations.migrate(db, false);
+        assertThat(Main.run(new String[] {"backfill", "--url=" + db.urlWithCredentials()})).isZero();
+        assertThat(scrapes(10)).as("no drift yet").containsOnly(0L);
+
+        long old = 100; // no embedding, not among the newest 100 (201-300)
+        try (Connection c = db.open(); Statement st = c.createStatement()) {
+            st.execute("SET session_replication_role = replica");
+            st.execute("INSERT INTO event_embeddings (event_id, chunk_index) VALUES (" + old + ", 0)");
+        }
+        assertThat(db.queryLong("SELECT count(*) FROM events WHERE id = " + old + " AND has_embedding = false")).isEqualTo(1);
+        // The window starts at an id drawn from [1, 201): about half the windows cover event 100.
+        List<Long> seen = scrapes(60);
+        assertThat(seen).as("drift_rows per scrape").containsOnly(0L, 1L).contains(1L).contains(0L);
+    }
+
+    private static List<Long> scrapes(int n) {
+        List<Long> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(db.queryLong("SELECT drift_rows FROM ehe_metrics_database()"));
+        }
+        return out;
+    }
+}
