@@ -15,6 +15,9 @@ import java.sql.Statement;
  * read on one snapshot: the triggers change both in the same transaction, hence a concurrent writer
  * cannot make a correct row look wrong. Full: every event (one hash join). Sample: about
  * {@code sample} events from a block sample (TABLESAMPLE SYSTEM), for a quick look at a big table.
+ * The block sample reads about 1.5 times {@code sample} rows and returns its blocks in physical order,
+ * so the rows kept are a random subset of it (ORDER BY random() before the LIMIT): a plain LIMIT kept
+ * the first blocks only and never checked the table's end, the newest rows.
  * A read; it runs without statement_timeout.
  */
 public final class Verifier {
@@ -34,7 +37,7 @@ public final class Verifier {
                    count(*) FILTER (WHERE NOT s.has_embedding AND s.present)
               FROM (SELECT e.has_embedding,
                            EXISTS (SELECT 1 FROM event_embeddings x WHERE x.event_id = e.id) AS present
-                      FROM (SELECT id, has_embedding FROM events TABLESAMPLE SYSTEM (%s) LIMIT ?) e) s""";
+                      FROM (SELECT id, has_embedding FROM events TABLESAMPLE SYSTEM (%s) ORDER BY random() LIMIT ?) e) s""";
 
     private Verifier() {
     }

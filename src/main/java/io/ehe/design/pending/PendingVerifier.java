@@ -18,7 +18,8 @@ import java.sql.Statement;
  * ({@code ehe_pending_event_live}, {@code ehe_pending_counted_model}, {@code ehe_pending_event_created})
  * are the definitions checked: status checks they match the schema.
  * Full: every event (the anti-join the design exists to avoid; a read, run without statement_timeout).
- * Sample: about {@code sample} events from a block sample, plus every pending row whose event is gone.
+ * Sample: about {@code sample} events, a random subset of a block sample (Verifier's rule), plus every
+ * pending row whose event is gone.
  */
 final class PendingVerifier {
 
@@ -46,7 +47,7 @@ final class PendingVerifier {
                    (SELECT count(*) FROM event_embedding_pending_targets WHERE state = 'ready')""";
 
     private static final String SAMPLE = """
-            WITH s AS MATERIALIZED (SELECT id FROM events TABLESAMPLE SYSTEM (%s) LIMIT ?),
+            WITH s AS MATERIALIZED (SELECT id FROM events TABLESAMPLE SYSTEM (%s) ORDER BY random() LIMIT ?),
             """ + WANT.formatted("e.id IN (SELECT id FROM s)", "p.event_id IN (SELECT id FROM s)") + """
             SELECT (SELECT count(*) FROM s),
                    (SELECT count(*) FROM event_embedding_pending),
