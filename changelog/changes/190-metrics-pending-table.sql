@@ -69,9 +69,10 @@
 --    single scans took the whole database function from 1.5 to 0.74 ms median there (1.5 to 1.0 ms on
 --    15), with 1.15M events and 26k pending pairs. A window, not scattered rows, because rows written
 --    past the triggers come in runs (an import, a restore, a replica-role session), and each scattered
---    row would be a page of its own to read. status samples 2,500 once; a scrape every 30 s checks about
---    12,000 other events an hour, so drift away from the newest rows is found within hours, and `verify`
---    checks every row. It is NULL
+--    row would be a page of its own to read. The start is uniform over ids, not events: where ids have
+--    gaps, the events just above a gap start more windows. status samples 2,500 once; a scrape every 30 s
+--    checks about 12,000 other events an hour, so drift away from the newest rows is found within hours,
+--    and `verify` checks every row. It is NULL
 --    (NaN) when the semantics do not match the tables (the helpers would read a column that is gone):
 --    semantics_match and ready already say 0 then.
 -- 6. Safety (170's rule for every module function another role calls): SECURITY DEFINER, owned by

@@ -173,8 +173,9 @@ final class MetricsBench {
         md.append("\nHow it scales: the counts are exact, so `ehe_metrics_models()` is O(pending pairs): an index-only count of each model's")
                 .append(" rows in the pending table's (model, created_at, event_id) index, except the model that holds most of the table, which is")
                 .append(" a plain count(*) of the table (parallel workers allowed) minus the others (the column design: a count of the partial")
-                .append(" index), plus a join of the claim rows to their pending rows; `ehe_metrics_database()` is bounded (catalog reads and the")
-                .append(" drift sample of at most 200 events, whatever the table's size).\n");
+                .append(" index), plus the claim rows (O(claim rows): the live leases counted by one scan of the pending table's primary key, the")
+                .append(" others probing it); `ehe_metrics_database()` is bounded (catalog reads and the drift sample of at most 200 events, read")
+                .append(" by primary-key ranges, whatever the table's size).\n");
         md.append(END).append("\n");
         return md.toString();
     }

@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * changeSet 190 point 5: drift_rows samples beyond the newest 100 events. Each scrape also reads a window
  * of at most 100 consecutive events at a random id below them, so a pair written past the triggers on an
- * old event is found by some scrapes and never counted twice; and the window is a sample, not a scan.
+ * old event is found by some scrapes and counts once; and the window is a sample, not a scan.
  */
 @ExtendWith(PostgresExtension.class)
 class MetricsDriftSampleTest {

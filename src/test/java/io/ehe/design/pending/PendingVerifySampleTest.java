@@ -31,7 +31,7 @@ class PendingVerifySampleTest {
             st.execute("SET session_replication_role = replica");
             st.execute("DELETE FROM event_embeddings WHERE event_id > 100");
         }
-        // 100 of 120 events drawn at random include none of the 18 with probability 1 / C(120, 18).
+        // 100 of 120 events drawn at random include none of the 18 with probability C(102, 100) / C(120, 100), about 2e-19.
         assertThat(AppSchema.cli(db, "verify", "--sample", "100")).as("sampled verify sees the table's end").isEqualTo(ExitCodes.DRIFT);
     }
 }
