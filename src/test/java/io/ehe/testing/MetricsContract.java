@@ -99,4 +99,25 @@ public final class MetricsContract {
                   FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner
                  WHERE p.proname LIKE 'ehe\\_metrics\\_%' ORDER BY 1""")).as("the shared pair and the design's own").hasSize(2 + designFunctions).allMatch(l -> l.matches("ehe_metrics_\\w+ true false search_path=pg_catalog, pg_temp;lock_timeout=2s.* false"));
     }
+
+    /**
+     * ChangeSet 190 point 5's drift sample seen from outside: {@code scrapes} calls of
+     * ehe_metrics_database(), and the assertion both designs' tests make of them once one old event
+     * (below the newest 100, inside the window's range) disagrees: some scrapes see it, some do not (a
+     * sample, not a scan), and none counts it more than once.
+     */
+    public static void assertOldDriftFoundBySomeScrapesOnly(TestDatabase db, int scrapes) {
+        List<Long> seen = new ArrayList<>();
+        for (int i = 0; i < scrapes; i++) {
+            seen.add(db.queryLong("SELECT drift_rows FROM ehe_metrics_database()"));
+        }
+        assertThat(seen).as("drift_rows per scrape").containsOnly(0L, 1L).contains(1L).contains(0L);
+    }
+
+    /** {@code scrapes} calls of ehe_metrics_database() all read drift_rows 0. */
+    public static void assertNoDrift(TestDatabase db, int scrapes) {
+        for (int i = 0; i < scrapes; i++) {
+            assertThat(db.queryLong("SELECT drift_rows FROM ehe_metrics_database()")).as("no drift yet").isZero();
+        }
+    }
 }

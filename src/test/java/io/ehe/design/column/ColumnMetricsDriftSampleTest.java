@@ -2,6 +2,7 @@ package io.ehe.design.column;
 
 import io.ehe.cli.Main;
 import io.ehe.testing.Migrations;
+import io.ehe.testing.MetricsContract;
 import io.ehe.testing.PostgresExtension;
 import io.ehe.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
@@ -9,8 +10,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.sql.Connection;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,7 +31,7 @@ class ColumnMetricsDriftSampleTest {
                 "INSERT INTO event_embeddings (event_id, chunk_index) SELECT id, 0 FROM events WHERE id % 10 <> 0");
         Migrations.migrate(db, false);
         assertThat(Main.run(new String[] {"backfill", "--url=" + db.urlWithCredentials()})).isZero();
-        assertThat(scrapes(10)).as("no drift yet").containsOnly(0L);
+        MetricsContract.assertNoDrift(db, 10);
 
         long old = 100; // no embedding, not among the newest 100 (201-300)
         try (Connection c = db.open(); Statement st = c.createStatement()) {
@@ -41,15 +40,6 @@ class ColumnMetricsDriftSampleTest {
         }
         assertThat(db.queryLong("SELECT count(*) FROM events WHERE id = " + old + " AND has_embedding = false")).isEqualTo(1);
         // The window starts at an id drawn from [1, 201): about half the windows cover event 100.
-        List<Long> seen = scrapes(60);
-        assertThat(seen).as("drift_rows per scrape").containsOnly(0L, 1L).contains(1L).contains(0L);
-    }
-
-    private static List<Long> scrapes(int n) {
-        List<Long> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            out.add(db.queryLong("SELECT drift_rows FROM ehe_metrics_database()"));
-        }
-        return out;
+        MetricsContract.assertOldDriftFoundBySomeScrapesOnly(db, 60);
     }
 }

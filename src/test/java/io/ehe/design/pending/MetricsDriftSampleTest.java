@@ -1,5 +1,6 @@
 package io.ehe.design.pending;
 
+import io.ehe.testing.MetricsContract;
 import io.ehe.testing.PostgresExtension;
 import io.ehe.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
@@ -7,8 +8,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.sql.Connection;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,7 +27,7 @@ class MetricsDriftSampleTest {
         AppSchema.fill(db, 3, 300, "m1");
         long old = 100; // id % 10 = 0: no embedding, pending for m1; not among the newest 100 (201-300)
         assertThat(AppSchema.pending(db, old, "m1")).isTrue();
-        assertThat(scrapes(10)).as("no drift yet").containsOnly(0L);
+        MetricsContract.assertNoDrift(db, 10);
 
         try (Connection c = db.open(); Statement st = c.createStatement()) {
             st.execute("SET session_replication_role = replica");
@@ -36,15 +35,6 @@ class MetricsDriftSampleTest {
         }
         // The window starts at an id drawn from [1, 201): about half the windows cover event 100, so 60
         // scrapes all miss it (or all see it) with probability 2^-60.
-        List<Long> seen = scrapes(60);
-        assertThat(seen).as("drift_rows per scrape").containsOnly(0L, 1L).contains(1L).contains(0L);
-    }
-
-    private static List<Long> scrapes(int n) {
-        List<Long> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            out.add(db.queryLong("SELECT drift_rows FROM ehe_metrics_database()"));
-        }
-        return out;
+        MetricsContract.assertOldDriftFoundBySomeScrapesOnly(db, 60);
     }
 }
