@@ -18,6 +18,7 @@ import java.util.List;
 
 import static io.ehe.testing.AppTransactions.tx;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Issue 24, tables outside public: events and event_embeddings in schema {@code app}, the module's
@@ -26,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * two tables, USAGE on {@code app} only (none on {@code ehe}) and {@code app} on its search_path; it runs
  * the app's transactions and the answer stays exact. Every command takes --schema/--module-schema;
  * a command given the wrong module schema refuses with exit 6 instead of installing a second copy;
- * rollback leaves nothing of the module in either schema. On the main of 2026-12-06 there was no
+ * rollback leaves nothing of the module in either schema. A role given the exporter's grants as docs/metrics.md
+ * lists them (EXECUTE on the two metrics functions, USAGE on a module schema of its own) reads them. On the main of 2026-12-06 there was no
  * --schema and every changeSet named public: the install failed at its first statement.
  */
 class NonPublicSchemaTest {
@@ -100,6 +102,21 @@ class NonPublicSchemaTest {
         appTransactions(roles.app(), p);
         assertExact(ownerDb, p);
         assertThat(cli(ownerDb, schemas, "verify")).as("verify").isZero();
+
+        // The exporter's grants as docs/metrics.md gives them (the app's role stands in for the exporter's):
+        // EXECUTE on the two metrics functions, and USAGE on the module schema where it is not one the role has.
+        String exporter = roles.appRole();
+        ownerDb.execute("GRANT EXECUTE ON FUNCTION " + p.module + ".ehe_metrics_models(), " + p.module + ".ehe_metrics_database() TO " + exporter);
+        if (!p.module.equals("app")) {
+            assertThatThrownBy(() -> roles.app().queryLong("SELECT ready FROM " + p.module + ".ehe_metrics_database()"))
+                    .as("a scrape without USAGE on the module schema").hasMessageContaining("permission denied for schema " + p.module);
+            ownerDb.execute("GRANT USAGE ON SCHEMA " + p.module + " TO " + exporter);
+        }
+        assertThat(roles.app().queryLong("SELECT ready FROM " + p.module + ".ehe_metrics_database()")).as("the exporter's scrape: ready").isEqualTo(1);
+        assertThat(roles.app().queryLong("SELECT sum(pending_pairs) FROM " + p.module + ".ehe_metrics_models()")).as("the exporter's scrape: pending")
+                .isEqualTo(p.design.equals("column")
+                        ? ownerDb.queryLong("SELECT count(*) FROM app.events e WHERE e.payload_text <> '' AND NOT EXISTS (SELECT 1 FROM app.event_embeddings x WHERE x.event_id = e.id)")
+                        : ownerDb.queryLong("SELECT count(*) FROM " + p.module + ".event_embedding_pending"));
 
         assertThat(ownerDb.queryLong("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace")
                 + ownerDb.queryLong("SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace"))
