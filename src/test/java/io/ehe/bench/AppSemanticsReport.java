@@ -25,7 +25,8 @@ final class AppSemanticsReport {
         md.append("Run: ").append(run).append(". Data: ").append(r.shape()).append(". Semantics `app` (only a chunk-0 row of a target ")
                 .append("model counts, superseded events never pending), target `").append(AppSemanticsBench.MODEL)
                 .append("`. Every ratio is paired: the same statements on a copy of the same data without the module, ")
-                .append("alternating within each round; the median of the per-round ratios, and their range. ")
+                .append("transaction by transaction (each event's transaction on one copy, then at once on the other, the side going first ")
+                .append("alternating); per round the median on over the median off, 100 transactions each; the median of the per-round ratios, and their range. ")
                 .append("Existing embedding rows carry no vector; every row the measured transactions write carries a 768-float `real[]`.\n\n");
 
         md.append("### Goals\n\n| goal | measured | |\n|---|---|---|\n");
