@@ -10,16 +10,16 @@
 --    and for the app's event insert the clause is almost always true (a live event: text, an
 --    organization, not superseded), so it only adds its cost to the call that follows. Measured by
 --    hand on the embedded PostgreSQL 17.6 binaries (10,000 single-row inserts in one DO block, rolled
---    back; 9 to 15 rounds alternated, minimum per variant): an empty AFTER ROW trigger cost 5-8 us more
---    per row with 170's WHEN clause than without; 170's event insert added 51-56 us per row, this
---    body written here 36-41 us (the test moved into the body about 10 us, VALUES instead of unnest about
---    5 us). docs/benchmark-notes.md has the runs.
+--    back; 9 to 15 rounds alternated; the minimum per variant, then the median): an empty AFTER ROW
+--    trigger cost about 5-8 us more per row with 170's WHEN clause than without; 170's event insert added
+--    51 (57) us per row, the body written here 36 (43) us (the test moved into the body about 10 us,
+--    VALUES instead of unnest about 5 us). docs/benchmark-notes.md has the runs.
 -- 2. The same decision. The body's first statement returns unless (live) IS TRUE, where live is the
 --    expression 170 wrote into the WHEN clause (live_new, from the same semantics row): a WHEN clause
 --    treats NULL as false, and so does IS NOT TRUE. An event the clause skipped therefore returns before
---    any key, setting or row; every other event runs 170's body unchanged (the fast path where a foreign
---    key orders an embedding after its event, the keyed path otherwise and after an event delete in the
---    same transaction: 170 point 7, 150 point 2).
+--    any key, setting or row; every other event runs 170's body, with point 4's one-target row (the fast
+--    path where a foreign key orders an embedding after its event, the keyed path otherwise and after an
+--    event delete in the same transaction: 170 point 7, 150 point 2).
 -- 3. The cost moves to the rare case: a non-live event (empty text, no organization, inserted already
 --    superseded) now enters PL/pgSQL and returns at once, where 170 never called the function.
 -- 4. One active target: the fast path inserts VALUES (NEW.id, '<model>', ...), the row the unnest of a
@@ -30,15 +30,17 @@
 --    nothing the module reads (the app's in-place metadata update, issue 24's 1.00x); the embedding
 --    triggers' skip chunks other than 0, which the app does not write today (chunking is off,
 --    ../shared/reference/upstream-followups.md), and would otherwise each enter PL/pgSQL once it chunks.
---    Measured with the embedding insert's clause removed as well: the re-embed's ratio did not move.
+--    One bench run with the embedding triggers' clauses removed as well showed no change in the re-embed.
 -- 6. Security: 170 points 1 to 4 hold as they were: the same owner, SECURITY DEFINER, the pinned
 --    search_path, every object schema-qualified; a trigger function still cannot be called directly.
 -- How it is installed: 170's two generators keep their code under new names (ehe_pending_write_bodies_170,
 -- ehe_pending_apply_semantics_170) for the rollback. The new ehe_pending_write_bodies() is 170's with the
 -- event insert's body changed as above; the new ehe_pending_apply_semantics() runs 170's (which calls the
 -- new write_bodies by name, as do the targets table's trigger and configure) and then re-creates the
--- insert trigger without its WHEN clause, in the same transaction. Catalog changes only, under 170's
--- ACCESS EXCLUSIVE locks bounded by lock_timeout; the rollback renames 170's back and reruns its generator.
+-- insert trigger without its WHEN clause, in the same transaction. Catalog changes only, under the same
+-- ACCESS EXCLUSIVE locks as 170, bounded by lock_timeout; the rollback renames 170's back and reruns its
+-- generator. ehe_pending_write_bodies_170() stays callable by the owner: run by hand it would write 170's
+-- body under a trigger that no longer has the WHEN clause (configure or a targets change rewrites it).
 SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 
 -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout comes from set_config() above (squawk does not read it); held only for this catalog change

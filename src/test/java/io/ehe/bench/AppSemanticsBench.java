@@ -39,7 +39,7 @@ final class AppSemanticsBench {
 
     static final String MODEL = "bge-base-en-v1.5";
     static final String NEW_MODEL = "bge-m3";
-    private static final int PER_ROUND = 100;
+    static final int PER_ROUND = 100;
 
     /** One write path: paired ratio module-on / module-off over rounds (each round the median of its transactions). */
     record WriteRow(String name, double goal, Paired ratio, Stats on, Stats off) {

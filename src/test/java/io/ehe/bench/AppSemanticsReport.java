@@ -26,7 +26,8 @@ final class AppSemanticsReport {
                 .append("model counts, superseded events never pending), target `").append(AppSemanticsBench.MODEL)
                 .append("`. Every ratio is paired: the same statements on a copy of the same data without the module, ")
                 .append("transaction by transaction (each event's transaction on one copy, then at once on the other, the side going first ")
-                .append("alternating); per round the median on over the median off, 100 transactions each; the median of the per-round ratios, and their range. ")
+                .append("alternating); per round the median on over the median off, ").append(AppSemanticsBench.PER_ROUND)
+                .append(" transactions each; the median of the per-round ratios, and their range. ")
                 .append("Existing embedding rows carry no vector; every row the measured transactions write carries a 768-float `real[]`.\n\n");
 
         md.append("### Goals\n\n| goal | measured | |\n|---|---|---|\n");

@@ -62,6 +62,15 @@ class EventInsertTriggerTest {
     }
 
     @Test
+    void oneTargetIsWrittenAsAValuesRowAndTwoAsAnUnnest() {
+        String body = "SELECT prosrc FROM pg_proc WHERE oid = 'ehe_pending_on_event_insert()'::regprocedure";
+        String fastPathEnd = "\n        ON CONFLICT (event_id, model) DO NOTHING;\n        RETURN NULL;";
+        assertThat(db.queryString(body)).contains("VALUES (NEW.id, 'model-a', NEW.organization_id, NEW.created_at::timestamptz)" + fastPathEnd);
+        assertThat(twoTargets.queryString(body)).contains("FROM unnest('{model-a,model-b}'::text[]) u(model)" + fastPathEnd)
+                .doesNotContain("VALUES (NEW.id");
+    }
+
+    @Test
     void aNotLiveEventReturnsBeforeAnyKeySettingOrRowInEveryVariant() throws Exception {
         for (TestDatabase d : List.of(db, twoTargets, noForeignKey)) {
             for (String insert : NOT_LIVE) {
