@@ -20,8 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * ChangeSet 210: the event insert trigger has no WHEN clause; its function tests liveness first and
  * returns before any key, setting or row, in each generated variant: one target (the VALUES fast path),
  * two targets (the unnest fast path), no foreign key (the keyed path), and with the event-deleted mark
- * set (the keyed path with a foreign key). On the main of 2026-12-07 (170's trigger with
- * its WHEN clause) the first test fails; the others hold there too and guard the body's order.
+ * set (the keyed path with a foreign key); and every generated body takes its keys by assignment, not
+ * PERFORM (210 point 7). On the main of 2026-12-07 (170's trigger with its WHEN clause) the first test
+ * fails; the assignment test fails on dd45e18 (210 before point 7); the others guard the body's order.
  */
 @ExtendWith(PostgresExtension.class)
 class EventInsertTriggerTest {
@@ -68,6 +69,22 @@ class EventInsertTriggerTest {
         assertThat(db.queryString(body)).contains("VALUES (NEW.id, 'model-a', NEW.organization_id, NEW.created_at::timestamptz)" + fastPathEnd);
         assertThat(twoTargets.queryString(body)).contains("FROM unnest('{model-a,model-b}'::text[]) u(model)" + fastPathEnd)
                 .doesNotContain("VALUES (NEW.id");
+    }
+
+    /** 210 point 7: a PERFORM goes through the executor, an assignment through PL/pgSQL's simple-expression path. */
+    @Test
+    void everyBodyTakesItsKeysAndCountsThemByAssignmentNotPerform() {
+        for (TestDatabase d : List.of(db, twoTargets, noForeignKey)) {
+            List<String> bodies = d.queryStrings("""
+                    SELECT p.proname || ': ' || p.prosrc FROM pg_proc p
+                     WHERE p.proname IN ('ehe_pending_on_event_insert', 'ehe_pending_on_event_update', 'ehe_pending_on_embedding_insert',
+                                         'ehe_pending_on_embedding_delete', 'ehe_pending_on_embedding_update')
+                     ORDER BY 1""");
+            assertThat(bodies).as(d.name()).hasSize(5).allSatisfy(b -> assertThat(b)
+                    .doesNotContain("PERFORM")
+                    .contains("r := set_config('ehe.pending_keys', n::text, true);")
+                    .containsPattern("r := pg_advisory_xact_lock(_shared)?\\(170134046[56], [^;]+\\)::text;"));
+        }
     }
 
     @Test
