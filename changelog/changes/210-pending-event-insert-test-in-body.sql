@@ -88,9 +88,9 @@ DECLARE
     replaced    integer := 0;
 BEGIN
     SELECT * INTO STRICT s FROM ${ehe.module_schema}.event_embedding_pending_semantics;
-    SELECT quote_literal(coalesce(array_agg(t.model ORDER BY t.model), '{}')::text) || '::text[]' INTO targets
-      FROM ${ehe.module_schema}.event_embedding_pending_targets t WHERE t.state <> 'removing';
-    SELECT CASE WHEN count(*) = 1 THEN min(t.model) END INTO one_target
+    SELECT quote_literal(coalesce(array_agg(t.model ORDER BY t.model), '{}')::text) || '::text[]',
+           CASE WHEN count(*) = 1 THEN min(t.model) END
+      INTO targets, one_target
       FROM ${ehe.module_schema}.event_embedding_pending_targets t WHERE t.state <> 'removing';
     live_new := 'NEW.payload_text IS NOT NULL AND NEW.payload_text <> '''' AND NEW.organization_id IS NOT NULL'
         || CASE WHEN s.superseded_column IS NULL THEN '' ELSE format(' AND NEW.%I IS NULL', s.superseded_column) END;
