@@ -44,10 +44,11 @@
 -- ehe_pending_apply_semantics_170) for the rollback. The new ehe_pending_write_bodies() is 170's with the
 -- event insert's body changed as above and point 7 in every body; the new ehe_pending_apply_semantics()
 -- runs 170's (which calls the new write_bodies by name, as do the targets table's trigger and configure)
--- and then re-creates the insert trigger without its WHEN clause, in the same transaction. Catalog changes only, under the same
--- ACCESS EXCLUSIVE locks as 170, bounded by lock_timeout; the rollback renames 170's back and reruns its
--- generator. ehe_pending_write_bodies_170() stays callable by the owner: run by hand it would write 170's
--- body under a trigger that no longer has the WHEN clause (configure or a targets change rewrites it).
+-- and then re-creates the insert trigger without its WHEN clause, in the same transaction. Catalog
+-- changes only, under the same ACCESS EXCLUSIVE locks as 170, bounded by lock_timeout; the rollback
+-- renames 170's back and reruns its generator. ehe_pending_write_bodies_170() stays callable by the
+-- owner: run by hand it would write 170's body under a trigger that no longer has the WHEN clause
+-- (configure or a targets change rewrites it).
 SELECT set_config('lock_timeout', coalesce(nullif(current_setting('ehe.lock_timeout', true), ''), '5s'), true);
 
 -- squawk-ignore require-lock-timeout, require-statement-timeout -- lock_timeout comes from set_config() above (squawk does not read it); held only for this catalog change
