@@ -81,6 +81,14 @@ DECLARE
     header      text := E'LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$\n';
     keys_read   text := E'    n := coalesce(nullif(current_setting(''ehe.pending_keys'', true), ''''), ''0'')::integer;\n';
     keys_write  text := E'    r := set_config(''ehe.pending_keys'', n::text, true);\n';
+    -- One key under the escalation rule (140 point 6), at an indent (%1$s): the lock call (%2$s) assigned (point 7).
+    take_key    text := E'%1$sIF n >= 256 THEN\n'
+                         '%1$s    LOCK TABLE ${ehe.module_schema}.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
+                         '%1$s    n := -1;\n'
+                         '%1$sELSIF n >= 0 THEN\n'
+                         '%1$s    r := %2$s::text;\n'
+                         '%1$s    n := n + 1;\n'
+                         '%1$sEND IF;\n';
     lock_event  text;
     lock_all    text;
     bodies      text[];
@@ -113,22 +121,10 @@ BEGIN
            AND c.conkey = ARRAY[(SELECT a.attnum FROM pg_attribute a WHERE a.attrelid = c.conrelid AND a.attname = 'event_id')]);
 
     -- The event key exclusive, then every active target's key in key order (140 points 3 and 6).
-    lock_event := E'    IF n >= 256 THEN\n'
-        '        LOCK TABLE ${ehe.module_schema}.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
-        '        n := -1;\n'
-        '    ELSIF n >= 0 THEN\n'
-        '        r := pg_advisory_xact_lock(1701340465, hashint8(NEW.id))::text;\n'
-        '        n := n + 1;\n'
-        '    END IF;\n';
-    lock_all := format(E'    FOR k IN SELECT hashint8(NEW.id) # hashtext(u.model) FROM unnest(%s) u(model) ORDER BY 1 LOOP\n'
-        '        IF n >= 256 THEN\n'
-        '            LOCK TABLE ${ehe.module_schema}.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
-        '            n := -1;\n'
-        '        ELSIF n >= 0 THEN\n'
-        '            r := pg_advisory_xact_lock(1701340466, k)::text;\n'
-        '            n := n + 1;\n'
-        '        END IF;\n'
-        '    END LOOP;\n', targets);
+    lock_event := format(take_key, '    ', 'pg_advisory_xact_lock(1701340465, hashint8(NEW.id))');
+    lock_all := format(E'    FOR k IN SELECT hashint8(NEW.id) # hashtext(u.model) FROM unnest(%s) u(model) ORDER BY 1 LOOP\n', targets)
+        || format(take_key, '        ', 'pg_advisory_xact_lock(1701340466, k)')
+        || E'    END LOOP;\n';
 
     -- Event insert. First the test 170 kept in the trigger's WHEN clause (210 point 2). Fast path where a
     -- foreign key orders the two: a new event has no embedding, one row per active target (a VALUES row
@@ -180,13 +176,7 @@ BEGIN
                         '        RETURN NULL;\n'
                         '    END IF;\n', counted_new, targets)
         || keys_read
-        || E'    IF n >= 256 THEN\n'
-           '        LOCK TABLE ${ehe.module_schema}.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
-           '        n := -1;\n'
-           '    ELSIF n >= 0 THEN\n'
-           '        r := pg_advisory_xact_lock(1701340466, hashint8(NEW.event_id) # hashtext(m))::text;\n'
-           '        n := n + 1;\n'
-           '    END IF;\n'
+        || format(take_key, '    ', 'pg_advisory_xact_lock(1701340466, hashint8(NEW.event_id) # hashtext(m))')
         || keys_write
         || E'    DELETE FROM ${ehe.module_schema}.event_embedding_pending p WHERE p.event_id = NEW.event_id AND p.model = m;\n'
            '    RETURN NULL;\n'
@@ -240,25 +230,13 @@ BEGIN
                         '    END IF;\n', counted_new, counted_old, targets, targets)
         || keys_read
         || E'    IF m_old IS NOT NULL THEN\n'
-           '        IF n >= 256 THEN\n'
-           '            LOCK TABLE ${ehe.module_schema}.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
-           '            n := -1;\n'
-           '        ELSIF n >= 0 THEN\n'
-           '            r := pg_advisory_xact_lock_shared(1701340465, hashint8(OLD.event_id))::text;\n'
-           '            n := n + 1;\n'
-           '        END IF;\n'
-           '    END IF;\n'
+        || format(take_key, '        ', 'pg_advisory_xact_lock_shared(1701340465, hashint8(OLD.event_id))')
+        || E'    END IF;\n'
            '    FOR k IN SELECT DISTINCT v.key FROM (VALUES (CASE WHEN m_new IS NOT NULL THEN hashint8(NEW.event_id) # hashtext(m_new) END),\n'
            '                                                (CASE WHEN m_old IS NOT NULL THEN hashint8(OLD.event_id) # hashtext(m_old) END)) v(key)\n'
            '              WHERE v.key IS NOT NULL ORDER BY 1 LOOP\n'
-           '        IF n >= 256 THEN\n'
-           '            LOCK TABLE ${ehe.module_schema}.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
-           '            n := -1;\n'
-           '        ELSIF n >= 0 THEN\n'
-           '            r := pg_advisory_xact_lock(1701340466, k)::text;\n'
-           '            n := n + 1;\n'
-           '        END IF;\n'
-           '    END LOOP;\n'
+        || format(take_key, '        ', 'pg_advisory_xact_lock(1701340466, k)')
+        || E'    END LOOP;\n'
         || keys_write
         || E'    IF m_new IS NOT NULL THEN\n'
            '        DELETE FROM ${ehe.module_schema}.event_embedding_pending p WHERE p.event_id = NEW.event_id AND p.model = m_new;\n'

@@ -1,5 +1,6 @@
 package io.ehe.design.pending;
 
+import io.ehe.catalog.CatalogQuery;
 import io.ehe.testing.Migrations;
 import io.ehe.testing.PostgresExtension;
 import io.ehe.testing.PostgresServer;
@@ -9,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
 
@@ -127,33 +127,21 @@ class EventInsertTriggerTest {
      * insert changed it.
      */
     private static String insertAndLook(TestDatabase d, String before, String insert) throws Exception {
+        String advisoryKeys = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()";
+        String keyCount = "SELECT coalesce(current_setting('ehe.pending_keys', true), '')";
         try (Connection c = d.open(); Statement st = c.createStatement()) {
             c.setAutoCommit(false);
             if (before != null) {
                 st.execute(before);
             }
-            long keysBefore = one(st, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()");
-            String settingBefore = setting(st);
+            long keysBefore = CatalogQuery.number(c, advisoryKeys);
+            String settingBefore = CatalogQuery.text(c, keyCount);
             st.execute(insert);
-            long rows = one(st, "SELECT count(*) FROM event_embedding_pending WHERE event_id = lastval()");
-            long keys = one(st, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()") - keysBefore;
-            String setting = setting(st);
+            long rows = CatalogQuery.number(c, "SELECT count(*) FROM event_embedding_pending WHERE event_id = lastval()");
+            long keys = CatalogQuery.number(c, advisoryKeys) - keysBefore;
+            String setting = CatalogQuery.text(c, keyCount);
             c.rollback();
             return "rows=" + rows + " keys=" + keys + " setting=" + (setting.equals(settingBefore) ? "" : setting);
-        }
-    }
-
-    private static String setting(Statement st) throws Exception {
-        try (ResultSet rs = st.executeQuery("SELECT coalesce(current_setting('ehe.pending_keys', true), '')")) {
-            rs.next();
-            return rs.getString(1);
-        }
-    }
-
-    private static long one(Statement st, String sql) throws Exception {
-        try (ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
         }
     }
 }
