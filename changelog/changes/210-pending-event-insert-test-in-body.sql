@@ -81,7 +81,7 @@ DECLARE
     header      text := E'LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$\n';
     keys_read   text := E'    n := coalesce(nullif(current_setting(''ehe.pending_keys'', true), ''''), ''0'')::integer;\n';
     keys_write  text := E'    r := set_config(''ehe.pending_keys'', n::text, true);\n';
-    -- One key under the escalation rule (140 point 6), at an indent (%1$s): the lock call (%2$s) assigned (point 7).
+    -- One key under the escalation rule (140 point 7, 170 point 6), at an indent (%1$s): the lock call (%2$s) assigned (point 7).
     take_key    text := E'%1$sIF n >= 256 THEN\n'
                          '%1$s    LOCK TABLE ${ehe.module_schema}.event_embedding_pending IN SHARE ROW EXCLUSIVE MODE;\n'
                          '%1$s    n := -1;\n'
@@ -91,6 +91,7 @@ DECLARE
                          '%1$sEND IF;\n';
     lock_event  text;
     lock_all    text;
+    add_rows    text;
     bodies      text[];
     names       text[] := ARRAY['ehe_pending_on_event_insert', 'ehe_pending_on_event_update', 'ehe_pending_on_embedding_insert',
                                 'ehe_pending_on_embedding_delete', 'ehe_pending_on_embedding_update'];
@@ -125,6 +126,15 @@ BEGIN
     lock_all := format(E'    FOR k IN SELECT hashint8(NEW.id) # hashtext(u.model) FROM unnest(%s) u(model) ORDER BY 1 LOOP\n', targets)
         || format(take_key, '        ', 'pg_advisory_xact_lock(1701340466, k)')
         || E'    END LOOP;\n';
+    -- Under those keys, a row per active target that no counting embedding row covers (140 point 3):
+    -- the event insert's keyed path and a live event update share it (the update's one level deeper).
+    add_rows := format(E'    INSERT INTO ${ehe.module_schema}.event_embedding_pending AS p (event_id, model, organization_id, created_at)\n'
+                       '    SELECT NEW.id, u.model, NEW.organization_id, %s FROM unnest(%s) u(model)\n'
+                       '     WHERE NOT EXISTS (SELECT 1 FROM ${ehe.schema}.event_embeddings x WHERE x.event_id = NEW.id AND (%s) = u.model)\n'
+                       '    ON CONFLICT (event_id, model) DO UPDATE\n'
+                       '       SET organization_id = EXCLUDED.organization_id, created_at = EXCLUDED.created_at\n'
+                       '     WHERE (p.organization_id, p.created_at) IS DISTINCT FROM (EXCLUDED.organization_id, EXCLUDED.created_at);\n',
+                       created_new, targets, counted_x);
 
     -- Event insert. First the test 170 kept in the trigger's WHEN clause (210 point 2). Fast path where a
     -- foreign key orders the two: a new event has no embedding, one row per active target (a VALUES row
@@ -142,28 +152,16 @@ BEGIN
                          CASE WHEN one_target IS NOT NULL THEN format('VALUES (NEW.id, %L, NEW.organization_id, %s)', one_target, created_new)
                               ELSE format('SELECT NEW.id, u.model, NEW.organization_id, %s FROM unnest(%s) u(model)', created_new, targets) END)
            ELSE '' END
-        || keys_read || lock_event || lock_all || keys_write
-        || format(E'    INSERT INTO ${ehe.module_schema}.event_embedding_pending AS p (event_id, model, organization_id, created_at)\n'
-                  '    SELECT NEW.id, u.model, NEW.organization_id, %s FROM unnest(%s) u(model)\n'
-                  '     WHERE NOT EXISTS (SELECT 1 FROM ${ehe.schema}.event_embeddings x WHERE x.event_id = NEW.id AND (%s) = u.model)\n'
-                  '    ON CONFLICT (event_id, model) DO UPDATE\n'
-                  '       SET organization_id = EXCLUDED.organization_id, created_at = EXCLUDED.created_at\n'
-                  '     WHERE (p.organization_id, p.created_at) IS DISTINCT FROM (EXCLUDED.organization_id, EXCLUDED.created_at);\n'
-                  '    RETURN NULL;\n'
-                  'END\n', created_new, targets, counted_x);
+        || keys_read || lock_event || lock_all || keys_write || add_rows
+        || E'    RETURN NULL;\n'
+           'END\n';
 
     -- Event update of a watched column (140 point 3): event key exclusive; live: every target key,
     -- then a row per target that no counting row covers; dead: all of the event's rows deleted.
     bodies[2] := E'DECLARE\n    n integer;\n    k integer;\n    r text;\nBEGIN\n' || keys_read || lock_event
         || format(E'    IF %s THEN\n', live_new)
         || replace(lock_all, E'\n    ', E'\n        ') || '    ' || keys_write
-        || format(E'        INSERT INTO ${ehe.module_schema}.event_embedding_pending AS p (event_id, model, organization_id, created_at)\n'
-                  '        SELECT NEW.id, u.model, NEW.organization_id, %s FROM unnest(%s) u(model)\n'
-                  '         WHERE NOT EXISTS (SELECT 1 FROM ${ehe.schema}.event_embeddings x WHERE x.event_id = NEW.id AND (%s) = u.model)\n'
-                  '        ON CONFLICT (event_id, model) DO UPDATE\n'
-                  '           SET organization_id = EXCLUDED.organization_id, created_at = EXCLUDED.created_at\n'
-                  '         WHERE (p.organization_id, p.created_at) IS DISTINCT FROM (EXCLUDED.organization_id, EXCLUDED.created_at);\n'
-                  '    ELSE\n', created_new, targets, counted_x)
+        || '    ' || replace(add_rows, E'\n    ', E'\n        ') || E'    ELSE\n'
         || '    ' || keys_write
         || E'        DELETE FROM ${ehe.module_schema}.event_embedding_pending p WHERE p.event_id = NEW.id;\n'
            '    END IF;\n'
