@@ -123,7 +123,8 @@ final class WaitWatch {
             long now = System.nanoTime();
             long pausedUntil = pausedUntilNanos;
             if (pausedUntil != 0 && pausedUntil > now) {
-                if (due(now)) {
+                // As with a wait: a pause shorter than a look is no news (the next attempt's own lines follow).
+                if (pausedUntil - now >= LOOK_EVERY.toNanos() && due(now)) {
                     Duration pause = Duration.ofNanos(pausedUntil - now);
                     LOG.warn("{}: changeSet {} did not get its lock (attempt {}/{}); next attempt in {}, blocked last by {}; {}",
                             command, name(), attempt, settings.maxAttempts(), human(pause),
