@@ -142,6 +142,14 @@ final class MetricsBench {
         return new Row(design, backlog, pairs, claims, Stats.of(models), Stats.of(database), Stats.of(scrape), Stats.of(floor), Stats.of(aboveFloor), goalMs);
     }
 
+    /** Why a scrape missed its goal: the exact count alone, and when that is under the goal, the rest of the scrape beside it. */
+    private static String whyMissed(Row row) {
+        String count = "the exact count alone takes " + Stats.ms(row.floor().p95()) + " at p95 here";
+        return row.floorAboveGoal() ? count
+                : count + ", and the rest of the scrape, the scrape minus the count measured beside it in each round, "
+                        + Stats.ms(row.aboveFloor().median()) + " median / " + Stats.ms(row.aboveFloor().p95()) + " p95";
+    }
+
     private static String line(Row r) {
         return String.format(Locale.ROOT, "%s, %s: %,d pending pairs; models %s, database %s, scrape p95 %s (goal %s; the exact count alone p95 %s)",
                 r.design(), r.backlog(), r.pendingPairs(), Stats.ms(r.models().median()), Stats.ms(r.database().median()), Stats.ms(r.scrape().p95()),
@@ -168,11 +176,7 @@ final class MetricsBench {
         for (Row row : r.rows()) {
             md.append(String.format(Locale.ROOT, " %s, %s: %s (p99 %s, max %s), goal <= %s: %s;", row.design(), row.backlog(),
                     Stats.ms(row.scrape().p95()), Stats.ms(row.scrape().p99()), Stats.ms(row.scrape().max()),
-                    Stats.ms(row.goalMs()), row.met() ? "met"
-                            : row.floorAboveGoal() ? "missed (the exact count alone takes " + Stats.ms(row.floor().p95()) + " at p95 here)"
-                            : "missed (the exact count alone takes " + Stats.ms(row.floor().p95()) + " at p95 here, and the rest of the scrape,"
-                                    + " the scrape minus the count measured beside it in each round, " + Stats.ms(row.aboveFloor().median())
-                                    + " median / " + Stats.ms(row.aboveFloor().p95()) + " p95)"));
+                    Stats.ms(row.goalMs()), row.met() ? "met" : "missed (" + whyMissed(row) + ")"));
         }
         md.setLength(md.length() - 1);
         md.append(".\n");
